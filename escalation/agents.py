@@ -1,0 +1,577 @@
+"""The actors, as Mesa agents whose state is one array entry per world.
+
+Each agent is a real ``mesa.Agent``, registered with its model and stepped through
+``model.agents`` once a day, in the order the model creates them: Iran sets how hard
+the militias push; each militia group attacks; Israel interdicts near Albu Kamal; the
+United States answers; the Iraqi government weighs it all. Their state variables are
+numpy arrays of shape ``(n_worlds,)`` and their decisions come from the policies in
+:mod:`escalation.policies`, so one model advances every world in lockstep.
+
+Sources (cited by outlet, date and title; files in ``shared/seeds``) are named in each
+class docstring; parameters are documented in :mod:`escalation.parameters`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from escalation.events import EVENT_TYPES, Actor, EventType, severity
+from escalation.metrics import RollingSum
+from escalation.policies import (
+    Provocation,
+    RetaliationContext,
+    RetaliationMemory,
+    halflife_factor,
+    make_policy,
+)
+from escalation.streams import bernoulli, categorical, poisson
+
+ROCKET, DRONE, IED, OTHER = (
+    EventType.ROCKET_ATTACK,
+    EventType.DRONE_ATTACK,
+    EventType.IED_ATTACK,
+    EventType.OTHER_ATTACK,
+)
+ATTACK_TYPES = (ROCKET, DRONE, IED, OTHER)
+_TYPE_CODE = np.array([EVENT_TYPES.index(t) for t in ATTACK_TYPES])
+_INTERCEPTED = EVENT_TYPES.index(EventType.INTERCEPTION_ONLY)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place militias attack, with who is there and how often each weapon targets it.
+
+    Weights are relative frequencies by weapon, set by hand from the 2021 data
+    (``docs/data.md``) and the seed articles' lists of targets.
+    """
+
+    name: str
+    country: str
+    target: str
+    personnel: bool  # US personnel present: an attack here crosses the 2021 red line
+    return_fire: bool  # US ground forces that return fire at launch points (Syria)
+    weights: dict = field(default_factory=dict)
+
+
+#: Gulf International Forum, July 2021 (Ain al-Asad, the embassy, Erbil airport, al-Omar);
+#: wire-based report, 28 June 2021 (al-Omar, return fire); Newsweek, September 2021 (Erbil);
+#: public record of 2021 (Baghdad airport/Victory, Balad, Conoco, al-Tanf, logistics convoys).
+SITES = (
+    Site(
+        "Ain al-Asad air base",
+        "Iraq",
+        "US and coalition forces",
+        True,
+        False,
+        {ROCKET: 0.25, DRONE: 0.25},
+    ),
+    Site(
+        "Erbil airport", "Iraq", "US and coalition forces", True, False, {ROCKET: 0.10, DRONE: 0.30}
+    ),
+    Site("Baghdad embassy", "Iraq", "US embassy", True, False, {ROCKET: 0.20, DRONE: 0.10}),
+    Site(
+        "Baghdad airport",
+        "Iraq",
+        "US forces (Victory base)",
+        True,
+        False,
+        {ROCKET: 0.20, DRONE: 0.15, OTHER: 0.10},
+    ),
+    Site("Balad air base", "Iraq", "US contractors", True, False, {ROCKET: 0.10, DRONE: 0.05}),
+    Site(
+        "al-Omar oil field",
+        "Syria",
+        "US forces",
+        True,
+        True,
+        {ROCKET: 0.10, DRONE: 0.08, OTHER: 0.30},
+    ),
+    Site("Conoco gas field", "Syria", "US forces", True, True, {ROCKET: 0.05, OTHER: 0.10}),
+    Site("al-Tanf garrison", "Syria", "US forces", True, False, {DRONE: 0.07}),
+    Site(
+        "logistics convoy",
+        "Iraq",
+        "coalition logistics convoy",
+        False,
+        False,
+        {IED: 1.0, OTHER: 0.50},
+    ),
+)
+
+
+def _site_table():
+    weights = np.array([[s.weights.get(t, 0.0) for s in SITES] for t in ATTACK_TYPES])
+    return np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+
+
+_SITE_CUM = _site_table()  # (4 types, n sites) cumulative site probabilities by weapon
+_SITE_PERSONNEL = np.array([s.personnel for s in SITES])
+_SITE_RETURN_FIRE = np.array([s.return_fire for s in SITES])
+_SITE_IN_IRAQ = np.array([s.country == "Iraq" for s in SITES])
+
+
+@dataclass(frozen=True)
+class Group:
+    """A modelled militia with its share of attacks and the front groups that claim for it."""
+
+    name: str
+    share_of_attacks: float
+    fronts: tuple
+
+
+#: Kata'ib Hezbollah and Kata'ib Sayyid al-Shuhada, the two militias the 2021 strikes
+#: targeted (US network news report, 28 June 2021; Newsweek, September 2021). The split of
+#: attacks between them is not reported; 60/40 is an assumption. Fronts: Saraya Awliya
+#: al-Dam claimed the 15 February Erbil attack; Ashab al-Kahf and Qasim al-Jabbarin
+#: claimed convoy and base attacks in 2021 (public record; see docs/data.md).
+GROUPS = (
+    Group("Kata'ib Hezbollah", 0.6, ("Saraya Awliya al-Dam", "Ashab al-Kahf")),
+    Group("Kata'ib Sayyid al-Shuhada", 0.4, ("Qasim al-Jabbarin",)),
+)
+
+
+class BatchedAgent(mesa.Agent):
+    """Shared plumbing: the model's parameters, buffer and per-world random streams."""
+
+    actor: Actor = Actor.UNKNOWN
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.n = model.n_worlds
+
+    @property
+    def p(self):
+        return self.model.p
+
+
+class Iran(BatchedAgent):
+    """The militias' patron: sets how hard they push, restrained while the talks live.
+
+    Gulf International Forum, July 2021: the IRGC "is trying to send the signal to the
+    United States that it can deploy Iraqi militias to attack and degrade U.S. forces at
+    will", using attacks as "a form of geopolitical bargaining"; and "the talks are
+    continuing" because "neither side wants to break them off". State: ``talks_alive``
+    (1 while the Vienna talks are on), ``push`` (multiplier on militia attack rates).
+    """
+
+    actor = Actor.IRAN
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.policy = make_policy("Iran", "patronage", model.policy("Iran", "patronage"))
+        self.scheduled = self.policy.scheduled(model.dates)
+        self.collapsed = np.zeros(self.n, dtype=bool)
+        self.talks_alive = np.zeros(self.n)
+        self.push = np.ones(self.n)
+
+    def step(self):
+        m = self.model
+        recent_rounds = m.recent_rounds.total
+        hazard = np.minimum(1.0, self.p.talks_fragility * recent_rounds)
+        breaking = (
+            bernoulli(hazard, m.u[:, 0])
+            & ~self.collapsed
+            & bool(self.scheduled[m.day])
+            & (recent_rounds > 0)
+        )
+        if breaking.any():
+            m.emit(
+                np.flatnonzero(breaking),
+                Actor.IRAN,
+                EventType.CONTEXT,
+                target=m.code("target", "US"),
+                country=m.code("country", "Austria"),
+                location=m.code("location", "Vienna"),
+                note=m.code("note", "Iran breaks off the Vienna talks"),
+            )
+        self.collapsed |= breaking
+        self.talks_alive = (self.scheduled[m.day] & ~self.collapsed).astype(float)
+        self.push = self.policy.push(self.talks_alive, self.p.talks_restraint)
+
+
+class Militia(BatchedAgent):
+    """One Iran-backed militia: harasses US positions, vows revenge for its losses.
+
+    Gulf International Forum, July 2021: "death by ant bites", attacks "daring the
+    United States to escalate"; wire-based report, 28 June 2021: the PMF "vowed revenge"
+    for four fighters killed, and rockets hit al-Omar the next day. Each day the group
+    draws its number of attacks (Poisson), then per attack the weapon, the site, whether
+    it is intercepted, and its casualties; a front group claims it or nobody does.
+    State: ``revenge`` (fighters killed by strikes it blames on the US, decaying),
+    ``losses`` (today's), ``rate`` (today's expected attacks).
+    """
+
+    actor = Actor.MILITIA
+
+    def __init__(self, model, group: Group, index: int):
+        super().__init__(model)
+        self.group = group
+        self.index = index
+        self.harassment = make_policy(
+            "militia", "harassment", model.policy("militia", "harassment")
+        )
+        self.reprisal = make_policy("militia", "reprisal", model.policy("militia", "reprisal"))
+        self.revenge = np.zeros(self.n)
+        self.losses = np.zeros(self.n)
+        self.rate = np.zeros(self.n)
+        self.group_code = model.code("group", group.name)
+        self.front_codes = np.array([model.code("group", f) for f in group.fronts])
+
+    def step(self):
+        m, p = self.model, self.p
+        self.revenge = self.reprisal.update(self.revenge, self.losses, m.revenge_decay)
+        self.losses = np.zeros(self.n)
+        perceived = m.us.memory.credibility * m.us.clarity
+        self.rate = (
+            p.militia_attack_rate
+            * self.group.share_of_attacks
+            * m.iran.push
+            * np.maximum(self.harassment.rate_factor(perceived, p.deterrence), 0.0)
+            * self.reprisal.rate_factor(self.revenge, p.revenge_gain)
+            * (1.0 - p.crackdown_effect * m.iraq.crackdown_active)
+            * (1.0 - p.drawdown_calm * (1.0 - m.presence))
+        )
+        counts = poisson(self.rate, m.u[:, 1 + self.index])
+        worlds = np.repeat(np.arange(self.n), counts)
+        if worlds.size:
+            self._attack(worlds, perceived)
+
+    def _attack(self, worlds, perceived):
+        m, p = self.model, self.p
+        u = m.event_draws(worlds)
+        drone = np.broadcast_to(_at(p.drone_share, worlds), worlds.shape)
+        ied = _at(p.ied_share, worlds)
+        tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], p.caution))
+        drone_w = drone * tilt
+        rest = 1.0 - drone
+        other = _at(p.other_share, worlds)
+        probs = np.stack(
+            [rest * (1 - ied) * (1 - other), drone_w, rest * ied, rest * (1 - ied) * other], axis=1
+        )
+        cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+        kind = categorical(cum, u[:, 0])
+        site = (u[:, 1][:, None] >= _SITE_CUM[kind]).sum(axis=1)
+        site = np.minimum(site, len(SITES) - 1)
+        p_intercept = np.select(
+            [kind == 1, kind == 0],
+            [_at(p.interception_drone, worlds), _at(p.interception_rocket, worlds)],
+            0.0,
+        )
+        intercepted = u[:, 2] < p_intercept
+        hit = ~intercepted
+        exposure = _SITE_PERSONNEL[site] * m.presence[worlds]
+        injured = np.where(
+            hit & (u[:, 3] < _at(p.injury_prob, worlds) * exposure), 1 + poisson(1.0, u[:, 4]), 0
+        )
+        killed = (hit & (u[:, 5] < _at(p.lethality, worlds) * exposure)).astype(np.int64)
+        others = (hit & (u[:, 6] < _at(p.other_casualty_prob, worlds))).astype(np.int64)
+        projectiles = np.select(
+            [kind == 0, kind == 1], [1 + poisson(2.5, u[:, 7]), 1 + (u[:, 7] < 0.3)], 1
+        )
+        claimed = u[:, 8] < _at(p.claim_share, worlds)
+        front = self.front_codes[
+            np.minimum((u[:, 9] * len(self.front_codes)).astype(int), len(self.front_codes) - 1)
+        ]
+        etype = np.where(intercepted, _INTERCEPTED, _TYPE_CODE[kind])
+        m.emit(
+            worlds,
+            Actor.MILITIA,
+            etype,
+            group=np.where(claimed, front, self.group_code),
+            target=m.site_target[site],
+            country=m.site_country[site],
+            location=m.site_location[site],
+            projectiles=projectiles,
+            us_killed=killed,
+            us_injured=injured,
+            others_killed=others,
+            attributed=claimed,
+            note=m.code("note", "simulated attack"),
+        )
+        m.today.record_attacks(worlds, self.index, site, etype, killed, injured, others)
+
+
+class Israel(BatchedAgent):
+    """Strikes militia convoys and depots near Albu Kamal above a tolerated level; never claims.
+
+    Gulf International Forum, July 2021 (Lesch): "a certain level of militia activity
+    above which the U.S. and Israel will not tolerate"; Newsweek, September 2021: the IDF
+    "declined to comment as a matter of protocol", pro-militia outlets first reported a US
+    strike and blamed Israel only after the US denied it. State: ``activity`` (transfers
+    through the al-Qa'im-Albu Kamal crossing, smoothed).
+    """
+
+    actor = Actor.ISRAEL
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.policy = make_policy("Israel", "interdiction", model.policy("Israel", "interdiction"))
+        self.activity = np.broadcast_to(np.asarray(self.p.transfer_rate, float), (self.n,)).copy()
+
+    def step(self):
+        m, p = self.model, self.p
+        # Transfers are uniform on [0, 2 x mean]: a cheap noisy flow with the right mean.
+        transfers = 2.0 * m.u[:, 5] * p.transfer_rate * m.iran.push
+        self.activity = 0.9 * self.activity + 0.1 * transfers
+        strike = self.policy.strike(
+            self.activity, p.israel_threshold, p.israel_strike_prob, m.u[:, 6]
+        )
+        worlds = np.flatnonzero(strike)
+        if not worlds.size:
+            return
+        self.activity[worlds] *= 0.5
+        u = m.event_draws(worlds)
+        killed = poisson(_at(p.israel_fighters, worlds), u[:, 0])
+        group = (u[:, 1] >= GROUPS[0].share_of_attacks).astype(int)
+        m.emit(
+            worlds,
+            Actor.ISRAEL,
+            EventType.AIRSTRIKE,
+            group=m.group_code[group],
+            target=m.code("target", "militia convoy"),
+            country=m.code("country", "Syria"),
+            location=m.code("location", "Albu Kamal"),
+            others_killed=killed,
+            attributed=False,
+            note=m.code("note", "unclaimed strike attributed to Israel"),
+        )
+        blamed_us = u[:, 2] < _at(p.blame_us_share, worlds)
+        denied = blamed_us  # the US denies what it did not do
+        if denied.any():
+            m.emit(
+                worlds[denied],
+                Actor.US,
+                EventType.POLITICAL_ACTION,
+                target=m.code("target", "media"),
+                country=m.code("country", "United States"),
+                location=m.code("location", "Washington"),
+                note=m.code("note", "US denies conducting the strike"),
+            )
+        believed = denied & (u[:, 3] < _at(p.denial_credibility, worlds))
+        for g, militia in enumerate(m.militias):
+            hit = (group == g) & blamed_us & ~believed
+            np.add.at(militia.losses, worlds[hit], killed[hit])
+
+
+class UnitedStates(BatchedAgent):
+    """Answers attacks on its personnel under its red line; returns fire in Syria.
+
+    Gulf International Forum, July 2021: the US "will respond to attacks against its
+    personnel, even if they do not result in U.S. casualties"; US network news report,
+    28 June 2021: "necessary, appropriate, and deliberate action designed to limit the
+    risk of escalation", on weapons-storage and operational facilities "at two locations
+    in Syria and one in Iraq"; wire-based report, 28 June 2021: US forces returned fire
+    at al-Omar. Strikes on Iraqi soil are costly with Baghdad, so their share falls as
+    Baghdad's pressure rises. State: the retaliation ``memory`` (grievance, red-line
+    credibility, pending orders).
+    """
+
+    actor = Actor.US
+
+    def __init__(self, model):
+        super().__init__(model)
+        choice = model.policy("US", "retaliation")
+        self.policy = make_policy("US", "retaliation", choice)
+        self.clarity = float(getattr(self.policy, "clarity", 1.0))
+        self.memory = RetaliationMemory.fresh(self.n)
+        self.group_grievance = np.zeros((self.n, len(GROUPS)))
+        self.strike_sites = np.zeros(self.n, dtype=np.int64)
+
+    def context(self) -> RetaliationContext:
+        m, p = self.model, self.p
+        return RetaliationContext(
+            threshold=p.us_response_threshold,
+            lag_mean=p.us_lag_mean,
+            grievance_decay=m.grievance_decay,
+            credibility_decay=p.credibility_decay,
+            restraint=p.talks_restraint * m.iran.talks_alive,
+        )
+
+    def step(self):
+        m = self.model
+        self._return_fire()
+        self.group_grievance = (
+            self.group_grievance * m.grievance_decay[..., None] + m.today.group_severity
+        )
+        sites = self.policy.respond(self.memory, m.today.provocation(), self.context(), m.u[:, 7:9])
+        self.strike_sites = sites
+        worlds = np.flatnonzero(sites)
+        if worlds.size:
+            self._strike(np.repeat(worlds, sites[worlds]))
+            self.group_grievance[worlds] = 0.0
+
+    def _return_fire(self):
+        m, p = self.model, self.p
+        fire = m.today.syria_attacks > 0
+        fire &= bernoulli(p.return_fire_prob, m.u[:, 9])
+        worlds = np.flatnonzero(fire)
+        if worlds.size:
+            m.emit(
+                worlds,
+                Actor.US,
+                EventType.RETURN_FIRE,
+                target=m.code("target", "militia launch point"),
+                country=m.code("country", "Syria"),
+                location=m.code("location", "al-Mayadin"),
+                note=m.code("note", "US return fire at launch points"),
+            )
+
+    def _strike(self, worlds):
+        m, p = self.model, self.p
+        u = m.event_draws(worlds)
+        room = np.clip(
+            1.0 - m.iraq.pressure[worlds] / np.maximum(_at(p.withdrawal_threshold, worlds), 1e-9),
+            0,
+            1,
+        )
+        in_iraq = u[:, 0] < _at(p.us_iraq_share, worlds) * room
+        blamed = np.argmax(self.group_grievance[worlds], axis=1)
+        group = np.where(u[:, 1] < 0.7, blamed, 1 - blamed)
+        killed = poisson(_at(p.fighters_per_site, worlds), u[:, 2])
+        m.emit(
+            worlds,
+            Actor.US,
+            EventType.AIRSTRIKE,
+            group=m.group_code[group],
+            target=m.code("target", "militia weapons-storage and operational facilities"),
+            country=np.where(in_iraq, m.code("country", "Iraq"), m.code("country", "Syria")),
+            location=np.where(
+                in_iraq, m.code("location", "al-Qa'im"), m.code("location", "Albu Kamal")
+            ),
+            others_killed=killed,
+            note=m.code("note", "US strike round"),
+        )
+        for g, militia in enumerate(m.militias):
+            np.add.at(militia.losses, worlds[group == g], killed[group == g])
+        np.add.at(m.today.us_sites_in_iraq, worlds[in_iraq], 1)
+
+
+class IraqiGovernment(BatchedAgent):
+    """Caught between: condemns strikes on its soil, cracks down when pressed, may demand withdrawal.
+
+    Wire-based report, 28 June 2021: Baghdad "denounced the US strikes on its soil" and
+    considered "all available legal options"; Gulf International Forum, July 2021: strikes
+    "would only increase pressure on ... al-Kadhimi's government to expel the remaining
+    American troops", while "Washington is demanding the Iraqi prime minister to rein in
+    the militias". State: ``pressure`` (to expel US forces), ``demanded`` (withdrawal
+    demanded), ``crackdown_active`` (1 during a crackdown).
+    """
+
+    actor = Actor.IRAQI_GOVERNMENT
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.sovereignty = make_policy(
+            "Iraqi government", "sovereignty", model.policy("Iraqi government", "sovereignty")
+        )
+        self.crackdown = make_policy(
+            "Iraqi government", "crackdown", model.policy("Iraqi government", "crackdown")
+        )
+        self.pressure = np.zeros(self.n)
+        self.demanded = np.zeros(self.n, dtype=bool)
+        self.crackdown_days = np.zeros(self.n, dtype=np.int64)
+        self.crackdown_active = np.zeros(self.n)
+        self.recent_attacks = RollingSum(self.n, 30)
+
+    def step(self):
+        m, p = self.model, self.p
+        t = m.today
+        self.pressure = (
+            self.pressure * m.pressure_decay
+            + p.pressure_per_strike * t.us_sites_in_iraq
+            + p.pressure_per_attack * t.iraq_attacks
+        )
+        condemn = np.flatnonzero(t.us_sites_in_iraq > 0)
+        if condemn.size:
+            self._act(condemn, "US", "condemns US strikes on Iraqi soil; considers legal options")
+        demand = (
+            self.sovereignty.demands_withdrawal(self.pressure, p.withdrawal_threshold)
+            & ~self.demanded
+        )
+        if demand.any():
+            self._act(np.flatnonzero(demand), "US", "demands the withdrawal of US forces")
+            self.demanded |= demand
+            m.presence = np.where(demand, np.minimum(m.presence, 0.5), m.presence)
+        recent = self.recent_attacks.push(t.iraq_attacks)
+        self.crackdown_days = np.maximum(self.crackdown_days - 1, 0)
+        start = self.crackdown.starts(recent, p.crackdown_rate, m.u[:, 10]) & (
+            self.crackdown_days == 0
+        )
+        if start.any():
+            self._act(
+                np.flatnonzero(start), "militias", "crackdown: arrests and raids on militia members"
+            )
+            self.crackdown_days = np.where(start, 30, self.crackdown_days)
+        self.crackdown_active = (self.crackdown_days > 0).astype(float)
+
+    def _act(self, worlds, target, note):
+        m = self.model
+        m.emit(
+            worlds,
+            Actor.IRAQI_GOVERNMENT,
+            EventType.POLITICAL_ACTION,
+            target=m.code("target", target),
+            country=m.code("country", "Iraq"),
+            location=m.code("location", "Baghdad"),
+            note=m.code("note", note),
+        )
+
+
+class Today:
+    """What happened today in each world, gathered for the agents that act later in the day.
+
+    Attack tallies live in one ``(n_worlds, k)`` matrix so a batch of attacks is folded
+    in with a single ``np.add.at``; the named properties read its columns.
+    """
+
+    TALLIES = ("attacks", "personnel", "injured", "killed", "others", "severity", "iraq_attacks",
+               "syria_attacks") + tuple(f"group_severity_{g}" for g in range(len(GROUPS)))
+
+    def __init__(self, n: int):
+        self.n = n
+        self.tally = np.zeros((n, len(self.TALLIES)))
+        self.type_counts = np.zeros((n, len(EVENT_TYPES)), dtype=np.int64)
+        self.us_sites_in_iraq = np.zeros(n)
+
+    def reset(self):
+        self.tally[:] = 0.0
+        self.type_counts[:] = 0
+        self.us_sites_in_iraq[:] = 0.0
+
+    def record_attacks(self, worlds, group, site, etype, killed, injured, others):
+        """Fold a batch of attacks into today's per-world tallies."""
+        on_personnel = _SITE_PERSONNEL[site]
+        sev = severity(etype, killed, injured, others) * on_personnel
+        values = np.zeros((len(worlds), len(self.TALLIES)))
+        values[:, 0] = 1.0
+        values[:, 1] = on_personnel
+        values[:, 2] = injured
+        values[:, 3] = killed
+        values[:, 4] = others
+        values[:, 5] = sev
+        values[:, 6] = _SITE_IN_IRAQ[site]
+        values[:, 7] = _SITE_RETURN_FIRE[site]
+        values[:, 8 + group] = sev
+        np.add.at(self.tally, worlds, values)
+        np.add.at(self.type_counts, (worlds, etype), 1)
+
+    def __getattr__(self, name):
+        if name in Today.TALLIES:
+            return self.tally[:, Today.TALLIES.index(name)]
+        raise AttributeError(name)
+
+    @property
+    def group_severity(self) -> np.ndarray:
+        return self.tally[:, 8:]
+
+    def provocation(self) -> Provocation:
+        return Provocation(self.personnel, self.injured, self.killed, self.severity)
+
+
+def _at(value, worlds):
+    """A parameter (scalar or per-world array) at the given worlds."""
+    value = np.asarray(value)
+    return value if value.ndim == 0 else value[worlds]

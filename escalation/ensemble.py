@@ -1,0 +1,478 @@
+"""Monte Carlo ensembles: many worlds in seeded chunks, on this process, a pool or a Dask cluster.
+
+``run_ensemble`` splits the worlds into chunks; each chunk is one batched
+:class:`~escalation.model.EscalationModel` seeded from the run's
+``numpy.random.SeedSequence`` and told the global index of its first world. Every
+world's draws are a function of the seed and its global index only
+(:mod:`escalation.streams`), and parameters drawn from a posterior are drawn the same
+way, so the result is identical, bit for bit after sorting, for any ``chunk_size`` and
+any executor.
+
+With ``keep_events=False`` a chunk returns only its per-world summaries and the daily
+histograms of the state variables, so memory is bounded by the chunk size, not by the
+number of worlds.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from escalation.events import MILITIA_ATTACKS
+from escalation.metrics import Rung
+from escalation.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
+from escalation.observed import summary_statistics
+from escalation.scenario import Scenario
+from escalation.streams import WorldStreams, seed_sequence
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+DEFAULT_CHUNK = 5_000
+#: Histogram bins used to summarise a state variable across worlds when the per-world
+#: values are not kept: (upper edge of the regular range, bins); values above go in the
+#: last bin. The ladder is exact (one bin per rung).
+_HISTOGRAM = {
+    "escalation_index": (400.0, 4000),
+    "ladder": (7.0, 7),
+    "iraqi_pressure": (50.0, 5000),
+    "militia_resolve": (20.0, 4000),
+    "red_line_credibility": (1.0, 1000),
+}
+#: Fixed-point scale for exact, order-independent sums of state variables across worlds.
+_FIXED = 2.0**24
+_POSTERIOR_DRAW_DAY = 2**40  # a day no simulation reaches: the stream slot for posterior draws
+
+
+# == running ====================================================================================
+def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=None, progress=None,
+                 keep_events: bool = True, parameters=None) -> EnsembleResult:
+    """Run ``n_worlds`` worlds of ``scenario`` and collect their events, daily states and summaries.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+        A scenario, a built-in name or a TOML path. If it names a posterior, each world
+        draws its calibrated parameters from it (parameters the scenario pins stay fixed).
+    n_worlds : int
+    seed : int or SeedSequence, optional
+        None draws fresh entropy, recorded in the result's manifest.
+    chunk_size : int, optional
+        Worlds per batched model (default 5,000, or fewer to give every worker work).
+    executor : None, concurrent.futures.Executor or dask.distributed.Client
+        Where chunks run: this process, a process pool, or a Dask cluster.
+    progress : bool, optional
+        A progress bar over chunks; default on when stderr is a terminal and CI is unset.
+    keep_events : bool
+        Keep every world's event log and daily values; False keeps per-world summaries and
+        daily quantiles only.
+    parameters : mapping, optional
+        Per-world parameter arrays of length ``n_worlds`` (or numbers), overriding the
+        scenario and any posterior draw.
+    """
+    scenario = _as_scenario(scenario)
+    if n_worlds < 1:
+        raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
+    root = seed_sequence(seed)
+    world_parameters = _world_parameters(scenario, n_worlds, root, parameters)
+    chunk_size = _chunk_size(chunk_size, n_worlds, executor)
+    bounds = [(a, min(a + chunk_size, n_worlds)) for a in range(0, n_worlds, chunk_size)]
+    toml = scenario.to_toml()
+    tasks = [
+        (toml, scenario.origin, root, a, b - a, {k: _slice(v, a, b) for k, v in world_parameters.items()},
+         keep_events)
+        for a, b in bounds
+    ]
+    chunks = _execute(tasks, executor, _progress(progress, len(tasks)))
+    return EnsembleResult.combine(scenario, root, n_worlds, chunks, keep_events, world_parameters)
+
+
+def run_chunk(toml: str, origin: str, root, first_world: int, n: int, parameters: dict,
+              keep_events) -> dict:
+    """Run one chunk of worlds; a top-level function so process pools and Dask can ship it.
+
+    ``keep_events``: True (events, daily values and summaries), False (summaries and daily
+    histograms), or ``"statistics"`` (only :func:`escalation.observed.summary_statistics`
+    per world: what calibration needs, without daily records).
+    """
+    scenario = Scenario.from_toml(toml, origin=origin)
+    statistics_only = keep_events == "statistics"
+    model = EscalationModel(scenario, n, seed=root, parameters=parameters, first_world=first_world,
+                            record_daily=not statistics_only)
+    model.run()
+    events = model.event_log()
+    ids = np.arange(n) + first_world
+    stats = summary_statistics(events, scenario.start, scenario.end, worlds=ids)
+    if statistics_only:
+        return {"statistics": stats, "first_world": first_world}
+    out = {"worlds": _world_summaries(model, events, stats), "first_world": first_world}
+    if keep_events:
+        out["events"] = events
+        out["daily"] = {**model.daily_state, **model.daily_counts}
+    else:
+        out["histograms"] = _histograms(model.daily_state)
+    return out
+
+
+def simulate_statistics(scenario, parameters, seed, executor=None, chunk_size=None) -> pd.DataFrame:
+    """Summary statistics (one row per world) of worlds with the given per-world parameters.
+
+    The batch calibration simulates: ``parameters`` maps names to arrays of one value per
+    world; scenario posteriors are not drawn from.
+    """
+    n = len(next(iter(parameters.values())))
+    chunk_size = _chunk_size(chunk_size, n, executor)
+    toml = scenario.to_toml()
+    tasks = [
+        (toml, scenario.origin, seed_sequence(seed), a, min(a + chunk_size, n) - a,
+         {k: _slice(v, a, a + chunk_size) for k, v in parameters.items()}, "statistics")
+        for a in range(0, n, chunk_size)
+    ]
+    chunks = _execute(tasks, executor, _progress(False, len(tasks)))
+    return pd.concat([c["statistics"] for c in chunks])
+
+
+def _world_summaries(model: EscalationModel, events: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+    """One row per world: totals, first American death, highest rung, Baghdad's demand, episodes."""
+    ids = np.arange(model.n_worlds) + model.first_world
+    counts = model.daily_counts
+    frame = pd.DataFrame({"world": ids})
+    for name in COUNT_SERIES:
+        frame[name] = counts[name].astype(np.int64).sum(axis=0)
+    killed_days = counts["us_killed"] > 0
+    first = np.where(killed_days.any(axis=0), killed_days.argmax(axis=0), -1)
+    frame["first_us_death_day"] = np.where(first >= 0, first, np.nan)
+    frame["max_rung"] = model.daily_state["ladder"].max(axis=0).astype(np.int64)
+    frame["withdrawal_demanded"] = model.withdrawal_demanded
+    others = np.zeros(model.n_worlds, dtype=np.int64)
+    np.add.at(others, events["world"].to_numpy() - model.first_world, events["others_killed"].to_numpy())
+    frame["others_killed"] = others
+    episode_columns = ["episodes", "episode_length_mean", "quiet_mean", "unanswered_share",
+                       "chain_length_max", "chain_length_mean", "strike_lag_mean"]
+    for column in episode_columns:
+        frame[column] = stats[column].to_numpy()
+    return frame
+
+
+def _histograms(daily_state: dict) -> dict:
+    """Per day and state variable: bin counts and an exact fixed-point sum across worlds."""
+    out = {}
+    for name, values in daily_state.items():
+        top, bins = _HISTOGRAM[name]
+        index = np.clip((values.astype(np.float64) / top * bins).astype(np.int64), 0, bins - 1)
+        days = values.shape[0]
+        flat = (index + np.arange(days)[:, None] * bins).ravel()
+        counts = np.bincount(flat, minlength=days * bins).reshape(days, bins)
+        sums = np.rint(values.astype(np.float64) * _FIXED).astype(np.int64).sum(axis=1)
+        out[name] = (counts, sums)
+    return out
+
+
+def _execute(tasks, executor, bar):
+    if executor is None:
+        results = []
+        for task in tasks:
+            results.append(run_chunk(*task))
+            bar.update(1)
+        bar.close()
+        return results
+    if _is_dask_client(executor):
+        futures = [executor.submit(run_chunk, *task, pure=False) for task in tasks]
+        from distributed import as_completed
+    else:
+        futures = [executor.submit(run_chunk, *task) for task in tasks]
+        from concurrent.futures import as_completed
+    for _ in as_completed(futures):
+        bar.update(1)
+    bar.close()
+    return [f.result() for f in futures]
+
+
+def _is_dask_client(executor) -> bool:
+    return type(executor).__module__.startswith("distributed")
+
+
+def dask_client(n_workers: int = 2, **kwargs):
+    """A Dask ``LocalCluster`` client (requires the ``dask`` extra)."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError(
+            "running on Dask needs the optional 'dask' extra: pip install 'escalation[dask]'"
+        ) from exc
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, **kwargs)
+    return Client(cluster)
+
+
+def _chunk_size(chunk_size, n_worlds: int, executor) -> int:
+    if chunk_size is not None:
+        if int(chunk_size) < 1:
+            raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+        return int(chunk_size)
+    if executor is None:
+        return min(n_worlds, DEFAULT_CHUNK)
+    workers = _worker_count(executor)
+    return max(1, min(DEFAULT_CHUNK, math.ceil(n_worlds / (2 * workers))))
+
+
+def _worker_count(executor) -> int:
+    if _is_dask_client(executor):
+        return max(1, len(executor.scheduler_info().get("workers", {})))
+    return max(1, getattr(executor, "_max_workers", os.cpu_count() or 1))
+
+
+def _progress(progress, total):
+    if progress is None:
+        progress = sys.stderr.isatty() and not os.environ.get("CI")
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not progress, desc="worlds", unit="chunk", file=sys.stderr)
+
+
+def _slice(value, a, b):
+    value = np.asarray(value)
+    return value if value.ndim == 0 else value[a:b]
+
+
+def _as_scenario(scenario) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
+
+
+# == parameters drawn from a posterior ===========================================================
+def _world_parameters(scenario: Scenario, n_worlds: int, root, overrides) -> dict:
+    """Per-world parameter arrays: posterior draws (unless pinned), then explicit overrides."""
+    values = {}
+    if scenario.posterior:
+        from escalation.posterior import Posterior
+
+        posterior = Posterior.load(posterior_path(scenario.posterior))
+        drawn = posterior_draws(posterior, root, np.arange(n_worlds))
+        values.update({k: v for k, v in drawn.items() if k not in scenario.pinned})
+    for name, value in (overrides or {}).items():
+        array = np.asarray(value, dtype=float)
+        if array.ndim == 1 and len(array) != n_worlds:
+            raise ValueError(f"parameters[{name!r}] has {len(array)} values for {n_worlds} worlds")
+        values[name] = array
+    return values
+
+
+def posterior_draws(posterior, seed, world_ids) -> dict:
+    """Each world's parameters, drawn from the weighted posterior sample by its own stream.
+
+    World i's draw depends only on the seed and i, so it is the same whatever the chunking.
+    """
+    samples = posterior.samples
+    weights = samples.pop("weight").to_numpy()
+    cum = np.cumsum(weights / weights.sum())
+    u = WorldStreams(seed, world_ids).core(_POSTERIOR_DRAW_DAY, 1)[:, 0]
+    rows = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
+    return {name: samples[name].to_numpy()[rows] for name in samples.columns}
+
+
+# == results =====================================================================================
+@dataclass
+class EnsembleResult:
+    """Events, daily quantiles and per-world summaries of an ensemble, with its provenance.
+
+    ``events``: concatenated event logs (canonical schema + ``world``, ``day``), or None
+    when not kept; ``daily``: per day and variable the mean and the 5/25/50/75/95%
+    quantiles across worlds; ``daily_worlds``: per-world daily values ``(days, n_worlds)``
+    by variable, when kept; ``worlds``: one row of summaries per world; ``parameters``:
+    the per-world parameter arrays that differed from the scenario (posterior draws).
+    """
+
+    scenario: Scenario
+    n_worlds: int
+    worlds: pd.DataFrame
+    daily: pd.DataFrame
+    events: pd.DataFrame | None = None
+    daily_worlds: dict | None = None
+    parameters: dict = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+
+    @classmethod
+    def combine(cls, scenario, root, n_worlds, chunks, keep_events, parameters) -> EnsembleResult:
+        from escalation.provenance import manifest
+
+        worlds = pd.concat([c["worlds"] for c in chunks], ignore_index=True)
+        dates = pd.date_range(pd.Timestamp(scenario.start), pd.Timestamp(scenario.end), freq="D")
+        if keep_events:
+            events = pd.concat([c["events"] for c in chunks], ignore_index=True)
+            daily_worlds = {k: np.concatenate([c["daily"][k] for c in chunks], axis=1)
+                            for k in chunks[0]["daily"]}
+            daily = _daily_from_values(dates, daily_worlds)
+        else:
+            events, daily_worlds = None, None
+            daily = _daily_from_histograms(dates, chunks, n_worlds)
+        record = manifest(scenario=scenario, seed=root, n_worlds=n_worlds, data_files=_data_files(scenario),
+                          keep_events=keep_events)
+        return cls(scenario, n_worlds, worlds, daily, events, daily_worlds, parameters, record)
+
+    # -- what users ask -------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Tidy table of the headline quantities with Monte Carlo standard errors.
+
+        Columns: ``quantity``, ``estimate``, ``mcse`` (standard error of the estimate
+        across worlds: sd/sqrt(n) for means, sqrt(p(1-p)/n) for probabilities), ``q05``,
+        ``q50``, ``q95`` (across worlds, for per-world quantities), ``n`` (worlds the
+        estimate rests on; fewer for quantities undefined in some worlds), ``unit``.
+        """
+        w = self.worlds
+        rows = []
+        for name in [t.value for t in MILITIA_ATTACKS] + ["militia_attacks", "us_strike_rounds",
+                                                          "us_strike_sites", "return_fire",
+                                                          "israeli_strikes", "us_killed", "us_injured",
+                                                          "others_killed"]:
+            rows.append(_mean_row(name, w[name], "events per world"))
+        killed = (w["us_killed"] > 0).to_numpy()
+        rows.append(_probability_row("P(at least one American killed)", killed))
+        rows.append(_mean_row("days to first American death (worlds with one)", w["first_us_death_day"], "days"))
+        for rung in list(Rung)[1:]:
+            rows.append(_probability_row(f"P(reach rung {rung.value}: {rung.label})",
+                                         (w["max_rung"] >= rung.value).to_numpy()))
+        rows.append(_probability_row("P(Baghdad demands withdrawal)", w["withdrawal_demanded"].to_numpy()))
+        for name, unit in (("episodes", "episodes"), ("episode_length_mean", "days"), ("quiet_mean", "days"),
+                           ("unanswered_share", "share"), ("chain_length_max", "acts"),
+                           ("chain_length_mean", "acts"), ("strike_lag_mean", "days")):
+            rows.append(_mean_row(name, w[name], unit))
+        return pd.DataFrame(rows, columns=["quantity", "estimate", "mcse", "q05", "q50", "q95", "n", "unit"])
+
+    def probability(self, event: str) -> float:
+        """Share of worlds in which ``american_killed``, ``us_strike_round`` or ``withdrawal_demanded``."""
+        w = self.worlds
+        masks = {
+            "american_killed": w["us_killed"] > 0,
+            "us_strike_round": w["us_strike_rounds"] > 0,
+            "withdrawal_demanded": w["withdrawal_demanded"],
+        }
+        if event not in masks:
+            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(masks)}")
+        return float(np.mean(masks[event]))
+
+    # -- saving ---------------------------------------------------------------------------------
+    def save(self, directory) -> Path:
+        """Write CSV tables, per-world daily arrays (npz) and ``manifest.json`` to ``directory``."""
+        from escalation.provenance import with_outputs
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written = ["worlds.csv", "daily.csv", "scenario.toml"]
+        self.worlds.to_csv(directory / "worlds.csv", index=False)
+        self.daily.to_csv(directory / "daily.csv", index=False)
+        self.scenario.save(directory / "scenario.toml")
+        if self.events is not None:
+            self.events.to_csv(directory / "events.csv", index=False)
+            written.append("events.csv")
+        arrays = {f"daily__{k}": v for k, v in (self.daily_worlds or {}).items()}
+        arrays |= {f"parameter__{k}": np.asarray(v) for k, v in self.parameters.items()}
+        if arrays:
+            np.savez_compressed(directory / "arrays.npz", **arrays)
+            written.append("arrays.npz")
+        record = with_outputs(self.manifest, directory, written)
+        (directory / "manifest.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory) -> EnsembleResult:
+        """Read a result written by :meth:`save`; raises if a file's hash does not match."""
+        from escalation.provenance import verify_manifest
+
+        directory = Path(directory)
+        record = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        changed = verify_manifest(record, directory)
+        if changed:
+            raise ValueError(f"{directory}: files changed since they were saved: {', '.join(changed)}")
+        scenario = Scenario.from_toml((directory / "scenario.toml").read_text(encoding="utf-8"),
+                                      origin=str(directory / "scenario.toml"))
+        worlds = pd.read_csv(directory / "worlds.csv")
+        worlds["withdrawal_demanded"] = worlds["withdrawal_demanded"].astype(bool)
+        daily = pd.read_csv(directory / "daily.csv", parse_dates=["date"])
+        events = None
+        if (directory / "events.csv").exists():
+            from escalation.observed import validate_events
+
+            raw = pd.read_csv(directory / "events.csv", dtype=str, keep_default_na=False)
+            extra = raw[["world", "day"]].astype(np.int64)
+            events = validate_events(raw.drop(columns=["world", "day"]), origin=str(directory / "events.csv"))
+            events[["world", "day"]] = extra.to_numpy()
+        daily_worlds, parameters = None, {}
+        if (directory / "arrays.npz").exists():
+            with np.load(directory / "arrays.npz") as npz:
+                daily_worlds = {k[7:]: npz[k] for k in npz.files if k.startswith("daily__")} or None
+                parameters = {k[11:]: npz[k] for k in npz.files if k.startswith("parameter__")}
+        return cls(scenario, int(record["n_worlds"]), worlds, daily, events, daily_worlds, parameters, record)
+
+
+def _mean_row(name, values, unit):
+    x = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return [name, np.nan, np.nan, np.nan, np.nan, np.nan, 0, unit]
+    mcse = x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else np.nan
+    q05, q50, q95 = np.quantile(x, [0.05, 0.5, 0.95])
+    return [name, x.mean(), mcse, q05, q50, q95, len(x), unit]
+
+
+def _probability_row(name, mask):
+    mask = np.asarray(mask, dtype=bool)
+    p = mask.mean()
+    return [name, p, math.sqrt(p * (1 - p) / len(mask)), np.nan, np.nan, np.nan, len(mask), "probability"]
+
+
+def _daily_from_values(dates, daily_worlds) -> pd.DataFrame:
+    frames = []
+    for name in list(STATE_VARIABLES) + list(COUNT_SERIES):
+        values = daily_worlds[name].astype(np.float64)
+        q = np.quantile(values, QUANTILES, axis=1)
+        frames.append(_daily_frame(dates, name, values.mean(axis=1), q))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _daily_from_histograms(dates, chunks, n_worlds) -> pd.DataFrame:
+    frames = []
+    for name in STATE_VARIABLES:
+        top, bins = _HISTOGRAM[name]
+        counts = sum(c["histograms"][name][0] for c in chunks)
+        sums = sum(c["histograms"][name][1] for c in chunks)
+        cum = np.cumsum(counts, axis=1)
+        q = np.empty((len(QUANTILES), counts.shape[0]))
+        for i, level in enumerate(QUANTILES):
+            # Smallest bin whose cumulative count reaches the level; report its lower edge.
+            idx = (cum < level * n_worlds).sum(axis=1)
+            q[i] = idx * top / bins
+        frames.append(_daily_frame(dates, name, sums / _FIXED / n_worlds, q))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _daily_frame(dates, name, mean, q) -> pd.DataFrame:
+    frame = pd.DataFrame({"date": dates, "variable": name, "mean": mean})
+    for level, row in zip(QUANTILES, q, strict=True):
+        frame[f"q{round(level * 100):02d}"] = row
+    return frame
+
+
+def _data_files(scenario) -> list:
+    """Files a run depends on: the scenario file (if any) and the posterior's files."""
+    files = [Path(scenario.origin)] if Path(scenario.origin).is_file() else []
+    if scenario.posterior:
+        folder = posterior_path(scenario.posterior)
+        files += sorted(p for p in folder.iterdir() if p.is_file())
+    return files
+
+
+def posterior_path(ref) -> Path:
+    """Folder of a posterior: a name shipped in the package data, or a path."""
+    shipped = Path(str(importlib.resources.files("escalation") / "data" / str(ref)))
+    if shipped.is_dir():
+        return shipped
+    path = Path(ref)
+    if not path.is_dir():
+        raise FileNotFoundError(f"posterior {ref!r}: no shipped posterior of that name and no such folder")
+    return path

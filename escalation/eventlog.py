@@ -1,0 +1,183 @@
+"""Simulated events, collected day by day as integer columns and turned into a DataFrame once.
+
+The batched model produces events for many worlds at once. Appending rows one by one
+would cost a Python object per event, so each day's events arrive as arrays (world,
+actor, event type, ... as integer codes into the tables below) and become a
+canonical-schema DataFrame (:data:`escalation.events.COLUMNS` plus ``world`` and
+``day``) at the end, with categorical text columns built from the codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from escalation.events import ACTORS, COLUMNS, EVENT_TYPES, Actor, EventType
+
+
+class Vocabulary:
+    """An append-only table of strings with integer codes."""
+
+    def __init__(self, *values: str):
+        self.values: list[str] = []
+        self._codes: dict[str, int] = {}
+        for value in values:
+            self.code(value)
+
+    def code(self, value: str) -> int:
+        if value not in self._codes:
+            self._codes[value] = len(self.values)
+            self.values.append(value)
+        return self._codes[value]
+
+
+#: Integer columns of the buffer, in order.
+FIELDS = (
+    "world",
+    "day",
+    "actor",
+    "group",
+    "target",
+    "event_type",
+    "country",
+    "location",
+    "projectiles",
+    "us_killed",
+    "us_injured",
+    "others_killed",
+    "attributed",
+    "note",
+)
+
+
+class EventBuffer:
+    """Collects a batch of worlds' events as arrays; :meth:`frame` builds the event log."""
+
+    def __init__(self):
+        self.groups = Vocabulary("")
+        self.targets = Vocabulary("")
+        self.countries = Vocabulary()
+        self.locations = Vocabulary()
+        self.notes = Vocabulary("")
+        self._chunks: list[tuple] = []
+        self.count = 0
+
+    def add(
+        self,
+        worlds,
+        day,
+        actor: Actor,
+        event_type,
+        *,
+        group=0,
+        target=0,
+        country=0,
+        location=0,
+        projectiles=0,
+        us_killed=0,
+        us_injured=0,
+        others_killed=0,
+        attributed=True,
+        note=0,
+    ):
+        """Add one event in each of ``worlds`` (positions in the batch) on ``day``.
+
+        Every other argument is a code (or an array of codes, one per world) from this
+        buffer's vocabularies, or a count; ``event_type`` is an EventType or an array of
+        codes into :data:`escalation.events.EVENT_TYPES`.
+        """
+        worlds = np.asarray(worlds, dtype=np.int64)
+        n = len(worlds)
+        if n == 0:
+            return
+        if isinstance(event_type, EventType):
+            event_type = EVENT_TYPES.index(event_type)
+
+        def col(value, dtype=np.int64):
+            if np.ndim(value) == 0:
+                return np.full(n, value, dtype=dtype)
+            return np.asarray(value, dtype=dtype)
+
+        self._chunks.append(
+            (
+                worlds,
+                col(day, np.int32),
+                col(ACTORS.index(actor), np.int8),
+                col(group, np.int16),
+                col(target, np.int16),
+                col(event_type, np.int8),
+                col(country, np.int16),
+                col(location, np.int16),
+                col(projectiles, np.int32),
+                col(us_killed, np.int32),
+                col(us_injured, np.int32),
+                col(others_killed, np.int32),
+                col(attributed, bool),
+                col(note, np.int16),
+            )
+        )
+        self.count += n
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """All events as arrays by field, in the order they were added."""
+        if not self._chunks:
+            dtypes = (
+                np.int64,
+                np.int32,
+                np.int8,
+                np.int16,
+                np.int16,
+                np.int8,
+                np.int16,
+                np.int16,
+                np.int32,
+                np.int32,
+                np.int32,
+                np.int32,
+                bool,
+                np.int16,
+            )
+            return {f: np.zeros(0, dtype=t) for f, t in zip(FIELDS, dtypes, strict=True)}
+        return {f: np.concatenate(cols) for f, cols in zip(FIELDS, zip(*self._chunks), strict=True)}
+
+    def frame(
+        self, start: dt.date, world_offset: int = 0, source: str = "simulated"
+    ) -> pd.DataFrame:
+        """The canonical event log (plus ``world`` and ``day``), sorted by world, day, order."""
+        a = self.arrays()
+        order = np.lexsort((np.arange(len(a["world"])), a["day"], a["world"]))
+        a = {k: v[order] for k, v in a.items()}
+        n = len(order)
+
+        def cat(codes, values):
+            return pd.Categorical.from_codes(
+                codes.astype(np.int32), categories=pd.Index(values, dtype=object)
+            )
+
+        frame = pd.DataFrame(
+            {
+                "date": pd.Timestamp(start) + pd.to_timedelta(a["day"].astype(np.int64), unit="D"),
+                "actor": cat(a["actor"], [x.value for x in ACTORS]),
+                "group": cat(a["group"], self.groups.values),
+                "target": cat(a["target"], self.targets.values),
+                "event_type": cat(a["event_type"], [t.value for t in EVENT_TYPES]),
+                "country": cat(a["country"], self.countries.values or [""]),
+                "location": cat(a["location"], self.locations.values or [""]),
+                "projectiles": a["projectiles"].astype(np.int64),
+                "us_killed": a["us_killed"].astype(np.int64),
+                "us_injured": a["us_injured"].astype(np.int64),
+                "others_killed": a["others_killed"].astype(np.int64),
+                "attributed": a["attributed"],
+                "source": cat(np.zeros(n, dtype=np.int32), [source]),
+                "confidence": cat(np.zeros(n, dtype=np.int32), ["high"]),
+                "notes": cat(a["note"], self.notes.values),
+                "world": a["world"] + int(world_offset),
+                "day": a["day"].astype(np.int64),
+            }
+        )
+        frame["attribution_confirmed"] = cat(
+            frame.pop("attributed").to_numpy().astype(np.int32), ["no", "yes"]
+        )
+        return frame[list(COLUMNS) + ["world", "day"]]

@@ -1,0 +1,189 @@
+"""How far up it went: the escalation index and ladder, for simulated and observed days alike.
+
+The Goldstein scale saturates at -10 (:mod:`escalation.events`), so "how escalated is
+this day" is measured two ways here:
+
+- the *escalation index*: a decaying sum of the severity of recent events (half-life
+  :data:`INDEX_HALFLIFE` days), in severity points;
+- the *ladder*: a rung from calm to open war, in the spirit of Kahn's escalation ladder
+  (Kahn 1965, *On Escalation: Metaphors and Scenarios*), defined by what happened in
+  the trailing days (:func:`ladder_rung`). Each rung names a qualitative step the
+  seed articles discuss: harassment ("ant bites"), casualties, reprisal (a strike
+  round), the old red line ("the killing of an American"), a campaign, open war.
+
+Both are computed by the same functions from daily counts, so the model's daily record
+and an observed event log (:func:`daily_record`) are measured alike.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import numpy as np
+import pandas as pd
+
+from escalation.events import MILITIA_ATTACKS, severity
+
+INDEX_HALFLIFE = 7.0
+#: Days of history the ladder looks back over (harassment uses the shorter window).
+LADDER_WINDOW = 30
+ACTIVITY_WINDOW = 14
+
+
+class Rung(enum.IntEnum):
+    """Rungs of the escalation ladder, lowest first."""
+
+    CALM = 0  # no hostile act in the last 14 days
+    HARASSMENT = 1  # militia attacks in the last 14 days, nobody hurt in the last 30
+    CASUALTIES = 2  # Americans injured, or anyone killed by militia attacks, in 30 days
+    REPRISAL = 3  # a US strike round or return fire in the last 30 days
+    LETHAL_EXCHANGE = 4  # an American killed, or two US strike rounds, in 30 days
+    CAMPAIGN = 5  # three or more US strike rounds in 30 days
+    OPEN_WAR = 6  # five or more strike rounds, or three or more Americans killed, in 30 days
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").lower()
+
+
+def ladder_rung(attacks14, harm30, responses30, rounds30, killed30) -> np.ndarray:
+    """The ladder rung (int8 array) from trailing-window counts.
+
+    ``attacks14``: militia attacks in the last 14 days; ``harm30``: Americans injured plus
+    anyone killed by militia attacks in 30 days; ``responses30``: US strike rounds plus
+    return fire in 30 days; ``rounds30``: US strike rounds in 30 days; ``killed30``:
+    Americans killed in 30 days.
+    """
+    rung = np.where(np.asarray(attacks14) > 0, Rung.HARASSMENT, Rung.CALM)
+    rung = np.where(np.asarray(harm30) > 0, Rung.CASUALTIES, rung)
+    rung = np.where(np.asarray(responses30) > 0, Rung.REPRISAL, rung)
+    rung = np.where(
+        (np.asarray(killed30) > 0) | (np.asarray(rounds30) >= 2), Rung.LETHAL_EXCHANGE, rung
+    )
+    rung = np.where(np.asarray(rounds30) >= 3, Rung.CAMPAIGN, rung)
+    rung = np.where((np.asarray(rounds30) >= 5) | (np.asarray(killed30) >= 3), Rung.OPEN_WAR, rung)
+    return rung.astype(np.int8)
+
+
+def index_decay(halflife: float = INDEX_HALFLIFE) -> float:
+    """Daily decay factor of the escalation index."""
+    return math.exp(-math.log(2.0) / halflife)
+
+
+class RollingSum:
+    """Trailing-window sums of daily counts for many worlds, updated one day at a time."""
+
+    def __init__(self, n_worlds: int, window: int):
+        self.window = window
+        self.buffer = np.zeros((window, n_worlds))
+        self.total = np.zeros(n_worlds)
+        self.day = 0
+
+    def push(self, today: np.ndarray) -> np.ndarray:
+        """Add today's counts, drop those older than the window, return the sums."""
+        slot = self.day % self.window
+        self.total += today - self.buffer[slot]
+        self.buffer[slot] = today
+        self.day += 1
+        return self.total
+
+
+class Ladder:
+    """The ladder and escalation index, advanced day by day from daily counts."""
+
+    def __init__(self, n_worlds: int):
+        self.attacks = RollingSum(n_worlds, ACTIVITY_WINDOW)
+        self.harm = RollingSum(n_worlds, LADDER_WINDOW)
+        self.responses = RollingSum(n_worlds, LADDER_WINDOW)
+        self.rounds = RollingSum(n_worlds, LADDER_WINDOW)
+        self.killed = RollingSum(n_worlds, LADDER_WINDOW)
+        self.index = np.zeros(n_worlds)
+        self.decay = index_decay()
+
+    def advance(self, attacks, harm, responses, rounds, killed, day_severity):
+        """Push one day's counts; return (rung, escalation index)."""
+        self.index = self.index * self.decay + day_severity
+        rung = ladder_rung(
+            self.attacks.push(attacks),
+            self.harm.push(harm),
+            self.responses.push(responses),
+            self.rounds.push(rounds),
+            self.killed.push(killed),
+        )
+        return rung, self.index
+
+
+def strike_round_starts(days: np.ndarray, gap: int = 2) -> np.ndarray:
+    """Mask of the US airstrikes (sorted days) that open a strike round.
+
+    Airstrikes within ``gap`` days of the previous one belong to the same round (the
+    27 June 2021 round hit three sites).
+    """
+    days = np.asarray(days)
+    first = np.ones(len(days), dtype=bool)
+    first[1:] = np.diff(days) > gap
+    return first
+
+
+def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray]:
+    """Daily counts of one observed (or one simulated) world's events over a window.
+
+    Keys: ``attacks`` (militia attacks), ``harm`` (Americans injured plus people killed by
+    militia attacks), ``responses`` (US strike rounds plus return fire), ``rounds`` (US
+    strike rounds, on their first day), ``killed`` (Americans killed), ``severity`` (sum of
+    :func:`escalation.events.severity`). Unknown counts add nothing.
+    """
+    start = pd.Timestamp(start).normalize()
+    day = ((pd.to_datetime(events["date"]) - start).dt.days).to_numpy()
+    inside = (day >= 0) & (day < days)
+    ev = events.loc[inside]
+    day = day[inside]
+    etype = ev["event_type"].astype(str).to_numpy()
+    actor = ev["actor"].astype(str).to_numpy()
+    kill = _count(ev, "us_killed")
+    injured = _count(ev, "us_injured")
+    others = _count(ev, "others_killed")
+    attack = (actor == "militia") & np.isin(etype, [t.value for t in MILITIA_ATTACKS])
+    us = actor == "US"
+    airstrike_days = np.sort(day[us & (etype == "airstrike")])
+    round_days = airstrike_days[strike_round_starts(airstrike_days)]
+
+    def per_day(mask, weights=None):
+        return np.bincount(
+            day[mask], weights=None if weights is None else weights[mask], minlength=days
+        )[:days]
+
+    rounds = np.bincount(round_days, minlength=days)[:days].astype(float)
+    return {
+        "attacks": per_day(attack).astype(float),
+        "harm": per_day(attack, injured + others),
+        "responses": rounds + per_day(us & (etype == "return_fire")),
+        "rounds": rounds,
+        "killed": per_day(np.ones(len(day), dtype=bool), kill),
+        "severity": per_day(np.ones(len(day), dtype=bool), severity(etype, kill, injured, others)),
+    }
+
+
+def daily_record(events: pd.DataFrame, start, days: int) -> pd.DataFrame:
+    """The ladder rung and escalation index of an observed event log, day by day."""
+    counts = daily_counts(events, start, days)
+    ladder = Ladder(1)
+    rows = []
+    for d in range(days):
+        rung, index = ladder.advance(
+            counts["attacks"][d : d + 1],
+            counts["harm"][d : d + 1],
+            counts["responses"][d : d + 1],
+            counts["rounds"][d : d + 1],
+            counts["killed"][d : d + 1],
+            counts["severity"][d : d + 1],
+        )
+        rows.append((int(rung[0]), float(index[0])))
+    out = pd.DataFrame(rows, columns=["ladder", "escalation_index"])
+    out.insert(0, "date", pd.date_range(pd.Timestamp(start).normalize(), periods=days, freq="D"))
+    return out
+
+
+def _count(events: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=float)

@@ -1,0 +1,321 @@
+"""EscalationModel: the actors of :mod:`escalation.agents` in one Mesa model, many worlds at once.
+
+One step is one day from the scenario's start to its end. Each agent is a real
+``mesa.Agent`` stepped through ``model.agents`` in a fixed order (Iran, the militias,
+Israel, the United States, the Iraqi government; see ``docs/ODD.md``), but its state
+is an array over ``n_worlds`` independent worlds, so the same code runs one world or a
+hundred thousand. Randomness comes only from the seed: per-world counter-based streams
+(:mod:`escalation.streams`) for the dynamics, so world i is the same world whatever
+batch it is run in, and Mesa's own ``model.rng`` seeded from the same
+``SeedSequence``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from escalation.agents import (
+    GROUPS,
+    SITES,
+    Iran,
+    IraqiGovernment,
+    Israel,
+    Militia,
+    Today,
+    UnitedStates,
+)
+from escalation.errors import ScenarioError
+from escalation.eventlog import EventBuffer
+from escalation.events import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, severity
+from escalation.metrics import Ladder, RollingSum
+from escalation.parameters import PARAMETERS
+from escalation.policies import halflife_factor
+from escalation.scenario import Scenario
+from escalation.streams import EVENT_DRAWS, WorldStreams, seed_sequence
+
+#: Daily state variables recorded for every world (see ``docs/ODD.md``).
+STATE_VARIABLES = (
+    "escalation_index",
+    "ladder",
+    "iraqi_pressure",
+    "militia_resolve",
+    "red_line_credibility",
+)
+#: Daily counts recorded for every world (forecasts and fan charts read these).
+COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
+    "militia_attacks",
+    "us_strike_rounds",
+    "us_strike_sites",
+    "return_fire",
+    "israeli_strikes",
+    "us_killed",
+    "us_injured",
+)
+_CORE_SLOTS = 11
+_AIRSTRIKE = EVENT_TYPES.index(EventType.AIRSTRIKE)
+_RETURN_FIRE = EVENT_TYPES.index(EventType.RETURN_FIRE)
+
+
+class EscalationModel(mesa.Model):
+    """Attacks and reprisals between US forces, militias, Israel and Baghdad, in ``n_worlds`` worlds.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or None
+        The scenario (a :class:`~escalation.scenario.Scenario`, a built-in name or a TOML
+        path); None means ``baseline_2021``.
+    n_worlds : int
+        Number of independent worlds advanced together.
+    seed : int, sequence of ints or numpy.random.SeedSequence, optional
+        The run's seed. None draws fresh entropy (recorded in ``seed_sequence``).
+    parameters : mapping, optional
+        Parameter values overriding the scenario's, each a number or an array of shape
+        ``(n_worlds,)`` (one value per world, as calibration and posterior draws need).
+    first_world : int
+        Global index of this batch's first world: world ``first_world + i`` draws the
+        same numbers here as in any other batch of the same seed.
+    record_daily : bool
+        Keep the daily state and counts of every world (``daily_state``, ``daily_counts``).
+    """
+
+    def __init__(
+        self,
+        scenario=None,
+        n_worlds: int = 1,
+        seed=None,
+        *,
+        parameters=None,
+        first_world: int = 0,
+        record_daily: bool = True,
+    ):
+        if n_worlds < 1:
+            raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
+        self.seed_sequence = seed_sequence(seed)
+        super().__init__(rng=np.random.Generator(np.random.PCG64(self.seed_sequence)))
+        # Not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios.
+        self.spec = _as_scenario(scenario)
+        self.n_worlds = int(n_worlds)
+        self.first_world = int(first_world)
+        self.days = self.spec.days
+        self.dates = [self.spec.start + dt.timedelta(days=d) for d in range(self.days)]
+        self.p = SimpleNamespace(**_parameter_values(self.spec, parameters, self.n_worlds))
+        self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
+        self.buffer = EventBuffer()
+        self.day = 0
+        self._derive_rates()
+        self._encode_sites()
+
+        n = self.n_worlds
+        self.presence = np.broadcast_to(np.asarray(self.p.us_presence, float), (n,)).copy()
+        self.today = Today(n)
+        self.recent_rounds = RollingSum(n, 7)
+        self.ladder = Ladder(n)
+        self.day_severity = np.zeros(n)
+        self._event_index = np.zeros(n, dtype=np.int64)
+        # Agents, in the order they act each day.
+        self.iran = Iran(self)
+        self.militias = [Militia(self, group, i) for i, group in enumerate(GROUPS)]
+        self.israel = Israel(self)
+        self.us = UnitedStates(self)
+        self.iraq = IraqiGovernment(self)
+
+        self.record_daily = record_daily
+        if record_daily:
+            self.daily_state = {
+                v: np.zeros((self.days, n), dtype=np.float32) for v in STATE_VARIABLES
+            }
+            self.daily_counts = {c: np.zeros((self.days, n), dtype=np.int16) for c in COUNT_SERIES}
+        self.datacollector = (
+            mesa.DataCollector(model_reporters={v: _world_zero(v) for v in STATE_VARIABLES})
+            if n == 1
+            else None
+        )
+        self.state = {v: np.zeros(n) for v in STATE_VARIABLES}
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _derive_rates(self):
+        p = self.p
+        self.revenge_decay = halflife_factor(p.revenge_halflife)
+        self.grievance_decay = halflife_factor(p.grievance_halflife)
+        self.pressure_decay = halflife_factor(p.pressure_halflife)
+
+    def _encode_sites(self):
+        self.site_target = np.array([self.code("target", s.target) for s in SITES])
+        self.site_country = np.array([self.code("country", s.country) for s in SITES])
+        self.site_location = np.array([self.code("location", s.name) for s in SITES])
+        self.group_code = np.array([self.code("group", g.name) for g in GROUPS])
+
+    def code(self, kind: str, value: str) -> int:
+        """The integer code of a text value (``group``, ``target``, ``country``, ``location``, ``note``)."""
+        table = {
+            "group": self.buffer.groups,
+            "target": self.buffer.targets,
+            "country": self.buffer.countries,
+            "location": self.buffer.locations,
+            "note": self.buffer.notes,
+        }[kind]
+        return table.code(value)
+
+    def policy(self, actor: str, slot: str):
+        """The scenario's policy choice for an actor's slot."""
+        return self.spec.policy(actor, slot)
+
+    # -- the day --------------------------------------------------------------------------------
+    def step(self):
+        """Advance every world by one day."""
+        if self.day >= self.days:
+            self.running = False
+            return
+        self.u = self.streams.core(self.day, _CORE_SLOTS)
+        self.today.reset()
+        self.day_severity[:] = 0.0
+        self._event_index[:] = 0
+        self._strikes_today = np.zeros(self.n_worlds, dtype=np.int64)
+        self._return_fire_today = np.zeros(self.n_worlds, dtype=np.int64)
+        self._israeli_today = np.zeros(self.n_worlds, dtype=np.int64)
+        self.agents.do("step")
+        self._record()
+        self.day += 1
+        if self.day >= self.days:
+            self.running = False
+
+    def run(self) -> EscalationModel:
+        """Run to the scenario's end; returns the model."""
+        while self.running:
+            self.step()
+        return self
+
+    def emit(self, worlds, actor: Actor, event_type, **fields):
+        """Record one event in each of ``worlds`` today (see :meth:`EventBuffer.add`)."""
+        worlds = np.asarray(worlds, dtype=np.int64)
+        self.buffer.add(worlds, self.day, actor, event_type, **fields)
+        code = EVENT_TYPES.index(event_type) if isinstance(event_type, EventType) else event_type
+        sev = severity(code, fields.get("us_killed", 0), fields.get("us_injured", 0),
+                       fields.get("others_killed", 0))
+        np.add.at(self.day_severity, worlds, sev)
+        if actor is Actor.US and np.ndim(code) == 0:
+            if code == _AIRSTRIKE:
+                np.add.at(self._strikes_today, worlds, 1)
+            elif code == _RETURN_FIRE:
+                np.add.at(self._return_fire_today, worlds, 1)
+        elif actor is Actor.ISRAEL:
+            np.add.at(self._israeli_today, worlds, 1)
+
+    def event_draws(self, worlds: np.ndarray) -> np.ndarray:
+        """``(len(worlds), EVENT_DRAWS)`` uniforms, fresh for each event of each world today."""
+        worlds = np.asarray(worlds, dtype=np.int64)
+        order = np.argsort(worlds, kind="stable")
+        ranked = worlds[order]
+        rank = np.empty(len(worlds), dtype=np.int64)
+        rank[order] = np.arange(len(worlds)) - np.searchsorted(ranked, ranked, side="left")
+        index = self._event_index[worlds] + rank
+        np.add.at(self._event_index, worlds, 1)
+        return self.streams.events(self.day, worlds, index)
+
+    def _record(self):
+        t = self.today
+        rounds = (self.us.strike_sites > 0).astype(float)
+        self.recent_rounds.push(rounds)
+        rung, index = self.ladder.advance(
+            t.attacks,
+            t.injured + t.killed + t.others,
+            rounds + self._return_fire_today,
+            rounds,
+            t.killed,
+            self.day_severity,
+        )
+        base = np.maximum(np.asarray(self.p.militia_attack_rate, float), 1e-12)
+        resolve = sum(m.rate for m in self.militias) / base
+        self.state = {
+            "escalation_index": index,
+            "ladder": rung,
+            "iraqi_pressure": self.iraq.pressure,
+            "militia_resolve": resolve,
+            "red_line_credibility": self.us.memory.credibility,
+        }
+        if self.record_daily:
+            d = self.day
+            for name, value in self.state.items():
+                self.daily_state[name][d] = value
+            c = self.daily_counts
+            for code, name in ((EVENT_TYPES.index(t_), t_.value) for t_ in MILITIA_ATTACKS):
+                c[name][d] = t.type_counts[:, code]
+            c["militia_attacks"][d] = t.attacks
+            c["us_strike_rounds"][d] = rounds
+            c["us_strike_sites"][d] = self._strikes_today
+            c["return_fire"][d] = self._return_fire_today
+            c["israeli_strikes"][d] = self._israeli_today
+            c["us_killed"][d] = t.killed
+            c["us_injured"][d] = t.injured
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+
+    # -- output ---------------------------------------------------------------------------------
+    def event_log(self) -> pd.DataFrame:
+        """Events so far: the canonical schema plus ``world`` (global index) and ``day``."""
+        return self.buffer.frame(
+            self.spec.start, self.first_world, source=f"simulated: {self.spec.name}"
+        )
+
+    def daily_frame(self) -> pd.DataFrame:
+        """Daily state and counts of every world as a long table (date, world, variables...)."""
+        if not self.record_daily:
+            raise ValueError("this model was run with record_daily=False")
+        days = self.day
+        frame = pd.DataFrame(
+            {
+                "date": np.repeat(pd.to_datetime(self.dates[:days]), self.n_worlds),
+                "world": np.tile(np.arange(self.n_worlds) + self.first_world, days),
+            }
+        )
+        for name, values in {**self.daily_state, **self.daily_counts}.items():
+            frame[name] = values[:days].ravel()
+        return frame
+
+    @property
+    def withdrawal_demanded(self) -> np.ndarray:
+        """Per world: whether Baghdad has demanded that US forces leave."""
+        return self.iraq.demanded
+
+
+def _world_zero(name):
+    def report(model):
+        return float(model.state[name][0])
+
+    return report
+
+
+def _as_scenario(scenario) -> Scenario:
+    if scenario is None:
+        return Scenario.load("baseline_2021")
+    if isinstance(scenario, Scenario):
+        return scenario
+    return Scenario.load(scenario)
+
+
+def _parameter_values(scenario: Scenario, overrides, n_worlds: int) -> dict:
+    """Scenario values with overrides; per-world arrays checked for shape and range."""
+    values = {k: np.float64(v) for k, v in scenario.parameters.items()}
+    for name, value in (overrides or {}).items():
+        if name not in PARAMETERS:
+            raise ScenarioError(
+                f"parameters: unknown parameter {name!r}; expected one of {', '.join(PARAMETERS)}"
+            )
+        array = np.asarray(value, dtype=float)
+        if array.ndim not in (0, 1) or (array.ndim == 1 and array.shape[0] != n_worlds):
+            raise ScenarioError(
+                f"parameters: {name!r} has shape {array.shape}; expected a number or ({n_worlds},)"
+            )
+        declared = PARAMETERS[name]
+        if np.any((array < declared.low) | (array > declared.high)) or np.any(np.isnan(array)):
+            raise ScenarioError(
+                f"parameters: {name!r} has values outside the valid range "
+                f"[{declared.low:g}, {declared.high:g}] ({declared.unit})"
+            )
+        values[name] = array if array.ndim == 1 else np.float64(array)
+    return values

@@ -1,0 +1,500 @@
+"""Every numeric parameter of the model, declared once with its meaning and evidence.
+
+A :class:`Parameter` states what a number means, its unit, the range in which the
+model is defined, the prior used when it is calibrated, and where its default comes
+from. Scenarios may only set parameters declared here (:mod:`escalation.scenario`
+validates names and ranges against this table), and :mod:`escalation.calibration`
+takes its priors from here unless a scenario overrides them.
+
+Sources are cited by outlet, date and title; "2021 data" means the built-in
+``escalation/data/events_2021.csv`` (see ``docs/data.md``). Defaults marked
+"by hand" were set from the 2021 data before calibration and are what the shipped
+posterior refines.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.stats
+
+GIF = (
+    'Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Iraq: '
+    'Exchange of Messages or Serious Escalation?"'
+)
+WIRE = 'wire-based report, 28 June 2021, "Mutual bombing between US forces and Iranian militias in Syria"'
+NETWORK = 'US network news report, 28 June 2021, US "defensive" airstrikes in Iraq and Syria'
+NEWSWEEK = (
+    'Newsweek, September 2021, "U.S. Military Denies, Israel Declines to Comment on '
+    'Iraq-Syria Border Strike Reports"'
+)
+PENTAGON_2023 = "report of 17-18 August 2023, Pentagon denies a plan to cut the Albu Kamal crossing"
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A scipy.stats distribution by name and keyword arguments, e.g. ``gamma(a=2, scale=0.1)``."""
+
+    dist: str
+    args: dict = field(default_factory=dict)
+
+    def frozen(self):
+        """The frozen ``scipy.stats`` distribution."""
+        return getattr(scipy.stats, self.dist)(**self.args)
+
+    def within(self, low: float, high: float) -> TruncatedPrior:
+        """This prior truncated to a parameter's valid range ``[low, high]``."""
+        return TruncatedPrior(self.frozen(), low, high)
+
+
+class TruncatedPrior:
+    """A frozen scipy.stats distribution restricted to ``[low, high]`` and renormalised.
+
+    Offers what the ABC-SMC engine uses: ``support``, ``rvs`` (by inversion of the CDF),
+    ``logpdf``, ``pdf``, ``mean`` and ``ppf``; ``dist`` names the underlying family.
+    """
+
+    def __init__(self, frozen, low: float, high: float):
+        self.frozen = frozen
+        self.dist = frozen.dist
+        lo, hi = frozen.support()
+        self.low, self.high = max(low, lo), min(high, hi)
+        self._cdf_low, self._cdf_high = frozen.cdf(self.low), frozen.cdf(self.high)
+        self._log_mass = math.log(self._cdf_high - self._cdf_low)
+
+    @property
+    def args(self):
+        return tuple(self.frozen.args) + (self.low, self.high)
+
+    @property
+    def kwds(self):
+        return dict(self.frozen.kwds)
+
+    def support(self):
+        return self.low, self.high
+
+    def rvs(self, size=None, random_state=None):
+        rng = np.random.default_rng(random_state)
+        u = rng.uniform(self._cdf_low, self._cdf_high, size=size)
+        return np.clip(self.frozen.ppf(u), self.low, self.high)
+
+    def ppf(self, q):
+        return self.frozen.ppf(self._cdf_low + np.asarray(q) * (self._cdf_high - self._cdf_low))
+
+    def logpdf(self, x):
+        x = np.asarray(x, dtype=float)
+        inside = (x >= self.low) & (x <= self.high)
+        return np.where(inside, self.frozen.logpdf(x) - self._log_mass, -np.inf)
+
+    def pdf(self, x):
+        return np.exp(self.logpdf(x))
+
+    def mean(self):
+        grid = np.linspace(0.0005, 0.9995, 1000)
+        return float(np.mean(self.ppf(grid)))
+
+    def __hash__(self):
+        return hash((self.dist, tuple(sorted(self.args.items()))))
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter: default, valid range, unit, meaning, prior and source."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    prior: Prior | None = None
+
+    def check(self, value: float) -> bool:
+        """True when ``value`` lies in the valid range (inclusive)."""
+        return self.low <= value <= self.high
+
+
+def _p(name, default, low, high, unit, meaning, source, prior=None):
+    return Parameter(name, float(default), float(low), float(high), unit, meaning, source, prior)
+
+
+_DECLARED = [
+    # --- militias -----------------------------------------------------------------------------
+    _p(
+        "militia_attack_rate",
+        0.30,
+        0.0,
+        5.0,
+        "attacks/day",
+        "Baseline daily rate of militia attacks of all types, summed over groups, before Iran's "
+        "push, deterrence, revenge and crackdowns.",
+        f'{GIF} ("death by ant bites": frequent low-level attacks); by hand from the 2021 data.',
+        Prior("gamma", {"a": 4.0, "scale": 0.08}),
+    ),
+    _p(
+        "drone_share",
+        0.15,
+        0.0,
+        1.0,
+        "share",
+        "Share of militia attacks made with drones (the rest: rockets, IEDs on convoys, other).",
+        f'{WIRE} and {NETWORK} ("five drone attacks since April"); by hand from the 2021 data.',
+        Prior("beta", {"a": 2.0, "b": 10.0}),
+    ),
+    _p(
+        "ied_share",
+        0.45,
+        0.0,
+        1.0,
+        "share",
+        "Share of non-drone militia attacks that are IEDs on coalition logistics convoys.",
+        "2021 data (38 of 77 dated militia attacks were convoy IEDs, an undercount: reports "
+        'called them "nearly daily"; see docs/data.md).',
+        Prior("beta", {"a": 2.0, "b": 2.0}),
+    ),
+    _p(
+        "other_share",
+        0.03,
+        0.0,
+        1.0,
+        "share",
+        "Share of the remaining (non-drone, non-IED) attacks made with other weapons (artillery, "
+        "small arms) rather than rockets.",
+        "wire-based report, 28 June 2021 (artillery shells near al-Omar); 2021 data (1 of 77).",
+    ),
+    _p(
+        "revenge_gain",
+        0.25,
+        0.0,
+        5.0,
+        "relative rate per fighter killed",
+        "Rise in a militia's attack rate per fighter it believes the US killed (vows of revenge).",
+        f'{WIRE} (the PMF named four fighters killed and "vowed revenge"); {GIF} (28 June - 8 July '
+        "attack sequence after the 27 June strikes).",
+        Prior("gamma", {"a": 2.0, "scale": 0.15}),
+    ),
+    _p(
+        "revenge_halflife",
+        7.0,
+        0.5,
+        60.0,
+        "days",
+        "Half-life of the vow of revenge: how fast the surge after losses fades.",
+        f"{GIF}: the surge ran from 28 June to 8 July, about ten days.",
+        Prior("lognorm", {"s": 0.5, "scale": 7.0}),
+    ),
+    _p(
+        "deterrence",
+        0.30,
+        0.0,
+        0.95,
+        "share",
+        "Reduction of militia attack rates when the US red line is fully credible.",
+        f'{WIRE} (Blinken: "a clear and unambiguous message of deterrence"); {GIF}.',
+        Prior("beta", {"a": 2.0, "b": 4.0}),
+    ),
+    _p(
+        "caution",
+        1.0,
+        0.0,
+        5.0,
+        "log-odds per unit credibility",
+        "How strongly a credible red line steers militias to attacks below it (IEDs on convoys, "
+        'rockets aimed to miss) instead of drones on personnel: "ant bites".',
+        f'{GIF} (Heras: "death by ant bites", daring the US to escalate).',
+    ),
+    _p(
+        "claim_share",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Share of militia attacks claimed by a front group (Saraya Awliya al-Dam, Ashab al-Kahf, "
+        "Qasim al-Jabbarin) rather than left unclaimed.",
+        f"{PENTAGON_2023} (attacks claimed by an IRGC-linked local group); 2021 data.",
+    ),
+    # --- outcomes of attacks ------------------------------------------------------------------
+    _p(
+        "interception_drone",
+        0.35,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that force protection defeats a drone before impact.",
+        f'{NEWSWEEK} ("Force protection counter measures were used to defeat the drones"); {GIF} '
+        "(drone shot down over the embassy on 5 July, thwarted at al-Omar on 7 July).",
+    ),
+    _p(
+        "interception_rocket",
+        0.10,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that a rocket volley is fully intercepted (C-RAM at the embassy) or lands "
+        "nowhere near.",
+        f"{GIF} (8 July: the embassy's defence deflected one of two rockets).",
+    ),
+    _p(
+        "injury_prob",
+        0.06,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that an attack on a site with US personnel that gets through injures Americans.",
+        f"{GIF} (7 July: 14 rockets on Ain al-Asad, two minor injuries); {NETWORK} (15 Feb Erbil).",
+    ),
+    _p(
+        "lethality",
+        0.012,
+        0.0,
+        0.5,
+        "probability",
+        "Probability that an attack on a site with US personnel that gets through kills an American.",
+        f'{GIF} (the old red line, "the killing of an American", was not crossed in 2021); '
+        "2021 data.",
+        Prior("beta", {"a": 1.0, "b": 60.0}),
+    ),
+    _p(
+        "other_casualty_prob",
+        0.05,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that an attack that gets through kills someone other than an American "
+        "(coalition contractors, Iraqi drivers and guards).",
+        f"{NETWORK} (15 Feb Erbil: a Filipino contractor killed).",
+    ),
+    # --- United States ------------------------------------------------------------------------
+    _p(
+        "us_response_threshold",
+        12.0,
+        0.5,
+        100.0,
+        "severity points",
+        "Provocation (severity of red-line crossings, decaying) at which the US orders a strike "
+        'round: the "tit-for-tat calibration" answers a series of attacks, not each one.',
+        f'{GIF} (Lesch: "a tit-for-tat calibration of action and reaction"); two strike rounds in '
+        f"five months ({WIRE}).",
+        Prior("lognorm", {"s": 0.6, "scale": 12.0}),
+    ),
+    _p(
+        "grievance_halflife",
+        30.0,
+        1.0,
+        365.0,
+        "days",
+        "Half-life of US grievance: provocations older than this count half.",
+        f"{NETWORK} (the June strikes answered drone attacks since April).",
+    ),
+    _p(
+        "us_lag_mean",
+        5.0,
+        0.0,
+        30.0,
+        "days",
+        "Mean delay between the decision to strike and the strike (deliberation, target selection).",
+        f'{NETWORK} and 2021 data (15 Feb attack, 25 Feb strikes: ten days); {WIRE} ("deliberate").',
+        Prior("gamma", {"a": 2.0, "scale": 2.5}),
+    ),
+    _p(
+        "us_iraq_share",
+        0.25,
+        0.0,
+        1.0,
+        "share",
+        "Share of US strike sites in Iraq rather than Syria when Baghdad's pressure is zero.",
+        f"{NETWORK} (27 June: two sites in Syria, one in Iraq); February: Syria only.",
+    ),
+    _p(
+        "return_fire_prob",
+        0.5,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that US forces return fire at the launch point of an attack on a US position "
+        "in Syria the same day.",
+        f'{WIRE} and {GIF} (28 June, al-Omar: "pushing the American forces to return fire").',
+    ),
+    _p(
+        "fighters_per_site",
+        1.5,
+        0.0,
+        50.0,
+        "fighters killed per site",
+        "Mean number of militia fighters killed per site struck.",
+        f"{NETWORK} (27 June: four fighters killed across three sites).",
+    ),
+    _p(
+        "credibility_decay",
+        0.10,
+        0.0,
+        1.0,
+        "share per unanswered crossing",
+        "Loss of red-line credibility for each crossing that goes unanswered; a strike round "
+        "restores it.",
+        f'{GIF} ("it remains to be seen how it will respond to these attacks").',
+    ),
+    # --- Iran and the talks -------------------------------------------------------------------
+    _p(
+        "talks_restraint",
+        0.30,
+        0.0,
+        1.0,
+        "share",
+        "Reduction of Iran's push (and of US readiness to strike) while the Vienna talks are alive.",
+        f'{GIF} (talks continue "because neither side wants to break them off").',
+        Prior("beta", {"a": 2.0, "b": 4.0}),
+    ),
+    _p(
+        "talks_fragility",
+        0.01,
+        0.0,
+        1.0,
+        "daily hazard per strike round in the last week",
+        "Daily chance that the talks collapse for each recent US strike round.",
+        f'{GIF} ("a dramatic escalation could dissolve the talks").',
+    ),
+    # --- Israel -------------------------------------------------------------------------------
+    _p(
+        "israel_threshold",
+        0.8,
+        0.0,
+        20.0,
+        "activity units",
+        "Militia activity near Albu Kamal above which Israel strikes (the tolerated level).",
+        f'{GIF} (Lesch: "a certain level of militia activity above which the U.S. and Israel will '
+        'not tolerate").',
+    ),
+    _p(
+        "israel_strike_prob",
+        0.03,
+        0.0,
+        1.0,
+        "probability/day",
+        "Daily probability that Israel strikes while activity is above its threshold.",
+        f'{NEWSWEEK} ("hundreds of strikes against suspected Iran-linked positions").',
+        Prior("beta", {"a": 1.5, "b": 40.0}),
+    ),
+    _p(
+        "israel_fighters",
+        3.0,
+        0.0,
+        100.0,
+        "fighters killed per strike",
+        "Mean number of militia fighters killed by an Israeli strike on a convoy or depot.",
+        f"{NEWSWEEK} (14 September 2021: the Syrian Observatory reported three fighters killed).",
+    ),
+    _p(
+        "transfer_rate",
+        1.0,
+        0.0,
+        10.0,
+        "activity units/day",
+        "Daily inflow of militia transfers through the al-Qa'im-Albu Kamal crossing.",
+        f'{GIF} ("a vital passage for Tehran to project its influence").',
+    ),
+    _p(
+        "blame_us_share",
+        0.5,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that militias first blame the US for an unclaimed Israeli strike.",
+        f"{NEWSWEEK} (Sabreen News first reported a US drone strike, then blamed Israel).",
+    ),
+    _p(
+        "denial_credibility",
+        0.7,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that a US denial shifts the blame away from the US.",
+        f'{NEWSWEEK} ("can confirm we did not conduct air strikes in Al-Bukamal").',
+    ),
+    # --- Iraqi government ---------------------------------------------------------------------
+    _p(
+        "pressure_per_strike",
+        1.0,
+        0.0,
+        10.0,
+        "pressure units per site",
+        "Rise of Baghdad's pressure to expel US forces per US strike site on Iraqi soil.",
+        f"{GIF} (\"U.S. airstrikes would only increase pressure on ... al-Kadhimi's government to "
+        f'expel the remaining American troops"); {WIRE} ("all available legal options").',
+    ),
+    _p(
+        "pressure_per_attack",
+        0.05,
+        0.0,
+        2.0,
+        "pressure units per attack",
+        "Rise of Baghdad's pressure per militia attack on Iraqi soil it could not stop.",
+        f'{GIF} (Jahshan: attacks and counterattacks "tend to undermine" Iraq\'s sovereignty).',
+    ),
+    _p(
+        "pressure_halflife",
+        45.0,
+        1.0,
+        365.0,
+        "days",
+        "Half-life of Baghdad's pressure.",
+        f"{GIF}; by hand.",
+    ),
+    _p(
+        "withdrawal_threshold",
+        6.0,
+        0.0,
+        100.0,
+        "pressure units",
+        "Pressure above which Baghdad demands that US forces leave, and the US draws down.",
+        f"{GIF} (parliament's 2020 vote to expel US forces; troops cut to 2,500).",
+    ),
+    _p(
+        "crackdown_rate",
+        0.004,
+        0.0,
+        1.0,
+        "probability/day per recent attack",
+        "Daily chance of a crackdown (arrests, raids) per militia attack in Iraq in the last month.",
+        f'{GIF} ("Washington is demanding the Iraqi prime minister to rein in the militias").',
+    ),
+    _p(
+        "crackdown_effect",
+        0.4,
+        0.0,
+        1.0,
+        "share",
+        "Reduction of militia attack rates in Iraq while a crackdown lasts (30 days).",
+        f"{GIF}; 2021 data (26 May arrest of Qasim Muslih and the PMF's show of force).",
+    ),
+    _p(
+        "drawdown_calm",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        'Reduction of militia attack rates once the US has drawn down: the goal of "squeezing the '
+        'U.S. out" is met.',
+        f'{GIF} (Heras: the IRGC "can squeeze the U.S. out and dominate the future of Iraq").',
+    ),
+    _p(
+        "us_presence",
+        1.0,
+        0.0,
+        1.0,
+        "share",
+        "US force presence relative to 2021 (2,500 troops in Iraq): scales exposure of personnel.",
+        f'{GIF} ("reduced to 2,500 troops"); {NEWSWEEK} (combat mission ending).',
+    ),
+]
+
+#: All parameters, by name.
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARED}
+
+
+def defaults() -> dict[str, float]:
+    """Default value of every parameter."""
+    return {name: p.default for name, p in PARAMETERS.items()}

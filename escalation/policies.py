@@ -1,0 +1,721 @@
+"""Decision rules of the actors, one class per policy, each a function of arrays over worlds.
+
+In the manner of Axelrod's strategies (``axelrod/strategies/titfortat.py``), a policy has a
+``name``, a ``classifier`` dict stating what kind of rule it is, declared ``options`` with
+their valid values, and one decision method. Policies hold no state: the memory they read
+and update lives in arrays of shape ``(n_worlds,)`` owned by the agent (a
+:class:`RetaliationMemory` for the retaliating side), so one call decides for every world
+at once, and a batch gives the same decisions as the worlds one by one.
+
+Policies are grouped by the *slot* of an actor's behaviour they fill (see
+:data:`POLICY_SLOTS`): the US's ``retaliation``; the militias' ``harassment`` and
+``reprisal``; Israel's ``interdiction``; Baghdad's ``sovereignty`` and ``crackdown``;
+Iran's ``patronage``. A :class:`~escalation.scenario.Scenario` picks one policy per slot.
+
+Sources, cited by outlet, date and title (files in ``shared/seeds``):
+
+- GIF: Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Iraq:
+  Exchange of Messages or Serious Escalation?" (003_5e5976555f88c319.txt)
+- WIRE: wire-based report, 28 June 2021, "Mutual bombing between US forces and Iranian
+  militias in Syria" (001_7be70c43fb544a5f.txt)
+- NETWORK: US network news report, 28 June 2021, US "defensive" airstrikes in Iraq and
+  Syria (004_57e00433b4d553e0.txt)
+- NEWSWEEK: Newsweek, September 2021, "U.S. Military Denies, Israel Declines to Comment
+  on Iraq-Syria Border Strike Reports" (000_1177dc27ebc20598.txt)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from escalation.streams import poisson
+
+#: What crosses a red line, from the lowest bar to the highest (GIF: the 2021 line is
+#: "attacks against its personnel, even if they do not result in U.S. casualties"; the
+#: Trump administration "drew the 'red line' at the killing of an American").
+LINES = ("personnel", "injury", "killed")
+
+
+# -- declared options ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Option:
+    """A policy option: its default and either allowed values or a numeric range."""
+
+    default: object
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    meaning: str = ""
+
+    def problem(self, name: str, value) -> str | None:
+        if self.choices:
+            if value not in self.choices:
+                return (
+                    f"option {name!r}: {value!r} is not one of {', '.join(map(repr, self.choices))}"
+                )
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"option {name!r}: {value!r} is not a number"
+        if not (self.low <= value <= self.high):
+            return (
+                f"option {name!r}: {value} is outside the valid range [{self.low:g}, {self.high:g}]"
+            )
+        return None
+
+
+def check_options(policy_class, options: dict) -> str | None:
+    """A message naming the first bad option of ``policy_class``, or None."""
+    for name, value in options.items():
+        if name not in policy_class.options:
+            allowed = ", ".join(policy_class.options) or "none"
+            return f"unknown option {name!r} for policy {policy_class.name!r}; expected: {allowed}"
+        problem = policy_class.options[name].problem(name, value)
+        if problem:
+            return problem
+    return None
+
+
+class Policy:
+    """Base of all policies: options validated and stored as attributes."""
+
+    name = "policy"
+    classifier: dict = {}
+    options: dict = {}
+
+    def __init__(self, **options):
+        problem = check_options(type(self), options)
+        if problem:
+            raise ValueError(problem)
+        for key, spec in self.options.items():
+            setattr(self, key, options.get(key, spec.default))
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.options)
+        return f"{type(self).__name__}({opts})"
+
+
+# == United States: retaliation ===============================================================
+@dataclass
+class RetaliationMemory:
+    """What the retaliating side remembers, one entry per world.
+
+    ``grievance``: decaying sum of the severity of crossings since the last strike round;
+    ``credibility``: how credible the red line is (1 after a strike, lower after each
+    crossing left unanswered); ``pending``: days until an ordered strike round (-1: none);
+    ``pending_sites``: its size; ``grudge``: a crossing has ever happened;
+    ``since_strike``: days since the last strike round; ``recent``: decaying count of own
+    strike rounds (the inertia term of partial reciprocity); ``today``: severity of
+    today's crossings.
+    """
+
+    grievance: np.ndarray
+    credibility: np.ndarray
+    pending: np.ndarray
+    pending_sites: np.ndarray
+    grudge: np.ndarray
+    since_strike: np.ndarray
+    recent: np.ndarray
+    today: np.ndarray
+
+    @classmethod
+    def fresh(cls, n: int, credibility: float = 1.0) -> RetaliationMemory:
+        return cls(
+            grievance=np.zeros(n),
+            credibility=np.full(n, float(credibility)),
+            pending=np.full(n, -1, dtype=np.int64),
+            pending_sites=np.zeros(n, dtype=np.int64),
+            grudge=np.zeros(n, dtype=bool),
+            since_strike=np.full(n, 10_000, dtype=np.int64),
+            recent=np.zeros(n),
+            today=np.zeros(n),
+        )
+
+    def subset(self, worlds) -> RetaliationMemory:
+        """A copy restricted to some worlds (used to check batch == world by world)."""
+        return RetaliationMemory(**{k: v[worlds].copy() for k, v in vars(self).items()})
+
+
+@dataclass
+class Provocation:
+    """Today's attacks on the US, per world, as the US attributes them to militias."""
+
+    personnel: np.ndarray  # attacks on sites with US personnel (intercepted ones included)
+    injured: np.ndarray  # Americans injured
+    killed: np.ndarray  # Americans killed
+    severity: np.ndarray  # summed severity of the attacks on personnel
+
+    def crossings(self, line: str) -> np.ndarray:
+        """Number of crossings of a red line drawn at ``line``."""
+        if line == "personnel":
+            return self.personnel
+        if line == "injury":
+            return ((self.injured > 0) | (self.killed > 0)).astype(np.int64)
+        return (self.killed > 0).astype(np.int64)
+
+    def crossing_severity(self, line: str) -> np.ndarray:
+        """Severity of today's crossings (zero where the line was not crossed)."""
+        return np.where(self.crossings(line) > 0, self.severity, 0.0)
+
+
+@dataclass
+class RetaliationContext:
+    """The numbers a retaliation decision reads besides its memory (arrays or scalars)."""
+
+    threshold: np.ndarray  # us_response_threshold
+    lag_mean: np.ndarray  # us_lag_mean
+    grievance_decay: np.ndarray  # daily factor, from grievance_halflife
+    credibility_decay: np.ndarray
+    restraint: np.ndarray  # talks restraint on the US (0 when no talks)
+
+
+class Retaliation(Policy):
+    """Base of the US retaliation policies.
+
+    :meth:`respond` is the decision method: it ages the memory, lets :meth:`order` decide
+    new strike rounds where none is pending, schedules them after a delay, and returns the
+    number of sites struck today in each world (0 = no strike). Delays follow
+    ``1 + Poisson(lag_mean - 1)`` days: the February round came ten days after the 15
+    February Erbil attack, and "necessary, appropriate and deliberate" action (WIRE;
+    NETWORK) takes deliberation.
+    """
+
+    options = {"line": Option("personnel", LINES, meaning="what crosses the line")}
+    classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+
+    def respond(
+        self,
+        memory: RetaliationMemory,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
+        """Sites struck today per world; ``u`` is ``(n_worlds, 2)`` uniforms."""
+        crossings = self._remember(memory, provocation, context)
+        idle = memory.pending < 0
+        sites = np.where(idle, self.order(memory, crossings, provocation, context, u[:, 0]), 0)
+        ordered = sites > 0
+        if ordered.any():
+            who = np.flatnonzero(ordered)
+            lag_mean = np.broadcast_to(np.asarray(context.lag_mean, float), ordered.shape)[who]
+            memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u[who, 1])
+        memory.pending_sites = np.where(ordered, sites, memory.pending_sites)
+        self._discount(memory, crossings > 0, ordered | ~idle, context)
+        due = memory.pending == 0
+        struck = np.where(due, memory.pending_sites, 0)
+        memory.pending = np.where(memory.pending >= 0, memory.pending - 1, memory.pending)
+        memory.pending_sites = np.where(due, 0, memory.pending_sites)
+        self._struck(memory, due)
+        return struck
+
+    def replay(self, memory, provocation, context, struck: np.ndarray) -> None:
+        """Update the memory with what was observed: crossings and actual strike rounds.
+
+        Used to carry an observed history into the agents before a forecast: the memory
+        ends as it would have, had the policy watched those days, whatever it would have
+        ordered.
+        """
+        crossings = self._remember(memory, provocation, context)
+        self._discount(memory, crossings > 0, struck > 0, context)
+        self._struck(memory, struck > 0)
+
+    def _remember(self, memory, provocation, context) -> np.ndarray:
+        crossings = provocation.crossings(self.line)
+        memory.today = provocation.crossing_severity(self.line)
+        memory.grievance *= context.grievance_decay
+        memory.grievance += memory.today
+        memory.recent *= 0.97
+        memory.since_strike += 1
+        memory.grudge |= crossings > 0
+        return crossings
+
+    @staticmethod
+    def _discount(memory, crossed, answered, context) -> None:
+        """Each crossing left unanswered costs the red line credibility."""
+        memory.credibility = np.where(
+            crossed & ~answered,
+            memory.credibility * (1.0 - context.credibility_decay),
+            memory.credibility,
+        )
+
+    @staticmethod
+    def _struck(memory, due) -> None:
+        """A strike round resets the grievance and restores credibility."""
+        memory.grievance = np.where(due, 0.0, memory.grievance)
+        memory.credibility = np.where(due, 1.0, memory.credibility)
+        memory.since_strike = np.where(due, 0, memory.since_strike)
+        memory.recent = memory.recent + due
+
+    def order(self, memory, crossings, provocation, context, u) -> np.ndarray:
+        """Sites of a strike round ordered today per world (0: none). Override."""
+        raise NotImplementedError
+
+
+class NoRetaliation(Retaliation):
+    """Never strike: restraint whatever happens (the ``no_retaliation`` scenario).
+
+    The counterfactual to the 2021 policy of answering attacks on personnel (GIF).
+    """
+
+    name = "no_retaliation"
+    classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
+
+    def order(self, memory, crossings, provocation, context, u):
+        return np.zeros(len(crossings), dtype=np.int64)
+
+
+class RedLine(Retaliation):
+    """A red line answered by a strike round once provocations add up past a threshold.
+
+    GIF: the 2021 administration "will respond to attacks against its personnel, even if
+    they do not result in U.S. casualties", a shift from the Trump administration, "which
+    drew the 'red line' at the killing of an American"; and "a tit-for-tat calibration of
+    action and reaction" (Lesch). The US answered a series of drone attacks "since April"
+    with one round (NETWORK), so the rule sums the severity of crossings (decaying with
+    ``grievance_halflife``) and strikes when the sum passes ``us_response_threshold``,
+    raised while the Vienna talks are alive (``talks_restraint``: the administration "does
+    not want the strikes to disrupt the talks", GIF). An American killed always
+    answers, whatever the threshold. ``clarity`` is how clearly the line is drawn (communicated "through
+    diplomatic channels", GIF): militias read credibility times clarity.
+    Sites per round: 1 + (provocation beyond twice the threshold), at most 3 (NETWORK:
+    "two locations in Syria and one in Iraq").
+    """
+
+    name = "red_line"
+    options = {
+        **Retaliation.options,
+        "clarity": Option(1.0, low=0.0, high=1.0, meaning="how clearly the line is drawn"),
+    }
+    classifier = {
+        "stochastic": True,
+        "memory_depth": float("inf"),
+        "retaliates": True,
+        "threshold": True,
+    }
+
+    def order(self, memory, crossings, provocation, context, u):
+        bar = context.threshold * (1.0 + context.restraint)
+        over = ((memory.grievance >= bar) & (memory.grievance > 0)) | (provocation.killed > 0)
+        sites = 1 + (memory.grievance >= 2 * bar) + (memory.grievance >= 3 * bar)
+        return np.where(over, sites, 0).astype(np.int64)
+
+
+class TitForTat(Retaliation):
+    """Answer every crossing with one strike round; do nothing otherwise.
+
+    Axelrod 1984, *The Evolution of Cooperation*: cooperate first, then copy the
+    opponent's last move. Here "the last move" is a crossing of the red line.
+    """
+
+    name = "tit_for_tat"
+    classifier = {"stochastic": False, "memory_depth": 1, "retaliates": True}
+
+    def order(self, memory, crossings, provocation, context, u):
+        return (crossings > 0).astype(np.int64)
+
+
+class GenerousTitForTat(Retaliation):
+    """Tit-for-tat that forgives a crossing with probability ``generosity``.
+
+    Nowak & Sigmund 1992, "Tit for tat in heterogeneous populations" (Nature 355):
+    generosity breaks runaway cycles of retaliation caused by noise.
+    """
+
+    name = "generous_tit_for_tat"
+    options = {
+        **Retaliation.options,
+        "generosity": Option(0.3, low=0.0, high=1.0, meaning="probability to forgive"),
+    }
+    classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
+
+    def order(self, memory, crossings, provocation, context, u):
+        return ((crossings > 0) & (u >= self.generosity)).astype(np.int64)
+
+
+class Grudger(Retaliation):
+    """After the first crossing, strike every ``interval`` days for ever; never forgive.
+
+    Axelrod 1984 (Friedman's "grim trigger"): one defection ends cooperation.
+    """
+
+    name = "grudger"
+    options = {
+        **Retaliation.options,
+        "interval": Option(14, low=1, high=365, meaning="days between strike rounds"),
+    }
+    classifier = {"stochastic": False, "memory_depth": float("inf"), "retaliates": True}
+
+    def order(self, memory, crossings, provocation, context, u):
+        return (memory.grudge & (memory.since_strike >= self.interval)).astype(np.int64)
+
+
+class PartialReciprocity(Retaliation):
+    """Respond in proportion to provocation, with inertia from one's own recent strikes.
+
+    Goldstein & Freeman 1991, "U.S.-Soviet-Chinese relations: routine, reciprocity, or
+    rational expectations?" (APSR 85): response = k x provocation + inertia. Here the
+    daily probability of a strike round is ``1 - exp(-(k x grievance / threshold +
+    inertia x recent own rounds))``.
+    """
+
+    name = "partial_reciprocity"
+    options = {
+        **Retaliation.options,
+        "k": Option(0.3, low=0.0, high=10.0, meaning="response per unit of provocation"),
+        "inertia": Option(0.1, low=0.0, high=10.0, meaning="response per recent own strike round"),
+    }
+    classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+
+    def order(self, memory, crossings, provocation, context, u):
+        hazard = self.k * memory.grievance / context.threshold + self.inertia * memory.recent
+        fire = (u < 1.0 - np.exp(-hazard)) & (memory.grievance > 0)
+        return fire.astype(np.int64)
+
+
+class DelayedProportional(Retaliation):
+    """Answer each crossing after a delay with a round sized to the provocation.
+
+    NETWORK and WIRE: the February round came ten days after the 15 February Erbil
+    attack, and the June round answered drone attacks; "proportional" in the Pentagon's
+    words. Sites = ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike
+    site), between 1 and 5.
+    """
+
+    name = "delayed_proportional"
+    options = {
+        **Retaliation.options,
+        "ratio": Option(1.0, low=0.0, high=10.0, meaning="strike severity per unit of provocation"),
+    }
+    classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+
+    def order(self, memory, crossings, provocation, context, u):
+        severity = provocation.crossing_severity(self.line)
+        sites = np.clip(np.ceil(self.ratio * severity / 6.0), 1, 5).astype(np.int64)
+        return np.where(crossings > 0, sites, 0)
+
+
+class Disproportionate(RedLine):
+    """A red line answered at a lower threshold with the largest rounds (5 sites).
+
+    The counterfactual the 2021 administration avoided: its strikes were "designed to
+    limit the risk of escalation" (NETWORK). ``scale`` multiplies the threshold.
+    """
+
+    name = "disproportionate"
+    options = {
+        **RedLine.options,
+        "scale": Option(0.5, low=0.0, high=1.0, meaning="threshold multiplier"),
+        "sites": Option(5, low=1, high=10, meaning="sites per round"),
+    }
+
+    def order(self, memory, crossings, provocation, context, u):
+        bar = self.scale * context.threshold * (1.0 + context.restraint)
+        return np.where(
+            (memory.grievance >= bar) & (memory.grievance > 0), int(self.sites), 0
+        ).astype(np.int64)
+
+
+# == Militias ==================================================================================
+class Harassment(Policy):
+    """Base of the militias' harassment policies: how hard and with what to attack."""
+
+    classifier = {"stochastic": True, "memory_depth": 1}
+
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence) -> np.ndarray:
+        """Multiplier on the attack rate given the red line's perceived credibility."""
+        raise NotImplementedError
+
+    def type_tilt(self, perceived_credibility: np.ndarray, caution) -> np.ndarray:
+        """Log-weight subtracted from the drone option (the type most likely to cross)."""
+        raise NotImplementedError
+
+
+class AntBites(Harassment):
+    """Frequent low-level attacks kept below the red line: "death by ant bites".
+
+    GIF (Heras): Iran "is following a 'death by ant bites' strategy, utilizing Iraqi
+    militias to hit at U.S. forces and daring the United States to escalate". Militias
+    attack less as the red line grows credible (``deterrence``) and shift from drones on
+    personnel to rockets and convoy IEDs (``caution``).
+    """
+
+    name = "ant_bites"
+
+    def rate_factor(self, perceived_credibility, deterrence):
+        return 1.0 - deterrence * perceived_credibility
+
+    def type_tilt(self, perceived_credibility, caution):
+        return caution * perceived_credibility
+
+
+class Unrestrained(Harassment):
+    """Attack at the baseline rate with the baseline mix, ignoring the red line.
+
+    The counterfactual to "ant bites": no calibration to US resolve.
+    """
+
+    name = "unrestrained"
+    classifier = {"stochastic": True, "memory_depth": 0}
+
+    def rate_factor(self, perceived_credibility, deterrence):
+        return np.ones_like(perceived_credibility)
+
+    def type_tilt(self, perceived_credibility, caution):
+        return np.zeros_like(perceived_credibility)
+
+
+class Reprisal(Policy):
+    """Base of the militias' answers to their losses."""
+
+    classifier = {"stochastic": False, "memory_depth": float("inf")}
+
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay) -> np.ndarray:
+        """New revenge stock from the old one and today's losses blamed on the US."""
+        raise NotImplementedError
+
+    def rate_factor(self, stock: np.ndarray, gain) -> np.ndarray:
+        """Multiplier on the attack rate from the revenge stock."""
+        raise NotImplementedError
+
+
+class RevengeAfterLosses(Reprisal):
+    """Vow revenge for fighters killed, and answer within a day.
+
+    WIRE: the PMF named four Kata'ib Sayyid al-Shuhada members killed in the 27 June
+    strikes and "vowed revenge"; rockets hit al-Omar the next day, and GIF lists attacks
+    on 5-8 July. The stock rises by the number of fighters killed by strikes the militia
+    blames on the US, decays with ``revenge_halflife``, and multiplies the attack rate by
+    ``1 + revenge_gain x stock``.
+    """
+
+    name = "revenge"
+
+    def update(self, stock, losses, decay):
+        return stock * decay + losses
+
+    def rate_factor(self, stock, gain):
+        return 1.0 + gain * stock
+
+
+class NoReprisal(Reprisal):
+    """Losses do not change the attack rate (a counterfactual)."""
+
+    name = "none"
+    classifier = {"stochastic": False, "memory_depth": 0}
+
+    def update(self, stock, losses, decay):
+        return np.zeros_like(stock)
+
+    def rate_factor(self, stock, gain):
+        return np.ones_like(stock)
+
+
+# == Israel ====================================================================================
+class Interdiction(Policy):
+    """Base of Israel's policies towards militia activity near the Albu Kamal crossing."""
+
+    classifier = {"stochastic": True, "memory_depth": 1, "claims": False}
+
+    def strike(self, activity: np.ndarray, threshold, probability, u: np.ndarray) -> np.ndarray:
+        """Whether Israel strikes today in each world."""
+        raise NotImplementedError
+
+
+class ThresholdInterdiction(Interdiction):
+    """Tolerate militia activity up to a level, strike above it, never comment.
+
+    GIF (Lesch): the strikes "are meant to put Iran on notice that there is a certain level
+    of militia activity above which the U.S. and Israel will not tolerate"; for Israel "it
+    is also about keeping pro-Iranian groups distance from Israeli border". NEWSWEEK: the
+    IDF "declined to comment as a matter of protocol". ``threshold_scale`` multiplies
+    ``israel_threshold`` (below 1: a campaign that tolerates less).
+    """
+
+    name = "threshold_interdiction"
+    options = {
+        "threshold_scale": Option(1.0, low=0.0, high=10.0, meaning="multiplier on the threshold"),
+        "intensity": Option(
+            1.0, low=0.0, high=30.0, meaning="multiplier on the strike probability"
+        ),
+    }
+
+    def strike(self, activity, threshold, probability, u):
+        p = np.minimum(1.0, self.intensity * probability)
+        return (activity > self.threshold_scale * threshold) & (u < p)
+
+
+class NoInterdiction(Interdiction):
+    """Israel stays out (a counterfactual)."""
+
+    name = "none"
+    classifier = {"stochastic": False, "memory_depth": 0, "claims": False}
+
+    def strike(self, activity, threshold, probability, u):
+        return np.zeros(np.shape(activity), dtype=bool)
+
+
+# == Iraqi government ==========================================================================
+class Sovereignty(Policy):
+    """Base of Baghdad's answers to strikes and attacks on Iraqi soil."""
+
+    classifier = {"stochastic": False, "memory_depth": float("inf")}
+
+    def demands_withdrawal(self, pressure: np.ndarray, threshold) -> np.ndarray:
+        """Whether Baghdad demands that US forces leave, given its pressure."""
+        raise NotImplementedError
+
+
+class SovereigntyPressure(Sovereignty):
+    """Condemn strikes on Iraqi soil; demand withdrawal once pressure passes a threshold.
+
+    WIRE: "The Iraqi government denounced the US strikes on its soil and said it was
+    considering 'resorting to all available legal options'". GIF: strikes "would only
+    increase pressure on Iraqi Prime Minister Mustafa al-Kadhimi's government to expel the
+    remaining American troops"; parliament had voted to expel US forces in 2020.
+    """
+
+    name = "sovereignty_pressure"
+
+    def demands_withdrawal(self, pressure, threshold):
+        return pressure >= threshold
+
+
+class Acquiescence(Sovereignty):
+    """Condemn, but never demand withdrawal (a counterfactual)."""
+
+    name = "acquiescence"
+
+    def demands_withdrawal(self, pressure, threshold):
+        return np.zeros(np.shape(pressure), dtype=bool)
+
+
+class Crackdown(Policy):
+    """Rein in the militias with arrests and raids when their attacks mount.
+
+    GIF: "Washington is demanding the Iraqi prime minister to rein in the militias' attacks
+    on America's interests in Iraq". The daily chance of a crackdown is ``scale x
+    crackdown_rate x`` militia attacks in Iraq over the last month; while it lasts (30
+    days) militia attack rates in Iraq fall by ``crackdown_effect``.
+    """
+
+    name = "crackdown"
+    options = {"scale": Option(1.0, low=0.0, high=100.0, meaning="multiplier on crackdown_rate")}
+    classifier = {"stochastic": True, "memory_depth": 30}
+
+    def starts(self, recent_attacks: np.ndarray, rate, u: np.ndarray) -> np.ndarray:
+        """Whether a crackdown starts today in each world."""
+        return u < np.minimum(1.0, self.scale * rate * recent_attacks)
+
+
+class NoCrackdown(Crackdown):
+    """Baghdad never moves against the militias (a counterfactual)."""
+
+    name = "none"
+    options = {}
+    classifier = {"stochastic": False, "memory_depth": 0}
+
+    def starts(self, recent_attacks, rate, u):
+        return np.zeros(np.shape(recent_attacks), dtype=bool)
+
+
+# == Iran ======================================================================================
+#: Rounds of the Vienna talks on reviving the JCPOA in 2021: six rounds from 6 April to
+#: 20 June, a pause after Iran's presidential election, the seventh round from 29 November
+#: (Reuters and AP reporting of each round; GIF: "the talks are continuing").
+VIENNA_TALKS_2021 = (
+    (dt.date(2021, 4, 6), dt.date(2021, 6, 20)),
+    (dt.date(2021, 11, 29), dt.date(2022, 3, 11)),
+)
+
+
+class Patronage(Policy):
+    """Base of Iran's steering of the militias."""
+
+    classifier = {"stochastic": True, "memory_depth": 7}
+
+    def push(self, talks_alive: np.ndarray, restraint) -> np.ndarray:
+        """Multiplier on militia attack rates."""
+        raise NotImplementedError
+
+
+class RestraintWhileTalks(Patronage):
+    """Push the militias, but less while the Vienna talks are alive.
+
+    GIF (Gause): "The fact that the talks are continuing is an indication that neither side
+    wants to break them off. But they are both testing the limits of the other"; and
+    "a dramatic escalation could dissolve the talks". ``talks`` chooses the talks' course:
+    ``"2021"`` (the 2021 rounds, :data:`VIENNA_TALKS_2021`, and a collapse hazard
+    ``talks_fragility`` per recent US strike round), ``"collapsed"`` (no talks),
+    ``"alive"`` (talks throughout).
+    """
+
+    name = "restraint_while_talks"
+    options = {
+        "talks": Option("2021", ("2021", "collapsed", "alive"), meaning="course of the talks")
+    }
+
+    def push(self, talks_alive, restraint):
+        return 1.0 - restraint * talks_alive
+
+    def scheduled(self, dates) -> np.ndarray:
+        """Whether talks are scheduled on each date (before any collapse)."""
+        if self.talks == "collapsed":
+            return np.zeros(len(dates), dtype=bool)
+        if self.talks == "alive":
+            return np.ones(len(dates), dtype=bool)
+        return np.array([any(a <= d <= b for a, b in VIENNA_TALKS_2021) for d in dates])
+
+
+class FullPush(RestraintWhileTalks):
+    """Push the militias regardless of the talks (Iran's brinkmanship without restraint)."""
+
+    name = "full_push"
+    classifier = {"stochastic": False, "memory_depth": 0}
+
+    def push(self, talks_alive, restraint):
+        return np.ones_like(talks_alive, dtype=float)
+
+
+# -- registry ---------------------------------------------------------------------------------
+def _registry(*classes) -> dict:
+    return {c.name: c for c in classes}
+
+
+#: Actor -> slot -> policy name -> class. Scenario files choose from these.
+POLICY_SLOTS = {
+    "US": {
+        "retaliation": _registry(
+            RedLine,
+            TitForTat,
+            GenerousTitForTat,
+            Grudger,
+            PartialReciprocity,
+            DelayedProportional,
+            Disproportionate,
+            NoRetaliation,
+        ),
+    },
+    "militia": {
+        "harassment": _registry(AntBites, Unrestrained),
+        "reprisal": _registry(RevengeAfterLosses, NoReprisal),
+    },
+    "Israel": {"interdiction": _registry(ThresholdInterdiction, NoInterdiction)},
+    "Iraqi government": {
+        "sovereignty": _registry(SovereigntyPressure, Acquiescence),
+        "crackdown": _registry(Crackdown, NoCrackdown),
+    },
+    "Iran": {"patronage": _registry(RestraintWhileTalks, FullPush)},
+}
+
+
+def make_policy(actor: str, slot: str, choice) -> Policy:
+    """Instantiate the policy a scenario's :class:`~escalation.scenario.PolicyChoice` names."""
+    return POLICY_SLOTS[actor][slot][choice.name](**dict(choice.options))
+
+
+def halflife_factor(halflife) -> np.ndarray:
+    """Daily decay factor of a quantity with the given half-life in days."""
+    return np.exp(-math.log(2.0) / np.asarray(halflife, dtype=float))

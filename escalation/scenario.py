@@ -1,0 +1,432 @@
+"""Scenarios: parameters, policy choices and a time window, read from and written to TOML.
+
+A scenario file has the keys ``name``, ``description``, ``extends`` (another scenario's
+name or path, whose values it starts from), ``start``, ``end``, ``posterior`` (a
+calibrated posterior whose draws set the calibrated parameters world by world),
+``calibrate`` (the parameters calibration infers), and the tables ``[parameters]``,
+``[priors.<name>]`` and ``[policies.<actor>]``. For example::
+
+    name = "trump_red_line"
+    description = "The earlier US red line: only an American killed is answered."
+    extends = "baseline_2021"
+
+    [policies.US]
+    retaliation = { name = "red_line", line = "killed" }
+
+Every parameter must be declared in :mod:`escalation.parameters` and lie in its range;
+every policy and option must exist in :mod:`escalation.policies`. Anything else raises
+:class:`escalation.ScenarioError` naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.resources
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from escalation.errors import ScenarioError
+from escalation.parameters import PARAMETERS, Prior, defaults
+
+TOP_LEVEL_KEYS = (
+    "name",
+    "description",
+    "extends",
+    "start",
+    "end",
+    "posterior",
+    "calibrate",
+    "parameters",
+    "priors",
+    "policies",
+)
+
+
+@dataclass(frozen=True)
+class PolicyChoice:
+    """The policy an actor follows in one of its decision slots, with its options."""
+
+    name: str
+    options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, **dict(self.options)}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A frozen description of one question: window, parameters, policies, calibration set-up.
+
+    ``parameters`` holds a value for every declared parameter; ``pinned`` names those a
+    scenario file (or :meth:`with_parameters`) set explicitly, which draws from
+    ``posterior`` never override.
+    """
+
+    name: str
+    description: str
+    start: dt.date
+    end: dt.date
+    parameters: MappingProxyType
+    policies: MappingProxyType
+    calibrate: tuple = ()
+    priors: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    posterior: str | None = None
+    pinned: frozenset = frozenset()
+    origin: str = "<scenario>"
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ScenarioError(
+                f"{self.origin}: key 'end': {self.end} is before start {self.start}; "
+                "expected end >= start"
+            )
+
+    # -- derived -------------------------------------------------------------------------------
+    @property
+    def days(self) -> int:
+        """Number of simulated days (both ends included)."""
+        return (self.end - self.start).days + 1
+
+    def prior(self, name: str) -> Prior:
+        """The prior of a calibrated parameter: the scenario's override or the declared one."""
+        if name in self.priors:
+            return self.priors[name]
+        declared = PARAMETERS[name].prior
+        if declared is None:
+            raise ScenarioError(
+                f"{self.origin}: key 'calibrate': parameter {name!r} has no declared prior; "
+                f"give one under [priors.{name}]"
+            )
+        return declared
+
+    def policy(self, actor: str, slot: str) -> PolicyChoice:
+        """The policy choice of ``actor`` in ``slot``."""
+        return self.policies[actor][slot]
+
+    # -- construction --------------------------------------------------------------------------
+    def with_parameters(self, **values) -> Scenario:
+        """A copy with some parameters set (validated and pinned)."""
+        params = dict(self.parameters)
+        for key, value in values.items():
+            params[key] = _check_parameter(key, value, self.origin, "with_parameters")
+        return replace(
+            self,
+            parameters=MappingProxyType(params),
+            pinned=self.pinned | frozenset(values),
+        )
+
+    def with_policy(self, actor: str, slot: str, name: str, **options) -> Scenario:
+        """A copy in which ``actor`` follows policy ``name`` in ``slot``."""
+        raw = _policies_as_dict(self.policies)
+        raw.setdefault(actor, {})[slot] = {"name": name, **options}
+        return replace(self, policies=_check_policies(raw, self.origin))
+
+    @classmethod
+    def load(cls, name_or_path) -> Scenario:
+        """A built-in scenario by name, or a scenario TOML file by path."""
+        path = _resolve(name_or_path)
+        return cls.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
+
+    @classmethod
+    def from_toml(cls, text: str, origin: str = "<string>") -> Scenario:
+        """Parse scenario TOML text; ``origin`` names it in error messages."""
+        return _build(_merged(text, origin, seen=()), origin)
+
+    # -- output --------------------------------------------------------------------------------
+    def to_toml(self) -> str:
+        """The scenario as a self-contained TOML document (no ``extends``)."""
+        lines = [
+            f"name = {_toml_value(self.name)}",
+            f"description = {_toml_value(self.description)}",
+            f"start = {self.start.isoformat()}",
+            f"end = {self.end.isoformat()}",
+        ]
+        if self.posterior:
+            lines.append(f"posterior = {_toml_value(self.posterior)}")
+        if self.calibrate:
+            lines.append(f"calibrate = {_toml_value(list(self.calibrate))}")
+        lines += ["", "[parameters]"]
+        for key, value in self.parameters.items():
+            line = f"{key} = {_toml_value(value)}"
+            lines.append(line if key in self.pinned else f"# {line}  (default)")
+        for name, prior in self.priors.items():
+            lines += ["", f"[priors.{name}]", f"dist = {_toml_value(prior.dist)}"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in prior.args.items()]
+        for actor, slots in self.policies.items():
+            lines += ["", f"[policies.{_toml_key(actor)}]"]
+            for slot, choice in slots.items():
+                lines.append(f"{slot} = {_toml_value(choice.as_dict())}")
+        return "\n".join(lines) + "\n"
+
+    def save(self, path) -> Path:
+        """Write :meth:`to_toml` to ``path``."""
+        path = Path(path)
+        path.write_text(self.to_toml(), encoding="utf-8")
+        return path
+
+    def sha256(self) -> str:
+        """SHA-256 of the scenario's TOML: what provenance manifests record."""
+        return hashlib.sha256(self.to_toml().encode()).hexdigest()
+
+
+def list_scenarios() -> list[str]:
+    """Names of the built-in scenarios."""
+    folder = importlib.resources.files("escalation") / "data" / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def describe_scenarios() -> dict[str, str]:
+    """Built-in scenario names with the first sentence of their descriptions."""
+    return {name: Scenario.load(name).description.split(". ")[0] for name in list_scenarios()}
+
+
+# -- loading -----------------------------------------------------------------------------------
+def _resolve(name_or_path) -> Path:
+    text = str(name_or_path)
+    if text in list_scenarios():
+        return Path(
+            str(importlib.resources.files("escalation") / "data" / "scenarios" / text)
+        ).with_suffix(".toml")
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{path}: no such scenario file")
+        return path
+    raise ScenarioError(
+        f"unknown scenario {text!r}: expected a TOML file or one of {', '.join(list_scenarios())}"
+    )
+
+
+def _merged(text: str, origin: str, seen: tuple) -> dict:
+    """The raw table of a scenario with its ``extends`` chain folded in."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(
+                f"{origin}: unknown key {key!r}; expected one of {', '.join(TOP_LEVEL_KEYS)}"
+            )
+    raw.setdefault("parameters", {})
+    _check_table(raw, "parameters", origin)
+    raw["_pinned"] = set(raw["parameters"])
+    raw["_origin"] = {k: origin for k in raw["parameters"]}
+    parent_ref = raw.pop("extends", None)
+    if parent_ref is None:
+        return raw
+    parent_path = _resolve_relative(parent_ref, origin)
+    if str(parent_path) in seen:
+        raise ScenarioError(f"{origin}: key 'extends': circular chain through {parent_path}")
+    parent = _merged(parent_path.read_text(encoding="utf-8"), str(parent_path), seen + (origin,))
+    merged = dict(parent)
+    for key, value in raw.items():
+        if key == "parameters":
+            merged["parameters"] = {**parent["parameters"], **value}
+        elif key == "priors":
+            merged["priors"] = {**parent.get("priors", {}), **value}
+        elif key == "policies":
+            _check_table(raw, "policies", origin)
+            policies = {a: dict(s) for a, s in parent.get("policies", {}).items()}
+            for actor, slots in value.items():
+                if not isinstance(slots, dict):
+                    raise ScenarioError(f"{origin}: key 'policies.{actor}': expected a table")
+                policies.setdefault(actor, {}).update(slots)
+            merged["policies"] = policies
+        elif key == "_pinned":
+            merged["_pinned"] = parent["_pinned"] | value
+        elif key == "_origin":
+            merged["_origin"] = {**parent["_origin"], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _resolve_relative(ref, origin: str) -> Path:
+    candidate = Path(origin).parent / str(ref)
+    if str(ref).endswith(".toml") and candidate.is_file():
+        return candidate
+    try:
+        return _resolve(ref)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{origin}: key 'extends': {exc}") from None
+
+
+def _check_table(raw: dict, key: str, origin: str) -> None:
+    if not isinstance(raw.get(key, {}), dict):
+        raise ScenarioError(f"{origin}: key {key!r}: expected a table [{key}]")
+
+
+def _build(raw: dict, origin: str) -> Scenario:
+    for key in ("name", "start", "end", "policies"):
+        if key not in raw:
+            raise ScenarioError(f"{origin}: missing key {key!r}")
+    params = defaults()
+    for key, value in raw["parameters"].items():
+        params[key] = _check_parameter(key, value, raw["_origin"].get(key, origin), "parameters")
+    priors = {}
+    for name, spec in raw.get("priors", {}).items():
+        priors[name] = _check_prior(name, spec, origin)
+    calibrate = raw.get("calibrate", [])
+    if not isinstance(calibrate, list) or not all(isinstance(c, str) for c in calibrate):
+        raise ScenarioError(f"{origin}: key 'calibrate': expected a list of parameter names")
+    for name in calibrate:
+        if name not in PARAMETERS:
+            raise ScenarioError(
+                f"{origin}: key 'calibrate': unknown parameter {name!r}; "
+                f"expected one of {', '.join(PARAMETERS)}"
+            )
+    posterior = raw.get("posterior") or None
+    if posterior is not None and not isinstance(posterior, str):
+        raise ScenarioError(f"{origin}: key 'posterior': expected a name or path (string)")
+    scenario = Scenario(
+        name=_string(raw, "name", origin),
+        description=_string(raw, "description", origin, default=""),
+        start=_date(raw["start"], "start", origin),
+        end=_date(raw["end"], "end", origin),
+        parameters=MappingProxyType(params),
+        policies=_check_policies(raw["policies"], origin),
+        calibrate=tuple(calibrate),
+        priors=MappingProxyType(priors),
+        posterior=posterior,
+        pinned=frozenset(raw["_pinned"]),
+        origin=origin,
+    )
+    for name in scenario.calibrate:
+        scenario.prior(name)
+    return scenario
+
+
+def _check_parameter(key: str, value, origin: str, where: str) -> float:
+    if key not in PARAMETERS:
+        raise ScenarioError(
+            f"{origin}: key '{where}.{key}': unknown parameter; expected one of "
+            f"{', '.join(PARAMETERS)}"
+        )
+    declared = PARAMETERS[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{origin}: key '{where}.{key}': {value!r} is not a number")
+    if not declared.check(value):
+        raise ScenarioError(
+            f"{origin}: key '{where}.{key}': {value} is outside the valid range "
+            f"[{declared.low:g}, {declared.high:g}] ({declared.unit})"
+        )
+    return float(value)
+
+
+def _check_prior(name: str, spec, origin: str) -> Prior:
+    if name not in PARAMETERS:
+        raise ScenarioError(f"{origin}: key 'priors.{name}': unknown parameter")
+    if not isinstance(spec, dict) or "dist" not in spec:
+        raise ScenarioError(
+            f"{origin}: key 'priors.{name}': expected a table with 'dist' and its arguments"
+        )
+    args = {k: v for k, v in spec.items() if k != "dist"}
+    prior = Prior(spec["dist"], args)
+    try:
+        prior.frozen().mean()
+    except (AttributeError, TypeError) as exc:
+        raise ScenarioError(
+            f"{origin}: key 'priors.{name}': {spec['dist']!r} with {args} is not a scipy.stats "
+            f"distribution ({exc})"
+        ) from None
+    return prior
+
+
+def _check_policies(raw, origin: str) -> MappingProxyType:
+    from escalation.policies import POLICY_SLOTS, check_options
+
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{origin}: key 'policies': expected tables [policies.<actor>]")
+    checked = {}
+    for actor, slots in POLICY_SLOTS.items():
+        given = raw.get(actor, {})
+        for slot in given:
+            if slot not in slots:
+                raise ScenarioError(
+                    f"{origin}: key 'policies.{actor}.{slot}': unknown slot; expected one of "
+                    f"{', '.join(slots)}"
+                )
+        choices = {}
+        for slot, registry in slots.items():
+            if slot not in given:
+                raise ScenarioError(
+                    f"{origin}: key 'policies.{actor}.{slot}': missing; expected one of "
+                    f"{', '.join(registry)}"
+                )
+            spec = given[slot]
+            if isinstance(spec, str):
+                spec = {"name": spec}
+            if not isinstance(spec, dict) or "name" not in spec:
+                raise ScenarioError(
+                    f"{origin}: key 'policies.{actor}.{slot}': expected a policy name or "
+                    "{ name = ..., option = ... }"
+                )
+            name = spec["name"]
+            if name not in registry:
+                raise ScenarioError(
+                    f"{origin}: key 'policies.{actor}.{slot}': unknown policy {name!r}; expected "
+                    f"one of {', '.join(registry)}"
+                )
+            options = {k: v for k, v in spec.items() if k != "name"}
+            problem = check_options(registry[name], options)
+            if problem:
+                raise ScenarioError(f"{origin}: key 'policies.{actor}.{slot}': {problem}")
+            choices[slot] = PolicyChoice(name, MappingProxyType(options))
+        checked[actor] = MappingProxyType(choices)
+    for actor in raw:
+        if actor not in POLICY_SLOTS:
+            raise ScenarioError(
+                f"{origin}: key 'policies.{actor}': unknown actor; expected one of "
+                f"{', '.join(POLICY_SLOTS)}"
+            )
+    return MappingProxyType(checked)
+
+
+def _policies_as_dict(policies) -> dict:
+    return {a: {s: c.as_dict() for s, c in slots.items()} for a, slots in policies.items()}
+
+
+def _string(raw, key, origin, default=None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise ScenarioError(f"{origin}: key {key!r}: expected a string")
+    return value
+
+
+def _date(value, key: str, origin: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ScenarioError(
+            f"{origin}: key {key!r}: {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+
+
+# -- TOML output ---------------------------------------------------------------------------
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").isalnum() else _toml_value(key)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
+    raise TypeError(f"cannot write {value!r} to TOML")

@@ -1,0 +1,143 @@
+"""Per-world random streams: world i draws the same numbers however the worlds are batched.
+
+The model advances many worlds in lockstep, so its draws are arrays over worlds. If one
+``numpy.random.Generator`` filled those arrays, world i's numbers would depend on how
+many worlds share its batch, and an ensemble split into other chunks (or sent to other
+processes) would give other results. Instead each draw is a pure function of
+``(seed, world, day, slot)``: a counter-based stream in the manner of Salmon et al. 2011
+("Parallel random numbers: as easy as 1, 2, 3"), here the SplitMix64 generator
+(Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators"), whose
+output for counter t under key k is ``mix(k + t * gamma)``. Each world's key is derived
+from the run's ``numpy.random.SeedSequence`` and the world's global index, so world i
+of a run is the same world in a batch of one, a chunk of a thousand, or a Dask task.
+
+Slots are fixed per day: ``CORE_SLOTS`` for the daily decisions, then ``EVENT_DRAWS``
+numbers for each of up to ``MAX_EVENTS`` events of a world on a day.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import scipy.special
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 2.0**-53
+
+CORE_SLOTS = 32
+EVENT_DRAWS = 10
+MAX_EVENTS = 64
+SLOTS_PER_DAY = CORE_SLOTS + EVENT_DRAWS * MAX_EVENTS
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (a bijection on 64-bit integers)."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def seed_sequence(seed) -> np.random.SeedSequence:
+    """Normalise a seed (None, int, sequence of ints or SeedSequence) to a SeedSequence."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        raise TypeError("pass an int or a numpy.random.SeedSequence, not a Generator")
+    return np.random.SeedSequence(seed)
+
+
+class WorldStreams:
+    """Uniform draws for a set of worlds, addressed by day and slot."""
+
+    def __init__(self, seed, world_ids):
+        self.seed = seed_sequence(seed)
+        self.world_ids = np.asarray(world_ids, dtype=np.uint64)
+        base = self.seed.generate_state(1, np.uint64)[0]
+        with np.errstate(over="ignore"):
+            self.keys = _mix(base ^ _mix((self.world_ids + np.uint64(1)) * _GAMMA))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def core(self, day: int, n_slots: int) -> np.ndarray:
+        """``(n_worlds, n_slots)`` uniforms in [0, 1) for the day's core decisions."""
+        if n_slots > CORE_SLOTS:
+            raise ValueError(f"at most {CORE_SLOTS} core slots a day, asked for {n_slots}")
+        counters = np.uint64(day * SLOTS_PER_DAY) + np.arange(n_slots, dtype=np.uint64)
+        return self._uniform(self.keys[:, None], counters[None, :])
+
+    def events(self, day: int, worlds: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """``(len(worlds), EVENT_DRAWS)`` uniforms for event ``index`` of each world on ``day``.
+
+        ``worlds`` are positions in this batch, ``index`` the event's rank among that
+        world's events of the day (0, 1, ...).
+        """
+        if len(index) and int(np.max(index)) >= MAX_EVENTS:
+            raise ValueError(f"more than {MAX_EVENTS} events in one world on one day")
+        first = np.uint64(day * SLOTS_PER_DAY + CORE_SLOTS) + np.asarray(
+            index, np.uint64
+        ) * np.uint64(EVENT_DRAWS)
+        counters = first[:, None] + np.arange(EVENT_DRAWS, dtype=np.uint64)[None, :]
+        return self._uniform(self.keys[worlds][:, None], counters)
+
+    @staticmethod
+    def _uniform(keys, counters) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            z = _mix(keys + (counters + np.uint64(1)) * _GAMMA)
+        return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
+# -- distributions by inversion ----------------------------------------------------------------
+def poisson(lam, u: np.ndarray) -> np.ndarray:
+    """Poisson(lam) draws from uniforms ``u`` by inversion (exact; fast for small rates)."""
+    u = np.asarray(u, dtype=float)
+    if np.ndim(lam) == 0:
+        return np.searchsorted(_poisson_cdf(float(lam)), u, side="right")
+    lam = np.broadcast_to(np.asarray(lam, dtype=float), u.shape)
+    k = np.zeros(u.shape, dtype=np.int64)
+    cdf0 = np.exp(-lam)
+    active = np.flatnonzero(u >= cdf0)
+    if not active.size:
+        return k
+    # Work on the worlds that drew more than zero only, with compact local arrays.
+    lam_a, u_a = lam.ravel()[active], u.ravel()[active]
+    p = cdf0.ravel()[active]
+    cdf = p.copy()
+    n = 0
+    while active.size:
+        n += 1
+        k.ravel()[active] = n
+        p *= lam_a / n
+        cdf += p
+        # Stop once the remaining mass is below double precision.
+        keep = (u_a >= cdf) & (p > 1e-300)
+        active, lam_a, u_a, p, cdf = active[keep], lam_a[keep], u_a[keep], p[keep], cdf[keep]
+    return k
+
+
+@functools.lru_cache(maxsize=64)
+def _poisson_cdf(lam: float) -> np.ndarray:
+    """CDF of Poisson(lam) at 0, 1, ... until the tail is below double precision."""
+    k = np.arange(int(lam + 12 * np.sqrt(lam) + 30))
+    cdf = np.cumsum(np.exp(k * np.log(lam) - lam - scipy.special.gammaln(k + 1))) if lam > 0 else np.ones(1)
+    return np.minimum(cdf, 1.0)
+
+
+def categorical(cum_probs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index drawn from cumulative probabilities (last entry 1) given uniforms ``u``.
+
+    ``cum_probs`` is ``(k,)`` for one distribution shared by all draws, or ``(n, k)``
+    for one distribution per draw.
+    """
+    cum_probs = np.asarray(cum_probs)
+    if cum_probs.ndim == 1:
+        return np.minimum(np.searchsorted(cum_probs, u, side="right"), len(cum_probs) - 1)
+    return np.minimum((u[:, None] >= cum_probs).sum(axis=1), cum_probs.shape[1] - 1)
+
+
+def bernoulli(p, u: np.ndarray) -> np.ndarray:
+    """True with probability ``p``."""
+    return u < p
