@@ -174,7 +174,7 @@ class Iran(BatchedAgent):
         breaking = (
             bernoulli(hazard, m.u[:, 0])
             & ~self.collapsed
-            & bool(self.scheduled[m.day])
+            & bool(self.scheduled[m.day] and not m.replaying)
             & (recent_rounds > 0)
         )
         if breaking.any():
@@ -234,10 +234,22 @@ class Militia(BatchedAgent):
             * (1.0 - p.crackdown_effect * m.iraq.crackdown_active)
             * (1.0 - p.drawdown_calm * (1.0 - m.presence))
         )
+        if m.replaying:
+            self._replay(m.observed_today.attacks[self.index])
+            return
         counts = poisson(self.rate, m.u[:, 1 + self.index])
         worlds = np.repeat(np.arange(self.n), counts)
         if worlds.size:
             self._attack(worlds, perceived)
+
+    def _replay(self, observed: dict):
+        """Take the day's observed attacks of this group, in every world."""
+        k = len(observed["site"])
+        if k:
+            worlds = np.repeat(np.arange(self.n), k)
+            tiled = {key: np.tile(value, self.n) for key, value in observed.items()}
+            self.model.today.record_attacks(worlds, self.index, tiled["site"], tiled["etype"],
+                                            tiled["killed"], tiled["injured"], tiled["others"])
 
     def _attack(self, worlds, perceived):
         m, p = self.model, self.p
@@ -316,16 +328,23 @@ class Israel(BatchedAgent):
         # Transfers are uniform on [0, 2 x mean]: a cheap noisy flow with the right mean.
         transfers = 2.0 * m.u[:, 5] * p.transfer_rate * m.iran.push
         self.activity = 0.9 * self.activity + 0.1 * transfers
-        strike = self.policy.strike(
-            self.activity, p.israel_threshold, p.israel_strike_prob, m.u[:, 6]
-        )
-        worlds = np.flatnonzero(strike)
+        if m.replaying:
+            observed = m.observed_today.israeli_strikes
+            k = len(observed["group"])
+            worlds = np.repeat(np.arange(self.n), k)
+            u = m.event_draws(worlds)
+            killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
+        else:
+            strike = self.policy.strike(
+                self.activity, p.israel_threshold, p.israel_strike_prob, m.u[:, 6]
+            )
+            worlds = np.flatnonzero(strike)
+            u = m.event_draws(worlds)
+            killed = poisson(_at(p.israel_fighters, worlds), u[:, 0])
+            group = (u[:, 1] >= GROUPS[0].share_of_attacks).astype(int)
         if not worlds.size:
             return
         self.activity[worlds] *= 0.5
-        u = m.event_draws(worlds)
-        killed = poisson(_at(p.israel_fighters, worlds), u[:, 0])
-        group = (u[:, 1] >= GROUPS[0].share_of_attacks).astype(int)
         m.emit(
             worlds,
             Actor.ISRAEL,
@@ -392,16 +411,31 @@ class UnitedStates(BatchedAgent):
 
     def step(self):
         m = self.model
-        self._return_fire()
         self.group_grievance = (
             self.group_grievance * m.grievance_decay[..., None] + m.today.group_severity
         )
+        if m.replaying:
+            self._replay(m.observed_today.us_strikes)
+            return
+        self._return_fire()
         sites = self.policy.respond(self.memory, m.today.provocation(), self.context(), m.u[:, 7:9])
         self.strike_sites = sites
         worlds = np.flatnonzero(sites)
         if worlds.size:
             self._strike(np.repeat(worlds, sites[worlds]))
             self.group_grievance[worlds] = 0.0
+
+    def _replay(self, observed: dict):
+        """Remember the day's crossings and the observed strike sites, in every world."""
+        k = len(observed["group"])
+        self.strike_sites = np.full(self.n, k, dtype=np.int64)
+        self.policy.replay(self.memory, self.model.today.provocation(), self.context(),
+                           self.strike_sites)
+        if k:
+            worlds = np.repeat(np.arange(self.n), k)
+            self._consequences(worlds, np.tile(observed["group"], self.n),
+                               np.tile(observed["in_iraq"], self.n), np.tile(observed["killed"], self.n))
+            self.group_grievance[:] = 0.0
 
     def _return_fire(self):
         m, p = self.model, self.p
@@ -431,6 +465,11 @@ class UnitedStates(BatchedAgent):
         blamed = np.argmax(self.group_grievance[worlds], axis=1)
         group = np.where(u[:, 1] < 0.7, blamed, 1 - blamed)
         killed = poisson(_at(p.fighters_per_site, worlds), u[:, 2])
+        self._consequences(worlds, group, in_iraq, killed)
+
+    def _consequences(self, worlds, group, in_iraq, killed):
+        """Record strike sites; militias count their dead; Baghdad counts sites on its soil."""
+        m = self.model
         m.emit(
             worlds,
             Actor.US,
@@ -497,9 +536,11 @@ class IraqiGovernment(BatchedAgent):
             m.presence = np.where(demand, np.minimum(m.presence, 0.5), m.presence)
         recent = self.recent_attacks.push(t.iraq_attacks)
         self.crackdown_days = np.maximum(self.crackdown_days - 1, 0)
-        start = self.crackdown.starts(recent, p.crackdown_rate, m.u[:, 10]) & (
-            self.crackdown_days == 0
-        )
+        if m.replaying:
+            start = np.full(self.n, m.observed_today.crackdown)
+        else:
+            start = self.crackdown.starts(recent, p.crackdown_rate, m.u[:, 10])
+        start &= self.crackdown_days == 0
         if start.any():
             self._act(
                 np.flatnonzero(start), "militias", "crackdown: arrests and raids on militia members"

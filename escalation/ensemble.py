@@ -52,7 +52,8 @@ _POSTERIOR_DRAW_DAY = 2**40  # a day no simulation reaches: the stream slot for 
 
 # == running ====================================================================================
 def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=None, progress=None,
-                 keep_events: bool = True, parameters=None) -> EnsembleResult:
+                 keep_events: bool = True, parameters=None, history=None,
+                 replay_days: int = 0) -> EnsembleResult:
     """Run ``n_worlds`` worlds of ``scenario`` and collect their events, daily states and summaries.
 
     Parameters
@@ -75,6 +76,9 @@ def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=N
     parameters : mapping, optional
         Per-world parameter arrays of length ``n_worlds`` (or numbers), overriding the
         scenario and any posterior draw.
+    history, replay_days : DataFrame and int, optional
+        Observed events replayed on the first ``replay_days`` days of the window (see
+        :class:`~escalation.model.EscalationModel`); used by forecasts.
     """
     scenario = _as_scenario(scenario)
     if n_worlds < 1:
@@ -86,7 +90,7 @@ def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=N
     toml = scenario.to_toml()
     tasks = [
         (toml, scenario.origin, root, a, b - a, {k: _slice(v, a, b) for k, v in world_parameters.items()},
-         keep_events)
+         keep_events, history, replay_days)
         for a, b in bounds
     ]
     chunks = _execute(tasks, executor, _progress(progress, len(tasks)))
@@ -94,7 +98,7 @@ def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=N
 
 
 def run_chunk(toml: str, origin: str, root, first_world: int, n: int, parameters: dict,
-              keep_events) -> dict:
+              keep_events, history=None, replay_days: int = 0) -> dict:
     """Run one chunk of worlds; a top-level function so process pools and Dask can ship it.
 
     ``keep_events``: True (events, daily values and summaries), False (summaries and daily
@@ -104,7 +108,8 @@ def run_chunk(toml: str, origin: str, root, first_world: int, n: int, parameters
     scenario = Scenario.from_toml(toml, origin=origin)
     statistics_only = keep_events == "statistics"
     model = EscalationModel(scenario, n, seed=root, parameters=parameters, first_world=first_world,
-                            record_daily=not statistics_only)
+                            record_daily=not statistics_only, history=history,
+                            replay_days=replay_days)
     model.run()
     events = model.event_log()
     ids = np.arange(n) + first_world
@@ -304,7 +309,7 @@ class EnsembleResult:
         worlds = pd.concat([c["worlds"] for c in chunks], ignore_index=True)
         dates = pd.date_range(pd.Timestamp(scenario.start), pd.Timestamp(scenario.end), freq="D")
         if keep_events:
-            events = pd.concat([c["events"] for c in chunks], ignore_index=True)
+            events = concat_events([c["events"] for c in chunks])
             daily_worlds = {k: np.concatenate([c["daily"][k] for c in chunks], axis=1)
                             for k in chunks[0]["daily"]}
             daily = _daily_from_values(dates, daily_worlds)
@@ -399,15 +404,31 @@ class EnsembleResult:
             from escalation.observed import validate_events
 
             raw = pd.read_csv(directory / "events.csv", dtype=str, keep_default_na=False)
-            extra = raw[["world", "day"]].astype(np.int64)
-            events = validate_events(raw.drop(columns=["world", "day"]), origin=str(directory / "events.csv"))
-            events[["world", "day"]] = extra.to_numpy()
+            events = validate_events(raw, origin=str(directory / "events.csv"))
         daily_worlds, parameters = None, {}
         if (directory / "arrays.npz").exists():
             with np.load(directory / "arrays.npz") as npz:
                 daily_worlds = {k[7:]: npz[k] for k in npz.files if k.startswith("daily__")} or None
                 parameters = {k[11:]: npz[k] for k in npz.files if k.startswith("parameter__")}
         return cls(scenario, int(record["n_worlds"]), worlds, daily, events, daily_worlds, parameters, record)
+
+
+def concat_events(frames) -> pd.DataFrame:
+    """Concatenate event logs; text columns become categoricals with sorted categories.
+
+    Each chunk builds its own category codes, so a plain concat would fall back to objects
+    for some chunkings and not others; sorting the union makes the result identical.
+    """
+    columns = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames]
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            union = pd.api.types.union_categoricals(parts, sort_categories=True, ignore_order=True)
+            categories = pd.Index(list(union.categories), dtype=object)
+            columns[name] = pd.Categorical.from_codes(union.codes, categories=categories)
+        else:
+            columns[name] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(columns)
 
 
 def _mean_row(name, values, unit):

@@ -52,6 +52,10 @@ FIELDS = (
 )
 
 
+_DTYPES = (np.int64, np.int32, np.int8, np.int16, np.int16, np.int8, np.int16, np.int16,
+           np.int32, np.int32, np.int32, np.int32, bool, np.int16)
+
+
 class EventBuffer:
     """Collects a batch of worlds' events as arrays; :meth:`frame` builds the event log."""
 
@@ -89,58 +93,31 @@ class EventBuffer:
         codes into :data:`escalation.events.EVENT_TYPES`.
         """
         worlds = np.asarray(worlds, dtype=np.int64)
-        n = len(worlds)
-        if n == 0:
+        if len(worlds) == 0:
             return
         if isinstance(event_type, EventType):
             event_type = EVENT_TYPES.index(event_type)
-
-        def col(value, dtype=np.int64):
-            if np.ndim(value) == 0:
-                return np.full(n, value, dtype=dtype)
-            return np.asarray(value, dtype=dtype)
-
+        # Kept as given (numbers or arrays); expanded once, field by field, in arrays().
         self._chunks.append(
-            (
-                worlds,
-                col(day, np.int32),
-                col(ACTORS.index(actor), np.int8),
-                col(group, np.int16),
-                col(target, np.int16),
-                col(event_type, np.int8),
-                col(country, np.int16),
-                col(location, np.int16),
-                col(projectiles, np.int32),
-                col(us_killed, np.int32),
-                col(us_injured, np.int32),
-                col(others_killed, np.int32),
-                col(attributed, bool),
-                col(note, np.int16),
-            )
+            (worlds, day, ACTORS.index(actor), group, target, event_type, country, location,
+             projectiles, us_killed, us_injured, others_killed, attributed, note)
         )
-        self.count += n
+        self.count += len(worlds)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """All events as arrays by field, in the order they were added."""
-        if not self._chunks:
-            dtypes = (
-                np.int64,
-                np.int32,
-                np.int8,
-                np.int16,
-                np.int16,
-                np.int8,
-                np.int16,
-                np.int16,
-                np.int32,
-                np.int32,
-                np.int32,
-                np.int32,
-                bool,
-                np.int16,
-            )
-            return {f: np.zeros(0, dtype=t) for f, t in zip(FIELDS, dtypes, strict=True)}
-        return {f: np.concatenate(cols) for f, cols in zip(FIELDS, zip(*self._chunks), strict=True)}
+        lengths = np.array([len(c[0]) for c in self._chunks], dtype=np.int64)
+        out = {}
+        for i, (name, dtype) in enumerate(zip(FIELDS, _DTYPES, strict=True)):
+            values = [c[i] for c in self._chunks]
+            if all(np.ndim(v) == 0 for v in values):
+                out[name] = np.repeat(np.array(values, dtype=dtype), lengths)
+            else:
+                out[name] = np.concatenate(
+                    [np.full(k, v, dtype=dtype) if np.ndim(v) == 0 else np.asarray(v, dtype=dtype)
+                     for k, v in zip(lengths, values, strict=True)]
+                )
+        return out
 
     def frame(
         self, start: dt.date, world_offset: int = 0, source: str = "simulated"

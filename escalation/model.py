@@ -35,6 +35,7 @@ from escalation.events import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, se
 from escalation.metrics import Ladder, RollingSum
 from escalation.parameters import PARAMETERS
 from escalation.policies import halflife_factor
+from escalation.replay import ObservedDays
 from escalation.scenario import Scenario
 from escalation.streams import EVENT_DRAWS, WorldStreams, seed_sequence
 
@@ -81,6 +82,13 @@ class EscalationModel(mesa.Model):
         same numbers here as in any other batch of the same seed.
     record_daily : bool
         Keep the daily state and counts of every world (``daily_state``, ``daily_counts``).
+    history : DataFrame, optional
+        Observed events (canonical schema) replayed on the first ``replay_days`` days:
+        there the agents take the observed actions instead of drawing their own and
+        update their memories as in simulation (:mod:`escalation.replay`); the event log
+        holds only the simulated days that follow.
+    replay_days : int
+        Number of days, from the scenario's start, taken from ``history``.
     """
 
     def __init__(
@@ -92,6 +100,8 @@ class EscalationModel(mesa.Model):
         parameters=None,
         first_world: int = 0,
         record_daily: bool = True,
+        history=None,
+        replay_days: int = 0,
     ):
         if n_worlds < 1:
             raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
@@ -107,6 +117,11 @@ class EscalationModel(mesa.Model):
         self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
         self.buffer = EventBuffer()
         self.day = 0
+        self.observed = (
+            ObservedDays.from_events(history, self.spec.start, min(replay_days, self.days))
+            if history is not None and replay_days > 0
+            else None
+        )
         self._derive_rates()
         self._encode_sites()
 
@@ -193,7 +208,8 @@ class EscalationModel(mesa.Model):
     def emit(self, worlds, actor: Actor, event_type, **fields):
         """Record one event in each of ``worlds`` today (see :meth:`EventBuffer.add`)."""
         worlds = np.asarray(worlds, dtype=np.int64)
-        self.buffer.add(worlds, self.day, actor, event_type, **fields)
+        if not self.replaying:
+            self.buffer.add(worlds, self.day, actor, event_type, **fields)
         code = EVENT_TYPES.index(event_type) if isinstance(event_type, EventType) else event_type
         sev = severity(code, fields.get("us_killed", 0), fields.get("us_injured", 0),
                        fields.get("others_killed", 0))
@@ -205,6 +221,16 @@ class EscalationModel(mesa.Model):
                 np.add.at(self._return_fire_today, worlds, 1)
         elif actor is Actor.ISRAEL:
             np.add.at(self._israeli_today, worlds, 1)
+
+    @property
+    def replaying(self) -> bool:
+        """Whether today is an observed day being replayed (see ``history``)."""
+        return self.observed is not None and self.day < len(self.observed)
+
+    @property
+    def observed_today(self):
+        """Today's observed actions (a :class:`escalation.replay.DayRecord`) while replaying."""
+        return self.observed[self.day]
 
     def event_draws(self, worlds: np.ndarray) -> np.ndarray:
         """``(len(worlds), EVENT_DRAWS)`` uniforms, fresh for each event of each world today."""

@@ -1,0 +1,130 @@
+"""Observed history, day by day, in the form the agents consume when replaying it.
+
+Before a forecast the model replays what happened: on each observed day the agents do
+not draw their actions but take the observed ones, and update their memories through
+the same code as in simulation (revenge after losses, red-line credibility after
+unanswered crossings, Baghdad's pressure, crackdowns). :class:`ObservedDays` turns a
+canonical event log into those daily inputs: militia attacks by group and site, US
+strike sites, Israeli (and unattributed) strikes, Iraqi crackdowns.
+
+Matching observed rows to the model's sites and groups is by name: a location that
+names a modelled site is that site; attacks on convoys (or whose target names a convoy)
+are convoy attacks; any other location counts as a site with US personnel in its
+country. A group naming Kata'ib Sayyid al-Shuhada or one of its fronts is that group;
+everything else is attributed to Kata'ib Hezbollah, the larger of the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from escalation.agents import GROUPS, SITES
+from escalation.events import EVENT_TYPES, MILITIA_ATTACKS, EventType
+
+_ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
+_SITE_KEYS = (
+    ("asad", "Ain al-Asad air base"),
+    ("erbil", "Erbil airport"),
+    ("embassy", "Baghdad embassy"),
+    ("green zone", "Baghdad embassy"),
+    ("airport", "Baghdad airport"),
+    ("victory", "Baghdad airport"),
+    ("balad", "Balad air base"),
+    ("omar", "al-Omar oil field"),
+    ("conoco", "Conoco gas field"),
+    ("tanf", "al-Tanf garrison"),
+    ("convoy", "logistics convoy"),
+)
+_SITE_INDEX = {s.name: i for i, s in enumerate(SITES)}
+#: Sites standing in for an unlisted place with US personnel, by country.
+_DEFAULT_SITE = {"Iraq": "Ain al-Asad air base", "Syria": "al-Omar oil field"}
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """One observed day: arrays of attacks, US strike sites, Israeli strikes; a crackdown flag."""
+
+    attacks: dict  # group -> dict(site, etype, killed, injured, others) arrays
+    us_strikes: dict  # group, in_iraq, killed arrays (one entry per site struck)
+    israeli_strikes: dict  # group, killed arrays
+    crackdown: bool
+
+
+class ObservedDays:
+    """Observed events of a window, split by day for replay."""
+
+    def __init__(self, records: list[DayRecord]):
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, day: int) -> DayRecord:
+        return self.records[day]
+
+    @classmethod
+    def from_events(cls, events: pd.DataFrame, start, days: int) -> ObservedDays:
+        start = pd.Timestamp(start).normalize()
+        day = (pd.to_datetime(events["date"]) - start).dt.days.to_numpy()
+        inside = (day >= 0) & (day < days)
+        ev = events.loc[inside].reset_index(drop=True)
+        day = day[inside]
+        actor = ev["actor"].astype(str).to_numpy()
+        etype = ev["event_type"].astype(str).to_numpy()
+        killed, injured, others = (_counts(ev, c) for c in ("us_killed", "us_injured", "others_killed"))
+        group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
+        site = np.array(
+            [site_index(loc, tgt, ctry) for loc, tgt, ctry in
+             zip(ev["location"].astype(str), ev["target"].astype(str), ev["country"].astype(str),
+                 strict=True)],
+            dtype=np.int64,
+        )
+        code = np.array([EVENT_TYPES.index(EventType(t)) for t in etype], dtype=np.int64)
+        attack = (actor == "militia") & np.isin(etype, list(_ATTACK_VALUES))
+        strike = etype == "airstrike"
+        us_strike = strike & (actor == "US")
+        other_strike = strike & np.isin(actor, ["Israel", "unknown"])
+        notes = (ev["notes"].astype(str) + " " + ev["target"].astype(str)).str.lower().to_numpy()
+        crackdown = (actor == "Iraqi government") & (etype == "political_action") & np.array(
+            [any(k in n for k in ("arrest", "crackdown", "raid", "detain")) for n in notes], dtype=bool
+        )
+        records = []
+        for d in range(days):
+            today = day == d
+            attacks = {}
+            for g in range(len(GROUPS)):
+                mask = today & attack & (group == g)
+                attacks[g] = {"site": site[mask], "etype": code[mask], "killed": killed[mask],
+                              "injured": injured[mask], "others": others[mask]}
+            mask = today & us_strike
+            us = {"group": group[mask], "in_iraq": (ev["country"].to_numpy()[mask] == "Iraq"),
+                  "killed": others[mask]}
+            mask = today & other_strike
+            israeli = {"group": group[mask], "killed": others[mask]}
+            records.append(DayRecord(attacks, us, israeli, bool((today & crackdown).any())))
+        return cls(records)
+
+
+def site_index(location: str, target: str, country: str) -> int:
+    """The model's site for an observed attack (see the module docstring)."""
+    text = f"{location} {target}".lower()
+    for key, name in _SITE_KEYS:
+        if key in text:
+            return _SITE_INDEX[name]
+    return _SITE_INDEX[_DEFAULT_SITE.get(country, "Ain al-Asad air base")]
+
+
+def group_index(group: str) -> int:
+    """The modelled militia an observed group name belongs to."""
+    text = group.lower()
+    kss = GROUPS[1]
+    if any(name.lower() in text for name in (kss.name, *kss.fronts)) or "shuhada" in text:
+        return 1
+    return 0
+
+
+def _counts(events: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=np.int64)

@@ -1,0 +1,125 @@
+"""Calibrate baseline_2021 on the observed 2021 sequence and regenerate the shipped posterior.
+
+Runs ABC-SMC (:func:`escalation.calibrate`) on the built-in 2021 events over 1 January to
+31 December 2021, then checks the result by posterior predictive simulation: every
+calibration statistic, observed, against its predictive 90% band, and the weekly militia
+attacks against their predictive fan. Writes to ``--out``: the posterior (samples.csv,
+posterior.json), ``posterior_summary.csv``, ``predictive_check.csv``, ``posterior.png``,
+``predictive_weekly.png`` and ``predictive_statistics.png``. With ``--ship`` the posterior
+also replaces the one shipped in ``escalation/data/posterior_2021`` (what
+``baseline_2021`` draws its parameters from).
+
+    python experiments/calibrate_2021.py --quick          # a small budget, a minute or less
+    python experiments/calibrate_2021.py --ship           # the default budget (200,000 worlds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+from escalation import plotting  # noqa: E402
+from escalation.calibration import calibrate, posterior_predictive  # noqa: E402
+from escalation.ensemble import posterior_draws, run_ensemble  # noqa: E402
+from escalation.observed import load_events  # noqa: E402
+
+SHIPPED = Path(__file__).resolve().parents[1] / "escalation" / "data" / "posterior_2021"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, default=200_000, help="simulated worlds in all")
+    parser.add_argument("--population", type=int, default=1000, help="particles per generation")
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--workers", type=int, default=2, help="processes (1: this process only)")
+    parser.add_argument("--out", default="results/calibrate_2021")
+    parser.add_argument("--checkpoint", default=None, help="resume file for an interrupted run")
+    parser.add_argument("--quick", action="store_true", help="budget 6,000, population 300")
+    parser.add_argument("--ship", action="store_true", help="replace the shipped posterior")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.budget, args.population = 6_000, 300
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    observed = load_events()
+
+    executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
+    try:
+        began = time.perf_counter()
+        post = calibrate(
+            observed, start="2021-01-01", end="2021-12-31", budget=args.budget, seed=args.seed,
+            population_size=args.population, executor=executor, checkpoint=args.checkpoint,
+        )
+        seconds = time.perf_counter() - began
+        check = posterior_predictive(post, observed, n_worlds=1000, seed=args.seed + 1, executor=executor)
+        draws = posterior_draws(post, args.seed + 2, np.arange(1000))
+        fan = run_ensemble(post.base_scenario, 1000, seed=args.seed + 2, parameters=draws,
+                           executor=executor, keep_events=False)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+
+    post.save(out)
+    summary = post.summary()
+    summary.to_csv(out / "posterior_summary.csv")
+    check.to_csv(out / "predictive_check.csv", index=False)
+    print(f"calibrated in {seconds:.1f} s on {post.diagnostics['simulations_total']} simulated worlds, "
+          f"{post.diagnostics['generations']} generations, stop: {post.diagnostics['stop_reason']}")
+    print(summary.round(4).to_string())
+    inside = check["inside90"].mean()
+    print(f"\nposterior predictive: {check['inside90'].sum()} of {len(check)} observed statistics "
+          f"({inside:.0%}) inside their 90% predictive band")
+    print(check.round(3).to_string(index=False))
+
+    _figures(post, check, fan, observed, out)
+    if args.ship:
+        SHIPPED.mkdir(parents=True, exist_ok=True)
+        for name in ("samples.csv", "posterior.json"):
+            shutil.copy2(out / name, SHIPPED / name)
+        print(f"shipped to {SHIPPED}")
+    print(f"wrote {out}")
+
+
+def _figures(post, check, fan, observed, out: Path):
+    import matplotlib.pyplot as plt
+
+    axes = plotting.posterior(post.samples, priors=_prior_densities(post))
+    axes.flat[0].figure.savefig(out / "posterior.png", dpi=110, bbox_inches="tight")
+    plt.close(axes.flat[0].figure)
+
+    ax = plotting.fan_chart(fan.daily, "militia_attacks", observed=_observed_daily(observed),
+                            label="Militia attacks per day (posterior predictive)")
+    ax.figure.savefig(out / "predictive_weekly.png", dpi=110, bbox_inches="tight")
+    plt.close(ax.figure)
+
+    ax = plotting.predictive_check(check)
+    ax.figure.savefig(out / "predictive_statistics.png", dpi=110, bbox_inches="tight")
+    plt.close(ax.figure)
+
+
+def _prior_densities(post):
+    from escalation.calibration import priors
+
+    return priors(post.base_scenario)
+
+
+def _observed_daily(observed):
+    import pandas as pd
+
+    attacks = observed[(observed["actor"] == "militia") & observed["event_type"].isin(
+        ["rocket_attack", "drone_attack", "ied_attack", "other_attack", "interception_only"])]
+    days = pd.date_range("2021-01-01", "2021-12-31", freq="D")
+    return attacks.groupby("date").size().reindex(days, fill_value=0)
+
+
+if __name__ == "__main__":
+    main()

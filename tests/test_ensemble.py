@@ -1,0 +1,157 @@
+"""run_ensemble: identical worlds whatever the chunking and executor; summaries; save and load."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.ensemble import EnsembleResult, run_ensemble
+from escalation.observed import validate_events
+from escalation.provenance import file_sha256
+from escalation.scenario import Scenario
+
+N = 24
+
+
+@pytest.fixture(scope="module")
+def short():
+    """baseline_2021 over 90 days: enough for strikes and casualties, fast to run."""
+    return dataclasses.replace(Scenario.load("baseline_2021"), end=dt.date(2021, 3, 31), posterior=None)
+
+
+@pytest.fixture(scope="module")
+def serial(short):
+    return run_ensemble(short, N, seed=11, progress=False)
+
+
+def _same(a: EnsembleResult, b: EnsembleResult):
+    pd.testing.assert_frame_equal(a.worlds, b.worlds)
+    pd.testing.assert_frame_equal(a.events.reset_index(drop=True), b.events.reset_index(drop=True))
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    for name in a.daily_worlds:
+        np.testing.assert_array_equal(a.daily_worlds[name], b.daily_worlds[name])
+
+
+def test_chunking_does_not_change_any_world(short, serial):
+    for chunk in (1, 5, 7, N):
+        _same(serial, run_ensemble(short, N, seed=11, chunk_size=chunk, progress=False))
+
+
+def test_process_pool_gives_the_same_worlds(short, serial):
+    with ProcessPoolExecutor(2) as pool:
+        _same(serial, run_ensemble(short, N, seed=11, chunk_size=10, executor=pool, progress=False))
+
+
+def test_dask_local_cluster_gives_the_same_worlds(short, serial):
+    pytest.importorskip("distributed")
+    from escalation.ensemble import dask_client
+
+    with dask_client(n_workers=2) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        _same(serial, run_ensemble(short, N, seed=11, chunk_size=6, executor=client, progress=False))
+
+
+def test_different_seeds_differ(short, serial):
+    other = run_ensemble(short, N, seed=12, progress=False)
+    assert not serial.worlds.equals(other.worlds)
+
+
+def test_a_world_is_the_same_in_a_smaller_ensemble(short, serial):
+    small = run_ensemble(short, 5, seed=11, progress=False)
+    pd.testing.assert_frame_equal(small.worlds, serial.worlds.iloc[:5])
+
+
+def test_keep_events_false_keeps_the_same_summaries(short, serial):
+    lean = run_ensemble(short, N, seed=11, chunk_size=7, keep_events=False, progress=False)
+    assert lean.events is None and lean.daily_worlds is None
+    pd.testing.assert_frame_equal(lean.worlds, serial.worlds)
+    # Means are exact (fixed-point sums); quantiles come from histograms, within one bin.
+    a = serial.daily.set_index(["date", "variable"])
+    b = lean.daily.set_index(["date", "variable"])
+    common = b.index
+    np.testing.assert_allclose(b["mean"], a.loc[common, "mean"], atol=1e-6)
+    ladder = b.xs("ladder", level="variable")
+    assert set(np.unique(ladder[["q05", "q50", "q95"]].to_numpy())) <= set(range(7))
+
+
+def test_events_carry_global_world_ids_and_canonical_values(serial):
+    ev = serial.events
+    assert set(ev["world"]) <= set(range(N))
+    assert validate_events(ev, origin="ensemble").shape[0] == len(ev)
+    militia = ev[ev["actor"] == "militia"]
+    counts = militia.groupby("world").size().reindex(range(N), fill_value=0)
+    np.testing.assert_array_equal(counts.to_numpy(), serial.worlds["militia_attacks"].to_numpy())
+
+
+def test_summary_matches_hand_computation(serial):
+    table = serial.summary().set_index("quantity")
+    w = serial.worlds
+    x = w["militia_attacks"].to_numpy(dtype=float)
+    row = table.loc["militia_attacks"]
+    assert row["estimate"] == pytest.approx(x.mean())
+    assert row["mcse"] == pytest.approx(x.std(ddof=1) / math.sqrt(N))
+    killed = (w["us_killed"] > 0).mean()
+    row = table.loc["P(at least one American killed)"]
+    assert row["estimate"] == pytest.approx(killed)
+    assert row["mcse"] == pytest.approx(math.sqrt(killed * (1 - killed) / N))
+    first = w["first_us_death_day"].dropna()
+    row = table.loc["days to first American death (worlds with one)"]
+    assert row["n"] == len(first)
+    rung3 = (w["max_rung"] >= 3).mean()
+    assert table.loc["P(reach rung 3: reprisal)", "estimate"] == pytest.approx(rung3)
+    # A world whose first American death is on day d has a US death counted that day.
+    daily_killed = serial.daily_worlds["us_killed"]
+    for world, day in first.items():
+        assert daily_killed[int(day), world] > 0
+        assert daily_killed[: int(day), world].sum() == 0
+
+
+def test_daily_quantiles_match_numpy(serial):
+    index = serial.daily_worlds["escalation_index"].astype(float)
+    day = serial.daily[serial.daily["variable"] == "escalation_index"]
+    np.testing.assert_allclose(day["q50"], np.quantile(index, 0.5, axis=1))
+    np.testing.assert_allclose(day["mean"], index.mean(axis=1))
+
+
+def test_save_load_round_trip_with_manifest(serial, tmp_path):
+    serial.save(tmp_path / "run")
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    for name, digest in manifest["outputs"].items():
+        assert file_sha256(tmp_path / "run" / name) == digest
+    assert manifest["n_worlds"] == N and manifest["seed"] == 11
+    assert manifest["scenario_sha256"] == serial.scenario.sha256()
+    for key in ("escalation_version", "git_commit", "created_utc", "versions"):
+        assert key in manifest
+    loaded = EnsembleResult.load(tmp_path / "run")
+    pd.testing.assert_frame_equal(loaded.worlds, serial.worlds, check_dtype=False)
+    pd.testing.assert_frame_equal(loaded.daily, serial.daily, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        loaded.events.reset_index(drop=True),
+        validate_events(serial.events).reset_index(drop=True),
+    )
+    for name in serial.daily_worlds:
+        np.testing.assert_array_equal(loaded.daily_worlds[name], serial.daily_worlds[name])
+
+
+def test_load_refuses_a_changed_file(serial, tmp_path):
+    serial.save(tmp_path / "run")
+    worlds = tmp_path / "run" / "worlds.csv"
+    worlds.write_text(worlds.read_text().replace("\n1,", "\n1,9", 1))
+    with pytest.raises(ValueError, match="worlds.csv"):
+        EnsembleResult.load(tmp_path / "run")
+
+
+def test_per_world_parameters_reach_their_worlds(short):
+    rate = np.zeros(6)
+    rate[3] = 2.0
+    result = run_ensemble(short, 6, seed=1, chunk_size=4, parameters={"militia_attack_rate": rate},
+                          progress=False)
+    attacks = result.worlds["militia_attacks"].to_numpy()
+    assert attacks[3] > 50 and attacks[[0, 1, 2, 4, 5]].sum() == 0
