@@ -180,23 +180,32 @@ def _histograms(daily_state: dict) -> dict:
 
 
 def _execute(tasks, executor, bar):
-    if executor is None:
-        results = []
-        for task in tasks:
-            results.append(run_chunk(*task))
+    """Chunk results in task order, with a bounded number of chunks in flight.
+
+    Yielding results one by one (rather than returning a list) lets the caller fold each
+    chunk in and drop it, so memory is bounded by the chunk size and the number in flight.
+    """
+    try:
+        if executor is None:
+            for task in tasks:
+                yield run_chunk(*task)
+                bar.update(1)
+            return
+        submit = (
+            (lambda task: executor.submit(run_chunk, *task, pure=False))
+            if _is_dask_client(executor)
+            else (lambda task: executor.submit(run_chunk, *task))
+        )
+        window = 2 * _worker_count(executor)
+        pending = [submit(task) for task in tasks[:window]]
+        for index in range(len(tasks)):
+            result = pending.pop(0).result()
+            if index + window < len(tasks):
+                pending.append(submit(tasks[index + window]))
             bar.update(1)
+            yield result
+    finally:
         bar.close()
-        return results
-    if _is_dask_client(executor):
-        futures = [executor.submit(run_chunk, *task, pure=False) for task in tasks]
-        from distributed import as_completed
-    else:
-        futures = [executor.submit(run_chunk, *task) for task in tasks]
-        from concurrent.futures import as_completed
-    for _ in as_completed(futures):
-        bar.update(1)
-    bar.close()
-    return [f.result() for f in futures]
 
 
 def _is_dask_client(executor) -> bool:
@@ -304,20 +313,28 @@ class EnsembleResult:
 
     @classmethod
     def combine(cls, scenario, root, n_worlds, chunks, keep_events, parameters) -> EnsembleResult:
+        """Fold chunk results (an iterable, consumed once) into one result."""
         from escalation.provenance import manifest
 
-        worlds = pd.concat([c["worlds"] for c in chunks], ignore_index=True)
+        worlds, events, daily_parts, histograms = [], [], [], None
+        for chunk in chunks:
+            worlds.append(chunk["worlds"])
+            if keep_events:
+                events.append(chunk["events"])
+                daily_parts.append(chunk["daily"])
+            else:
+                histograms = _add_histograms(histograms, chunk["histograms"])
         dates = pd.date_range(pd.Timestamp(scenario.start), pd.Timestamp(scenario.end), freq="D")
         if keep_events:
-            events = concat_events([c["events"] for c in chunks])
-            daily_worlds = {k: np.concatenate([c["daily"][k] for c in chunks], axis=1)
-                            for k in chunks[0]["daily"]}
+            daily_worlds = {k: np.concatenate([d[k] for d in daily_parts], axis=1) for k in daily_parts[0]}
             daily = _daily_from_values(dates, daily_worlds)
+            events = concat_events(events)
         else:
             events, daily_worlds = None, None
-            daily = _daily_from_histograms(dates, chunks, n_worlds)
+            daily = _daily_from_histograms(dates, histograms, n_worlds)
         record = manifest(scenario=scenario, seed=root, n_worlds=n_worlds, data_files=_data_files(scenario),
                           keep_events=keep_events)
+        worlds = pd.concat(worlds, ignore_index=True)
         return cls(scenario, n_worlds, worlds, daily, events, daily_worlds, parameters, record)
 
     # -- what users ask -------------------------------------------------------------------------
@@ -456,12 +473,18 @@ def _daily_from_values(dates, daily_worlds) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _daily_from_histograms(dates, chunks, n_worlds) -> pd.DataFrame:
+def _add_histograms(total, chunk):
+    """Sum two {variable: (bin counts, fixed-point sums)} records (None is empty)."""
+    if total is None:
+        return chunk
+    return {k: (total[k][0] + chunk[k][0], total[k][1] + chunk[k][1]) for k in total}
+
+
+def _daily_from_histograms(dates, histograms, n_worlds) -> pd.DataFrame:
     frames = []
     for name in STATE_VARIABLES:
         top, bins = _HISTOGRAM[name]
-        counts = sum(c["histograms"][name][0] for c in chunks)
-        sums = sum(c["histograms"][name][1] for c in chunks)
+        counts, sums = histograms[name]
         cum = np.cumsum(counts, axis=1)
         q = np.empty((len(QUANTILES), counts.shape[0]))
         for i, level in enumerate(QUANTILES):

@@ -18,6 +18,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from escalation.events import COLUMNS
 from escalation.ensemble import posterior_draws, run_ensemble
 from escalation.forecasting import Forecast, as_day
 from escalation.observed import validate_events
@@ -101,9 +102,9 @@ def _source(source, n_worlds, seed):
 
 
 def _history(history, start) -> pd.DataFrame:
-    if history is None:
-        history = pd.DataFrame(columns=["date"])
-    if len(history) == 0:
-        return history.iloc[0:0]
+    if history is None or len(history) == 0:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS})
+        empty["date"] = pd.to_datetime(empty["date"])
+        return empty
     history = validate_events(history)
     return history[history["date"] < start].reset_index(drop=True)

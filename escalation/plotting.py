@@ -32,6 +32,8 @@ from escalation.forecasting import (
 )
 from escalation.metrics import Rung, daily_record
 from escalation.model import COUNT_SERIES
+from escalation.parameters import PARAMETERS
+from escalation.scoring import score
 
 __all__ = [
     "ACTOR_COLORS",
@@ -57,6 +59,8 @@ ACTOR_COLORS = {
     Actor.NONE.value: "#A6A6A6",
 }
 _NEUTRAL = "#404040"
+#: Colour of the variables that belong to no single actor (escalation index, ladder).
+_SYSTEM = "#5E3C99"
 
 #: Axis labels of the daily variables of an ensemble (``EnsembleResult.daily``).
 VARIABLE_LABELS = {
@@ -139,7 +143,6 @@ _RC = {
     "axes.spines.right": False,
     "axes.edgecolor": "#606060",
     "axes.titlelocation": "left",
-    "image.cmap": "Blues",
     "savefig.dpi": 150,
 }
 
@@ -209,36 +212,56 @@ def fan_chart(
     rows = _variable_rows(daily, variable)
     dates = pd.DatetimeIndex(rows["date"]).normalize()
     ax = _axes(ax, (8, 3.5))
-    color = color or ACTOR_COLORS.get(_VARIABLE_ACTOR.get(variable), _NEUTRAL)
+    color = color or ACTOR_COLORS.get(_VARIABLE_ACTOR.get(variable), _SYSTEM)
     label = label or "Simulated"
     name = VARIABLE_LABELS.get(variable, variable.replace("_", " ").capitalize())
     series = None if observed is None else _observed_series(observed, variable, dates)
     if weekly:
         samples = _weekly_samples(variable, worlds, len(dates))
-        _weekly_fan(ax, dates[0], len(dates), samples, color, label, show_mean)
+        edges = _weekly_fan(ax, dates[0], len(dates), samples, color, label, show_mean)
         if series is not None:
             counts = weekly_sums(series.fillna(0).to_numpy())
-            ax.plot(_week_middles(dates[0], len(dates)), counts, "o", color="black", ms=3.5,
-                    label="Observed", zorder=4)
+            ax.plot(
+                _week_middles(dates[0], len(dates)),
+                counts,
+                "o",
+                color="black",
+                ms=3.5,
+                label="Observed",
+                zorder=4,
+            )
         ax.set_ylabel(f"{name} per week")
     else:
+        edges = np.append(dates.to_numpy(), (dates[-1] + pd.Timedelta(days=1)).to_datetime64())
         quantiles = rows.loc[:, list(_QUANTILE_COLUMNS)].to_numpy(dtype=float).T
         mean = rows["mean"].to_numpy(dtype=float) if show_mean else None
-        _bands(ax, dates.to_numpy(), quantiles, mean, color, label, step=None)
+        _bands(ax, edges, quantiles, mean, color, label)
         if series is not None:
-            ax.plot(series.index, series.to_numpy(dtype=float), color="black", lw=1.0,
-                    label="Observed", zorder=4)
+            ax.step(
+                edges,
+                np.append(series, series.iloc[-1]),
+                where="post",
+                color="black",
+                lw=1.0,
+                label="Observed",
+                zorder=4,
+            )
         ax.set_ylabel(f"{name} per day" if variable in COUNT_SERIES else name)
     if variable == "ladder":
         ax.set_yticks([r.value for r in Rung], [_rung_label(r) for r in Rung])
-    ax.set_ylim(bottom=0)
+        ax.set_ylim(-0.3, max(r.value for r in Rung) + 0.3)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_xlim(edges[0], edges[-1])
     _month_axis(ax)
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3)
     return ax
 
 
 def _variable_rows(daily: pd.DataFrame, variable: str) -> pd.DataFrame:
-    missing = [c for c in ("date", "variable", "mean", *_QUANTILE_COLUMNS) if c not in daily.columns]
+    missing = [
+        c for c in ("date", "variable", "mean", *_QUANTILE_COLUMNS) if c not in daily.columns
+    ]
     if missing:
         raise ValueError(
             f"daily lacks column(s) {missing}; expected the long table of EnsembleResult.daily "
@@ -248,6 +271,9 @@ def _variable_rows(daily: pd.DataFrame, variable: str) -> pd.DataFrame:
     if rows.empty:
         found = sorted(pd.unique(daily["variable"]).astype(str))
         raise ValueError(f"daily has no rows for variable {variable!r}; found {found}")
+    steps = np.diff(pd.DatetimeIndex(rows["date"]).normalize().to_numpy())
+    if (steps != np.timedelta64(1, "D")).any():
+        raise ValueError(f"daily rows of {variable!r} must be consecutive days, one row per day")
     return rows
 
 
@@ -261,8 +287,9 @@ def _weekly_samples(variable: str, worlds, days: int) -> np.ndarray:
     if worlds is None:
         raise ValueError(
             "weekly=True needs each world's daily counts: pass worlds= "
-            "(EnsembleResult.daily_worlds[variable], shape (days, n_worlds)), since quantiles "
-            "of daily counts do not add up to quantiles of weekly counts"
+            "(EnsembleResult.daily_worlds[variable], shape (days, n_worlds), kept by "
+            "run_ensemble(keep_events=True)), since quantiles of daily counts do not add up "
+            "to quantiles of weekly counts"
         )
     worlds = np.asarray(worlds)
     if worlds.ndim != 2 or worlds.shape[0] != days:
@@ -270,35 +297,63 @@ def _weekly_samples(variable: str, worlds, days: int) -> np.ndarray:
     return weekly_sums(worlds.T)
 
 
-def _weekly_fan(ax, start, days, samples, color, label, show_mean):
-    """Draw weekly quantile bands as steps spanning each week's days."""
+def _weekly_fan(ax, start, days, samples, color, label, show_mean) -> np.ndarray:
+    """Draw weekly quantile bands of ``samples`` (n_worlds, weeks); return the week edges."""
     edges = _week_edges(start, days)
     quantiles = np.quantile(samples, _LEVELS, axis=0)
-    quantiles = np.concatenate([quantiles, quantiles[:, -1:]], axis=1)
-    mean = np.append(samples.mean(axis=0), samples.mean(axis=0)[-1]) if show_mean else None
-    _bands(ax, edges, quantiles, mean, color, label, step="post")
-    return quantiles
+    _bands(ax, edges, quantiles, samples.mean(axis=0) if show_mean else None, color, label)
+    return edges
 
 
-def _bands(ax, x, quantiles, mean, color, label, step):
-    """The 5-95% and 25-75% bands, the median and optionally the mean of ``quantiles`` (5, n)."""
-    q05, q25, q50, q75, q95 = quantiles
-    ax.fill_between(x, q05, q95, step=step, color=color, alpha=0.2, lw=0,
-                    label=f"{label}: middle 90% of worlds", gid="band90")
-    ax.fill_between(x, q25, q75, step=step, color=color, alpha=0.4, lw=0,
-                    label=f"{label}: middle 50% of worlds", gid="band50")
-    drawstyle = "steps-post" if step == "post" else "default"
-    ax.plot(x, q50, color=color, lw=1.5, drawstyle=drawstyle, label=f"{label}: median",
-            gid="median")
+def _bands(ax, edges, quantiles, mean, color, label):
+    """5-95% and 25-75% bands, median and optional mean, each value held from one edge to the next.
+
+    ``quantiles`` has shape (5, k) for the levels 5, 25, 50, 75, 95%; ``edges`` has k + 1 dates.
+    """
+    held = np.concatenate([quantiles, quantiles[:, -1:]], axis=1)
+    q05, q25, q50, q75, q95 = held
+    ax.fill_between(
+        edges,
+        q05,
+        q95,
+        step="post",
+        color=color,
+        alpha=0.2,
+        lw=0,
+        label=f"{label}: middle 90% of worlds",
+        gid="band90",
+    )
+    ax.fill_between(
+        edges,
+        q25,
+        q75,
+        step="post",
+        color=color,
+        alpha=0.4,
+        lw=0,
+        label=f"{label}: middle 50% of worlds",
+        gid="band50",
+    )
+    ax.step(edges, q50, where="post", color=color, lw=1.5, label=f"{label}: median", gid="median")
     if mean is not None:
-        ax.plot(x, mean, color=color, lw=1.0, ls="--", drawstyle=drawstyle,
-                label=f"{label}: mean", gid="mean")
+        ax.step(
+            edges,
+            np.append(mean, mean[-1]),
+            where="post",
+            color=color,
+            lw=1.0,
+            ls="--",
+            label=f"{label}: mean",
+            gid="mean",
+        )
 
 
 def _week_edges(start, days) -> np.ndarray:
     """Dates where weeks counted from ``start`` begin, and the day after the last one."""
     starts = pd.Timestamp(start) + pd.to_timedelta(np.arange(0, days, 7), "D")
-    return starts.append(pd.DatetimeIndex([pd.Timestamp(start) + pd.Timedelta(days=days)])).to_numpy()
+    return starts.append(
+        pd.DatetimeIndex([pd.Timestamp(start) + pd.Timedelta(days=days)])
+    ).to_numpy()
 
 
 def _week_middles(start, days) -> np.ndarray:
@@ -331,7 +386,8 @@ def _observed_series(observed, variable: str, dates: pd.DatetimeIndex) -> pd.Ser
         observed = pd.Series(observed[column].to_numpy(), index=observed["date"])
     if not isinstance(observed, pd.Series):
         raise TypeError(
-            f"observed must be a Series indexed by date or a DataFrame, got {type(observed).__name__}"
+            "observed must be a Series indexed by date or a DataFrame, "
+            f"got {type(observed).__name__}"
         )
     index = pd.DatetimeIndex(pd.to_datetime(observed.index)).normalize()
     if index.has_duplicates:
@@ -356,7 +412,9 @@ def attacks_on_personnel(events: pd.DataFrame) -> np.ndarray:
     for column in ("us_injured", "us_killed"):
         if column in events.columns:
             hurt |= pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy() > 0
-    target = events["target"].astype(str) if "target" in events.columns else pd.Series("", events.index)
+    target = (
+        events["target"].astype(str) if "target" in events.columns else pd.Series("", events.index)
+    )
     named = target.str.contains(PERSONNEL_TARGET, regex=True).to_numpy()
     return attack.to_numpy() & (hurt | named)
 
@@ -390,10 +448,17 @@ def timeline(events, ax=None, observed=None, world=None):
     if events is not None:
         events = _check_events(events, "events")
         if "world" in events.columns:
-            world = int(events["world"].min()) if world is None else int(world)
+            if world is None:
+                world = int(events["world"].min()) if len(events) else 0
+            world = int(world)
             events = events.loc[events["world"] == world]
-            layers.append((f"Simulated world {world}" + ("" if len(events) else " (no events)"),
-                           events, False))
+            layers.append(
+                (
+                    f"Simulated world {world}" + ("" if len(events) else " (no events)"),
+                    events,
+                    False,
+                )
+            )
         else:
             layers.append(("Events", events, observed is None))
     if not layers:
@@ -407,8 +472,14 @@ def timeline(events, ax=None, observed=None, world=None):
     handles = []
     for i, (name, frame, filled) in enumerate(layers):
         offset = lane if i == 0 else -lane
-        y = np.array([row_of[k] for k in zip(frame["actor"].astype(str),
-                                             frame["event_type"].astype(str), strict=True)])
+        y = np.array(
+            [
+                row_of[k]
+                for k in zip(
+                    frame["actor"].astype(str), frame["event_type"].astype(str), strict=True
+                )
+            ]
+        )
         y = len(rows) - 1 - y + offset
         x = pd.to_datetime(frame["date"]).to_numpy()
         colors = np.array([ACTOR_COLORS.get(a, _NEUTRAL) for a in frame["actor"].astype(str)])
@@ -416,31 +487,72 @@ def timeline(events, ax=None, observed=None, world=None):
         for mask, marker, size in ((~crossing, "o", 22), (crossing, "^", 34)):
             if mask.any():
                 face = colors[mask] if filled else "none"
-                ax.scatter(x[mask], y[mask], s=size, marker=marker, facecolors=face,
-                           edgecolors=colors[mask], linewidths=0.9, zorder=3)
+                ax.scatter(
+                    x[mask],
+                    y[mask],
+                    s=size,
+                    marker=marker,
+                    facecolors=face,
+                    edgecolors=colors[mask],
+                    linewidths=0.9,
+                    zorder=3,
+                )
         for day in strike_round_starts(frame):
-            ax.axvline(day, color=ACTOR_COLORS[Actor.US.value], lw=1.0, alpha=0.6,
-                       ls="-" if filled else "--", zorder=1)
-        handles.append(Line2D([], [], ls="none", marker="o", color=_NEUTRAL,
-                              markerfacecolor=_NEUTRAL if filled else "none", label=name))
+            ax.axvline(
+                day,
+                color=ACTOR_COLORS[Actor.US.value],
+                lw=1.0,
+                alpha=0.6,
+                ls="-" if filled else "--",
+                zorder=1,
+            )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                color=_NEUTRAL,
+                markerfacecolor=_NEUTRAL if filled else "none",
+                label=name,
+            )
+        )
     handles += [
-        Line2D([], [], ls="none", marker="^", color=ACTOR_COLORS[Actor.MILITIA.value],
-               markerfacecolor="none", label="Attack on US personnel (crosses the red line)"),
-        Line2D([], [], color=ACTOR_COLORS[Actor.US.value], alpha=0.6,
-               label="US strike round begins" + (" (dashed: simulated)" if lane else "")),
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker="^",
+            color=ACTOR_COLORS[Actor.MILITIA.value],
+            markerfacecolor="none",
+            label="Attack on US personnel (crosses the red line)",
+        ),
+        Line2D(
+            [],
+            [],
+            color=ACTOR_COLORS[Actor.US.value],
+            alpha=0.6,
+            label="US strike round begins" + (" (dashed: simulated)" if lane else ""),
+        ),
     ]
+    dates = pd.to_datetime(pd.concat([layer["date"] for _, layer, _ in layers]))
+    if len(dates):  # whole months, from the first event's to the last one's
+        first, last = dates.min().to_period("M"), dates.max().to_period("M")
+        ax.set_xlim(first.start_time, last.end_time.normalize() + pd.Timedelta(days=1))
     ax.set_yticks(np.arange(len(rows))[::-1], [_row_label(k) for k in rows])
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.grid(False, axis="y")
     ax.tick_params(axis="y", length=0)
     _month_axis(ax)
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
     return ax
 
 
 def _check_events(events, name: str) -> pd.DataFrame:
     if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame of canonical events, got {type(events).__name__}")
+        raise TypeError(
+            f"{name} must be a DataFrame of canonical events, got {type(events).__name__}"
+        )
     missing = [c for c in ("date", "actor", "event_type") if c not in events.columns]
     if missing:
         raise ValueError(
@@ -491,7 +603,7 @@ def ladder_heatmap(ladder, ax=None, start=None, observed=None):
         raise ValueError(f"ladder has shape {ladder.shape}, expected (days, n_worlds)")
     if not np.isin(ladder, rungs).all():
         bad = ladder[~np.isin(ladder, rungs)].ravel()[0]
-        raise ValueError(f"ladder holds {bad!r}; expected rungs {rungs[0]}..{rungs[-1]}")
+        raise ValueError(f"ladder holds {bad.item()!r}; expected rungs {rungs[0]}..{rungs[-1]}")
     days = ladder.shape[0]
     shares = np.stack([(ladder == r).mean(axis=1) for r in rungs])
     if start is None:
@@ -501,15 +613,22 @@ def ladder_heatmap(ladder, ax=None, start=None, observed=None):
         dates = pd.date_range(pd.Timestamp(start).normalize(), periods=days + 1, freq="D")
         x = dates.to_numpy()
     ax = _axes(ax, (9, 3.2))
-    mesh = ax.pcolormesh(x, np.arange(len(rungs) + 1) - 0.5, shares, cmap="Blues", vmin=0,
-                         vmax=1, shading="flat")
+    mesh = ax.pcolormesh(
+        x, np.arange(len(rungs) + 1) - 0.5, shares, cmap="Blues", vmin=0, vmax=1, shading="flat"
+    )
     ax.figure.colorbar(mesh, ax=ax, label="Share of worlds", pad=0.01, fraction=0.04)
     if observed is not None:
         if dates is None:
             raise ValueError("observed needs dates: pass start= with an array of rungs")
         series = _observed_series(observed, "ladder", dates[:-1])
-        ax.step(dates.to_numpy(), np.append(series, series.iloc[-1]), where="post",
-                color="black", lw=1.2, label="Observed rung")
+        ax.step(
+            dates.to_numpy(),
+            np.append(series, series.iloc[-1]),
+            where="post",
+            color="black",
+            lw=1.2,
+            label="Observed rung",
+        )
         ax.legend(loc="upper left")
     ax.set_yticks(rungs, [_rung_label(r) for r in Rung])
     ax.set_ylabel("Escalation ladder rung")
@@ -527,7 +646,7 @@ def _rung_label(rung: Rung) -> str:
 
 # == posterior ===================================================================================
 @style()
-def posterior(samples, axes=None, parameters=None, prior=None, bins=30):
+def posterior(samples, axes=None, parameters=None, prior=None, bins=20):
     """Weighted marginals on the diagonal, pairwise weighted 2-D histograms below.
 
     Parameters
@@ -549,8 +668,6 @@ def posterior(samples, axes=None, parameters=None, prior=None, bins=30):
     -------
     numpy.ndarray of Axes, shape ``(k, k)``
     """
-    from escalation.parameters import PARAMETERS
-
     if hasattr(samples, "samples") and not isinstance(samples, pd.DataFrame):
         samples = samples.samples
     if not isinstance(samples, pd.DataFrame) or "weight" not in samples.columns:
@@ -566,8 +683,9 @@ def posterior(samples, axes=None, parameters=None, prior=None, bins=30):
     priors = _priors(prior, names, PARAMETERS)
     k = len(names)
     if axes is None:
-        fig, axes = plt.subplots(k, k, figsize=(1.9 * k + 0.8, 1.9 * k + 0.6), squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            k, k, figsize=(1.9 * k + 0.8, 1.9 * k + 0.6), squeeze=False, layout="constrained"
+        )
         ess = 1.0 / np.sum(weights**2)
         fig.suptitle(f"Posterior: {len(samples)} weighted samples (effective size {ess:.0f})")
     axes = np.asarray(axes, dtype=object).reshape(k, k) if np.size(axes) == k * k else None
@@ -582,18 +700,38 @@ def posterior(samples, axes=None, parameters=None, prior=None, bins=30):
                 ax.set_visible(False)
                 continue
             if i == j:
-                ax.hist(x, bins=edges[column], weights=weights, density=True,
-                        color=_NEUTRAL, alpha=0.55, histtype="stepfilled", label="Posterior")
+                ax.hist(
+                    x,
+                    bins=edges[column],
+                    weights=weights,
+                    density=True,
+                    color=_NEUTRAL,
+                    alpha=0.55,
+                    histtype="stepfilled",
+                    label="Posterior",
+                )
                 if column in priors:
                     grid = np.linspace(edges[column][0], edges[column][-1], 200)
-                    ax.plot(grid, priors[column].pdf(grid), color=ACTOR_COLORS["US"], lw=1.2,
-                            ls="--", label="Prior")
+                    ax.plot(
+                        grid,
+                        priors[column].pdf(grid),
+                        color=ACTOR_COLORS["US"],
+                        lw=1.2,
+                        ls="--",
+                        label="Prior",
+                    )
                 ax.set_yticks([])
                 ax.grid(False)
             else:
                 y = samples[row].to_numpy(dtype=float)
-                ax.hist2d(x, y, bins=[edges[column], edges[row]], weights=weights, cmap="Greys",
-                          cmin=1e-12)
+                ax.hist2d(
+                    x,
+                    y,
+                    bins=[edges[column], edges[row]],
+                    weights=weights,
+                    cmap="Greys",
+                    cmin=1e-12,
+                )
                 ax.set_ylim(edges[row][0], edges[row][-1])
             ax.set_xlim(edges[column][0], edges[column][-1])
             ax.set_xlabel(_parameter_label(column, PARAMETERS) if i == k - 1 else "")
@@ -617,8 +755,10 @@ def _priors(prior, names, declared) -> dict:
         if name in names:
             dist = dist.frozen() if hasattr(dist, "frozen") else dist
             if not callable(getattr(dist, "pdf", None)):
-                raise TypeError(f"prior for {name!r} has no pdf(); expected a scipy.stats "
-                                "distribution or an escalation.parameters.Prior")
+                raise TypeError(
+                    f"prior for {name!r} has no pdf(); expected a scipy.stats "
+                    "distribution or an escalation.parameters.Prior"
+                )
             out[name] = dist
     return out
 
@@ -652,19 +792,26 @@ def forecast_vs_observed(forecasts, observed, axes=None, name=MILITIA):
     -------
     numpy.ndarray of Axes, one per forecast
     """
-    from escalation.scoring import score
-
-    items = list(forecasts.items()) if isinstance(forecasts, dict) else [
-        (f.method, f) for f in forecasts
-    ]
+    items = (
+        list(forecasts.items())
+        if isinstance(forecasts, dict)
+        else [(f.method, f) for f in forecasts]
+    )
     if not items or not all(isinstance(f, Forecast) for _, f in items):
         raise TypeError("forecasts must be a non-empty list or dict of Forecast")
     n = len(items)
-    if axes is None:
+    created = axes is None
+    if created:
         ncols = min(n, 2)
         nrows = math.ceil(n / ncols)
-        fig, grid = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.0 * nrows), sharey=True,
-                                 squeeze=False, layout="constrained")
+        fig, grid = plt.subplots(
+            nrows,
+            ncols,
+            figsize=(5.2 * ncols, 3.2 * nrows),
+            sharey=True,
+            squeeze=False,
+            layout="constrained",
+        )
         for extra in grid.ravel()[n:]:
             extra.set_visible(False)
         axes = grid.ravel()[:n]
@@ -675,22 +822,44 @@ def forecast_vs_observed(forecasts, observed, axes=None, name=MILITIA):
     label = VARIABLE_LABELS.get(name, name.replace("_", " ").capitalize())
     top = 0.0
     for ax, (title, forecast) in zip(axes, items, strict=True):
-        quantiles = _weekly_fan(ax, forecast.start, forecast.days, forecast.weekly(name),
-                                ACTOR_COLORS.get(_VARIABLE_ACTOR.get(name), _NEUTRAL),
-                                "Forecast", show_mean=False)
+        samples = forecast.weekly(name)
+        edges = _weekly_fan(
+            ax,
+            forecast.start,
+            forecast.days,
+            samples,
+            ACTOR_COLORS.get(_VARIABLE_ACTOR.get(name), _SYSTEM),
+            "Forecast",
+            show_mean=False,
+        )
         counts = weekly_sums(daily_counts(observed, forecast.start, forecast.days)[name])
-        ax.plot(_week_middles(forecast.start, forecast.days), counts, "o", color="black",
-                ms=3.5, label="Observed", zorder=4)
-        top = max(top, quantiles.max(), counts.max())
+        ax.plot(
+            _week_middles(forecast.start, forecast.days),
+            counts,
+            "o",
+            color="black",
+            ms=3.5,
+            label="Observed",
+            zorder=4,
+        )
+        top = max(top, np.quantile(samples, _LEVELS[-1], axis=0).max(), counts.max())
         scores = score(forecast, observed)
-        ax.set_title(f"{title}: CRPS {scores['crps']:.2f}; {scores['coverage90']:.0%} of "
-                     f"{scores['n_weeks']} weeks inside the 90% band")
-        ax.set_ylabel(f"{label} per week" if ax.get_subplotspec() is None
-                      or ax.get_subplotspec().is_first_col() else "")
+        covered = round(scores["coverage90"] * scores["n_weeks"])
+        ax.set_title(
+            f"{title}\nmean CRPS {scores['crps']:.2f}; observed inside the 90% band "
+            f"in {covered} of {scores['n_weeks']} weeks"
+        )
+        spec = ax.get_subplotspec()
+        ax.set_ylabel(f"{label} per week" if spec is None or spec.is_first_col() else "")
+        ax.set_xlim(edges[0], edges[-1])
         _month_axis(ax)
     for ax in axes:
         ax.set_ylim(0, top * 1.08 + 0.5)
-    axes[0].legend(loc="upper left")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if created:
+        axes[0].figure.legend(handles, labels, loc="outside lower center", ncol=len(labels))
+    else:
+        axes[0].legend(loc="upper right")
     return axes
 
 
@@ -734,14 +903,16 @@ def scenario_comparison(table, ax=None, metric=None, baseline=None):
     estimate = rows["estimate"].to_numpy(dtype=float)
     if {"lo", "hi"} <= set(rows.columns):
         lo, hi = rows["lo"].to_numpy(dtype=float), rows["hi"].to_numpy(dtype=float)
-        interval = "interval: lo to hi"
+        interval = "Bars: interval from lo to hi"
     else:
         half = 1.96 * rows["mcse"].to_numpy(dtype=float)
         lo, hi = estimate - half, estimate + half
-        interval = "bars: estimate +- 1.96 Monte Carlo standard errors"
+        interval = "Bars: estimate \u00b1 1.96 Monte Carlo standard errors"
     names = rows["scenario"].astype(str).tolist()
     if baseline is None:
         baseline = next((s for s in names if s.startswith("baseline")), None)
+    elif baseline not in names:
+        raise ValueError(f"baseline {baseline!r} is not among the scenarios {names}")
     y = np.arange(len(names))[::-1]
     ax = _axes(ax, (7, 0.9 + 0.4 * len(names)))
     base = np.array([s == baseline for s in names])
@@ -749,8 +920,7 @@ def scenario_comparison(table, ax=None, metric=None, baseline=None):
     ax.hlines(y, lo, hi, colors=colors, lw=2.0, alpha=0.7)
     ax.scatter(estimate, y, color=colors, s=30, zorder=3)
     if base.any():
-        ax.axvline(estimate[base][0], color=ACTOR_COLORS[Actor.US.value], lw=0.8, ls=":",
-                   zorder=1)
+        ax.axvline(estimate[base][0], color=ACTOR_COLORS[Actor.US.value], lw=0.8, ls=":", zorder=1)
     ax.set_yticks(y, names)
     for tick, is_base in zip(ax.get_yticklabels(), base, strict=True):
         if is_base:
@@ -759,9 +929,54 @@ def scenario_comparison(table, ax=None, metric=None, baseline=None):
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.grid(False, axis="y")
     unit = rows["unit"].iloc[0] if "unit" in rows.columns else ""
-    ax.set_xlabel(f"{metric} ({unit})" if unit and unit != "probability" else metric)
-    ax.set_title(interval + (f"; {baseline} highlighted" if base.any() else ""),
-                 fontsize="small", color="#606060")
+    name = VARIABLE_LABELS.get(metric, metric)
+    ax.set_xlabel(f"{name} ({unit})" if unit and unit != "probability" else name)
+    ax.set_title(
+        interval + (f"; {baseline} highlighted" if base.any() else ""),
+        fontsize="small",
+        color="#606060",
+    )
+    return ax
+
+
+# == calibration checks ==========================================================================
+@style()
+def predictive_check(table, ax=None):
+    """Observed statistics against their posterior predictive 90% bands, one row per statistic.
+
+    ``table`` is :func:`escalation.calibration.posterior_predictive`'s output. Each row is
+    scaled by its own band (0 at q05, 1 at q95) so statistics of different units share an
+    axis; the observed value is a dot, filled when inside the band, open when outside.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    missing = [c for c in ("statistic", "observed", "q05", "q50", "q95") if c not in table.columns]
+    if missing:
+        raise ValueError(f"table lacks columns {missing}; expected posterior_predictive's output")
+    width = (table["q95"] - table["q05"]).to_numpy(dtype=float)
+    width = np.where(width > 0, width, 1.0)
+
+    def scaled(column):
+        return (table[column].to_numpy(dtype=float) - table["q05"].to_numpy(dtype=float)) / width
+
+    y = np.arange(len(table))[::-1]
+    ax = _axes(ax, (7, 1.0 + 0.28 * len(table)))
+    ax.hlines(y, 0.0, 1.0, colors=_NEUTRAL, lw=4, alpha=0.35, label="90% predictive band")
+    ax.scatter(scaled("q50"), y, marker="|", color=_NEUTRAL, s=60, label="predictive median")
+    observed = scaled("observed")
+    inside = (observed >= 0) & (observed <= 1)
+    color = ACTOR_COLORS[Actor.MILITIA.value]
+    ax.scatter(observed[inside], y[inside], color=color, s=28, zorder=3, label="observed (inside)")
+    ax.scatter(observed[~inside], y[~inside], facecolors="none", edgecolors=color, s=28, zorder=3,
+               label="observed (outside)")
+    ax.set_yticks(y, table["statistic"].astype(str).tolist())
+    ax.set_xlabel("Position within the 90% predictive band (0 = 5th, 1 = 95th percentile)")
+    ax.set_title(f"Posterior predictive check: {int(inside.sum())} of {len(table)} observed "
+                 "statistics inside their band", fontsize="small")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=2, fontsize="small", frameon=False)
+    ax.grid(False, axis="y")
     return ax
 
 
@@ -774,7 +989,7 @@ def _axes(ax, figsize):
 
 def _month_axis(ax) -> None:
     """Ticks at month starts labelled "Jan", "Feb"... with the year where it changes."""
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=13)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks={mdates.MONTHLY: 14})
     formatter = mdates.ConciseDateFormatter(
         locator,
         formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"],

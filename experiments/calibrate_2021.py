@@ -63,7 +63,7 @@ def main(argv=None):
         check = posterior_predictive(post, observed, n_worlds=1000, seed=args.seed + 1, executor=executor)
         draws = posterior_draws(post, args.seed + 2, np.arange(1000))
         fan = run_ensemble(post.base_scenario, 1000, seed=args.seed + 2, parameters=draws,
-                           executor=executor, keep_events=False)
+                           executor=executor)
     finally:
         if executor is not None:
             executor.shutdown()
@@ -92,33 +92,18 @@ def main(argv=None):
 def _figures(post, check, fan, observed, out: Path):
     import matplotlib.pyplot as plt
 
-    axes = plotting.posterior(post.samples, priors=_prior_densities(post))
+    axes = plotting.posterior(post, prior=True)
     axes.flat[0].figure.savefig(out / "posterior.png", dpi=110, bbox_inches="tight")
     plt.close(axes.flat[0].figure)
 
-    ax = plotting.fan_chart(fan.daily, "militia_attacks", observed=_observed_daily(observed),
-                            label="Militia attacks per day (posterior predictive)")
+    ax = plotting.fan_chart(fan, "militia_attacks", observed=observed, weekly=True,
+                            label="Militia attacks per week (posterior predictive)")
     ax.figure.savefig(out / "predictive_weekly.png", dpi=110, bbox_inches="tight")
     plt.close(ax.figure)
 
     ax = plotting.predictive_check(check)
     ax.figure.savefig(out / "predictive_statistics.png", dpi=110, bbox_inches="tight")
     plt.close(ax.figure)
-
-
-def _prior_densities(post):
-    from escalation.calibration import priors
-
-    return priors(post.base_scenario)
-
-
-def _observed_daily(observed):
-    import pandas as pd
-
-    attacks = observed[(observed["actor"] == "militia") & observed["event_type"].isin(
-        ["rocket_attack", "drone_attack", "ied_attack", "other_attack", "interception_only"])]
-    days = pd.date_range("2021-01-01", "2021-12-31", freq="D")
-    return attacks.groupby("date").size().reindex(days, fill_value=0)
 
 
 if __name__ == "__main__":

@@ -268,7 +268,7 @@ def test_hawkes_needs_attacks_to_fit():
 
 def test_hawkes_segments_count_back_from_the_window_end():
     # 112 days in 30-day segments: 52 + 30 + 30, the remainder joins the earliest segment.
-    model = Hawkes().fit(HISTORY)
+    model = Hawkes(segment_days=30).fit(HISTORY)
     assert len(model.mu_) == 3
     assert len(Hawkes(segment_days=200).fit(HISTORY).mu_) == 1
     assert model.params()["mu"] == pytest.approx(model.mu_.tolist())

@@ -1,0 +1,109 @@
+"""Out-of-sample skill: fit on January-June 2021, forecast July-December, score against baselines.
+
+The model is calibrated on the first half of 2021 only (ABC-SMC over 1 January - 30 June);
+that history is replayed into the agents' memories and the second half is forecast with
+parameters drawn from the first-half posterior. Three statistical baselines are fitted on the
+same history: Poisson, Conflictology (resampling recent weeks, as the ViEWS benchmark) and a
+Hawkes process with cross-excitation from US strike rounds. All four forecasts of weekly
+militia attacks are scored against what was observed in July-December with CRPS, the
+ignorance score, 90% interval coverage and the interval score
+(:func:`escalation.scoring.score`). Nothing here looks at the second half before scoring.
+
+Writes ``scores.csv``, ``weekly_quantiles.csv`` and ``forecasts.png`` to ``--out``.
+
+    python experiments/validate_2021.py --quick    # small budget and ensemble, under a minute
+    python experiments/validate_2021.py            # the full run, a few minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+
+from escalation import plotting  # noqa: E402
+from escalation.baselines import Conflictology, Hawkes, Poisson  # noqa: E402
+from escalation.calibration import calibrate  # noqa: E402
+from escalation.forecast import forecast  # noqa: E402
+from escalation.observed import load_events  # noqa: E402
+from escalation.scoring import score  # noqa: E402
+
+FIT_START, FIT_END, FORECAST_START, FORECAST_DAYS = "2021-01-01", "2021-06-30", "2021-07-01", 184
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, default=200_000, help="calibration budget (worlds)")
+    parser.add_argument("--population", type=int, default=1000)
+    parser.add_argument("--worlds", type=int, default=4000, help="worlds per forecast")
+    parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", default="results/validate_2021")
+    parser.add_argument("--quick", action="store_true", help="budget 6,000, 1,000 worlds")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.budget, args.population, args.worlds = 6_000, 300, 1000
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    observed = load_events()
+    history = observed[observed["date"] <= FIT_END]
+    began = time.perf_counter()
+    executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
+    try:
+        post = calibrate(history, start=FIT_START, end=FIT_END, budget=args.budget,
+                         population_size=args.population, seed=args.seed, executor=executor)
+        model = forecast(post, history, FORECAST_START, FORECAST_DAYS, n_worlds=args.worlds,
+                         seed=args.seed + 1, executor=executor)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    forecasts = {"Escalation model": model}
+    for baseline in (Poisson(), Conflictology(), Hawkes()):
+        fitted = baseline.fit(history, start=FIT_START, end=FIT_END)
+        forecasts[baseline.name] = fitted.forecast(FORECAST_START, FORECAST_DAYS, args.worlds,
+                                                   seed=args.seed + 2)
+
+    table = pd.DataFrame(
+        [{"method": name, **score(f, observed)} for name, f in forecasts.items()]
+    ).set_index("method")
+    table.to_csv(out / "scores.csv")
+    quantiles = pd.concat({name: f.quantiles() for name, f in forecasts.items()}, names=["method"])
+    quantiles.to_csv(out / "weekly_quantiles.csv")
+    axes = plotting.forecast_vs_observed(forecasts, observed)
+    axes[0].figure.savefig(out / "forecasts.png", dpi=110, bbox_inches="tight")
+
+    seconds = time.perf_counter() - began
+    print(f"Fit on {FIT_START}..{FIT_END} (posterior from {post.diagnostics['simulations_total']} "
+          f"simulated worlds), forecast {FORECAST_DAYS} days from {FORECAST_START}, "
+          f"{args.worlds} worlds per method; {seconds:.0f} s.\n")
+    columns = ["crps", "ignorance", "coverage90", "interval_score", "mean_forecast", "mean_observed"]
+    print(table[columns].round(3).to_string())
+    (out / "scores.md").write_text(_markdown(table[columns]), encoding="utf-8")
+    best = table["crps"].idxmin()
+    model_crps = table.loc["Escalation model", "crps"]
+    others = table.drop(index="Escalation model")["crps"]
+    print(f"\nLowest CRPS: {best}. Model CRPS {model_crps:.3f} against the best baseline "
+          f"{others.min():.3f} ({others.idxmin()}): {100 * (others.min() - model_crps) / others.min():+.1f}%.")
+    print(f"wrote {out}")
+    return table
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    """The scores as a Markdown table (for the README)."""
+    header = "| method | " + " | ".join(table.columns) + " |"
+    rule = "|---" * (len(table.columns) + 1) + "|"
+    rows = [f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |"
+            for name, row in table.iterrows()]
+    return "\n".join([header, rule, *rows]) + "\n"
+
+
+if __name__ == "__main__":
+    main()
