@@ -113,6 +113,11 @@ _SITE_RETURN_FIRE = np.array([s.return_fire for s in SITES])
 _SITE_IN_IRAQ = np.array([s.country == "Iraq" for s in SITES])
 
 
+#: Most attacks one group can mount in a day. Never reached at calibrated rates (2021's
+#: busiest day saw a handful), it bounds runaway revenge feedback at extreme parameters.
+MAX_DAILY_ATTACKS = 20
+
+
 @dataclass(frozen=True)
 class Group:
     """A modelled militia with its share of attacks and the front groups that claim for it."""
@@ -237,7 +242,7 @@ class Militia(BatchedAgent):
         if m.replaying:
             self._replay(m.observed_today.attacks[self.index])
             return
-        counts = poisson(self.rate, m.u[:, 1 + self.index])
+        counts = np.minimum(poisson(self.rate, m.u[:, 1 + self.index]), MAX_DAILY_ATTACKS)
         worlds = np.repeat(np.arange(self.n), counts)
         if worlds.size:
             self._attack(worlds, perceived)
@@ -256,7 +261,7 @@ class Militia(BatchedAgent):
         u = m.event_draws(worlds)
         drone = np.broadcast_to(_at(p.drone_share, worlds), worlds.shape)
         ied = _at(p.ied_share, worlds)
-        tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], p.caution))
+        tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], _at(p.caution, worlds)))
         drone_w = drone * tilt
         rest = 1.0 - drone
         other = _at(p.other_share, worlds)

@@ -296,7 +296,8 @@ _DECLARED = [
         30.0,
         "days",
         "Mean delay between the decision to strike and the strike (deliberation, target selection).",
-        f'{NETWORK} and 2021 data (15 Feb attack, 25 Feb strikes: ten days); {WIRE} ("deliberate").',
+        "public record and 2021 data (the 15 February Erbil attack was answered on 25 February, "
+        f'US time: ten days, eleven in local dates); {WIRE} ("deliberate").',
         Prior("gamma", {"a": 2.0, "scale": 2.5}),
     ),
     _p(
@@ -332,9 +333,9 @@ _DECLARED = [
         0.10,
         0.0,
         1.0,
-        "share per unanswered crossing",
-        "Loss of red-line credibility for each crossing that goes unanswered; a strike round "
-        "restores it.",
+        "share per day of unanswered crossings",
+        "Loss of red-line credibility on each day with crossings that go unanswered (no strike "
+        "ordered or pending); a strike round restores it.",
         f'{GIF} ("it remains to be seen how it will respond to these attacks").',
     ),
     # --- Iran and the talks -------------------------------------------------------------------
@@ -467,7 +468,8 @@ _DECLARED = [
         0.0,
         1.0,
         "share",
-        "Reduction of militia attack rates in Iraq while a crackdown lasts (30 days).",
+        "Reduction of militia attack rates while a crackdown lasts (30 days); it applies to "
+        "all of a group's attacks, Syrian sites included, as the groups are run from Iraq.",
         f"{GIF}; 2021 data (26 May arrest of Qasim Muslih and the PMF's show of force).",
     ),
     _p(

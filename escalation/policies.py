@@ -178,9 +178,9 @@ class Retaliation(Policy):
     :meth:`respond` is the decision method: it ages the memory, lets :meth:`order` decide
     new strike rounds where none is pending, schedules them after a delay, and returns the
     number of sites struck today in each world (0 = no strike). Delays follow
-    ``1 + Poisson(lag_mean - 1)`` days: the February round came ten days after the 15
-    February Erbil attack, and "necessary, appropriate and deliberate" action (WIRE;
-    NETWORK) takes deliberation.
+    ``1 + Poisson(lag_mean - 1)`` days: "necessary, appropriate and deliberate" action
+    (WIRE; NETWORK) takes deliberation, and in the public record the February round came
+    ten days after the 15 February Erbil attack (eleven in local dates; docs/data.md).
     """
 
     options = {"line": Option("personnel", LINES, meaning="what crosses the line")}
@@ -311,7 +311,8 @@ class TitForTat(Retaliation):
     """
 
     name = "tit_for_tat"
-    classifier = {"stochastic": False, "memory_depth": 1, "retaliates": True}
+    # Stochastic only through the delay before each round (see Retaliation).
+    classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
     def order(self, memory, crossings, provocation, context, u):
         return (crossings > 0).astype(np.int64)
@@ -336,7 +337,9 @@ class GenerousTitForTat(Retaliation):
 
 
 class Grudger(Retaliation):
-    """After the first crossing, strike every ``interval`` days for ever; never forgive.
+    """After the first crossing, order a round ``interval`` days after the last; never forgive.
+
+    Each round then waits the usual delay, so rounds come every ``interval`` + delay days.
 
     Axelrod 1984 (Friedman's "grim trigger"): one defection ends cooperation.
     """
@@ -346,7 +349,8 @@ class Grudger(Retaliation):
         **Retaliation.options,
         "interval": Option(14, low=1, high=365, meaning="days between strike rounds"),
     }
-    classifier = {"stochastic": False, "memory_depth": float("inf"), "retaliates": True}
+    # Stochastic only through the delay before each round (see Retaliation).
+    classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
     def order(self, memory, crossings, provocation, context, u):
         return (memory.grudge & (memory.since_strike >= self.interval)).astype(np.int64)
@@ -378,9 +382,8 @@ class PartialReciprocity(Retaliation):
 class DelayedProportional(Retaliation):
     """Answer each crossing after a delay with a round sized to the provocation.
 
-    NETWORK and WIRE: the February round came ten days after the 15 February Erbil
-    attack, and the June round answered drone attacks; "proportional" in the Pentagon's
-    words. Sites = ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike
+    NETWORK: the June round answered the drone attacks "since April"; in the public record
+    the February round came ten days after the 15 February Erbil attack. Sites = ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike
     site), between 1 and 5.
     """
 
@@ -587,6 +590,7 @@ class Acquiescence(Sovereignty):
     """Condemn, but never demand withdrawal (a counterfactual)."""
 
     name = "acquiescence"
+    classifier = {"stochastic": False, "memory_depth": 0}
 
     def demands_withdrawal(self, pressure, threshold):
         return np.zeros(np.shape(pressure), dtype=bool)

@@ -219,9 +219,11 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     if parent_ref is None:
         return raw
     parent_path = _resolve_relative(parent_ref, origin)
-    if str(parent_path) in seen:
+    if str(parent_path.resolve()) in seen:
         raise ScenarioError(f"{origin}: key 'extends': circular chain through {parent_path}")
-    parent = _merged(parent_path.read_text(encoding="utf-8"), str(parent_path), seen + (origin,))
+    parent = _merged(
+        parent_path.read_text(encoding="utf-8"), str(parent_path), seen + (str(Path(origin).resolve()),)
+    )
     merged = dict(parent)
     for key, value in raw.items():
         if key == "parameters":

@@ -1,0 +1,868 @@
+"""Tests of the actors' policies, in the manner of Axelrod's ``TestPlayer``.
+
+:class:`PolicyTest` gives every policy, for free: reproducibility from the per-world streams,
+independence from the uniforms when the classifier says it is deterministic, batch == world
+by world (memory included), a classifier that matches what the policy does, and validation
+of its options. Each family (retaliation, harassment, ...) says how to feed its decision
+method; each policy then adds short scripted cases computed by hand.
+"""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from escalation.policies import (
+    LINES,
+    POLICY_SLOTS,
+    VIENNA_TALKS_2021,
+    Acquiescence,
+    AntBites,
+    Crackdown,
+    DelayedProportional,
+    Disproportionate,
+    FullPush,
+    GenerousTitForTat,
+    Grudger,
+    NoCrackdown,
+    NoInterdiction,
+    NoReprisal,
+    NoRetaliation,
+    PartialReciprocity,
+    Provocation,
+    RedLine,
+    RestraintWhileTalks,
+    RetaliationContext,
+    RetaliationMemory,
+    RevengeAfterLosses,
+    SovereigntyPressure,
+    ThresholdInterdiction,
+    TitForTat,
+    Unrestrained,
+    halflife_factor,
+    make_policy,
+)
+from escalation.scenario import PolicyChoice
+from escalation.streams import WorldStreams
+
+INF = float("inf")
+
+
+# == the shared checks ===========================================================================
+class PolicyTest:
+    """Checks every policy gets; subclasses name the policy and say how to call it.
+
+    A family subclass defines ``inputs`` (one day's random inputs for ``n`` worlds),
+    ``fresh_state``/``random_state`` (the memory the policy carries, None if it carries
+    none) and ``step`` (one decision: returns the new state and a tuple of outputs).
+    ``memory_inputs`` names the inputs that are memory (perturbed to check that a
+    ``memory_depth`` 0 policy ignores them).
+    """
+
+    policy_class = None
+    actor = ""
+    slot = ""
+    expected_classifier: dict = {}
+    options: dict = {}  # options the generic checks construct the policy with
+    n_uniforms = 1
+    uses_uniforms = True  # whether the decision method reads uniforms at all
+    memory_inputs: tuple = ()
+    n_worlds = 6
+    n_days = 60
+
+    # -- family hooks ---------------------------------------------------------------------------
+    def inputs(self, rng, n):
+        raise NotImplementedError
+
+    def fresh_state(self, n):
+        return None
+
+    def random_state(self, rng, n):
+        return None
+
+    def subset_state(self, state, worlds):
+        return None if state is None else state[worlds].copy()
+
+    def assert_state_equal(self, a, b):
+        if a is not None:
+            np.testing.assert_array_equal(a, b)
+
+    def step(self, policy, state, x, u):
+        raise NotImplementedError
+
+    # -- helpers --------------------------------------------------------------------------------
+    def policy(self):
+        return self.policy_class(**self.options)
+
+    def script(self, seed=0, n=None):
+        rng = np.random.default_rng(seed)
+        n = self.n_worlds if n is None else n
+        return [self.inputs(rng, n) for _ in range(self.n_days)]
+
+    def run(self, script, streams, state):
+        policy = self.policy()
+        outputs = []
+        for day, x in enumerate(script):
+            u = streams.core(day, self.n_uniforms)
+            state, out = self.step(policy, state, x, u)
+            outputs.append(out)
+        return outputs, state
+
+    @staticmethod
+    def assert_outputs_equal(a, b):
+        assert len(a) == len(b)
+        for day_a, day_b in zip(a, b, strict=True):
+            for out_a, out_b in zip(day_a, day_b, strict=True):
+                np.testing.assert_array_equal(out_a, out_b)
+
+    @staticmethod
+    def outputs_differ(a, b):
+        return any(
+            not np.array_equal(out_a, out_b)
+            for day_a, day_b in zip(a, b, strict=True)
+            for out_a, out_b in zip(day_a, day_b, strict=True)
+        )
+
+    def worlds(self, n=None):
+        return np.arange(self.n_worlds if n is None else n)
+
+    # -- the checks -----------------------------------------------------------------------------
+    def test_registered_under_its_actor_and_slot(self):
+        assert POLICY_SLOTS[self.actor][self.slot][self.policy_class.name] is self.policy_class
+        made = make_policy(self.actor, self.slot, PolicyChoice(self.policy_class.name))
+        assert type(made) is self.policy_class
+
+    def test_classifier(self):
+        assert self.policy_class.classifier == self.expected_classifier
+
+    def test_same_seed_same_decisions(self):
+        script = self.script()
+        n = self.n_worlds
+        first, state1 = self.run(script, WorldStreams(11, self.worlds()), self.fresh_state(n))
+        again, state2 = self.run(script, WorldStreams(11, self.worlds()), self.fresh_state(n))
+        self.assert_outputs_equal(first, again)
+        self.assert_state_equal(state1, state2)
+
+    def test_uniforms_matter_only_if_stochastic(self):
+        """Deterministic: the same decisions under other uniforms. Stochastic (and reading
+        uniforms): some decision changes."""
+        script = self.script()
+        n = self.n_worlds
+        one, _ = self.run(script, WorldStreams(1, self.worlds()), self.fresh_state(n))
+        two, _ = self.run(script, WorldStreams(2, self.worlds()), self.fresh_state(n))
+        if not self.expected_classifier["stochastic"]:
+            self.assert_outputs_equal(one, two)
+        elif self.uses_uniforms:
+            assert self.outputs_differ(one, two)
+        else:
+            pytest.skip("stochastic through its agent: the decision method reads no uniforms")
+
+    def test_memory_depth_zero_ignores_memory(self):
+        if self.expected_classifier["memory_depth"] != 0:
+            pytest.skip("the policy has memory")
+        rng = np.random.default_rng(5)
+        n = self.n_worlds
+        script = self.script()
+        other = [
+            {k: (self.inputs(rng, n)[k] if k in self.memory_inputs else v) for k, v in x.items()}
+            for x in script
+        ]
+        plain, _ = self.run(script, WorldStreams(3, self.worlds()), self.fresh_state(n))
+        perturbed, _ = self.run(other, WorldStreams(3, self.worlds()), self.random_state(rng, n))
+        self.assert_outputs_equal(plain, perturbed)
+
+    def test_batch_equals_world_by_world(self):
+        """Deciding for N worlds at once equals deciding for each alone, day after day."""
+        n = self.n_worlds
+        rng = np.random.default_rng(8)
+        script = self.script(seed=9)
+        policy = self.policy()
+        batch_state = self.random_state(rng, n)
+        single_states = [self.subset_state(batch_state, [i]) for i in range(n)]
+        batch_streams = WorldStreams(21, self.worlds())
+        single_streams = [WorldStreams(21, [i]) for i in range(n)]
+        for day, x in enumerate(script):
+            batch_state, batch_out = self.step(
+                policy, batch_state, x, batch_streams.core(day, self.n_uniforms)
+            )
+            for i in range(n):
+                xi = {k: _at(v, [i]) for k, v in x.items()}
+                ui = single_streams[i].core(day, self.n_uniforms)
+                single_states[i], out = self.step(policy, single_states[i], xi, ui)
+                for whole, alone in zip(batch_out, out, strict=True):
+                    np.testing.assert_array_equal(np.asarray(whole)[[i]], alone)
+                self.assert_state_equal(self.subset_state(batch_state, [i]), single_states[i])
+
+    def test_defaults(self):
+        policy = self.policy_class()
+        for name, spec in self.policy_class.options.items():
+            assert getattr(policy, name) == spec.default
+
+    def test_unknown_option_raises(self):
+        with pytest.raises(ValueError, match="unknown option 'bogus'"):
+            self.policy_class(bogus=1)
+
+    def test_bad_option_values_raise_naming_the_option(self):
+        for name, spec in self.policy_class.options.items():
+            if spec.choices:
+                with pytest.raises(ValueError, match=f"option '{name}'.*not one of"):
+                    self.policy_class(**{name: "nonsense"})
+                continue
+            for bad in (spec.low - 1, spec.high + 1):
+                with pytest.raises(ValueError, match=f"option '{name}'.*valid range"):
+                    self.policy_class(**{name: bad})
+            for bad in ("high", True):
+                with pytest.raises(ValueError, match=f"option '{name}'.*not a number"):
+                    self.policy_class(**{name: bad})
+            ok = self.policy_class(**{name: spec.high})
+            assert getattr(ok, name) == spec.high
+
+
+def _at(value, worlds):
+    value = np.asarray(value)
+    return value if value.ndim == 0 else value[worlds]
+
+
+# == United States: retaliation ==================================================================
+def provocation(personnel=0, injured=0, killed=0, severity=None):
+    """One world's provocation; severity defaults to rocket attacks (3 each) plus casualties."""
+    if severity is None:
+        severity = 3.0 * personnel + 2.0 * injured + 10.0 * killed
+    return Provocation(
+        np.array([personnel]), np.array([injured]), np.array([killed]), np.array([float(severity)])
+    )
+
+
+def context(threshold=12.0, lag_mean=1.0, decay=1.0, credibility_decay=0.1, restraint=0.0):
+    """A one-world context; lag_mean 1 makes every delay exactly one day."""
+    return RetaliationContext(
+        np.array([threshold]),
+        np.array([lag_mean]),
+        np.array([decay]),
+        np.array([credibility_decay]),
+        np.array([restraint]),
+    )
+
+
+QUIET = dict(personnel=0)
+U = np.array([[0.5, 0.5]])  # uniforms for scripted days (lag is fixed when lag_mean is 1)
+
+
+def play(policy, days, ctx=None, memory=None, u=U):
+    """Run a one-world script; returns (sites struck each day, memory, credibility each day)."""
+    ctx = context() if ctx is None else ctx
+    memory = RetaliationMemory.fresh(1) if memory is None else memory
+    struck, credibility = [], []
+    for day in days:
+        uu = u(len(struck)) if callable(u) else u
+        struck.append(int(policy.respond(memory, provocation(**day), ctx, uu)[0]))
+        credibility.append(float(memory.credibility[0]))
+    return struck, memory, credibility
+
+
+class RetaliationTest(PolicyTest):
+    actor = "US"
+    slot = "retaliation"
+    n_uniforms = 2
+
+    def inputs(self, rng, n):
+        personnel = rng.poisson(0.4, n)
+        injured = rng.binomial(1, 0.1, n) * (personnel > 0) * rng.integers(1, 4, n)
+        killed = rng.binomial(1, 0.03, n) * (personnel > 0)
+        return {
+            "personnel": personnel,
+            "injured": injured,
+            "killed": killed,
+            "severity": 3.0 * personnel + 2.0 * injured + 10.0 * killed + rng.random(n),
+            "threshold": rng.uniform(2.0, 15.0, n),
+            "lag_mean": rng.uniform(1.0, 8.0, n),
+            "grievance_decay": halflife_factor(rng.uniform(5.0, 60.0, n)),
+            "credibility_decay": rng.uniform(0.0, 0.3, n),
+            "restraint": rng.uniform(0.0, 0.3, n) * rng.integers(0, 2, n),
+        }
+
+    def fresh_state(self, n):
+        return RetaliationMemory.fresh(n)
+
+    def random_state(self, rng, n):
+        """A memory with beliefs set at random (no strike pending: orders are not beliefs)."""
+        memory = RetaliationMemory.fresh(n)
+        memory.grievance = rng.uniform(0.0, 40.0, n)
+        memory.credibility = rng.uniform(0.0, 1.0, n)
+        memory.grudge = rng.random(n) < 0.5
+        memory.since_strike = rng.integers(0, 60, n)
+        memory.recent = rng.uniform(0.0, 3.0, n)
+        return memory
+
+    def subset_state(self, state, worlds):
+        return state.subset(worlds)
+
+    def assert_state_equal(self, a, b):
+        for key, value in vars(a).items():
+            np.testing.assert_array_equal(value, getattr(b, key), err_msg=key)
+
+    @staticmethod
+    def provocation_context(x):
+        prov = Provocation(x["personnel"], x["injured"], x["killed"], x["severity"])
+        ctx = RetaliationContext(
+            x["threshold"],
+            x["lag_mean"],
+            x["grievance_decay"],
+            x["credibility_decay"],
+            x["restraint"],
+        )
+        return prov, ctx
+
+    def step(self, policy, state, x, u):
+        prov, ctx = self.provocation_context(x)
+        return state, (policy.respond(state, prov, ctx, u),)
+
+    def test_retaliates_as_classified(self):
+        outputs, _ = self.run(self.script(), WorldStreams(4, self.worlds()), self.fresh_state(6))
+        struck = np.array([out[0] for out in outputs])
+        assert struck.min() >= 0
+        assert bool(struck.any()) == self.expected_classifier["retaliates"]
+
+    def test_replay_updates_memory_as_if_watching(self):
+        """Replaying the crossings and the rounds the policy struck leaves the grievance,
+        grudge, days since the last round and recent rounds the policy itself left.
+        (Credibility may differ: replay cannot see the day a round was ordered.)"""
+        n = self.n_worlds
+        policy = self.policy()
+        acting, watching = RetaliationMemory.fresh(n), RetaliationMemory.fresh(n)
+        streams = WorldStreams(6, self.worlds())
+        for day, x in enumerate(self.script(seed=3)):
+            _, (struck,) = self.step(policy, acting, x, streams.core(day, 2))
+            prov, ctx = self.provocation_context(x)
+            policy.replay(watching, prov, ctx, struck)
+            for key in ("grievance", "grudge", "since_strike", "recent"):
+                np.testing.assert_allclose(getattr(acting, key), getattr(watching, key))
+            assert np.all(watching.credibility <= 1.0) and np.all(watching.credibility >= 0.0)
+
+
+class TestNoRetaliation(RetaliationTest):
+    policy_class = NoRetaliation
+    expected_classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
+
+    def test_never_strikes_even_after_killings(self):
+        struck, memory, _ = play(NoRetaliation(), [dict(personnel=3, killed=2)] * 30)
+        assert struck == [0] * 30
+        assert memory.credibility[0] == pytest.approx(0.9**30)
+
+
+class TestRedLine(RetaliationTest):
+    policy_class = RedLine
+    expected_classifier = {
+        "stochastic": True,
+        "memory_depth": INF,
+        "retaliates": True,
+        "threshold": True,
+    }
+
+    def test_killed_line_ignores_injuries_and_answers_a_killing(self):
+        policy = RedLine(line="killed")
+        ctx = context(threshold=0.5)
+        struck, memory, _ = play(policy, [dict(personnel=2, injured=3)] * 5, ctx)
+        assert struck == [0] * 5
+        assert memory.grievance[0] == 0.0 and memory.pending[0] == -1
+        struck, memory, _ = play(policy, [dict(personnel=1, killed=1), QUIET, QUIET], ctx, memory)
+        assert struck == [0, 3, 0]  # 13 points, over three times the bar of 0.5: three sites
+
+    def test_killing_is_answered_whatever_the_threshold(self):
+        struck, _, _ = play(
+            RedLine(line="killed"), [dict(personnel=1, killed=1), QUIET], context(100.0)
+        )
+        assert struck == [0, 1]
+
+    def test_personnel_line_answers_harmless_attacks_once_past_threshold(self):
+        """Four rockets that hurt nobody (3 points each) reach the threshold of 12 on day 3;
+        the round comes one day later; the three unanswered days cost 10% each."""
+        days = [dict(personnel=1)] * 4 + [QUIET] * 3
+        struck, memory, credibility = play(RedLine(line="personnel"), days)
+        assert struck == [0, 0, 0, 0, 1, 0, 0]
+        assert credibility[:4] == pytest.approx([0.9, 0.81, 0.729, 0.729])
+        assert credibility[4:] == [1.0, 1.0, 1.0]
+        assert memory.grievance[0] == 0.0
+
+    def test_personnel_line_does_not_strike_below_threshold(self):
+        struck, memory, _ = play(RedLine(), [dict(personnel=1)] * 3 + [QUIET] * 10)
+        assert struck == [0] * 13
+        assert memory.grievance[0] == 9.0
+
+    def test_injury_line_sits_between(self):
+        """A harmless attack crosses only the personnel line; an injury crosses personnel and
+        injury lines; only a killing crosses all three."""
+        harmless = dict(personnel=1, severity=7.0)
+        hurt = dict(personnel=1, injured=1, severity=7.0)
+        ctx = context(threshold=6.0)
+        results = {}
+        for line in LINES:
+            results[line] = (
+                play(RedLine(line=line), [harmless, QUIET], ctx)[0],
+                play(RedLine(line=line), [hurt, QUIET], ctx)[0],
+            )
+        assert results["personnel"] == ([0, 1], [0, 1])
+        assert results["injury"] == ([0, 0], [0, 1])
+        assert results["killed"] == ([0, 0], [0, 0])
+
+    def test_talks_raise_the_bar(self):
+        """Threshold 12 with restraint 0.5 -> bar 18: four attacks (12 points) are not enough."""
+        days = [dict(personnel=1)] * 4 + [QUIET]
+        assert play(RedLine(), days, context(restraint=0.5))[0] == [0] * 5
+        assert play(RedLine(), days, context(restraint=0.0))[0] == [0, 0, 0, 0, 1]
+
+    def test_round_size_grows_with_provocation(self):
+        """Sites: 1, plus one at twice the bar, plus one at three times; at most 3."""
+        for severity, sites in ((12.0, 1), (24.0, 2), (36.0, 3), (100.0, 3)):
+            struck, _, _ = play(RedLine(), [dict(personnel=1, severity=severity), QUIET])
+            assert struck == [0, sites]
+
+    def test_grievance_decays_with_its_halflife(self):
+        decay = halflife_factor(30.0)
+        _, memory, _ = play(RedLine(), [dict(personnel=1)] + [QUIET] * 30, context(decay=decay))
+        assert memory.grievance[0] == pytest.approx(1.5)
+
+    def test_lag_is_one_plus_poisson(self):
+        """lag_mean 5: lag = 1 + Poisson(4); u = 0.5 gives Poisson(4) = 4, so 5 days."""
+        days = [dict(personnel=1, severity=12.0)] + [QUIET] * 7
+        struck, _, _ = play(RedLine(), days, context(lag_mean=5.0), u=np.array([[0.5, 0.5]]))
+        assert struck == [0, 0, 0, 0, 0, 1, 0, 0]
+
+    def test_crossing_while_a_round_is_pending_is_answered_by_it(self):
+        days = [dict(personnel=1, severity=12.0)] + [dict(personnel=1)] * 3 + [QUIET] * 3
+        struck, _, credibility = play(RedLine(), days, context(lag_mean=5.0))
+        assert sum(struck) == 1 and struck[5] == 1
+        assert credibility == [1.0] * 7
+
+
+class TestTitForTat(RetaliationTest):
+    policy_class = TitForTat
+    # Stochastic through the delay before each round only (see test below).
+    expected_classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
+
+    def test_deterministic_when_the_delay_is_fixed(self):
+        """With lag_mean 1 the delay draws nothing, and tit-for-tat ignores the uniforms."""
+        days = [dict(personnel=1), QUIET, QUIET, dict(personnel=2)] + [QUIET] * 3
+        rng = np.random.default_rng(0)
+        runs = {tuple(play(TitForTat(), days, u=lambda d: rng.random((1, 2)))[0]) for _ in range(5)}
+        assert len(runs) == 1
+
+    def test_answers_every_crossing_and_nothing_else(self):
+        days = [QUIET, dict(personnel=1), QUIET, QUIET, dict(personnel=3), QUIET]
+        days += [QUIET] * 5 + [dict(personnel=1, injured=1), QUIET, QUIET]
+        struck, _, credibility = play(TitForTat(), days)
+        expected = [0] * len(days)
+        for crossing in (1, 4, 11):
+            expected[crossing + 1] = 1
+        assert struck == expected
+        assert credibility == [1.0] * len(days)  # no crossing goes unanswered
+
+    def test_line_decides_what_is_a_crossing(self):
+        days = [dict(personnel=1), QUIET, dict(personnel=1, killed=1), QUIET]
+        assert play(TitForTat(line="killed"), days)[0] == [0, 0, 0, 1]
+
+
+class TestGenerousTitForTat(RetaliationTest):
+    policy_class = GenerousTitForTat
+    expected_classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
+
+    def test_forgives_when_u_below_generosity(self):
+        """Day 0: u = 0.1 < 0.3, forgiven (credibility falls); day 3: u = 0.5, answered."""
+        days = [dict(personnel=1), QUIET, QUIET, dict(personnel=1), QUIET]
+        draws = {0: 0.1, 3: 0.5}
+
+        def u(day):
+            return np.array([[draws.get(day, 0.9), 0.5]])
+
+        struck, _, credibility = play(GenerousTitForTat(generosity=0.3), days, u=u)
+        assert struck == [0, 0, 0, 0, 1]
+        assert credibility == pytest.approx([0.9, 0.9, 0.9, 0.9, 1.0])
+
+    def test_generosity_bounds(self):
+        days = [dict(personnel=1), QUIET]
+        assert play(GenerousTitForTat(generosity=0.0), days, u=np.array([[0.0, 0.5]]))[0] == [0, 1]
+        never = GenerousTitForTat(generosity=1.0)
+        assert play(never, days, u=np.array([[0.999, 0.5]]))[0] == [0, 0]
+
+
+class TestGrudger(RetaliationTest):
+    policy_class = Grudger
+    expected_classifier = {"stochastic": True, "memory_depth": INF, "retaliates": True}
+
+    def test_never_forgives(self):
+        """One crossing on day 0, then nothing: a round the next day, then a new order
+        ``interval`` days after each round, struck one day (the lag) later, for ever."""
+        interval = 14
+        struck, memory, _ = play(Grudger(interval=interval), [dict(personnel=1)] + [QUIET] * 90)
+        strike_days = [d for d, s in enumerate(struck) if s]
+        assert strike_days[0] == 1
+        assert np.all(np.diff(strike_days) == interval + 1)
+        assert len(strike_days) == 1 + (90 - 1) // (interval + 1)
+        assert memory.grudge[0]
+
+    def test_never_strikes_without_a_crossing(self):
+        assert play(Grudger(interval=1), [QUIET] * 40)[0] == [0] * 40
+
+
+class TestPartialReciprocity(RetaliationTest):
+    policy_class = PartialReciprocity
+    expected_classifier = {"stochastic": True, "memory_depth": INF, "retaliates": True}
+
+    @staticmethod
+    def fires(policy, u0, recent=0.0, severity=6.0):
+        memory = RetaliationMemory.fresh(1)
+        memory.recent[:] = recent
+        struck, _, _ = play(
+            policy,
+            [dict(personnel=1, severity=severity), QUIET],
+            memory=memory,
+            u=np.array([[u0, 0.5]]),
+        )
+        return struck == [0, 1]
+
+    def test_hazard_from_grievance(self):
+        """k = 0.3, grievance 6, threshold 12: hazard 0.15, p = 1 - exp(-0.15) = 0.13929."""
+        p = 1 - math.exp(-0.3 * 6.0 / 12.0)
+        policy = PartialReciprocity(k=0.3, inertia=0.1)
+        assert self.fires(policy, p - 1e-9)
+        assert not self.fires(policy, p + 1e-9)
+
+    def test_hazard_adds_inertia_of_recent_rounds(self):
+        """recent 2 ages to 1.94 before the decision: hazard 0.15 + 0.1 x 1.94 = 0.344."""
+        p = 1 - math.exp(-(0.3 * 6.0 / 12.0 + 0.1 * 2.0 * 0.97))
+        policy = PartialReciprocity(k=0.3, inertia=0.1)
+        assert self.fires(policy, p - 1e-9, recent=2.0)
+        assert not self.fires(policy, p + 1e-9, recent=2.0)
+
+    def test_no_grievance_no_strike(self):
+        memory = RetaliationMemory.fresh(1)
+        memory.recent[:] = 50.0
+        struck, _, _ = play(
+            PartialReciprocity(inertia=10.0), [QUIET] * 5, memory=memory, u=np.array([[0.0, 0.5]])
+        )
+        assert struck == [0] * 5
+
+
+class TestDelayedProportional(RetaliationTest):
+    policy_class = DelayedProportional
+    expected_classifier = {"stochastic": True, "memory_depth": INF, "retaliates": True}
+
+    def test_sizes_rounds_by_severity(self):
+        """Sites = ceil(ratio x severity / 6), between 1 and 5."""
+        for ratio, severity, sites in (
+            (1.0, 3.0, 1),
+            (1.0, 13.0, 3),
+            (2.0, 7.0, 3),
+            (1.0, 40.0, 5),
+        ):
+            struck, _, _ = play(
+                DelayedProportional(ratio=ratio), [dict(personnel=1, severity=severity), QUIET]
+            )
+            assert struck == [0, sites]
+
+    def test_strikes_only_after_the_lag(self):
+        """lag_mean 5 and u = 0.5: lag 1 + 4 = 5 days; each crossing answered once."""
+        days = [dict(personnel=1, severity=8.0)] + [QUIET] * 6
+        struck, _, _ = play(DelayedProportional(), days, context(lag_mean=5.0))
+        assert struck == [0, 0, 0, 0, 0, 2, 0]
+
+    def test_ignores_the_threshold(self):
+        struck, _, _ = play(DelayedProportional(), [dict(personnel=1), QUIET], context(100.0))
+        assert struck == [0, 1]
+
+
+class TestDisproportionate(RetaliationTest):
+    policy_class = Disproportionate
+    expected_classifier = TestRedLine.expected_classifier
+
+    def test_lower_bar_bigger_rounds(self):
+        """scale 0.5: bar 6, reached by two rockets; every round hits ``sites`` sites."""
+        days = [dict(personnel=1)] * 2 + [QUIET]
+        assert play(Disproportionate(), days)[0] == [0, 0, 5]
+        assert play(Disproportionate(scale=1.0, sites=2), days)[0] == [0, 0, 0]
+        assert play(Disproportionate(sites=2), days)[0] == [0, 0, 2]
+
+
+# == militias =====================================================================================
+class HarassmentTest(PolicyTest):
+    actor = "militia"
+    slot = "harassment"
+    uses_uniforms = False
+    memory_inputs = ("perceived",)
+    n_days = 5
+
+    def inputs(self, rng, n):
+        return {
+            "perceived": rng.random(n),
+            "deterrence": rng.uniform(0.0, 0.95, n),
+            "caution": rng.uniform(0.0, 5.0, n),
+        }
+
+    def step(self, policy, state, x, u):
+        return state, (
+            policy.rate_factor(x["perceived"], x["deterrence"]),
+            policy.type_tilt(x["perceived"], x["caution"]),
+        )
+
+
+class TestAntBites(HarassmentTest):
+    policy_class = AntBites
+    expected_classifier = {"stochastic": True, "memory_depth": 1}
+
+    def test_rate_falls_and_drones_give_way_as_the_line_grows_credible(self):
+        perceived = np.array([0.0, 0.5, 1.0])
+        np.testing.assert_allclose(AntBites().rate_factor(perceived, 0.3), [1.0, 0.85, 0.7])
+        np.testing.assert_allclose(AntBites().type_tilt(perceived, 2.0), [0.0, 1.0, 2.0])
+
+
+class TestUnrestrained(HarassmentTest):
+    policy_class = Unrestrained
+    expected_classifier = {"stochastic": True, "memory_depth": 0}
+
+    def test_ignores_the_red_line(self):
+        perceived = np.array([0.0, 0.5, 1.0])
+        np.testing.assert_array_equal(Unrestrained().rate_factor(perceived, 0.9), [1, 1, 1])
+        np.testing.assert_array_equal(Unrestrained().type_tilt(perceived, 5.0), [0, 0, 0])
+
+
+class ReprisalTest(PolicyTest):
+    actor = "militia"
+    slot = "reprisal"
+    uses_uniforms = False
+    n_days = 20
+
+    def inputs(self, rng, n):
+        return {
+            "losses": rng.poisson(0.5, n).astype(float),
+            "decay": halflife_factor(rng.uniform(0.5, 60.0, n)),
+            "gain": rng.uniform(0.0, 5.0, n),
+        }
+
+    def fresh_state(self, n):
+        return np.zeros(n)
+
+    def random_state(self, rng, n):
+        return rng.uniform(0.0, 20.0, n)
+
+    def step(self, policy, state, x, u):
+        stock = policy.update(state, x["losses"], x["decay"])
+        return stock, (stock, policy.rate_factor(stock, x["gain"]))
+
+
+class TestRevengeAfterLosses(ReprisalTest):
+    policy_class = RevengeAfterLosses
+    expected_classifier = {"stochastic": False, "memory_depth": INF}
+
+    def test_stock_rises_with_losses_and_decays(self):
+        """Half-life 7 (d = 0.5 ** (1/7)); 4 killed, then none, then 1: 4, 4d, 4d^2 + 1."""
+        d = 0.5 ** (1 / 7)
+        decay = halflife_factor(7.0)
+        policy = RevengeAfterLosses()
+        stock = np.zeros(1)
+        got = []
+        for losses in (4.0, 0.0, 1.0):
+            stock = policy.update(stock, np.array([losses]), decay)
+            got.append(float(stock[0]))
+        assert got == pytest.approx([4.0, 4 * d, 4 * d * d + 1])
+        assert policy.rate_factor(stock, 0.25)[0] == pytest.approx(1 + 0.25 * (4 * d * d + 1))
+
+
+class TestNoReprisal(ReprisalTest):
+    policy_class = NoReprisal
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+
+    def test_losses_change_nothing(self):
+        stock = NoReprisal().update(np.array([3.0]), np.array([10.0]), 0.9)
+        assert stock[0] == 0.0
+        assert NoReprisal().rate_factor(np.array([7.0]), 5.0)[0] == 1.0
+
+
+# == Israel =======================================================================================
+class InterdictionTest(PolicyTest):
+    actor = "Israel"
+    slot = "interdiction"
+    memory_inputs = ("activity",)
+
+    def inputs(self, rng, n):
+        return {
+            "activity": rng.uniform(0.0, 2.0, n),
+            "threshold": rng.uniform(0.0, 1.5, n),
+            "probability": rng.uniform(0.0, 1.0, n),
+        }
+
+    def step(self, policy, state, x, u):
+        return state, (policy.strike(x["activity"], x["threshold"], x["probability"], u[:, 0]),)
+
+
+class TestThresholdInterdiction(InterdictionTest):
+    policy_class = ThresholdInterdiction
+    expected_classifier = {"stochastic": True, "memory_depth": 1, "claims": False}
+
+    def test_strikes_only_above_the_scaled_threshold(self):
+        activity = np.array([0.8, 0.81, 1.6, 1.61])
+        u = np.zeros(4)
+        np.testing.assert_array_equal(
+            ThresholdInterdiction().strike(activity, 0.8, 0.5, u), [False, True, True, True]
+        )
+        np.testing.assert_array_equal(
+            ThresholdInterdiction(threshold_scale=2.0).strike(activity, 0.8, 0.5, u),
+            [False, False, False, True],
+        )
+
+    def test_probability_times_intensity_capped_at_one(self):
+        above = np.full(3, 5.0)
+        u = np.array([0.029, 0.031, 0.999])
+        np.testing.assert_array_equal(
+            ThresholdInterdiction().strike(above, 0.8, 0.03, u), [True, False, False]
+        )
+        np.testing.assert_array_equal(
+            ThresholdInterdiction(intensity=30.0).strike(above, 0.8, 0.05, u), [True, True, True]
+        )
+
+
+class TestNoInterdiction(InterdictionTest):
+    policy_class = NoInterdiction
+    expected_classifier = {"stochastic": False, "memory_depth": 0, "claims": False}
+
+    def test_never_strikes(self):
+        assert not NoInterdiction().strike(np.full(4, 100.0), 0.0, 1.0, np.zeros(4)).any()
+
+
+# == Iraqi government =============================================================================
+class SovereigntyTest(PolicyTest):
+    actor = "Iraqi government"
+    slot = "sovereignty"
+    uses_uniforms = False
+    memory_inputs = ("pressure",)
+    n_days = 5
+
+    def inputs(self, rng, n):
+        return {"pressure": rng.uniform(0.0, 10.0, n), "threshold": rng.uniform(0.0, 10.0, n)}
+
+    def step(self, policy, state, x, u):
+        return state, (policy.demands_withdrawal(x["pressure"], x["threshold"]),)
+
+
+class TestSovereigntyPressure(SovereigntyTest):
+    policy_class = SovereigntyPressure
+    expected_classifier = {"stochastic": False, "memory_depth": INF}
+
+    def test_demands_at_the_threshold(self):
+        np.testing.assert_array_equal(
+            SovereigntyPressure().demands_withdrawal(np.array([5.99, 6.0, 9.0]), 6.0),
+            [False, True, True],
+        )
+
+
+class TestAcquiescence(SovereigntyTest):
+    policy_class = Acquiescence
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+
+    def test_never_demands(self):
+        assert not Acquiescence().demands_withdrawal(np.array([0.0, 6.0, 100.0]), 6.0).any()
+
+
+class CrackdownTest(PolicyTest):
+    actor = "Iraqi government"
+    slot = "crackdown"
+    memory_inputs = ("recent",)
+
+    def inputs(self, rng, n):
+        return {"recent": rng.poisson(20.0, n).astype(float), "rate": rng.uniform(0.0, 0.05, n)}
+
+    def step(self, policy, state, x, u):
+        return state, (policy.starts(x["recent"], x["rate"], u[:, 0]),)
+
+
+class TestCrackdown(CrackdownTest):
+    policy_class = Crackdown
+    expected_classifier = {"stochastic": True, "memory_depth": 30}
+
+    def test_probability_is_scale_rate_attacks(self):
+        """0.004 x 50 attacks = 0.2 a day; scale 10 makes it certain; no attacks, no crackdown."""
+        u = np.array([0.19, 0.21, 0.999])
+        np.testing.assert_array_equal(
+            Crackdown().starts(np.full(3, 50.0), 0.004, u), [True, False, False]
+        )
+        np.testing.assert_array_equal(
+            Crackdown(scale=10.0).starts(np.full(3, 50.0), 0.004, u), [True, True, True]
+        )
+        assert not Crackdown().starts(np.zeros(3), 0.004, np.zeros(3)).any()
+
+
+class TestNoCrackdown(CrackdownTest):
+    policy_class = NoCrackdown
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+
+    def test_never_cracks_down(self):
+        assert not NoCrackdown().starts(np.full(3, 1e3), 1.0, np.zeros(3)).any()
+
+
+# == Iran =========================================================================================
+class PatronageTest(PolicyTest):
+    actor = "Iran"
+    slot = "patronage"
+    uses_uniforms = False
+    memory_inputs = ("talks_alive",)
+    n_days = 5
+
+    def inputs(self, rng, n):
+        return {"talks_alive": rng.integers(0, 2, n).astype(float), "restraint": rng.random(n)}
+
+    def step(self, policy, state, x, u):
+        return state, (policy.push(x["talks_alive"], x["restraint"]),)
+
+
+class TestRestraintWhileTalks(PatronageTest):
+    policy_class = RestraintWhileTalks
+    expected_classifier = {"stochastic": True, "memory_depth": 7}
+
+    def test_push_is_one_minus_restraint_while_talks_live(self):
+        np.testing.assert_allclose(
+            RestraintWhileTalks().push(np.array([0.0, 1.0]), 0.3), [1.0, 0.7]
+        )
+
+    def test_2021_schedule(self):
+        dates = [dt.date(2021, 5, 1), dt.date(2021, 8, 1), dt.date(2021, 12, 1)]
+        np.testing.assert_array_equal(RestraintWhileTalks().scheduled(dates), [True, False, True])
+
+    def test_2021_schedule_edges(self):
+        (a, b), (c, _) = VIENNA_TALKS_2021
+        one = dt.timedelta(days=1)
+        dates = [a - one, a, b, b + one, c - one, c]
+        np.testing.assert_array_equal(
+            RestraintWhileTalks(talks="2021").scheduled(dates),
+            [False, True, True, False, False, True],
+        )
+
+    def test_other_courses_of_the_talks(self):
+        dates = [dt.date(2021, 1, 1), dt.date(2021, 5, 1)]
+        assert not RestraintWhileTalks(talks="collapsed").scheduled(dates).any()
+        assert RestraintWhileTalks(talks="alive").scheduled(dates).all()
+
+
+class TestFullPush(PatronageTest):
+    policy_class = FullPush
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+
+    def test_pushes_regardless_of_talks(self):
+        np.testing.assert_array_equal(FullPush().push(np.array([0.0, 1.0]), 0.9), [1.0, 1.0])
+
+
+# == the registry =================================================================================
+def test_every_registered_policy_has_a_test_class():
+    tested = {
+        cls.policy_class
+        for cls in globals().values()
+        if isinstance(cls, type) and cls.__name__.startswith("Test") and issubclass(cls, PolicyTest)
+    }
+    registered = {
+        c for slots in POLICY_SLOTS.values() for reg in slots.values() for c in reg.values()
+    }
+    assert registered == tested
+
+
+def test_halflife_factor():
+    assert halflife_factor(7.0) ** 7 == pytest.approx(0.5)
+    np.testing.assert_allclose(halflife_factor(np.array([1.0, 2.0])), [0.5, math.sqrt(0.5)])

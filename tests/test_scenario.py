@@ -1,0 +1,346 @@
+"""Tests of scenarios: the built-ins, copies, TOML round trips and every error a file can make."""
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+
+from escalation.errors import ScenarioError
+from escalation.parameters import PARAMETERS, defaults
+from escalation.scenario import Scenario, describe_scenarios, list_scenarios
+
+#: A complete scenario with no ``extends``: the error cases below each break one thing.
+FULL = """\
+name = "full"
+description = "every slot given"
+start = 2021-01-01
+end = 2021-03-31
+
+[parameters]
+militia_attack_rate = 0.4
+
+[policies.US]
+retaliation = { name = "red_line", line = "personnel" }
+
+[policies.militia]
+harassment = "ant_bites"
+reprisal = "revenge"
+
+[policies.Israel]
+interdiction = "threshold_interdiction"
+
+[policies."Iraqi government"]
+sovereignty = "sovereignty_pressure"
+crackdown = "crackdown"
+
+[policies.Iran]
+patronage = { name = "restraint_while_talks", talks = "2021" }
+"""
+
+
+def write(tmp_path, text, name="scenario.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_error(path) -> str:
+    with pytest.raises(ScenarioError) as info:
+        Scenario.load(path)
+    return str(info.value)
+
+
+# -- built-ins -------------------------------------------------------------------------------------
+def test_builtins_are_listed_and_described():
+    names = list_scenarios()
+    assert {"baseline_2021", "trump_red_line"} <= set(names)
+    assert names == sorted(names)
+    described = describe_scenarios()
+    assert set(described) == set(names)
+    assert all(described.values())
+
+
+def test_baseline_2021():
+    base = Scenario.load("baseline_2021")
+    assert base.name == "baseline_2021"
+    assert (base.start, base.end, base.days) == (dt.date(2021, 1, 1), dt.date(2021, 12, 31), 365)
+    assert dict(base.parameters) == defaults()
+    assert base.pinned == frozenset()
+    assert base.policy("US", "retaliation").as_dict() == {"name": "red_line", "line": "personnel"}
+    assert base.policy("Iran", "patronage").as_dict() == {
+        "name": "restraint_while_talks",
+        "talks": "2021",
+    }
+    assert set(base.calibrate) <= set(PARAMETERS)
+    for name in base.calibrate:
+        assert base.prior(name) is PARAMETERS[name].prior
+
+
+def test_trump_red_line_changes_only_the_us_line():
+    base = Scenario.load("baseline_2021")
+    trump = Scenario.load("trump_red_line")
+    assert trump.name == "trump_red_line"
+    assert (trump.start, trump.end) == (base.start, base.end)
+    assert trump.parameters == base.parameters
+    assert trump.calibrate == base.calibrate
+    assert trump.posterior == base.posterior
+    assert trump.policy("US", "retaliation").as_dict() == {"name": "red_line", "line": "killed"}
+    for actor, slots in base.policies.items():
+        for slot, choice in slots.items():
+            if (actor, slot) != ("US", "retaliation"):
+                assert trump.policy(actor, slot) == choice
+
+
+def test_load_by_path_equals_load_by_name(tmp_path):
+    by_name = Scenario.load("baseline_2021")
+    path = write(tmp_path, Scenario.load("baseline_2021").to_toml())
+    by_path = Scenario.load(path)
+    assert by_path.parameters == by_name.parameters
+    assert by_path.policies == by_name.policies
+
+
+# -- copies ---------------------------------------------------------------------------------------
+def test_with_parameters_returns_a_pinned_copy():
+    base = Scenario.load("baseline_2021")
+    changed = base.with_parameters(militia_attack_rate=0.5, deterrence=0)
+    assert changed is not base
+    assert changed.parameters["militia_attack_rate"] == 0.5
+    assert changed.parameters["deterrence"] == 0.0
+    assert changed.pinned == {"militia_attack_rate", "deterrence"}
+    assert base.parameters["militia_attack_rate"] == PARAMETERS["militia_attack_rate"].default
+    assert base.pinned == frozenset()
+    for key in set(PARAMETERS) - changed.pinned:
+        assert changed.parameters[key] == base.parameters[key]
+
+
+def test_with_parameters_validates():
+    base = Scenario.load("baseline_2021")
+    with pytest.raises(ScenarioError, match="with_parameters.militia_attack_rate.*0, 5"):
+        base.with_parameters(militia_attack_rate=6.0)
+    with pytest.raises(ScenarioError, match="with_parameters.bogus.*unknown parameter"):
+        base.with_parameters(bogus=1.0)
+
+
+def test_with_policy():
+    base = Scenario.load("baseline_2021")
+    tft = base.with_policy("US", "retaliation", "generous_tit_for_tat", generosity=0.5)
+    assert tft.policy("US", "retaliation").as_dict() == {
+        "name": "generous_tit_for_tat",
+        "generosity": 0.5,
+    }
+    assert base.policy("US", "retaliation").name == "red_line"
+    with pytest.raises(ScenarioError, match="generosity.*valid range"):
+        base.with_policy("US", "retaliation", "generous_tit_for_tat", generosity=2.0)
+
+
+# -- TOML round trip ------------------------------------------------------------------------------
+def test_save_load_round_trip(tmp_path):
+    original = (
+        Scenario.load("trump_red_line")
+        .with_parameters(militia_attack_rate=0.45, us_lag_mean=3)
+        .with_policy("Israel", "interdiction", "threshold_interdiction", threshold_scale=0.5)
+    )
+    original = dataclasses.replace(
+        original, description='a "quoted"\nline', end=dt.date(2021, 6, 30)
+    )
+    loaded = Scenario.load(original.save(tmp_path / "copy.toml"))
+    assert loaded.name == original.name
+    assert loaded.description == original.description
+    assert (loaded.start, loaded.end) == (original.start, original.end)
+    assert loaded.parameters == original.parameters
+    assert loaded.pinned == original.pinned
+    assert loaded.policies == original.policies
+    assert loaded.calibrate == original.calibrate
+    assert loaded.to_toml() == original.to_toml()
+    assert loaded.sha256() == original.sha256()
+
+
+def test_sha256_changes_with_content():
+    base = Scenario.load("baseline_2021")
+    assert base.sha256() == Scenario.load("baseline_2021").sha256()
+    assert base.with_parameters(deterrence=0.5).sha256() != base.sha256()
+
+
+def test_from_toml_extends_a_builtin():
+    short = Scenario.from_toml(
+        'name = "short"\nextends = "baseline_2021"\nend = 2021-01-31\n'
+        "[parameters]\nlethality = 0.02\n"
+    )
+    assert short.days == 31
+    assert short.parameters["lethality"] == 0.02
+    assert short.pinned == {"lethality"}
+    assert short.policies == Scenario.load("baseline_2021").policies
+
+
+def test_extends_a_file_relative_to_the_child(tmp_path):
+    write(tmp_path, FULL, "parent.toml")
+    child = write(
+        tmp_path,
+        'name = "child"\nextends = "parent.toml"\n[parameters]\ndeterrence = 0.5\n'
+        '[policies.US]\nretaliation = "tit_for_tat"\n',
+        "child.toml",
+    )
+    scenario = Scenario.load(child)
+    assert scenario.parameters["militia_attack_rate"] == 0.4  # from the parent
+    assert scenario.parameters["deterrence"] == 0.5
+    assert scenario.pinned == {"militia_attack_rate", "deterrence"}
+    assert scenario.policy("US", "retaliation").name == "tit_for_tat"
+    assert scenario.policy("Israel", "interdiction").name == "threshold_interdiction"
+
+
+# -- errors ---------------------------------------------------------------------------------------
+def broken(replace: str, by: str) -> str:
+    assert replace in FULL
+    return FULL.replace(replace, by)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(
+            "colour = 1\n" + FULL, ["unknown key 'colour'", "expected one of"], id="top-key"
+        ),
+        pytest.param(
+            broken("militia_attack_rate = 0.4", "bogus = 1"),
+            ["'parameters.bogus'", "unknown parameter"],
+            id="unknown-parameter",
+        ),
+        pytest.param(
+            broken("militia_attack_rate = 0.4", "militia_attack_rate = 7"),
+            ["'parameters.militia_attack_rate'", "7", "outside the valid range [0, 5]"],
+            id="out-of-range",
+        ),
+        pytest.param(
+            broken("militia_attack_rate = 0.4", "lethality = -0.1"),
+            ["'parameters.lethality'", "[0, 0.5]"],
+            id="below-range",
+        ),
+        pytest.param(
+            broken("militia_attack_rate = 0.4", 'militia_attack_rate = "high"'),
+            ["'parameters.militia_attack_rate'", "'high' is not a number"],
+            id="not-a-number",
+        ),
+        pytest.param(
+            broken("militia_attack_rate = 0.4", "militia_attack_rate = true"),
+            ["'parameters.militia_attack_rate'", "not a number"],
+            id="boolean",
+        ),
+        pytest.param(
+            broken('{ name = "red_line", line = "personnel" }', '"nuke"'),
+            ["'policies.US.retaliation'", "unknown policy 'nuke'", "red_line"],
+            id="unknown-policy",
+        ),
+        pytest.param(
+            broken('line = "personnel"', 'line = "personnel", bogus = 1'),
+            ["'policies.US.retaliation'", "unknown option 'bogus'", "line"],
+            id="unknown-option",
+        ),
+        pytest.param(
+            broken('line = "personnel"', 'line = "personnel", clarity = 2.0'),
+            ["'policies.US.retaliation'", "option 'clarity'", "valid range [0, 1]"],
+            id="option-out-of-range",
+        ),
+        pytest.param(
+            broken('line = "personnel"', 'line = "everything"'),
+            ["'policies.US.retaliation'", "option 'line'", "'personnel'"],
+            id="option-not-a-choice",
+        ),
+        pytest.param(
+            FULL + '\n[policies.Russia]\nretaliation = "red_line"\n',
+            ["'policies.Russia'", "unknown actor"],
+            id="unknown-actor",
+        ),
+        pytest.param(
+            broken('interdiction = "threshold_interdiction"', ""),
+            ["'policies.Israel.interdiction'", "missing", "threshold_interdiction"],
+            id="missing-slot",
+        ),
+        pytest.param(
+            broken('harassment = "ant_bites"', 'harassment = "ant_bites"\nlooting = "none"'),
+            ["'policies.militia.looting'", "unknown slot"],
+            id="unknown-slot",
+        ),
+        pytest.param(
+            broken("start = 2021-01-01", 'start = "January"'),
+            ["'start'", "'January' is not a date"],
+            id="bad-date",
+        ),
+        pytest.param(
+            broken("end = 2021-03-31", "end = 2020-12-31"),
+            ["'end'", "before start"],
+            id="end-before-start",
+        ),
+        pytest.param(FULL + "[parameters\n", ["not valid TOML"], id="bad-toml"),
+        pytest.param(broken('name = "full"', ""), ["missing key 'name'"], id="missing-name"),
+        pytest.param(
+            broken('name = "full"', 'name = "full"\nparameters = 3'),
+            ["not valid TOML"],
+            id="parameters-twice",
+        ),
+    ],
+)
+def test_errors_name_file_and_key(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    message = load_error(path)
+    assert str(path) in message
+    for fragment in expected:
+        assert fragment in message, (fragment, message)
+
+
+def test_parameters_must_be_a_table(tmp_path):
+    path = write(tmp_path, 'name = "x"\nparameters = 3\n')
+    message = load_error(path)
+    assert str(path) in message and "'parameters'" in message and "table" in message
+
+
+def test_error_in_a_parent_names_the_parent(tmp_path):
+    parent = write(
+        tmp_path, broken("militia_attack_rate = 0.4", "militia_attack_rate = 9"), "p.toml"
+    )
+    child = write(tmp_path, 'name = "child"\nextends = "p.toml"\n', "c.toml")
+    message = load_error(child)
+    assert str(parent) in message and "'parameters.militia_attack_rate'" in message
+
+
+def test_circular_extends(tmp_path):
+    a = write(tmp_path, 'name = "a"\nextends = "b.toml"\n', "a.toml")
+    b = write(tmp_path, 'name = "b"\nextends = "a.toml"\n', "b.toml")
+    message = load_error(a)
+    assert "'extends'" in message and "circular" in message
+    assert str(a) in message and str(b) in message
+
+
+def test_extends_itself(tmp_path):
+    a = write(tmp_path, 'name = "a"\nextends = "a.toml"\n', "a.toml")
+    message = load_error(a)
+    assert "circular" in message and str(a) in message
+
+
+def test_circular_extends_through_a_longer_path(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    a = write(folder, 'name = "a"\nextends = "../sub/a.toml"\n', "a.toml")
+    assert "circular" in load_error(a)
+
+
+def test_extends_unknown_parent(tmp_path):
+    path = write(tmp_path, 'name = "x"\nextends = "no_such_parent"\n')
+    message = load_error(path)
+    assert str(path) in message and "'extends'" in message and "no_such_parent" in message
+
+
+def test_unknown_scenario_name():
+    with pytest.raises(ScenarioError, match=re.escape("unknown scenario 'no_such_scenario'")):
+        Scenario.load("no_such_scenario")
+    with pytest.raises(ScenarioError, match="baseline_2021"):
+        Scenario.load("no_such_scenario")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        Scenario.load(tmp_path / "absent.toml")
+
+
+def test_errors_are_value_errors():
+    assert issubclass(ScenarioError, ValueError)
