@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalation.events import MILITIA_ATTACKS, Actor, EventType
+from escalation.events import MILITIA_ATTACKS, Actor, EventType, severity
 
 #: The scored series: militia attacks of any type (``actor == "militia"``).
 MILITIA = "militia_attacks"
@@ -84,9 +84,11 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
     dict of str to numpy.ndarray
         Integer arrays of shape ``(days,)``: ``"militia_attacks"`` (rows with actor ``militia``
         and a type in :data:`escalation.events.MILITIA_ATTACKS`, one attack per row), one series
-        per militia attack type (``"rocket_attack"``, ...), and ``"us_strike_rounds"`` (rounds
-        counted on their first day, so a round that began before ``start`` is not counted).
-        Days without rows count zero: the frame is taken to cover the whole window.
+        per militia attack type (``"rocket_attack"``, ...), ``"us_strike_rounds"`` (rounds
+        counted on their first day, so a round that began before ``start`` is not counted),
+        ``"return_fire"`` (US return fire), ``"us_killed"`` (Americans killed), ``"harm"``
+        (Americans injured or killed and others killed by militia attacks). Unknown counts
+        add nothing. Days without rows count zero: the frame is taken to cover the window.
     """
     _check_columns(events)
     start = as_day(start)
@@ -96,16 +98,42 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
     militia = (events["actor"] == Actor.MILITIA.value).to_numpy()
     event_type = events["event_type"].to_numpy()
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(offsets[mask & inside].astype(np.int64), minlength=days)
+    def count(mask: np.ndarray, weights=None) -> np.ndarray:
+        keep = mask & inside
+        w = None if weights is None else np.asarray(weights, dtype=float)[keep]
+        return np.bincount(offsets[keep].astype(np.int64), weights=w, minlength=days).astype(np.int64)
 
-    counts = {MILITIA: count(militia & np.isin(event_type, [t.value for t in MILITIA_ATTACKS]))}
+    counts_as_attack = militia & np.isin(event_type, [t.value for t in MILITIA_ATTACKS])
+    counts = {MILITIA: count(counts_as_attack)}
     for attack in MILITIA_ATTACKS:
         counts[attack.value] = count(militia & (event_type == attack.value))
     round_offsets = (strike_round_starts(events) - start).days.to_numpy()
     kept = round_offsets[(round_offsets >= 0) & (round_offsets < days)]
     counts[STRIKE_ROUNDS] = np.bincount(kept.astype(np.int64), minlength=days)
+    us = (events["actor"] == Actor.US.value).to_numpy()
+    counts["return_fire"] = count(us & (event_type == EventType.RETURN_FIRE.value))
+    killed, injured, others = (
+        pd.to_numeric(events[c], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if c in events.columns
+        else np.zeros(len(events))
+        for c in ("us_killed", "us_injured", "others_killed")
+    )
+    counts["us_killed"] = count(np.ones(len(events), dtype=bool), killed)
+    counts["harm"] = count(counts_as_attack, injured + killed + others)
     return counts
+
+
+def daily_severity(events: pd.DataFrame, start, days: int) -> np.ndarray:
+    """Summed :func:`escalation.events.severity` of the events of each day of the window."""
+    _check_columns(events)
+    offsets = (pd.to_datetime(events["date"]).dt.normalize() - as_day(start)).dt.days.to_numpy()
+    inside = (offsets >= 0) & (offsets < _check_days(days))
+    killed, injured, others = (
+        pd.to_numeric(events[c], errors="coerce").fillna(0).to_numpy(dtype=float)
+        for c in ("us_killed", "us_injured", "others_killed")
+    )
+    weights = severity(events["event_type"].astype(str).to_numpy(), killed, injured, others)
+    return np.bincount(offsets[inside].astype(np.int64), weights=weights[inside], minlength=days)
 
 
 @dataclasses.dataclass(eq=False, repr=False)

@@ -12,7 +12,8 @@ this day" is measured two ways here:
   round), the old red line ("the killing of an American"), a campaign, open war.
 
 Both are computed by the same functions from daily counts, so the model's daily record
-and an observed event log (:func:`daily_record`) are measured alike.
+and an observed event log (:func:`daily_record`, from
+:func:`escalation.forecasting.daily_counts`) are measured alike.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from escalation.events import MILITIA_ATTACKS, severity
+from escalation.forecasting import daily_counts, daily_severity
 
 INDEX_HALFLIFE = 7.0
 #: Days of history the ladder looks back over (harassment uses the shorter window).
@@ -114,76 +115,24 @@ class Ladder:
         return rung, self.index
 
 
-def strike_round_starts(days: np.ndarray, gap: int = 2) -> np.ndarray:
-    """Mask of the US airstrikes (sorted days) that open a strike round.
-
-    Airstrikes within ``gap`` days of the previous one belong to the same round (the
-    27 June 2021 round hit three sites).
-    """
-    days = np.asarray(days)
-    first = np.ones(len(days), dtype=bool)
-    first[1:] = np.diff(days) > gap
-    return first
-
-
-def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray]:
-    """Daily counts of one observed (or one simulated) world's events over a window.
-
-    Keys: ``attacks`` (militia attacks), ``harm`` (Americans injured plus people killed by
-    militia attacks), ``responses`` (US strike rounds plus return fire), ``rounds`` (US
-    strike rounds, on their first day), ``killed`` (Americans killed), ``severity`` (sum of
-    :func:`escalation.events.severity`). Unknown counts add nothing.
-    """
-    start = pd.Timestamp(start).normalize()
-    day = ((pd.to_datetime(events["date"]) - start).dt.days).to_numpy()
-    inside = (day >= 0) & (day < days)
-    ev = events.loc[inside]
-    day = day[inside]
-    etype = ev["event_type"].astype(str).to_numpy()
-    actor = ev["actor"].astype(str).to_numpy()
-    kill = _count(ev, "us_killed")
-    injured = _count(ev, "us_injured")
-    others = _count(ev, "others_killed")
-    attack = (actor == "militia") & np.isin(etype, [t.value for t in MILITIA_ATTACKS])
-    us = actor == "US"
-    airstrike_days = np.sort(day[us & (etype == "airstrike")])
-    round_days = airstrike_days[strike_round_starts(airstrike_days)]
-
-    def per_day(mask, weights=None):
-        return np.bincount(
-            day[mask], weights=None if weights is None else weights[mask], minlength=days
-        )[:days]
-
-    rounds = np.bincount(round_days, minlength=days)[:days].astype(float)
-    return {
-        "attacks": per_day(attack).astype(float),
-        "harm": per_day(attack, injured + others),
-        "responses": rounds + per_day(us & (etype == "return_fire")),
-        "rounds": rounds,
-        "killed": per_day(np.ones(len(day), dtype=bool), kill),
-        "severity": per_day(np.ones(len(day), dtype=bool), severity(etype, kill, injured, others)),
-    }
-
-
 def daily_record(events: pd.DataFrame, start, days: int) -> pd.DataFrame:
     """The ladder rung and escalation index of an observed event log, day by day."""
     counts = daily_counts(events, start, days)
+    counts["severity"] = daily_severity(events, start, days)
+    rounds = counts["us_strike_rounds"]
+    responses = rounds + counts["return_fire"]
     ladder = Ladder(1)
     rows = []
     for d in range(days):
         rung, index = ladder.advance(
-            counts["attacks"][d : d + 1],
+            counts["militia_attacks"][d : d + 1],
             counts["harm"][d : d + 1],
-            counts["responses"][d : d + 1],
-            counts["rounds"][d : d + 1],
-            counts["killed"][d : d + 1],
+            responses[d : d + 1],
+            rounds[d : d + 1],
+            counts["us_killed"][d : d + 1],
             counts["severity"][d : d + 1],
         )
         rows.append((int(rung[0]), float(index[0])))
     out = pd.DataFrame(rows, columns=["ladder", "escalation_index"])
     out.insert(0, "date", pd.date_range(pd.Timestamp(start).normalize(), periods=days, freq="D"))
     return out
-
-
-def _count(events: pd.DataFrame, column: str) -> np.ndarray:
-    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=float)

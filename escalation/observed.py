@@ -38,6 +38,7 @@ from escalation.events import (
     EventType,
     severity,
 )
+from escalation.forecasting import ROUND_GAP_DAYS
 
 __all__ = [
     "ACLED_COLUMNS",
@@ -53,7 +54,6 @@ __all__ = [
 #: Integer columns a simulated log adds to the canonical ones.
 SIMULATION_COLUMNS = ("world", "day")
 #: Airstrikes within this many days of the previous one belong to the same round.
-ROUND_GAP_DAYS = 2
 #: How far back (days) the trigger of a strike round is looked for.
 TRIGGER_LOOKBACK_DAYS = 30
 

@@ -12,12 +12,11 @@ from escalation.metrics import (
     Ladder,
     RollingSum,
     Rung,
-    daily_counts,
     daily_record,
     index_decay,
     ladder_rung,
-    strike_round_starts,
 )
+from escalation.forecasting import daily_counts, daily_severity
 
 START = pd.Timestamp("2021-01-01")
 
@@ -100,18 +99,6 @@ def test_ladder_advance_decays_the_index():
         assert rung[0] == Rung.CALM
 
 
-# -- strike rounds -------------------------------------------------------------------------------
-def test_strike_round_starts_gap_two():
-    days = np.array([0, 1, 3, 6, 7, 20, 22, 25])
-    # gaps: 1, 2, 3, 1, 13, 2, 3 -> a new round only after a gap of more than two days
-    expected = [True, False, False, True, False, True, False, True]
-    np.testing.assert_array_equal(strike_round_starts(days), expected)
-    np.testing.assert_array_equal(
-        strike_round_starts(days, gap=0), [True, True, True, True, True, True, True, True]
-    )
-    assert strike_round_starts(np.array([], dtype=int)).size == 0
-
-
 # -- an observed log, by hand -------------------------------------------------------------------
 TINY = [
     (-1, "militia", "rocket_attack", 0, 0, 0),  # before the window: ignored
@@ -128,14 +115,14 @@ TINY = [
 
 def test_daily_counts_of_a_tiny_log():
     counts = daily_counts(events(TINY), START, 12)
-    np.testing.assert_array_equal(np.flatnonzero(counts["attacks"]), [0, 1, 6])
+    np.testing.assert_array_equal(np.flatnonzero(counts["militia_attacks"]), [0, 1, 6])
     np.testing.assert_array_equal(counts["harm"], [0, 2] + [0] * 10)
-    np.testing.assert_array_equal(np.flatnonzero(counts["rounds"]), [3, 10])
-    np.testing.assert_array_equal(counts["responses"], counts["rounds"])
-    np.testing.assert_array_equal(counts["killed"], np.zeros(12))
+    np.testing.assert_array_equal(np.flatnonzero(counts["us_strike_rounds"]), [3, 10])
+    np.testing.assert_array_equal(counts["return_fire"], np.zeros(12))
+    np.testing.assert_array_equal(counts["us_killed"], np.zeros(12))
     expected_severity = np.zeros(12)
     expected_severity[[0, 1, 3, 4, 5, 6, 10]] = [3, 8, 10, 6, 9, 1, 6]
-    np.testing.assert_array_equal(counts["severity"], expected_severity)
+    np.testing.assert_array_equal(daily_severity(events(TINY), START, 12), expected_severity)
 
 
 def test_daily_record_of_a_tiny_log():
