@@ -229,7 +229,7 @@ class Militia(BatchedAgent):
         m, p = self.model, self.p
         self.revenge = self.reprisal.update(self.revenge, self.losses, m.revenge_decay)
         self.losses = np.zeros(self.n)
-        perceived = m.us.memory.credibility * m.us.clarity
+        perceived = m.us.memory.credibility * m.us.clarity * m.us.reach
         self.rate = (
             p.militia_attack_rate
             * self.group.share_of_attacks
@@ -400,6 +400,8 @@ class UnitedStates(BatchedAgent):
         choice = model.policy("US", "retaliation")
         self.policy = make_policy("US", "retaliation", choice)
         self.clarity = float(getattr(self.policy, "clarity", 1.0))
+        # What militias can be deterred from: the share of attacks that would cross the line.
+        self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
         self.memory = RetaliationMemory.fresh(self.n)
         self.group_grievance = np.zeros((self.n, len(GROUPS)))
         self.strike_sites = np.zeros(self.n, dtype=np.int64)

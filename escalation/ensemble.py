@@ -53,7 +53,7 @@ _POSTERIOR_DRAW_DAY = 2**40  # a day no simulation reaches: the stream slot for 
 # == running ====================================================================================
 def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=None, progress=None,
                  keep_events: bool = True, parameters=None, history=None,
-                 replay_days: int = 0) -> EnsembleResult:
+                 replay_days: int = 0, worlds_per_draw: int = 1) -> EnsembleResult:
     """Run ``n_worlds`` worlds of ``scenario`` and collect their events, daily states and summaries.
 
     Parameters
@@ -76,6 +76,9 @@ def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=N
     parameters : mapping, optional
         Per-world parameter arrays of length ``n_worlds`` (or numbers), overriding the
         scenario and any posterior draw.
+    worlds_per_draw : int
+        Consecutive worlds sharing one posterior draw (world i takes draw i // k): with more
+        than one, the spread across draws separates posterior from Monte Carlo uncertainty.
     history, replay_days : DataFrame and int, optional
         Observed events replayed on the first ``replay_days`` days of the window (see
         :class:`~escalation.model.EscalationModel`); used by forecasts.
@@ -84,7 +87,9 @@ def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=N
     if n_worlds < 1:
         raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
     root = seed_sequence(seed)
-    world_parameters = _world_parameters(scenario, n_worlds, root, parameters)
+    if worlds_per_draw < 1:
+        raise ValueError(f"worlds_per_draw must be at least 1, got {worlds_per_draw}")
+    world_parameters = _world_parameters(scenario, n_worlds, root, parameters, worlds_per_draw)
     chunk_size = _chunk_size(chunk_size, n_worlds, executor)
     bounds = [(a, min(a + chunk_size, n_worlds)) for a in range(0, n_worlds, chunk_size)]
     toml = scenario.to_toml()
@@ -260,14 +265,14 @@ def _as_scenario(scenario) -> Scenario:
 
 
 # == parameters drawn from a posterior ===========================================================
-def _world_parameters(scenario: Scenario, n_worlds: int, root, overrides) -> dict:
+def _world_parameters(scenario: Scenario, n_worlds: int, root, overrides, worlds_per_draw=1) -> dict:
     """Per-world parameter arrays: posterior draws (unless pinned), then explicit overrides."""
     values = {}
     if scenario.posterior:
         from escalation.posterior import Posterior
 
         posterior = Posterior.load(posterior_path(scenario.posterior))
-        drawn = posterior_draws(posterior, root, np.arange(n_worlds))
+        drawn = posterior_draws(posterior, root, np.arange(n_worlds) // worlds_per_draw)
         values.update({k: v for k, v in drawn.items() if k not in scenario.pinned})
     for name, value in (overrides or {}).items():
         array = np.asarray(value, dtype=float)

@@ -186,6 +186,15 @@ class Retaliation(Policy):
     options = {"line": Option("personnel", LINES, meaning="what crosses the line")}
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
+    def reach(self, injury_prob, lethality):
+        """Share of attacks on personnel that cross the line: what the line can deter.
+
+        Every such attack crosses a line at "personnel"; only those that injure (or kill)
+        cross one at "injury" or "killed". Harassment below a high line is not deterred:
+        the "ant bites" that dare the US to escalate (GIF).
+        """
+        return {"personnel": 1.0, "injury": injury_prob, "killed": lethality}[self.line]
+
     def respond(
         self,
         memory: RetaliationMemory,

@@ -866,3 +866,11 @@ def test_every_registered_policy_has_a_test_class():
 def test_halflife_factor():
     assert halflife_factor(7.0) ** 7 == pytest.approx(0.5)
     np.testing.assert_allclose(halflife_factor(np.array([1.0, 2.0])), [0.5, math.sqrt(0.5)])
+
+
+def test_a_higher_line_reaches_fewer_attacks():
+    """Only attacks that would cross the line can be deterred by it (Retaliation.reach)."""
+    assert RedLine(line="personnel").reach(0.06, 0.01) == 1.0
+    assert RedLine(line="injury").reach(0.06, 0.01) == 0.06
+    assert RedLine(line="killed").reach(0.06, 0.01) == 0.01
+    assert TitForTat(line="killed").reach(0.2, 0.05) == 0.05
