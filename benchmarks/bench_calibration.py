@@ -29,18 +29,29 @@ def main(argv=None):
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
     try:
         began = time.perf_counter()
-        post = calibrate(observed, start="2021-01-01", end="2021-12-31", budget=args.budget,
-                         seed=args.seed, executor=executor, progress=False)
+        post = calibrate(
+            observed,
+            start="2021-01-01",
+            end="2021-12-31",
+            budget=args.budget,
+            seed=args.seed,
+            executor=executor,
+            progress=False,
+        )
         seconds = time.perf_counter() - began
     finally:
         if executor is not None:
             executor.shutdown()
     d = post.diagnostics
-    print(f"calibration benchmark on {platform.node()} (Python {platform.python_version()}, "
-          f"{args.workers} worker process(es))")
-    print(f"budget {args.budget:,}: {seconds:.1f} s, {d['simulations_total']:,} worlds simulated "
-          f"({d['simulations_total'] / seconds:,.0f} world-years/s), {d['generations']} generations, "
-          f"stop: {d['stop_reason']}, final epsilon {d['epsilons'][-1]:.2f} (target <= 120 s)")
+    print(
+        f"calibration benchmark on {platform.node()} (Python {platform.python_version()}, "
+        f"{args.workers} worker process(es))"
+    )
+    print(
+        f"budget {args.budget:,}: {seconds:.1f} s, {d['simulations_total']:,} worlds simulated "
+        f"({d['simulations_total'] / seconds:,.0f} world-years/s), {d['generations']} generations, "
+        f"stop: {d['stop_reason']}, final epsilon {d['epsilons'][-1]:.2f} (target <= 120 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -89,22 +89,44 @@ def main(argv=None):
     mem_s, mem_mib = memory(args.million, args.chunk)
 
     rows = [
-        (f"batched model, {args.worlds:,} worlds", f"{batch_s:.2f} s", args.worlds * years / batch_s),
-        (f"one world at a time (x{args.singles})", f"{single_s * 1000:.1f} ms/world", years / single_s),
-        (f"run_ensemble, {args.worlds:,} worlds", f"{ensemble_s:.2f} s", args.worlds * years / ensemble_s),
-        (f"run_ensemble, {args.million:,} worlds, keep_events=False", f"{mem_s:.1f} s",
-         args.million * years / mem_s),
+        (
+            f"batched model, {args.worlds:,} worlds",
+            f"{batch_s:.2f} s",
+            args.worlds * years / batch_s,
+        ),
+        (
+            f"one world at a time (x{args.singles})",
+            f"{single_s * 1000:.1f} ms/world",
+            years / single_s,
+        ),
+        (
+            f"run_ensemble, {args.worlds:,} worlds",
+            f"{ensemble_s:.2f} s",
+            args.worlds * years / ensemble_s,
+        ),
+        (
+            f"run_ensemble, {args.million:,} worlds, keep_events=False",
+            f"{mem_s:.1f} s",
+            args.million * years / mem_s,
+        ),
     ]
-    print(f"escalation ensemble benchmark on {platform.node()} ({platform.processor() or platform.machine()}, "
-          f"Python {platform.python_version()}, {_cores()} cores)\n")
+    print(
+        f"escalation ensemble benchmark on {platform.node()} "
+        f"({platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, {_cores()} cores)\n"
+    )
     print(f"{'measurement':<52} {'time':>14} {'world-years/s':>14}")
     for name, seconds, rate in rows:
         print(f"{name:<52} {seconds:>14} {rate:>14,.0f}")
     ratio = single_s * args.worlds / batch_s
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nbatched / one-at-a-time throughput ratio: {ratio:.0f}x (target >= 100x)")
     print(f"10,000 world-years batched: {batch_s * 10_000 / args.worlds:.2f} s (target <= 2 s)")
-    print(f"peak memory, {args.million:,} worlds keep_events=False: {mem_mib:,.0f} MiB (target < 2048 MiB)")
-    print(f"(this process's own peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB)")
+    print(
+        f"peak memory, {args.million:,} worlds keep_events=False: {mem_mib:,.0f} MiB "
+        "(target < 2048 MiB)"
+    )
+    print(f"(this process's own peak: {own_peak:,.0f} MiB)")
 
 
 def _cores() -> int:

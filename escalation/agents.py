@@ -24,7 +24,6 @@ from escalation.policies import (
     Provocation,
     RetaliationContext,
     RetaliationMemory,
-    halflife_factor,
     make_policy,
 )
 from escalation.streams import bernoulli, categorical, poisson
@@ -253,8 +252,15 @@ class Militia(BatchedAgent):
         if k:
             worlds = np.repeat(np.arange(self.n), k)
             tiled = {key: np.tile(value, self.n) for key, value in observed.items()}
-            self.model.today.record_attacks(worlds, self.index, tiled["site"], tiled["etype"],
-                                            tiled["killed"], tiled["injured"], tiled["others"])
+            self.model.today.record_attacks(
+                worlds,
+                self.index,
+                tiled["site"],
+                tiled["etype"],
+                tiled["killed"],
+                tiled["injured"],
+                tiled["others"],
+            )
 
     def _attack(self, worlds, perceived):
         m, p = self.model, self.p
@@ -436,12 +442,17 @@ class UnitedStates(BatchedAgent):
         """Remember the day's crossings and the observed strike sites, in every world."""
         k = len(observed["group"])
         self.strike_sites = np.full(self.n, k, dtype=np.int64)
-        self.policy.replay(self.memory, self.model.today.provocation(), self.context(),
-                           self.strike_sites)
+        self.policy.replay(
+            self.memory, self.model.today.provocation(), self.context(), self.strike_sites
+        )
         if k:
             worlds = np.repeat(np.arange(self.n), k)
-            self._consequences(worlds, np.tile(observed["group"], self.n),
-                               np.tile(observed["in_iraq"], self.n), np.tile(observed["killed"], self.n))
+            self._consequences(
+                worlds,
+                np.tile(observed["group"], self.n),
+                np.tile(observed["in_iraq"], self.n),
+                np.tile(observed["killed"], self.n),
+            )
             self.group_grievance[:] = 0.0
 
     def _return_fire(self):
@@ -496,7 +507,7 @@ class UnitedStates(BatchedAgent):
 
 
 class IraqiGovernment(BatchedAgent):
-    """Caught between: condemns strikes on its soil, cracks down when pressed, may demand withdrawal.
+    """Caught between: condemns strikes on its soil, cracks down, may demand withdrawal.
 
     Wire-based report, 28 June 2021: Baghdad "denounced the US strikes on its soil" and
     considered "all available legal options"; Gulf International Forum, July 2021: strikes
@@ -575,8 +586,16 @@ class Today:
     in with a single ``np.add.at``; the named properties read its columns.
     """
 
-    TALLIES = ("attacks", "personnel", "injured", "killed", "others", "severity", "iraq_attacks",
-               "syria_attacks") + tuple(f"group_severity_{g}" for g in range(len(GROUPS)))
+    TALLIES = (
+        "attacks",
+        "personnel",
+        "injured",
+        "killed",
+        "others",
+        "severity",
+        "iraq_attacks",
+        "syria_attacks",
+    ) + tuple(f"group_severity_{g}" for g in range(len(GROUPS)))
 
     def __init__(self, n: int):
         self.n = n

@@ -93,9 +93,20 @@ def priors(scenario: Scenario) -> dict:
     }
 
 
-def calibrate(observed, scenario=None, start=None, end=None, budget=200_000, seed=None,
-              checkpoint=None, executor=None, progress=None, population_size=DEFAULT_POPULATION,
-              min_epsilon=0.0, max_generations=30) -> Posterior:
+def calibrate(
+    observed,
+    scenario=None,
+    start=None,
+    end=None,
+    budget=200_000,
+    seed=None,
+    checkpoint=None,
+    executor=None,
+    progress=None,
+    population_size=DEFAULT_POPULATION,
+    min_epsilon=0.0,
+    max_generations=30,
+) -> Posterior:
     """Infer the scenario's calibrated parameters from ``observed`` by ABC-SMC.
 
     Parameters
@@ -151,8 +162,9 @@ def calibrate(observed, scenario=None, start=None, end=None, budget=200_000, see
     return Posterior.from_abc(result, base, record)
 
 
-def posterior_predictive(posterior: Posterior, observed, n_worlds: int = 1000, seed=None,
-                         executor=None) -> pd.DataFrame:
+def posterior_predictive(
+    posterior: Posterior, observed, n_worlds: int = 1000, seed=None, executor=None
+) -> pd.DataFrame:
     """Observed statistics against the posterior predictive distribution.
 
     Simulates ``n_worlds`` worlds, each with parameters drawn from the posterior, over the
@@ -175,8 +187,12 @@ def posterior_predictive(posterior: Posterior, observed, n_worlds: int = 1000, s
             rows.append((name, obs, np.nan, np.nan, np.nan, np.nan, False))
             continue
         q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
-        rows.append((name, obs, q05, q50, q95, float(np.mean(values < obs)), bool(q05 <= obs <= q95)))
-    return pd.DataFrame(rows, columns=["statistic", "observed", "q05", "q50", "q95", "p_below", "inside90"])
+        rows.append(
+            (name, obs, q05, q50, q95, float(np.mean(values < obs)), bool(q05 <= obs <= q95))
+        )
+    return pd.DataFrame(
+        rows, columns=["statistic", "observed", "q05", "q50", "q95", "p_below", "inside90"]
+    )
 
 
 def _events(observed) -> pd.DataFrame:

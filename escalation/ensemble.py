@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from escalation.events import MILITIA_ATTACKS
 from escalation.metrics import Rung
 from escalation.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
 from escalation.observed import summary_statistics
@@ -51,9 +50,19 @@ _POSTERIOR_DRAW_DAY = 2**40  # a day no simulation reaches: the stream slot for 
 
 
 # == running ====================================================================================
-def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=None, progress=None,
-                 keep_events: bool = True, parameters=None, history=None,
-                 replay_days: int = 0, worlds_per_draw: int = 1) -> EnsembleResult:
+def run_ensemble(
+    scenario,
+    n_worlds: int,
+    seed=None,
+    chunk_size=None,
+    executor=None,
+    progress=None,
+    keep_events: bool = True,
+    parameters=None,
+    history=None,
+    replay_days: int = 0,
+    worlds_per_draw: int = 1,
+) -> EnsembleResult:
     """Run ``n_worlds`` worlds of ``scenario`` and collect their events, daily states and summaries.
 
     Parameters
@@ -94,16 +103,34 @@ def run_ensemble(scenario, n_worlds: int, seed=None, chunk_size=None, executor=N
     bounds = [(a, min(a + chunk_size, n_worlds)) for a in range(0, n_worlds, chunk_size)]
     toml = scenario.to_toml()
     tasks = [
-        (toml, scenario.origin, root, a, b - a, {k: _slice(v, a, b) for k, v in world_parameters.items()},
-         keep_events, history, replay_days)
+        (
+            toml,
+            scenario.origin,
+            root,
+            a,
+            b - a,
+            {k: _slice(v, a, b) for k, v in world_parameters.items()},
+            keep_events,
+            history,
+            replay_days,
+        )
         for a, b in bounds
     ]
     chunks = _execute(tasks, executor, _progress(progress, len(tasks)))
     return EnsembleResult.combine(scenario, root, n_worlds, chunks, keep_events, world_parameters)
 
 
-def run_chunk(toml: str, origin: str, root, first_world: int, n: int, parameters: dict,
-              keep_events, history=None, replay_days: int = 0) -> dict:
+def run_chunk(
+    toml: str,
+    origin: str,
+    root,
+    first_world: int,
+    n: int,
+    parameters: dict,
+    keep_events,
+    history=None,
+    replay_days: int = 0,
+) -> dict:
     """Run one chunk of worlds; a top-level function so process pools and Dask can ship it.
 
     ``keep_events``: True (events, daily values and summaries), False (summaries and daily
@@ -112,9 +139,16 @@ def run_chunk(toml: str, origin: str, root, first_world: int, n: int, parameters
     """
     scenario = Scenario.from_toml(toml, origin=origin)
     statistics_only = keep_events == "statistics"
-    model = EscalationModel(scenario, n, seed=root, parameters=parameters, first_world=first_world,
-                            record_daily=not statistics_only, history=history,
-                            replay_days=replay_days)
+    model = EscalationModel(
+        scenario,
+        n,
+        seed=root,
+        parameters=parameters,
+        first_world=first_world,
+        record_daily=not statistics_only,
+        history=history,
+        replay_days=replay_days,
+    )
     model.run()
     events = model.event_log()
     ids = np.arange(n) + first_world
@@ -140,15 +174,24 @@ def simulate_statistics(scenario, parameters, seed, executor=None, chunk_size=No
     chunk_size = _chunk_size(chunk_size, n, executor)
     toml = scenario.to_toml()
     tasks = [
-        (toml, scenario.origin, seed_sequence(seed), a, min(a + chunk_size, n) - a,
-         {k: _slice(v, a, a + chunk_size) for k, v in parameters.items()}, "statistics")
+        (
+            toml,
+            scenario.origin,
+            seed_sequence(seed),
+            a,
+            min(a + chunk_size, n) - a,
+            {k: _slice(v, a, a + chunk_size) for k, v in parameters.items()},
+            "statistics",
+        )
         for a in range(0, n, chunk_size)
     ]
     chunks = _execute(tasks, executor, _progress(False, len(tasks)))
     return pd.concat([c["statistics"] for c in chunks])
 
 
-def _world_summaries(model: EscalationModel, events: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+def _world_summaries(
+    model: EscalationModel, events: pd.DataFrame, stats: pd.DataFrame
+) -> pd.DataFrame:
     """One row per world: totals, first American death, highest rung, Baghdad's demand, episodes."""
     ids = np.arange(model.n_worlds) + model.first_world
     counts = model.daily_counts
@@ -161,10 +204,19 @@ def _world_summaries(model: EscalationModel, events: pd.DataFrame, stats: pd.Dat
     frame["max_rung"] = model.daily_state["ladder"].max(axis=0).astype(np.int64)
     frame["withdrawal_demanded"] = model.withdrawal_demanded
     others = np.zeros(model.n_worlds, dtype=np.int64)
-    np.add.at(others, events["world"].to_numpy() - model.first_world, events["others_killed"].to_numpy())
+    np.add.at(
+        others, events["world"].to_numpy() - model.first_world, events["others_killed"].to_numpy()
+    )
     frame["others_killed"] = others
-    episode_columns = ["episodes", "episode_length_mean", "quiet_mean", "unanswered_share",
-                       "chain_length_max", "chain_length_mean", "strike_lag_mean"]
+    episode_columns = [
+        "episodes",
+        "episode_length_mean",
+        "quiet_mean",
+        "unanswered_share",
+        "chain_length_max",
+        "chain_length_mean",
+        "strike_lag_mean",
+    ]
     for column in episode_columns:
         frame[column] = stats[column].to_numpy()
     return frame
@@ -225,8 +277,9 @@ def dask_client(n_workers: int = 2, **kwargs):
         raise ImportError(
             "running on Dask needs the optional 'dask' extra: pip install 'escalation[dask]'"
         ) from exc
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, **kwargs)
+    cluster = LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None, **kwargs
+    )
     return Client(cluster)
 
 
@@ -265,7 +318,9 @@ def _as_scenario(scenario) -> Scenario:
 
 
 # == parameters drawn from a posterior ===========================================================
-def _world_parameters(scenario: Scenario, n_worlds: int, root, overrides, worlds_per_draw=1) -> dict:
+def _world_parameters(
+    scenario: Scenario, n_worlds: int, root, overrides, worlds_per_draw=1
+) -> dict:
     """Per-world parameter arrays: posterior draws (unless pinned), then explicit overrides."""
     values = {}
     if scenario.posterior:
@@ -331,14 +386,21 @@ class EnsembleResult:
                 histograms = _add_histograms(histograms, chunk["histograms"])
         dates = pd.date_range(pd.Timestamp(scenario.start), pd.Timestamp(scenario.end), freq="D")
         if keep_events:
-            daily_worlds = {k: np.concatenate([d[k] for d in daily_parts], axis=1) for k in daily_parts[0]}
+            daily_worlds = {
+                k: np.concatenate([d[k] for d in daily_parts], axis=1) for k in daily_parts[0]
+            }
             daily = _daily_from_values(dates, daily_worlds)
             events = concat_events(events)
         else:
             events, daily_worlds = None, None
             daily = _daily_from_histograms(dates, histograms, n_worlds)
-        record = manifest(scenario=scenario, seed=root, n_worlds=n_worlds, data_files=_data_files(scenario),
-                          keep_events=keep_events)
+        record = manifest(
+            scenario=scenario,
+            seed=root,
+            n_worlds=n_worlds,
+            data_files=_data_files(scenario),
+            keep_events=keep_events,
+        )
         worlds = pd.concat(worlds, ignore_index=True)
         return cls(scenario, n_worlds, worlds, daily, events, daily_worlds, parameters, record)
 
@@ -353,26 +415,41 @@ class EnsembleResult:
         """
         w = self.worlds
         rows = []
-        for name in [t.value for t in MILITIA_ATTACKS] + ["militia_attacks", "us_strike_rounds",
-                                                          "us_strike_sites", "return_fire",
-                                                          "israeli_strikes", "us_killed", "us_injured",
-                                                          "others_killed"]:
+        for name in [*COUNT_SERIES, "others_killed"]:
             rows.append(_mean_row(name, w[name], "events per world"))
         killed = (w["us_killed"] > 0).to_numpy()
         rows.append(_probability_row("P(at least one American killed)", killed))
-        rows.append(_mean_row("days to first American death (worlds with one)", w["first_us_death_day"], "days"))
+        rows.append(
+            _mean_row(
+                "days to first American death (worlds with one)", w["first_us_death_day"], "days"
+            )
+        )
         for rung in list(Rung)[1:]:
-            rows.append(_probability_row(f"P(reach rung {rung.value}: {rung.label})",
-                                         (w["max_rung"] >= rung.value).to_numpy()))
-        rows.append(_probability_row("P(Baghdad demands withdrawal)", w["withdrawal_demanded"].to_numpy()))
-        for name, unit in (("episodes", "episodes"), ("episode_length_mean", "days"), ("quiet_mean", "days"),
-                           ("unanswered_share", "share"), ("chain_length_max", "acts"),
-                           ("chain_length_mean", "acts"), ("strike_lag_mean", "days")):
+            rows.append(
+                _probability_row(
+                    f"P(reach rung {rung.value}: {rung.label})",
+                    (w["max_rung"] >= rung.value).to_numpy(),
+                )
+            )
+        rows.append(
+            _probability_row("P(Baghdad demands withdrawal)", w["withdrawal_demanded"].to_numpy())
+        )
+        for name, unit in (
+            ("episodes", "episodes"),
+            ("episode_length_mean", "days"),
+            ("quiet_mean", "days"),
+            ("unanswered_share", "share"),
+            ("chain_length_max", "acts"),
+            ("chain_length_mean", "acts"),
+            ("strike_lag_mean", "days"),
+        ):
             rows.append(_mean_row(name, w[name], unit))
-        return pd.DataFrame(rows, columns=["quantity", "estimate", "mcse", "q05", "q50", "q95", "n", "unit"])
+        return pd.DataFrame(
+            rows, columns=["quantity", "estimate", "mcse", "q05", "q50", "q95", "n", "unit"]
+        )
 
     def probability(self, event: str) -> float:
-        """Share of worlds in which ``american_killed``, ``us_strike_round`` or ``withdrawal_demanded``."""
+        """Share of worlds where ``event`` happened (see the keys below)."""
         w = self.worlds
         masks = {
             "american_killed": w["us_killed"] > 0,
@@ -403,7 +480,9 @@ class EnsembleResult:
             np.savez_compressed(directory / "arrays.npz", **arrays)
             written.append("arrays.npz")
         record = with_outputs(self.manifest, directory, written)
-        (directory / "manifest.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+        (directory / "manifest.json").write_text(
+            json.dumps(record, indent=2, default=str), encoding="utf-8"
+        )
         return directory
 
     @classmethod
@@ -415,9 +494,13 @@ class EnsembleResult:
         record = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         changed = verify_manifest(record, directory)
         if changed:
-            raise ValueError(f"{directory}: files changed since they were saved: {', '.join(changed)}")
-        scenario = Scenario.from_toml((directory / "scenario.toml").read_text(encoding="utf-8"),
-                                      origin=str(directory / "scenario.toml"))
+            raise ValueError(
+                f"{directory}: files changed since they were saved: {', '.join(changed)}"
+            )
+        scenario = Scenario.from_toml(
+            (directory / "scenario.toml").read_text(encoding="utf-8"),
+            origin=str(directory / "scenario.toml"),
+        )
         worlds = pd.read_csv(directory / "worlds.csv")
         worlds["withdrawal_demanded"] = worlds["withdrawal_demanded"].astype(bool)
         daily = pd.read_csv(directory / "daily.csv", parse_dates=["date"])
@@ -432,7 +515,16 @@ class EnsembleResult:
             with np.load(directory / "arrays.npz") as npz:
                 daily_worlds = {k[7:]: npz[k] for k in npz.files if k.startswith("daily__")} or None
                 parameters = {k[11:]: npz[k] for k in npz.files if k.startswith("parameter__")}
-        return cls(scenario, int(record["n_worlds"]), worlds, daily, events, daily_worlds, parameters, record)
+        return cls(
+            scenario,
+            int(record["n_worlds"]),
+            worlds,
+            daily,
+            events,
+            daily_worlds,
+            parameters,
+            record,
+        )
 
 
 def concat_events(frames) -> pd.DataFrame:
@@ -466,7 +558,16 @@ def _mean_row(name, values, unit):
 def _probability_row(name, mask):
     mask = np.asarray(mask, dtype=bool)
     p = mask.mean()
-    return [name, p, math.sqrt(p * (1 - p) / len(mask)), np.nan, np.nan, np.nan, len(mask), "probability"]
+    return [
+        name,
+        p,
+        math.sqrt(p * (1 - p) / len(mask)),
+        np.nan,
+        np.nan,
+        np.nan,
+        len(mask),
+        "probability",
+    ]
 
 
 def _daily_from_values(dates, daily_worlds) -> pd.DataFrame:
@@ -523,5 +624,7 @@ def posterior_path(ref) -> Path:
         return shipped
     path = Path(ref)
     if not path.is_dir():
-        raise FileNotFoundError(f"posterior {ref!r}: no shipped posterior of that name and no such folder")
+        raise FileNotFoundError(
+            f"posterior {ref!r}: no shipped posterior of that name and no such folder"
+        )
     return path

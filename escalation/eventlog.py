@@ -52,8 +52,22 @@ FIELDS = (
 )
 
 
-_DTYPES = (np.int64, np.int32, np.int8, np.int16, np.int16, np.int8, np.int16, np.int16,
-           np.int32, np.int32, np.int32, np.int32, bool, np.int16)
+_DTYPES = (
+    np.int64,
+    np.int32,
+    np.int8,
+    np.int16,
+    np.int16,
+    np.int8,
+    np.int16,
+    np.int16,
+    np.int32,
+    np.int32,
+    np.int32,
+    np.int32,
+    bool,
+    np.int16,
+)
 
 
 class EventBuffer:
@@ -99,8 +113,22 @@ class EventBuffer:
             event_type = EVENT_TYPES.index(event_type)
         # Kept as given (numbers or arrays); expanded once, field by field, in arrays().
         self._chunks.append(
-            (worlds, day, ACTORS.index(actor), group, target, event_type, country, location,
-             projectiles, us_killed, us_injured, others_killed, attributed, note)
+            (
+                worlds,
+                day,
+                ACTORS.index(actor),
+                group,
+                target,
+                event_type,
+                country,
+                location,
+                projectiles,
+                us_killed,
+                us_injured,
+                others_killed,
+                attributed,
+                note,
+            )
         )
         self.count += len(worlds)
 
@@ -114,8 +142,12 @@ class EventBuffer:
                 out[name] = np.repeat(np.array(values, dtype=dtype), lengths)
             else:
                 out[name] = np.concatenate(
-                    [np.full(k, v, dtype=dtype) if np.ndim(v) == 0 else np.asarray(v, dtype=dtype)
-                     for k, v in zip(lengths, values, strict=True)]
+                    [
+                        np.full(k, v, dtype=dtype)
+                        if np.ndim(v) == 0
+                        else np.asarray(v, dtype=dtype)
+                        for k, v in zip(lengths, values, strict=True)
+                    ]
                 )
         return out
 

@@ -138,8 +138,10 @@ def severity(event_type, us_killed=0, us_injured=0, others_killed=0):
 def _known(counts):
     """Counts as floats, unknown (NaN or NA) as zero."""
     values = np.asarray(counts, dtype=float)
-    return np.where(np.isnan(values), 0.0, values) if values.dtype.kind == "f" and values.ndim else (
-        0.0 if np.ndim(values) == 0 and np.isnan(values) else values
+    return (
+        np.where(np.isnan(values), 0.0, values)
+        if values.dtype.kind == "f" and values.ndim
+        else (0.0 if np.ndim(values) == 0 and np.isnan(values) else values)
     )
 
 

@@ -18,8 +18,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from escalation.events import COLUMNS
 from escalation.ensemble import posterior_draws, run_ensemble
+from escalation.events import COLUMNS
 from escalation.forecasting import Forecast, as_day
 from escalation.observed import validate_events
 from escalation.posterior import Posterior
@@ -41,8 +41,9 @@ SERIES = (
 METHOD = "Escalation model"
 
 
-def forecast(source, history, start, days: int, n_worlds: int = 2000, seed=None, executor=None,
-             progress=None) -> Forecast:
+def forecast(
+    source, history, start, days: int, n_worlds: int = 2000, seed=None, executor=None, progress=None
+) -> Forecast:
     """Forecast ``days`` days from ``start`` given the observed ``history``.
 
     Parameters
@@ -66,15 +67,25 @@ def forecast(source, history, start, days: int, n_worlds: int = 2000, seed=None,
     scenario, parameters = _source(source, n_worlds, seed)
     history = _history(history, start)
     # Replay from the scenario's (or posterior window's) start, or the first event if earlier.
-    first = min([start] + ([history["date"].min()] if len(history) else [])
-                + ([pd.Timestamp(scenario.start)] if pd.Timestamp(scenario.start) < start else []))
+    first = min(
+        [start]
+        + ([history["date"].min()] if len(history) else [])
+        + ([pd.Timestamp(scenario.start)] if pd.Timestamp(scenario.start) < start else [])
+    )
     replay_days = int((start - first).days)
     window = dataclasses.replace(
         scenario, start=first.date(), end=(start + pd.Timedelta(days=int(days) - 1)).date()
     )
     result = run_ensemble(
-        window, n_worlds, seed=seed, executor=executor, progress=progress, keep_events=True,
-        parameters=parameters, history=history, replay_days=replay_days,
+        window,
+        n_worlds,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+        keep_events=True,
+        parameters=parameters,
+        history=history,
+        replay_days=replay_days,
     )
     daily = {
         name: np.ascontiguousarray(result.daily_worlds[name][replay_days:].T.astype(np.int64))
@@ -87,8 +98,16 @@ def forecast(source, history, start, days: int, n_worlds: int = 2000, seed=None,
         "withdrawal_demanded": float(np.mean(w["withdrawal_demanded"])),
     }
     return Forecast(
-        METHOD, start, int(days), daily, probabilities,
-        extra={"scenario": scenario.name, "replayed_days": replay_days, "history_start": str(first.date())},
+        METHOD,
+        start,
+        int(days),
+        daily,
+        probabilities,
+        extra={
+            "scenario": scenario.name,
+            "replayed_days": replay_days,
+            "history_start": str(first.date()),
+        },
     )
 
 

@@ -101,7 +101,9 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
     def count(mask: np.ndarray, weights=None) -> np.ndarray:
         keep = mask & inside
         w = None if weights is None else np.asarray(weights, dtype=float)[keep]
-        return np.bincount(offsets[keep].astype(np.int64), weights=w, minlength=days).astype(np.int64)
+        return np.bincount(offsets[keep].astype(np.int64), weights=w, minlength=days).astype(
+            np.int64
+        )
 
     counts_as_attack = militia & np.isin(event_type, [t.value for t in MILITIA_ATTACKS])
     counts = {MILITIA: count(counts_as_attack)}

@@ -37,7 +37,7 @@ from escalation.parameters import PARAMETERS
 from escalation.policies import halflife_factor
 from escalation.replay import ObservedDays
 from escalation.scenario import Scenario
-from escalation.streams import EVENT_DRAWS, WorldStreams, seed_sequence
+from escalation.streams import WorldStreams, seed_sequence
 
 #: Daily state variables recorded for every world (see ``docs/ODD.md``).
 STATE_VARIABLES = (
@@ -63,7 +63,7 @@ _RETURN_FIRE = EVENT_TYPES.index(EventType.RETURN_FIRE)
 
 
 class EscalationModel(mesa.Model):
-    """Attacks and reprisals between US forces, militias, Israel and Baghdad, in ``n_worlds`` worlds.
+    """Attacks and reprisals between US forces, militias, Israel and Baghdad, in many worlds.
 
     Parameters
     ----------
@@ -166,7 +166,7 @@ class EscalationModel(mesa.Model):
         self.group_code = np.array([self.code("group", g.name) for g in GROUPS])
 
     def code(self, kind: str, value: str) -> int:
-        """The integer code of a text value (``group``, ``target``, ``country``, ``location``, ``note``)."""
+        """The code of a text value of ``kind`` (group, target, country, location or note)."""
         table = {
             "group": self.buffer.groups,
             "target": self.buffer.targets,
@@ -211,8 +211,12 @@ class EscalationModel(mesa.Model):
         if not self.replaying:
             self.buffer.add(worlds, self.day, actor, event_type, **fields)
         code = EVENT_TYPES.index(event_type) if isinstance(event_type, EventType) else event_type
-        sev = severity(code, fields.get("us_killed", 0), fields.get("us_injured", 0),
-                       fields.get("others_killed", 0))
+        sev = severity(
+            code,
+            fields.get("us_killed", 0),
+            fields.get("us_injured", 0),
+            fields.get("others_killed", 0),
+        )
         np.add.at(self.day_severity, worlds, sev)
         if actor is Actor.US and np.ndim(code) == 0:
             if code == _AIRSTRIKE:

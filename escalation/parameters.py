@@ -24,7 +24,10 @@ GIF = (
     'Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Iraq: '
     'Exchange of Messages or Serious Escalation?"'
 )
-WIRE = 'wire-based report, 28 June 2021, "Mutual bombing between US forces and Iranian militias in Syria"'
+WIRE = (
+    'wire-based report, 28 June 2021, "Mutual bombing between US forces and Iranian militias '
+    'in Syria"'
+)
 NETWORK = 'US network news report, 28 June 2021, US "defensive" airstrikes in Iraq and Syria'
 NEWSWEEK = (
     'Newsweek, September 2021, "U.S. Military Denies, Israel Declines to Comment on '
@@ -243,7 +246,8 @@ _DECLARED = [
         0.0,
         1.0,
         "probability",
-        "Probability that an attack on a site with US personnel that gets through injures Americans.",
+        "Probability that an attack on a site with US personnel that gets through injures "
+        "Americans.",
         f"{GIF} (7 July: 14 rockets on Ain al-Asad, two minor injuries); {NETWORK} (15 Feb Erbil).",
     ),
     _p(
@@ -252,7 +256,8 @@ _DECLARED = [
         0.0,
         0.5,
         "probability",
-        "Probability that an attack on a site with US personnel that gets through kills an American.",
+        "Probability that an attack on a site with US personnel that gets through kills an "
+        "American.",
         f'{GIF} (the old red line, "the killing of an American", was not crossed in 2021); '
         "2021 data.",
         Prior("beta", {"a": 1.0, "b": 60.0}),
@@ -295,7 +300,8 @@ _DECLARED = [
         0.0,
         30.0,
         "days",
-        "Mean delay between the decision to strike and the strike (deliberation, target selection).",
+        "Mean delay between the decision to strike and the strike (deliberation, target "
+        "selection).",
         "public record and 2021 data (the 15 February Erbil attack was answered on 25 February, "
         f'US time: ten days, eleven in local dates); {WIRE} ("deliberate").',
         Prior("gamma", {"a": 2.0, "scale": 2.5}),
@@ -345,7 +351,8 @@ _DECLARED = [
         0.0,
         1.0,
         "share",
-        "Reduction of Iran's push (and of US readiness to strike) while the Vienna talks are alive.",
+        "Reduction of Iran's push (and of US readiness to strike) while the Vienna talks are "
+        "alive.",
         f'{GIF} (talks continue "because neither side wants to break them off").',
         Prior("beta", {"a": 2.0, "b": 4.0}),
     ),
@@ -459,7 +466,8 @@ _DECLARED = [
         0.0,
         1.0,
         "probability/day per recent attack",
-        "Daily chance of a crackdown (arrests, raids) per militia attack in Iraq in the last month.",
+        "Daily chance of a crackdown (arrests, raids) per militia attack in Iraq in the last "
+        "month.",
         f'{GIF} ("Washington is demanding the Iraqi prime minister to rein in the militias").',
     ),
     _p(

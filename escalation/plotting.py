@@ -969,13 +969,25 @@ def predictive_check(table, ax=None):
     inside = (observed >= 0) & (observed <= 1)
     color = ACTOR_COLORS[Actor.MILITIA.value]
     ax.scatter(observed[inside], y[inside], color=color, s=28, zorder=3, label="observed (inside)")
-    ax.scatter(observed[~inside], y[~inside], facecolors="none", edgecolors=color, s=28, zorder=3,
-               label="observed (outside)")
+    ax.scatter(
+        observed[~inside],
+        y[~inside],
+        facecolors="none",
+        edgecolors=color,
+        s=28,
+        zorder=3,
+        label="observed (outside)",
+    )
     ax.set_yticks(y, table["statistic"].astype(str).tolist())
     ax.set_xlabel("Position within the 90% predictive band (0 = 5th, 1 = 95th percentile)")
-    ax.set_title(f"Posterior predictive check: {int(inside.sum())} of {len(table)} observed "
-                 "statistics inside their band", fontsize="small")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=2, fontsize="small", frameon=False)
+    ax.set_title(
+        f"Posterior predictive check: {int(inside.sum())} of {len(table)} observed "
+        "statistics inside their band",
+        fontsize="small",
+    )
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.04), ncol=2, fontsize="small", frameon=False
+    )
     ax.grid(False, axis="y")
     return ax
 

@@ -287,8 +287,9 @@ class RedLine(Retaliation):
     ``grievance_halflife``) and strikes when the sum passes ``us_response_threshold``,
     raised while the Vienna talks are alive (``talks_restraint``: the administration "does
     not want the strikes to disrupt the talks", GIF). An American killed always
-    answers, whatever the threshold. ``clarity`` is how clearly the line is drawn (communicated "through
-    diplomatic channels", GIF): militias read credibility times clarity.
+    answers, whatever the threshold. ``clarity`` is how clearly the line is drawn
+    (communicated "through diplomatic channels", GIF): militias read credibility times
+    clarity times the line's reach (:meth:`Retaliation.reach`).
     Sites per round: 1 + (provocation beyond twice the threshold), at most 3 (NETWORK:
     "two locations in Syria and one in Iraq").
     """
@@ -392,8 +393,8 @@ class DelayedProportional(Retaliation):
     """Answer each crossing after a delay with a round sized to the provocation.
 
     NETWORK: the June round answered the drone attacks "since April"; in the public record
-    the February round came ten days after the 15 February Erbil attack. Sites = ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike
-    site), between 1 and 5.
+    the February round came ten days after the 15 February Erbil attack. Sites =
+    ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike site), between 1 and 5.
     """
 
     name = "delayed_proportional"

@@ -74,12 +74,20 @@ class ObservedDays:
         day = day[inside]
         actor = ev["actor"].astype(str).to_numpy()
         etype = ev["event_type"].astype(str).to_numpy()
-        killed, injured, others = (_counts(ev, c) for c in ("us_killed", "us_injured", "others_killed"))
+        killed, injured, others = (
+            _counts(ev, c) for c in ("us_killed", "us_injured", "others_killed")
+        )
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
         site = np.array(
-            [site_index(loc, tgt, ctry) for loc, tgt, ctry in
-             zip(ev["location"].astype(str), ev["target"].astype(str), ev["country"].astype(str),
-                 strict=True)],
+            [
+                site_index(loc, tgt, ctry)
+                for loc, tgt, ctry in zip(
+                    ev["location"].astype(str),
+                    ev["target"].astype(str),
+                    ev["country"].astype(str),
+                    strict=True,
+                )
+            ],
             dtype=np.int64,
         )
         code = np.array([EVENT_TYPES.index(EventType(t)) for t in etype], dtype=np.int64)
@@ -88,8 +96,13 @@ class ObservedDays:
         us_strike = strike & (actor == "US")
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])
         notes = (ev["notes"].astype(str) + " " + ev["target"].astype(str)).str.lower().to_numpy()
-        crackdown = (actor == "Iraqi government") & (etype == "political_action") & np.array(
-            [any(k in n for k in ("arrest", "crackdown", "raid", "detain")) for n in notes], dtype=bool
+        crackdown = (
+            (actor == "Iraqi government")
+            & (etype == "political_action")
+            & np.array(
+                [any(k in n for k in ("arrest", "crackdown", "raid", "detain")) for n in notes],
+                dtype=bool,
+            )
         )
         records = []
         for d in range(days):
@@ -97,11 +110,19 @@ class ObservedDays:
             attacks = {}
             for g in range(len(GROUPS)):
                 mask = today & attack & (group == g)
-                attacks[g] = {"site": site[mask], "etype": code[mask], "killed": killed[mask],
-                              "injured": injured[mask], "others": others[mask]}
+                attacks[g] = {
+                    "site": site[mask],
+                    "etype": code[mask],
+                    "killed": killed[mask],
+                    "injured": injured[mask],
+                    "others": others[mask],
+                }
             mask = today & us_strike
-            us = {"group": group[mask], "in_iraq": (ev["country"].to_numpy()[mask] == "Iraq"),
-                  "killed": others[mask]}
+            us = {
+                "group": group[mask],
+                "in_iraq": (ev["country"].to_numpy()[mask] == "Iraq"),
+                "killed": others[mask],
+            }
             mask = today & other_strike
             israeli = {"group": group[mask], "killed": others[mask]}
             records.append(DayRecord(attacks, us, israeli, bool((today & crackdown).any())))

@@ -222,7 +222,9 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     if str(parent_path.resolve()) in seen:
         raise ScenarioError(f"{origin}: key 'extends': circular chain through {parent_path}")
     parent = _merged(
-        parent_path.read_text(encoding="utf-8"), str(parent_path), seen + (str(Path(origin).resolve()),)
+        parent_path.read_text(encoding="utf-8"),
+        str(parent_path),
+        seen + (str(Path(origin).resolve()),),
     )
     merged = dict(parent)
     for key, value in raw.items():

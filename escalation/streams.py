@@ -122,7 +122,11 @@ def poisson(lam, u: np.ndarray) -> np.ndarray:
 def _poisson_cdf(lam: float) -> np.ndarray:
     """CDF of Poisson(lam) at 0, 1, ... until the tail is below double precision."""
     k = np.arange(int(lam + 12 * np.sqrt(lam) + 30))
-    cdf = np.cumsum(np.exp(k * np.log(lam) - lam - scipy.special.gammaln(k + 1))) if lam > 0 else np.ones(1)
+    cdf = (
+        np.cumsum(np.exp(k * np.log(lam) - lam - scipy.special.gammaln(k + 1)))
+        if lam > 0
+        else np.ones(1)
+    )
     return np.minimum(cdf, 1.0)
 
 

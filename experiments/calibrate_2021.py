@@ -56,14 +56,23 @@ def main(argv=None):
     try:
         began = time.perf_counter()
         post = calibrate(
-            observed, start="2021-01-01", end="2021-12-31", budget=args.budget, seed=args.seed,
-            population_size=args.population, executor=executor, checkpoint=args.checkpoint,
+            observed,
+            start="2021-01-01",
+            end="2021-12-31",
+            budget=args.budget,
+            seed=args.seed,
+            population_size=args.population,
+            executor=executor,
+            checkpoint=args.checkpoint,
         )
         seconds = time.perf_counter() - began
-        check = posterior_predictive(post, observed, n_worlds=1000, seed=args.seed + 1, executor=executor)
+        check = posterior_predictive(
+            post, observed, n_worlds=1000, seed=args.seed + 1, executor=executor
+        )
         draws = posterior_draws(post, args.seed + 2, np.arange(1000))
-        fan = run_ensemble(post.base_scenario, 1000, seed=args.seed + 2, parameters=draws,
-                           executor=executor)
+        fan = run_ensemble(
+            post.base_scenario, 1000, seed=args.seed + 2, parameters=draws, executor=executor
+        )
     finally:
         if executor is not None:
             executor.shutdown()
@@ -72,12 +81,17 @@ def main(argv=None):
     summary = post.summary()
     summary.to_csv(out / "posterior_summary.csv")
     check.to_csv(out / "predictive_check.csv", index=False)
-    print(f"calibrated in {seconds:.1f} s on {post.diagnostics['simulations_total']} simulated worlds, "
-          f"{post.diagnostics['generations']} generations, stop: {post.diagnostics['stop_reason']}")
+    print(
+        f"calibrated in {seconds:.1f} s on {post.diagnostics['simulations_total']} simulated "
+        "worlds, "
+        f"{post.diagnostics['generations']} generations, stop: {post.diagnostics['stop_reason']}"
+    )
     print(summary.round(4).to_string())
     inside = check["inside90"].mean()
-    print(f"\nposterior predictive: {check['inside90'].sum()} of {len(check)} observed statistics "
-          f"({inside:.0%}) inside their 90% predictive band")
+    print(
+        f"\nposterior predictive: {check['inside90'].sum()} of {len(check)} observed statistics "
+        f"({inside:.0%}) inside their 90% predictive band"
+    )
     print(check.round(3).to_string(index=False))
 
     _figures(post, check, fan, observed, out)
@@ -96,8 +110,13 @@ def _figures(post, check, fan, observed, out: Path):
     axes.flat[0].figure.savefig(out / "posterior.png", dpi=110, bbox_inches="tight")
     plt.close(axes.flat[0].figure)
 
-    ax = plotting.fan_chart(fan, "militia_attacks", observed=observed, weekly=True,
-                            label="Militia attacks per week (posterior predictive)")
+    ax = plotting.fan_chart(
+        fan,
+        "militia_attacks",
+        observed=observed,
+        weekly=True,
+        label="Militia attacks per week (posterior predictive)",
+    )
     ax.figure.savefig(out / "predictive_weekly.png", dpi=110, bbox_inches="tight")
     plt.close(ax.figure)
 

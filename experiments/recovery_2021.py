@@ -44,8 +44,9 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    scenario = calibration_scenario("baseline_2021", pd.Timestamp("2021-01-01").date(),
-                                    pd.Timestamp("2021-12-31").date())
+    scenario = calibration_scenario(
+        "baseline_2021", pd.Timestamp("2021-01-01").date(), pd.Timestamp("2021-12-31").date()
+    )
     prior = priors(scenario)
     rng = np.random.default_rng(args.seed)
     rows = []
@@ -56,37 +57,59 @@ def main(argv=None):
             truth = {name: float(p.rvs(random_state=rng)) for name, p in prior.items()}
             year = EscalationModel(scenario, 1, seed=args.seed * 1000 + k, parameters=truth).run()
             observed = year.event_log()[list(COLUMNS)]
-            post = calibrate(observed, scenario=scenario, start=scenario.start, end=scenario.end,
-                             budget=args.budget, population_size=args.population,
-                             seed=args.seed * 1000 + k, executor=executor, progress=False)
+            post = calibrate(
+                observed,
+                scenario=scenario,
+                start=scenario.start,
+                end=scenario.end,
+                budget=args.budget,
+                population_size=args.population,
+                seed=args.seed * 1000 + k,
+                executor=executor,
+                progress=False,
+            )
             summary = post.summary()
             samples = post.samples
             for name, value in truth.items():
                 rank = float(np.sum(samples["weight"] * (samples[name] < value)))
-                rows.append({
-                    "dataset": k, "parameter": name, "truth": value,
-                    "q05": summary.loc[name, "q05"], "median": summary.loc[name, "median"],
-                    "q95": summary.loc[name, "q95"], "rank": rank,
-                    "inside90": bool(summary.loc[name, "q05"] <= value <= summary.loc[name, "q95"]),
-                })
-            print(f"dataset {k + 1}/{args.datasets}: {sum(r['inside90'] for r in rows[-len(truth):])}"
-                  f" of {len(truth)} truths inside their 90% intervals "
-                  f"({time.perf_counter() - began:.0f} s)")
+                rows.append(
+                    {
+                        "dataset": k,
+                        "parameter": name,
+                        "truth": value,
+                        "q05": summary.loc[name, "q05"],
+                        "median": summary.loc[name, "median"],
+                        "q95": summary.loc[name, "q95"],
+                        "rank": rank,
+                        "inside90": bool(
+                            summary.loc[name, "q05"] <= value <= summary.loc[name, "q95"]
+                        ),
+                    }
+                )
+            print(
+                f"dataset {k + 1}/{args.datasets}: "
+                f"{sum(r['inside90'] for r in rows[-len(truth) :])}"
+                f" of {len(truth)} truths inside their 90% intervals "
+                f"({time.perf_counter() - began:.0f} s)"
+            )
     finally:
         if executor is not None:
             executor.shutdown()
 
     table = pd.DataFrame(rows)
     table.to_csv(out / "recovery.csv", index=False)
-    coverage = table.groupby("parameter").agg(coverage90=("inside90", "mean"),
-                                              mean_rank=("rank", "mean"))
+    coverage = table.groupby("parameter").agg(
+        coverage90=("inside90", "mean"), mean_rank=("rank", "mean")
+    )
     coverage.to_csv(out / "coverage.csv")
     rate = table["inside90"].mean()
     n = len(table)
     se = np.sqrt(0.9 * 0.1 / n)
-    print(f"\ncoverage of the 90% credible intervals: {rate:.1%} over {n} (dataset, parameter) "
-          f"pairs (nominal 90%, +-{1.96 * se:.1%} at 95% if calibrated); "
-          f"mean rank {table['rank'].mean():.2f} (0.5 if unbiased)")
+    print(
+        f"\ncoverage of the 90% credible intervals: {rate:.1%} over {n} (dataset, parameter) "
+        f"pairs (nominal 90%, +-{1.96 * se:.1%} at 95% if calibrated); "
+        f"mean rank {table['rank'].mean():.2f} (0.5 if unbiased)"
+    )
     print(coverage.round(2).to_string())
     print(f"wrote {out}")
 

@@ -58,18 +58,33 @@ def main(argv=None):
     began = time.perf_counter()
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
     try:
-        post = calibrate(history, start=FIT_START, end=FIT_END, budget=args.budget,
-                         population_size=args.population, seed=args.seed, executor=executor)
-        model = forecast(post, history, FORECAST_START, FORECAST_DAYS, n_worlds=args.worlds,
-                         seed=args.seed + 1, executor=executor)
+        post = calibrate(
+            history,
+            start=FIT_START,
+            end=FIT_END,
+            budget=args.budget,
+            population_size=args.population,
+            seed=args.seed,
+            executor=executor,
+        )
+        model = forecast(
+            post,
+            history,
+            FORECAST_START,
+            FORECAST_DAYS,
+            n_worlds=args.worlds,
+            seed=args.seed + 1,
+            executor=executor,
+        )
     finally:
         if executor is not None:
             executor.shutdown()
     forecasts = {"Escalation model": model}
     for baseline in (Poisson(), Conflictology(), Hawkes()):
         fitted = baseline.fit(history, start=FIT_START, end=FIT_END)
-        forecasts[baseline.name] = fitted.forecast(FORECAST_START, FORECAST_DAYS, args.worlds,
-                                                   seed=args.seed + 2)
+        forecasts[baseline.name] = fitted.forecast(
+            FORECAST_START, FORECAST_DAYS, args.worlds, seed=args.seed + 2
+        )
 
     table = pd.DataFrame(
         [{"method": name, **score(f, observed)} for name, f in forecasts.items()]
@@ -81,17 +96,29 @@ def main(argv=None):
     axes[0].figure.savefig(out / "forecasts.png", dpi=110, bbox_inches="tight")
 
     seconds = time.perf_counter() - began
-    print(f"Fit on {FIT_START}..{FIT_END} (posterior from {post.diagnostics['simulations_total']} "
-          f"simulated worlds), forecast {FORECAST_DAYS} days from {FORECAST_START}, "
-          f"{args.worlds} worlds per method; {seconds:.0f} s.\n")
-    columns = ["crps", "ignorance", "coverage90", "interval_score", "mean_forecast", "mean_observed"]
+    print(
+        f"Fit on {FIT_START}..{FIT_END} (posterior from {post.diagnostics['simulations_total']} "
+        f"simulated worlds), forecast {FORECAST_DAYS} days from {FORECAST_START}, "
+        f"{args.worlds} worlds per method; {seconds:.0f} s.\n"
+    )
+    columns = [
+        "crps",
+        "ignorance",
+        "coverage90",
+        "interval_score",
+        "mean_forecast",
+        "mean_observed",
+    ]
     print(table[columns].round(3).to_string())
     (out / "scores.md").write_text(_markdown(table[columns]), encoding="utf-8")
     best = table["crps"].idxmin()
     model_crps = table.loc["Escalation model", "crps"]
     others = table.drop(index="Escalation model")["crps"]
-    print(f"\nLowest CRPS: {best}. Model CRPS {model_crps:.3f} against the best baseline "
-          f"{others.min():.3f} ({others.idxmin()}): {100 * (others.min() - model_crps) / others.min():+.1f}%.")
+    print(
+        f"\nLowest CRPS: {best}. Model CRPS {model_crps:.3f} against the best baseline "
+        f"{others.min():.3f} ({others.idxmin()}): "
+        f"{100 * (others.min() - model_crps) / others.min():+.1f}%."
+    )
     print(f"wrote {out}")
     return table
 
@@ -100,8 +127,10 @@ def _markdown(table: pd.DataFrame) -> str:
     """The scores as a Markdown table (for the README)."""
     header = "| method | " + " | ".join(table.columns) + " |"
     rule = "|---" * (len(table.columns) + 1) + "|"
-    rows = [f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |"
-            for name, row in table.iterrows()]
+    rows = [
+        f"| {name} | " + " | ".join(f"{v:.3f}" for v in row) + " |"
+        for name, row in table.iterrows()
+    ]
     return "\n".join([header, rule, *rows]) + "\n"
 
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import canonical
 from scipy import optimize
 
 from escalation.baselines import (
@@ -15,20 +16,7 @@ from escalation.baselines import (
     history_window,
     simulate_hawkes,
 )
-from escalation.events import COLUMNS, COUNTS
 from escalation.forecasting import Forecast, daily_counts
-
-
-def canonical(rows):
-    """A canonical events frame from (date, actor, event_type) rows; other columns empty."""
-    frame = pd.DataFrame(rows, columns=["date", "actor", "event_type"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    for column in COLUMNS:
-        if column not in frame:
-            frame[column] = pd.array(
-                [pd.NA] * len(frame), dtype="Int64" if column in COUNTS else "str"
-            )
-    return frame[list(COLUMNS)]
 
 
 def day(offset: int) -> pd.Timestamp:

@@ -6,24 +6,14 @@ import functools
 
 import numpy as np
 import pytest
+from conftest import BUILT_IN
 
 from escalation.ensemble import run_ensemble
 from escalation.events import Actor, EventType
 from escalation.model import EscalationModel
 from escalation.scenario import Scenario, list_scenarios
 
-BUILT_IN = (
-    "baghdad_crackdown",
-    "baseline_2021",
-    "border_closure_2023",
-    "disproportionate_response",
-    "israel_campaign",
-    "no_retaliation",
-    "talks_collapse",
-    "trump_red_line",
-    "us_withdrawal",
-)
-#: Outlets as /work/shared/seeds/README.md names them.
+#: Outlets of the seed articles, as the project cites them (README, "Sources").
 OUTLETS = (
     "Gulf International Forum",
     "Newsweek",

@@ -1,11 +1,10 @@
-"""calibrate(): end to end on canonical data, reproducible, resumable, and recovering known truths."""
+"""calibrate(): end to end on canonical data, reproducible, resumable, recovering known truths."""
 
 from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -117,7 +116,9 @@ def test_statistics_are_computed_alike_for_observed_and_simulated():
     events = _synthetic(scenario, {}, seed=3)
     observed = calibration_statistics(summary_statistics(events, scenario.start, scenario.end))
     model = EscalationModel(scenario, 1, seed=3).run()
-    simulated = calibration_statistics(summary_statistics(model.event_log(), scenario.start, scenario.end))
+    simulated = calibration_statistics(
+        summary_statistics(model.event_log(), scenario.start, scenario.end)
+    )
     pd.testing.assert_frame_equal(observed.reset_index(drop=True), simulated.reset_index(drop=True))
 
 
@@ -126,7 +127,9 @@ def test_posterior_predictive_table():
     observed = observed[observed["date"] < "2021-03-01"]
     post = calibrate(observed, start="2021-01-01", end="2021-02-28", seed=8, **TINY)
     table = posterior_predictive(post, observed, n_worlds=60, seed=1)
-    assert {"statistic", "observed", "q05", "q50", "q95", "p_below", "inside90"} <= set(table.columns)
+    assert {"statistic", "observed", "q05", "q50", "q95", "p_below", "inside90"} <= set(
+        table.columns
+    )
     assert (table["q05"] <= table["q95"]).all()
     assert table["p_below"].between(0, 1).all()
 
@@ -150,8 +153,16 @@ def test_parameter_recovery_covers_the_truth():
     inside = 0
     for i, truth in enumerate(truths):
         observed = _synthetic(scenario, truth, seed=100 + i)
-        post = calibrate(observed, scenario=scenario, start=scenario.start, end=scenario.end,
-                         seed=200 + i, budget=6000, population_size=400, progress=False)
+        post = calibrate(
+            observed,
+            scenario=scenario,
+            start=scenario.start,
+            end=scenario.end,
+            seed=200 + i,
+            budget=6000,
+            population_size=400,
+            progress=False,
+        )
         summary = post.summary()
         for name, value in truth.items():
             inside += bool(summary.loc[name, "q05"] <= value <= summary.loc[name, "q95"])

@@ -7,30 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import BUILT_IN
 
 from escalation.cli import main
 from escalation.ensemble import EnsembleResult
 from escalation.posterior import Posterior
 from escalation.scenario import list_scenarios
 
-BUILT_IN = {
-    "baghdad_crackdown",
-    "baseline_2021",
-    "border_closure_2023",
-    "disproportionate_response",
-    "israel_campaign",
-    "no_retaliation",
-    "talks_collapse",
-    "trump_red_line",
-    "us_withdrawal",
-}
-
 
 def test_scenarios_lists_all_nine(capsys):
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
     listed = {line.split()[0] for line in out.splitlines() if line and not line.startswith(" ")}
-    assert listed == BUILT_IN == set(list_scenarios())
+    assert listed == set(BUILT_IN) == set(list_scenarios())
 
 
 def test_run_writes_tables_figures_and_the_result(tmp_path, capsys):

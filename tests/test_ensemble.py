@@ -23,7 +23,9 @@ N = 24
 @pytest.fixture(scope="module")
 def short():
     """baseline_2021 over 90 days: enough for strikes and casualties, fast to run."""
-    return dataclasses.replace(Scenario.load("baseline_2021"), end=dt.date(2021, 3, 31), posterior=None)
+    return dataclasses.replace(
+        Scenario.load("baseline_2021"), end=dt.date(2021, 3, 31), posterior=None
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,9 @@ def test_dask_local_cluster_gives_the_same_worlds(short, serial):
 
     with dask_client(n_workers=2) as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        _same(serial, run_ensemble(short, N, seed=11, chunk_size=6, executor=client, progress=False))
+        _same(
+            serial, run_ensemble(short, N, seed=11, chunk_size=6, executor=client, progress=False)
+        )
 
 
 def test_different_seeds_differ(short, serial):
@@ -151,7 +155,8 @@ def test_load_refuses_a_changed_file(serial, tmp_path):
 def test_per_world_parameters_reach_their_worlds(short):
     rate = np.zeros(6)
     rate[3] = 2.0
-    result = run_ensemble(short, 6, seed=1, chunk_size=4, parameters={"militia_attack_rate": rate},
-                          progress=False)
+    result = run_ensemble(
+        short, 6, seed=1, chunk_size=4, parameters={"militia_attack_rate": rate}, progress=False
+    )
     attacks = result.worlds["militia_attacks"].to_numpy()
     assert attacks[3] > 50 and attacks[[0, 1, 2, 4, 5]].sum() == 0

@@ -20,27 +20,47 @@ from escalation.scenario import Scenario
 
 
 def _events(rows):
-    """A canonical frame from (date, actor, group, target, type, country, location, others_killed)."""
+    """Canonical rows from (date, actor, group, target, type, country, location, others_killed)."""
     records = []
     for date, actor, group, target, etype, country, location, others in rows:
         record = dict.fromkeys(COLUMNS, "")
-        record.update(date=date, actor=actor, group=group, target=target, event_type=etype,
-                      country=country, location=location, source="test fixture",
-                      others_killed="" if others is None else str(others))
+        record.update(
+            date=date,
+            actor=actor,
+            group=group,
+            target=target,
+            event_type=etype,
+            country=country,
+            location=location,
+            source="test fixture",
+            others_killed="" if others is None else str(others),
+        )
         records.append(record)
     return validate_events(pd.DataFrame(records, columns=COLUMNS))
 
 
 @pytest.fixture(scope="module")
 def short():
-    return dataclasses.replace(Scenario.load("baseline_2021"), end=dt.date(2021, 2, 28), posterior=None)
+    return dataclasses.replace(
+        Scenario.load("baseline_2021"), end=dt.date(2021, 2, 28), posterior=None
+    )
 
 
 def test_losses_in_the_history_become_revenge(short):
-    history = _events([
-        ("2021-01-05", "US", "Kata'ib Sayyid al-Shuhada", "KSS facilities", "airstrike", "Syria",
-         "Albu Kamal", 10),
-    ])
+    history = _events(
+        [
+            (
+                "2021-01-05",
+                "US",
+                "Kata'ib Sayyid al-Shuhada",
+                "KSS facilities",
+                "airstrike",
+                "Syria",
+                "Albu Kamal",
+                10,
+            ),
+        ]
+    )
     model = EscalationModel(short, n_worlds=3, seed=1, history=history, replay_days=5)
     for _ in range(6):
         model.step()
@@ -54,14 +74,35 @@ def test_losses_in_the_history_become_revenge(short):
 
 def test_unanswered_crossings_cost_credibility_and_a_strike_restores_it(short):
     decay = short.parameters["credibility_decay"]
-    rows = [(f"2021-01-0{d}", "militia", "", "US forces", "rocket_attack", "Iraq",
-             "Ain al-Asad air base", None) for d in (2, 3, 4)]
+    rows = [
+        (
+            f"2021-01-0{d}",
+            "militia",
+            "",
+            "US forces",
+            "rocket_attack",
+            "Iraq",
+            "Ain al-Asad air base",
+            None,
+        )
+        for d in (2, 3, 4)
+    ]
     model = EscalationModel(short, n_worlds=2, seed=1, history=_events(rows), replay_days=6)
     for _ in range(5):
         model.step()
     np.testing.assert_allclose(model.us.memory.credibility, (1 - decay) ** 3)
-    rows.append(("2021-01-06", "US", "Kata'ib Hezbollah", "KH facilities", "airstrike", "Iraq",
-                 "al-Qa'im", 1))
+    rows.append(
+        (
+            "2021-01-06",
+            "US",
+            "Kata'ib Hezbollah",
+            "KH facilities",
+            "airstrike",
+            "Iraq",
+            "al-Qa'im",
+            1,
+        )
+    )
     model = EscalationModel(short, n_worlds=2, seed=1, history=_events(rows), replay_days=7)
     for _ in range(7):
         model.step()
@@ -81,8 +122,14 @@ def test_replayed_days_leave_no_simulated_events(short):
 
 def test_forecast_shapes_and_probabilities():
     history = load_events()
-    f = forecast("baseline_2021", history[history["date"] < "2021-07-01"], "2021-07-01", 30,
-                 n_worlds=50, seed=4)
+    f = forecast(
+        "baseline_2021",
+        history[history["date"] < "2021-07-01"],
+        "2021-07-01",
+        30,
+        n_worlds=50,
+        seed=4,
+    )
     assert isinstance(f, Forecast)
     assert f.start == pd.Timestamp("2021-07-01") and f.days == 30 and f.n_worlds == 50
     assert f.series().shape == (50, 30)
@@ -90,15 +137,24 @@ def test_forecast_shapes_and_probabilities():
     for p in f.probabilities.values():
         assert 0.0 <= p <= 1.0
     assert f.extra["replayed_days"] == 181
-    again = forecast("baseline_2021", history[history["date"] < "2021-07-01"], "2021-07-01", 30,
-                     n_worlds=50, seed=4)
+    again = forecast(
+        "baseline_2021",
+        history[history["date"] < "2021-07-01"],
+        "2021-07-01",
+        30,
+        n_worlds=50,
+        seed=4,
+    )
     np.testing.assert_array_equal(f.series(), again.series())
 
 
 def test_forecast_with_empty_history_starts_fresh():
-    f = forecast("baseline_2021", pd.DataFrame(columns=list(COLUMNS)), "2021-03-01", 14,
-                 n_worlds=20, seed=1)
-    assert f.extra["replayed_days"] == (pd.Timestamp("2021-03-01") - pd.Timestamp("2021-01-01")).days
+    f = forecast(
+        "baseline_2021", pd.DataFrame(columns=list(COLUMNS)), "2021-03-01", 14, n_worlds=20, seed=1
+    )
+    assert (
+        f.extra["replayed_days"] == (pd.Timestamp("2021-03-01") - pd.Timestamp("2021-01-01")).days
+    )
     assert f.series().shape == (20, 14)
 
 

@@ -9,27 +9,15 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import canonical
 from matplotlib.figure import Figure
 
-from escalation.events import COLUMNS, COUNTS
 from escalation.forecasting import (
     Forecast,
     daily_counts,
     strike_round_starts,
     weekly_sums,
 )
-
-
-def canonical(rows):
-    """A canonical events frame from (date, actor, event_type) rows; other columns empty."""
-    frame = pd.DataFrame(rows, columns=["date", "actor", "event_type"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    for column in COLUMNS:
-        if column not in frame:
-            frame[column] = pd.array(
-                [pd.NA] * len(frame), dtype="Int64" if column in COUNTS else "str"
-            )
-    return frame[list(COLUMNS)]
 
 
 def forecast(daily, start="2021-07-01", **kwargs):

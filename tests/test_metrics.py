@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from escalation.events import COLUMNS, COUNTS
+from escalation.forecasting import daily_counts, daily_severity
 from escalation.metrics import (
     INDEX_HALFLIFE,
     Ladder,
@@ -16,7 +17,6 @@ from escalation.metrics import (
     index_decay,
     ladder_rung,
 )
-from escalation.forecasting import daily_counts, daily_severity
 
 START = pd.Timestamp("2021-01-01")
 

@@ -250,12 +250,7 @@ def test_bad_parameters_raise_scenario_errors_naming_them(parameters, fragments)
 
 
 def parameter_values():
-    return st.fixed_dictionaries(
-        {
-            name: st.floats(p.low, p.high)
-            for name, p in PARAMETERS.items()
-        }
-    )
+    return st.fixed_dictionaries({name: st.floats(p.low, p.high) for name, p in PARAMETERS.items()})
 
 
 def airstrike_rounds_follow_provocations(log: pd.DataFrame) -> bool:

@@ -3,10 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import canonical
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalation.events import COLUMNS, COUNTS
 from escalation.forecasting import Forecast
 from escalation.scoring import (
     crps_sample,
@@ -18,18 +18,6 @@ from escalation.scoring import (
 )
 
 counts = st.lists(st.integers(0, 60), min_size=1, max_size=30)
-
-
-def canonical(rows):
-    """A canonical events frame from (date, actor, event_type) rows; other columns empty."""
-    frame = pd.DataFrame(rows, columns=["date", "actor", "event_type"])
-    frame["date"] = pd.to_datetime(frame["date"])
-    for column in COLUMNS:
-        if column not in frame:
-            frame[column] = pd.array(
-                [pd.NA] * len(frame), dtype="Int64" if column in COUNTS else "str"
-            )
-    return frame[list(COLUMNS)]
 
 
 def crps_by_integration(samples, y):
