@@ -75,7 +75,7 @@ def main(argv=None):
     parser.add_argument("--worlds", type=int, default=10_000)
     parser.add_argument("--singles", type=int, default=100, help="single-world runs to time")
     parser.add_argument("--million", type=int, default=1_000_000, help="worlds for the memory run")
-    parser.add_argument("--chunk", type=int, default=20_000, help="chunk size of the memory run")
+    parser.add_argument("--chunk", type=int, default=10_000, help="chunk size of the memory run")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
 

@@ -582,8 +582,9 @@ class IraqiGovernment(BatchedAgent):
 class Today:
     """What happened today in each world, gathered for the agents that act later in the day.
 
-    Attack tallies live in one ``(n_worlds, k)`` matrix so a batch of attacks is folded
-    in with a single ``np.add.at``; the named properties read its columns.
+    Attack tallies, counts by event type included, live in one ``(n_worlds, k)`` matrix so
+    a batch of attacks is folded in with one vectorised sum; the named properties read its
+    columns.
     """
 
     TALLIES = (
@@ -596,23 +597,22 @@ class Today:
         "iraq_attacks",
         "syria_attacks",
     ) + tuple(f"group_severity_{g}" for g in range(len(GROUPS)))
+    _TYPES = len(TALLIES)  # first column of the counts by event type
 
     def __init__(self, n: int):
         self.n = n
-        self.tally = np.zeros((n, len(self.TALLIES)))
-        self.type_counts = np.zeros((n, len(EVENT_TYPES)), dtype=np.int64)
+        self.tally = np.zeros((n, len(self.TALLIES) + len(EVENT_TYPES)))
         self.us_sites_in_iraq = np.zeros(n)
 
     def reset(self):
         self.tally[:] = 0.0
-        self.type_counts[:] = 0
         self.us_sites_in_iraq[:] = 0.0
 
     def record_attacks(self, worlds, group, site, etype, killed, injured, others):
         """Fold a batch of attacks into today's per-world tallies."""
         on_personnel = _SITE_PERSONNEL[site]
         sev = severity(etype, killed, injured, others) * on_personnel
-        values = np.zeros((len(worlds), len(self.TALLIES)))
+        values = np.zeros((len(worlds), self.tally.shape[1]))
         values[:, 0] = 1.0
         values[:, 1] = on_personnel
         values[:, 2] = injured
@@ -622,8 +622,13 @@ class Today:
         values[:, 6] = _SITE_IN_IRAQ[site]
         values[:, 7] = _SITE_RETURN_FIRE[site]
         values[:, 8 + group] = sev
-        np.add.at(self.tally, worlds, values)
-        np.add.at(self.type_counts, (worlds, etype), 1)
+        values[np.arange(len(worlds)), self._TYPES + etype] = 1.0
+        _fold(self.tally, worlds, values)
+
+    @property
+    def type_counts(self) -> np.ndarray:
+        """Attacks today by event type (columns in :data:`escalation.events.EVENT_TYPES` order)."""
+        return self.tally[:, self._TYPES :]
 
     def __getattr__(self, name):
         if name in Today.TALLIES:
@@ -632,10 +637,24 @@ class Today:
 
     @property
     def group_severity(self) -> np.ndarray:
-        return self.tally[:, 8:]
+        return self.tally[:, 8 : self._TYPES]
 
     def provocation(self) -> Provocation:
         return Provocation(self.personnel, self.injured, self.killed, self.severity)
+
+
+def _fold(target: np.ndarray, worlds: np.ndarray, values: np.ndarray) -> None:
+    """``target[worlds] += values``, summing the rows of repeated worlds.
+
+    Attacks arrive sorted by world (``np.repeat`` of the world indices), so the rows of a
+    world are contiguous and ``np.add.reduceat`` sums them in one pass; otherwise
+    ``np.add.at`` does it row by row.
+    """
+    if len(worlds) and np.all(worlds[1:] >= worlds[:-1]):
+        starts = np.flatnonzero(np.r_[True, worlds[1:] != worlds[:-1]])
+        target[worlds[starts]] += np.add.reduceat(values, starts, axis=0)
+    else:
+        np.add.at(target, worlds, values)
 
 
 def _at(value, worlds):

@@ -15,6 +15,7 @@ number of worlds.
 
 from __future__ import annotations
 
+import gc
 import importlib.resources
 import json
 import math
@@ -33,7 +34,7 @@ from escalation.scenario import Scenario
 from escalation.streams import WorldStreams, seed_sequence
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-DEFAULT_CHUNK = 5_000
+DEFAULT_CHUNK = 10_000
 #: Histogram bins used to summarise a state variable across worlds when the per-world
 #: values are not kept: (upper edge of the regular range, bins); values above go in the
 #: last bin. The ladder is exact (one bin per rung).
@@ -74,7 +75,7 @@ def run_ensemble(
     seed : int or SeedSequence, optional
         None draws fresh entropy, recorded in the result's manifest.
     chunk_size : int, optional
-        Worlds per batched model (default 5,000, or fewer to give every worker work).
+        Worlds per batched model (default 10,000, or fewer to give every worker work).
     executor : None, concurrent.futures.Executor or dask.distributed.Client
         Where chunks run: this process, a process pool, or a Dask cluster.
     progress : bool, optional
@@ -161,6 +162,10 @@ def run_chunk(
         out["daily"] = {**model.daily_state, **model.daily_counts}
     else:
         out["histograms"] = _histograms(model.daily_state)
+    # Agents and model refer to each other, so the chunk's arrays wait for the cyclic garbage
+    # collector, which counts objects, not bytes: free them now, or chunks pile up in memory.
+    del model
+    gc.collect()
     return out
 
 

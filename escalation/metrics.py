@@ -56,15 +56,15 @@ def ladder_rung(attacks14, harm30, responses30, rounds30, killed30) -> np.ndarra
     return fire in 30 days; ``rounds30``: US strike rounds in 30 days; ``killed30``:
     Americans killed in 30 days.
     """
-    rung = np.where(np.asarray(attacks14) > 0, Rung.HARASSMENT, Rung.CALM)
-    rung = np.where(np.asarray(harm30) > 0, Rung.CASUALTIES, rung)
-    rung = np.where(np.asarray(responses30) > 0, Rung.REPRISAL, rung)
-    rung = np.where(
-        (np.asarray(killed30) > 0) | (np.asarray(rounds30) >= 2), Rung.LETHAL_EXCHANGE, rung
-    )
-    rung = np.where(np.asarray(rounds30) >= 3, Rung.CAMPAIGN, rung)
-    rung = np.where((np.asarray(rounds30) >= 5) | (np.asarray(killed30) >= 3), Rung.OPEN_WAR, rung)
-    return rung.astype(np.int8)
+    rounds30, killed30 = np.asarray(rounds30), np.asarray(killed30)
+    rung = np.array(np.asarray(attacks14) > 0, dtype=np.int8)  # CALM or HARASSMENT
+    # Higher rungs overwrite lower ones.
+    rung[np.asarray(harm30) > 0] = Rung.CASUALTIES
+    rung[np.asarray(responses30) > 0] = Rung.REPRISAL
+    rung[(killed30 > 0) | (rounds30 >= 2)] = Rung.LETHAL_EXCHANGE
+    rung[rounds30 >= 3] = Rung.CAMPAIGN
+    rung[(rounds30 >= 5) | (killed30 >= 3)] = Rung.OPEN_WAR
+    return rung
 
 
 def index_decay(halflife: float = INDEX_HALFLIFE) -> float:

@@ -138,6 +138,9 @@ class EscalationModel(mesa.Model):
         self.israel = Israel(self)
         self.us = UnitedStates(self)
         self.iraq = IraqiGovernment(self)
+        # Mesa 3.3 numbers agents in a class-level dict keyed by model, which keeps every model
+        # (and its arrays) alive for the life of the process; no agent is created after this.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
         self.record_daily = record_daily
         if record_daily:

@@ -209,7 +209,8 @@ class Retaliation(Policy):
         ordered = sites > 0
         if ordered.any():
             who = np.flatnonzero(ordered)
-            lag_mean = np.broadcast_to(np.asarray(context.lag_mean, float), ordered.shape)[who]
+            lag_mean = np.asarray(context.lag_mean, float)
+            lag_mean = lag_mean if lag_mean.ndim == 0 else lag_mean[who]
             memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u[who, 1])
         memory.pending_sites = np.where(ordered, sites, memory.pending_sites)
         self._discount(memory, crossings > 0, ordered | ~idle, context)
