@@ -115,7 +115,7 @@ def _figures(post, check, fan, observed, out: Path):
         "militia_attacks",
         observed=observed,
         weekly=True,
-        label="Militia attacks per week (posterior predictive)",
+        label="Posterior predictive",
     )
     ax.figure.savefig(out / "predictive_weekly.png", dpi=110, bbox_inches="tight")
     plt.close(ax.figure)
