@@ -88,16 +88,6 @@ class EventType(str, enum.Enum):
     def __str__(self) -> str:
         return self.value
 
-    @property
-    def is_militia_attack(self) -> bool:
-        """True for the attack types militias carry out (interceptions included)."""
-        return self in MILITIA_ATTACKS
-
-    @property
-    def is_strike(self) -> bool:
-        """True for the kinetic responses of states (airstrikes, return fire)."""
-        return self in (EventType.AIRSTRIKE, EventType.RETURN_FIRE)
-
 
 #: Militia attack types; these, with actor ``militia``, are what forecasts are scored on.
 MILITIA_ATTACKS = (
