@@ -49,6 +49,8 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from tqdm import tqdm
 
+from escalation.streams import seed_sequence
+
 __all__ = [
     "ABCResult",
     "StopReason",
@@ -326,7 +328,7 @@ def abc_smc(
         "quantile": float(quantile),
         "scale": scale,
     }
-    root = _as_seed_sequence(seed)
+    root = seed_sequence(seed)
     path = None if checkpoint is None else Path(checkpoint)
     state = None
     if path is not None and path.exists():
@@ -610,18 +612,6 @@ def _describe_prior(prior) -> dict:
         "args": [plain(a) for a in getattr(prior, "args", ())],
         "kwds": {k: plain(v) for k, v in sorted(getattr(prior, "kwds", {}).items())},
     }
-
-
-def _as_seed_sequence(seed) -> np.random.SeedSequence:
-    """Normalise ``seed`` (None, int or SeedSequence) to a SeedSequence."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
-        return np.random.SeedSequence(None if seed is None else int(seed))
-    raise TypeError(
-        f"seed must be None, an int or a numpy.random.SeedSequence, got {type(seed).__name__}: "
-        "a Generator's state cannot be recorded in a checkpoint"
-    )
 
 
 def _progress_bar(progress, budget, state):

@@ -67,6 +67,24 @@ def strike_round_starts(events: pd.DataFrame) -> pd.DatetimeIndex:
     return days[np.concatenate([[True], gaps])]
 
 
+#: The casualty count columns, in the order :func:`escalation.events.severity` takes them.
+CASUALTIES = ("us_killed", "us_injured", "others_killed")
+
+
+def known_counts(events: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as floats, an unknown (empty) count or a missing column as zero."""
+    if column not in events.columns:
+        return np.zeros(len(events))
+    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+
+
+def day_offsets(events: pd.DataFrame, start, days: int):
+    """Each event's day counted from ``start``, and whether it falls inside the window."""
+    _check_columns(events)
+    offsets = (pd.to_datetime(events["date"]).dt.normalize() - as_day(start)).dt.days.to_numpy()
+    return offsets, (offsets >= 0) & (offsets < days)
+
+
 def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray]:
     """Daily counts of observed events over ``days`` days from ``start``.
 
@@ -90,11 +108,8 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
         (Americans injured or killed and others killed by militia attacks). Unknown counts
         add nothing. Days without rows count zero: the frame is taken to cover the window.
     """
-    _check_columns(events)
-    start = as_day(start)
-    days = _check_days(days)
-    offsets = (pd.to_datetime(events["date"]).dt.normalize() - start).dt.days.to_numpy()
-    inside = (offsets >= 0) & (offsets < days)
+    start, days = as_day(start), _check_days(days)
+    offsets, inside = day_offsets(events, start, days)
     militia = (events["actor"] == Actor.MILITIA.value).to_numpy()
     event_type = events["event_type"].to_numpy()
 
@@ -114,12 +129,7 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
     counts[STRIKE_ROUNDS] = np.bincount(kept.astype(np.int64), minlength=days)
     us = (events["actor"] == Actor.US.value).to_numpy()
     counts["return_fire"] = count(us & (event_type == EventType.RETURN_FIRE.value))
-    killed, injured, others = (
-        pd.to_numeric(events[c], errors="coerce").fillna(0).to_numpy(dtype=float)
-        if c in events.columns
-        else np.zeros(len(events))
-        for c in ("us_killed", "us_injured", "others_killed")
-    )
+    killed, injured, others = (known_counts(events, c) for c in CASUALTIES)
     counts["us_killed"] = count(np.ones(len(events), dtype=bool), killed)
     counts["harm"] = count(counts_as_attack, injured + killed + others)
     return counts
@@ -127,13 +137,9 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
 
 def daily_severity(events: pd.DataFrame, start, days: int) -> np.ndarray:
     """Summed :func:`escalation.events.severity` of the events of each day of the window."""
-    _check_columns(events)
-    offsets = (pd.to_datetime(events["date"]).dt.normalize() - as_day(start)).dt.days.to_numpy()
-    inside = (offsets >= 0) & (offsets < _check_days(days))
-    killed, injured, others = (
-        pd.to_numeric(events[c], errors="coerce").fillna(0).to_numpy(dtype=float)
-        for c in ("us_killed", "us_injured", "others_killed")
-    )
+    days = _check_days(days)
+    offsets, inside = day_offsets(events, start, days)
+    killed, injured, others = (known_counts(events, c) for c in CASUALTIES)
     weights = severity(events["event_type"].astype(str).to_numpy(), killed, injured, others)
     return np.bincount(offsets[inside].astype(np.int64), weights=weights[inside], minlength=days)
 

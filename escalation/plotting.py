@@ -27,6 +27,7 @@ from escalation.forecasting import (
     MILITIA,
     Forecast,
     daily_counts,
+    known_counts,
     strike_round_starts,
     weekly_sums,
 )
@@ -220,16 +221,7 @@ def fan_chart(
         samples = _weekly_samples(variable, worlds, len(dates))
         edges = _weekly_fan(ax, dates[0], len(dates), samples, color, label, show_mean)
         if series is not None:
-            counts = weekly_sums(series.fillna(0).to_numpy())
-            ax.plot(
-                _week_middles(dates[0], len(dates)),
-                counts,
-                "o",
-                color="black",
-                ms=3.5,
-                label="Observed",
-                zorder=4,
-            )
+            _observed_weeks(ax, dates[0], len(dates), weekly_sums(series.fillna(0).to_numpy()))
         ax.set_ylabel(f"{name} per week")
     else:
         edges = np.append(dates.to_numpy(), (dates[-1] + pd.Timedelta(days=1)).to_datetime64())
@@ -356,6 +348,13 @@ def _week_edges(start, days) -> np.ndarray:
     ).to_numpy()
 
 
+def _observed_weeks(ax, start, days, counts) -> None:
+    """Observed weekly counts as black dots at mid-week, over a fan chart."""
+    ax.plot(
+        _week_middles(start, days), counts, "o", color="black", ms=3.5, label="Observed", zorder=4
+    )
+
+
 def _week_middles(start, days) -> np.ndarray:
     edges = pd.DatetimeIndex(_week_edges(start, days))
     return (edges[:-1] + (edges[1:] - edges[:-1]) / 2).to_numpy()
@@ -408,10 +407,7 @@ def attacks_on_personnel(events: pd.DataFrame) -> np.ndarray:
     attack = (events["actor"].astype(str) == Actor.MILITIA.value) & events["event_type"].astype(
         str
     ).isin([t.value for t in MILITIA_ATTACKS])
-    hurt = np.zeros(len(events), dtype=bool)
-    for column in ("us_injured", "us_killed"):
-        if column in events.columns:
-            hurt |= pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy() > 0
+    hurt = (known_counts(events, "us_injured") > 0) | (known_counts(events, "us_killed") > 0)
     target = (
         events["target"].astype(str) if "target" in events.columns else pd.Series("", events.index)
     )
@@ -833,15 +829,7 @@ def forecast_vs_observed(forecasts, observed, axes=None, name=MILITIA):
             show_mean=False,
         )
         counts = weekly_sums(daily_counts(observed, forecast.start, forecast.days)[name])
-        ax.plot(
-            _week_middles(forecast.start, forecast.days),
-            counts,
-            "o",
-            color="black",
-            ms=3.5,
-            label="Observed",
-            zorder=4,
-        )
+        _observed_weeks(ax, forecast.start, forecast.days, counts)
         top = max(top, np.quantile(samples, _LEVELS[-1], axis=0).max(), counts.max())
         scores = score(forecast, observed)
         covered = round(scores["coverage90"] * scores["n_weeks"])

@@ -23,6 +23,7 @@ import pandas as pd
 
 from escalation.agents import GROUPS, SITES
 from escalation.events import EVENT_TYPES, MILITIA_ATTACKS, EventType
+from escalation.forecasting import CASUALTIES, day_offsets, known_counts
 
 _ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
 _SITE_KEYS = (
@@ -67,16 +68,12 @@ class ObservedDays:
 
     @classmethod
     def from_events(cls, events: pd.DataFrame, start, days: int) -> ObservedDays:
-        start = pd.Timestamp(start).normalize()
-        day = (pd.to_datetime(events["date"]) - start).dt.days.to_numpy()
-        inside = (day >= 0) & (day < days)
+        day, inside = day_offsets(events, start, days)
         ev = events.loc[inside].reset_index(drop=True)
         day = day[inside]
         actor = ev["actor"].astype(str).to_numpy()
         etype = ev["event_type"].astype(str).to_numpy()
-        killed, injured, others = (
-            _counts(ev, c) for c in ("us_killed", "us_injured", "others_killed")
-        )
+        killed, injured, others = (known_counts(ev, c).astype(np.int64) for c in CASUALTIES)
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
         site = np.array(
             [
@@ -145,7 +142,3 @@ def group_index(group: str) -> int:
     if any(name.lower() in text for name in (kss.name, *kss.fronts)) or "shuhada" in text:
         return 1
     return 0
-
-
-def _counts(events: pd.DataFrame, column: str) -> np.ndarray:
-    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=np.int64)

@@ -47,8 +47,11 @@ def seed_sequence(seed) -> np.random.SeedSequence:
     """Normalise a seed (None, int, sequence of ints or SeedSequence) to a SeedSequence."""
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if isinstance(seed, np.random.Generator):
-        raise TypeError("pass an int or a numpy.random.SeedSequence, not a Generator")
+    if isinstance(seed, np.random.Generator | bool):
+        raise TypeError(
+            f"seed must be None, an int, a sequence of ints or a numpy.random.SeedSequence, not "
+            f"{type(seed).__name__}: a Generator's state cannot be recorded or resumed"
+        )
     return np.random.SeedSequence(seed)
 
 
