@@ -15,8 +15,8 @@ import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from escalation.calibration import calibrate
-from escalation.observed import load_events
+from escalation.events.io import load_events
+from escalation.inference.calibration import calibrate
 
 
 def main(argv=None):

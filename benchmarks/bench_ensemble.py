@@ -27,8 +27,8 @@ import time
 import numpy as np
 
 from escalation.ensemble import run_ensemble
-from escalation.model import EscalationModel
-from escalation.scenario import Scenario
+from escalation.model.model import EscalationModel
+from escalation.model.scenario import Scenario
 
 _MEMORY_SCRIPT = """
 import resource, sys, time

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, signal, special
 
-from escalation.forecasting import MILITIA, STRIKE_ROUNDS, Forecast, as_day, daily_counts
+from escalation.events.counts import MILITIA, STRIKE_ROUNDS, as_day, daily_counts
+from escalation.forecasting import Forecast
 
 
 def history_window(history: pd.DataFrame, start=None, end=None) -> tuple[pd.Timestamp, int]:

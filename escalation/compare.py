@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 
 from escalation.ensemble import EnsembleResult, run_ensemble
-from escalation.metrics import Rung
-from escalation.scenario import Scenario
-from escalation.streams import seed_sequence
+from escalation.model.ladder import Rung
+from escalation.model.scenario import Scenario
+from escalation.model.streams import seed_sequence
 
 BASELINE = "baseline_2021"
 #: Worlds in a ``--quick`` run of a scenario script.
@@ -304,7 +304,7 @@ def compare_scenarios(
     Parameters
     ----------
     names_or_scenarios : iterable of Scenario or str
-        Built-in names, TOML paths or :class:`~escalation.scenario.Scenario` objects.
+        Built-in names, TOML paths or :class:`~escalation.model.scenario.Scenario` objects.
     n_worlds : int
         Worlds per scenario.
     seed : int or SeedSequence, optional
@@ -347,8 +347,8 @@ def observed_quantities(events: pd.DataFrame, start, end) -> dict[str, float]:
 
     Baghdad's demand for withdrawal is not coded in the event data, so it is NaN.
     """
-    from escalation.metrics import daily_record
-    from escalation.observed import summary_statistics
+    from escalation.events.statistics import summary_statistics
+    from escalation.model.ladder import daily_record
 
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     stats = summary_statistics(events, start, end).iloc[0]
@@ -370,7 +370,7 @@ def observed_quantities(events: pd.DataFrame, start, end) -> dict[str, float]:
 def observed_for(scenario: Scenario) -> pd.DataFrame | None:
     """The built-in observed events when the scenario's window lies in 2021, else None."""
     if OBSERVED_WINDOW[0] <= scenario.start and scenario.end <= OBSERVED_WINDOW[1]:
-        from escalation.observed import load_events
+        from escalation.events.io import load_events
 
         return load_events()
     return None

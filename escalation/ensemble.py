@@ -4,7 +4,7 @@
 :class:`~escalation.model.EscalationModel` seeded from the run's
 ``numpy.random.SeedSequence`` and told the global index of its first world. Every
 world's draws are a function of the seed and its global index only
-(:mod:`escalation.streams`), and parameters drawn from a posterior are drawn the same
+(:mod:`escalation.model.streams`), and parameters drawn from a posterior are drawn the same
 way, so the result is identical, bit for bit after sorting, for any ``chunk_size`` and
 any executor.
 
@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from escalation.metrics import Rung
-from escalation.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
-from escalation.observed import summary_statistics
-from escalation.scenario import Scenario
-from escalation.streams import WorldStreams, seed_sequence
+from escalation.events.statistics import summary_statistics
+from escalation.model.ladder import Rung
+from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
+from escalation.model.scenario import Scenario
+from escalation.model.streams import WorldStreams, seed_sequence
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 DEFAULT_CHUNK = 10_000
@@ -135,7 +135,7 @@ def run_chunk(
     """Run one chunk of worlds; a top-level function so process pools and Dask can ship it.
 
     ``keep_events``: True (events, daily values and summaries), False (summaries and daily
-    histograms), or ``"statistics"`` (only :func:`escalation.observed.summary_statistics`
+    histograms), or ``"statistics"`` (only :func:`escalation.events.statistics.summary_statistics`
     per world: what calibration needs, without daily records).
     """
     scenario = Scenario.from_toml(toml, origin=origin)
@@ -329,7 +329,7 @@ def _world_parameters(
     """Per-world parameter arrays: posterior draws (unless pinned), then explicit overrides."""
     values = {}
     if scenario.posterior:
-        from escalation.posterior import Posterior
+        from escalation.inference.posterior import Posterior
 
         posterior = Posterior.load(posterior_path(scenario.posterior))
         drawn = posterior_draws(posterior, root, np.arange(n_worlds) // worlds_per_draw)
@@ -511,7 +511,7 @@ class EnsembleResult:
         daily = pd.read_csv(directory / "daily.csv", parse_dates=["date"])
         events = None
         if (directory / "events.csv").exists():
-            from escalation.observed import validate_events
+            from escalation.events.io import validate_events
 
             raw = pd.read_csv(directory / "events.csv", dtype=str, keep_default_na=False)
             events = validate_events(raw, origin=str(directory / "events.csv"))

@@ -1,4 +1,11 @@
-"""The :class:`Forecast` type shared by the model and the baselines, and daily counts of events.
+"""Forecasts: the :class:`Forecast` type every method returns, and :func:`forecast` for the model.
+
+:func:`forecast` answers "given what has happened up to today, what happens in the next
+weeks?". The observed events before ``start`` are replayed into the agents' memories
+(:mod:`escalation.model.replay`): recent losses and vows of revenge, the red line's credibility
+after unanswered crossings, Baghdad's pressure, crackdowns and the talks' schedule. From
+``start`` on, every world is simulated, with parameters drawn world by world from a posterior
+(or fixed by a scenario).
 
 Every method (the agent-based model and the baselines in :mod:`escalation.baselines`) returns a
 :class:`Forecast`: simulated daily counts for many worlds from a common start date. Forecasts are
@@ -20,128 +27,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalation.events import MILITIA_ATTACKS, Actor, EventType, severity
+from escalation.ensemble import posterior_draws, run_ensemble
+from escalation.events.counts import (
+    MILITIA,
+    STRIKE_ROUNDS,
+    as_day,
+    check_days,
+    daily_counts,
+    weekly_sums,
+)
+from escalation.events.io import validate_events
+from escalation.events.schema import COLUMNS
+from escalation.inference.posterior import Posterior
+from escalation.model.scenario import Scenario
+from escalation.model.streams import seed_sequence
 
-#: The scored series: militia attacks of any type (``actor == "militia"``).
-MILITIA = "militia_attacks"
-#: US strike rounds, each counted once, on its first day.
-STRIKE_ROUNDS = "us_strike_rounds"
-#: Airstrikes at most this many days after the previous US airstrike belong to the same round.
-ROUND_GAP_DAYS = 2
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _LABELS = {MILITIA: "Militia attacks", STRIKE_ROUNDS: "US strike rounds"}
-
-
-def as_day(date) -> pd.Timestamp:
-    """A date (``datetime.date``, string, Timestamp) as a midnight :class:`pandas.Timestamp`."""
-    day = pd.Timestamp(date)
-    if pd.isna(day):
-        raise ValueError(f"expected a date, found {date!r}")
-    return day.normalize()
-
-
-def weekly_sums(daily: np.ndarray) -> np.ndarray:
-    """Sum daily counts over weeks along the last axis; a final partial week is kept.
-
-    ``daily`` of shape ``(..., days)`` gives ``(..., ceil(days / 7))``.
-    """
-    daily = np.asarray(daily)
-    return np.add.reduceat(daily, np.arange(0, daily.shape[-1], 7), axis=-1)
-
-
-def strike_round_starts(events: pd.DataFrame) -> pd.DatetimeIndex:
-    """First days of US strike rounds: US airstrikes chained by gaps of at most two days.
-
-    A new round starts at a US ``airstrike`` more than :data:`ROUND_GAP_DAYS` days after the
-    previous one (several sites struck on one night, as on 27 June 2021, are one round).
-    """
-    _check_columns(events)
-    strikes = (events["actor"] == Actor.US.value) & (
-        events["event_type"] == EventType.AIRSTRIKE.value
-    )
-    days = pd.DatetimeIndex(pd.to_datetime(events.loc[strikes, "date"])).normalize()
-    days = days.unique().sort_values()
-    if len(days) == 0:
-        return days
-    gaps = np.diff(days.to_numpy()) > np.timedelta64(ROUND_GAP_DAYS, "D")
-    return days[np.concatenate([[True], gaps])]
-
-
-#: The casualty count columns, in the order :func:`escalation.events.severity` takes them.
-CASUALTIES = ("us_killed", "us_injured", "others_killed")
-
-
-def known_counts(events: pd.DataFrame, column: str) -> np.ndarray:
-    """A count column as floats, an unknown (empty) count or a missing column as zero."""
-    if column not in events.columns:
-        return np.zeros(len(events))
-    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=float)
-
-
-def day_offsets(events: pd.DataFrame, start, days: int):
-    """Each event's day counted from ``start``, and whether it falls inside the window."""
-    _check_columns(events)
-    offsets = (pd.to_datetime(events["date"]).dt.normalize() - as_day(start)).dt.days.to_numpy()
-    return offsets, (offsets >= 0) & (offsets < days)
-
-
-def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray]:
-    """Daily counts of observed events over ``days`` days from ``start``.
-
-    Parameters
-    ----------
-    events : pandas.DataFrame
-        Canonical events (at least the ``date``, ``actor`` and ``event_type`` columns).
-    start : date-like
-        First day of the window.
-    days : int
-        Length of the window in days.
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        Integer arrays of shape ``(days,)``: ``"militia_attacks"`` (rows with actor ``militia``
-        and a type in :data:`escalation.events.MILITIA_ATTACKS`, one attack per row), one series
-        per militia attack type (``"rocket_attack"``, ...), ``"us_strike_rounds"`` (rounds
-        counted on their first day, so a round that began before ``start`` is not counted),
-        ``"return_fire"`` (US return fire), ``"us_killed"`` (Americans killed), ``"harm"``
-        (Americans injured or killed and others killed by militia attacks). Unknown counts
-        add nothing. Days without rows count zero: the frame is taken to cover the window.
-    """
-    start, days = as_day(start), _check_days(days)
-    offsets, inside = day_offsets(events, start, days)
-    militia = (events["actor"] == Actor.MILITIA.value).to_numpy()
-    event_type = events["event_type"].to_numpy()
-
-    def count(mask: np.ndarray, weights=None) -> np.ndarray:
-        keep = mask & inside
-        w = None if weights is None else np.asarray(weights, dtype=float)[keep]
-        return np.bincount(offsets[keep].astype(np.int64), weights=w, minlength=days).astype(
-            np.int64
-        )
-
-    counts_as_attack = militia & np.isin(event_type, [t.value for t in MILITIA_ATTACKS])
-    counts = {MILITIA: count(counts_as_attack)}
-    for attack in MILITIA_ATTACKS:
-        counts[attack.value] = count(militia & (event_type == attack.value))
-    round_offsets = (strike_round_starts(events) - start).days.to_numpy()
-    kept = round_offsets[(round_offsets >= 0) & (round_offsets < days)]
-    counts[STRIKE_ROUNDS] = np.bincount(kept.astype(np.int64), minlength=days)
-    us = (events["actor"] == Actor.US.value).to_numpy()
-    counts["return_fire"] = count(us & (event_type == EventType.RETURN_FIRE.value))
-    killed, injured, others = (known_counts(events, c) for c in CASUALTIES)
-    counts["us_killed"] = count(np.ones(len(events), dtype=bool), killed)
-    counts["harm"] = count(counts_as_attack, injured + killed + others)
-    return counts
-
-
-def daily_severity(events: pd.DataFrame, start, days: int) -> np.ndarray:
-    """Summed :func:`escalation.events.severity` of the events of each day of the window."""
-    days = _check_days(days)
-    offsets, inside = day_offsets(events, start, days)
-    killed, injured, others = (known_counts(events, c) for c in CASUALTIES)
-    weights = severity(events["event_type"].astype(str).to_numpy(), killed, injured, others)
-    return np.bincount(offsets[inside].astype(np.int64), weights=weights[inside], minlength=days)
 
 
 @dataclasses.dataclass(eq=False, repr=False)
@@ -176,7 +78,7 @@ class Forecast:
 
     def __post_init__(self):
         self.start = as_day(self.start)
-        self.days = _check_days(self.days)
+        self.days = check_days(self.days)
         if MILITIA not in self.daily:
             raise ValueError(
                 f"Forecast {self.method!r}: daily must hold {MILITIA!r}, found {sorted(self.daily)}"
@@ -337,28 +239,104 @@ class Forecast:
         return ax
 
 
-def _check_days(days) -> int:
-    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
-        raise ValueError(f"days must be a positive integer, found {days!r}")
-    return int(days)
+#: Series a model forecast carries (daily counts per world).
+SERIES = (
+    "militia_attacks",
+    "rocket_attack",
+    "drone_attack",
+    "ied_attack",
+    "other_attack",
+    "interception_only",
+    "us_strike_rounds",
+    "israeli_strikes",
+    "us_killed",
+)
+METHOD = "Escalation model"
 
 
-def _check_columns(events: pd.DataFrame) -> None:
-    missing = [c for c in ("date", "actor", "event_type") if c not in events.columns]
-    if missing:
-        raise ValueError(
-            f"events frame lacks column(s) {missing}; expected the canonical columns "
-            "(see escalation.events.COLUMNS)"
-        )
+def forecast(
+    source, history, start, days: int, n_worlds: int = 2000, seed=None, executor=None, progress=None
+) -> Forecast:
+    """Forecast ``days`` days from ``start`` given the observed ``history``.
+
+    Parameters
+    ----------
+    source : Posterior, Scenario or str
+        A posterior (parameters drawn from it world by world, over its base scenario's
+        policies) or a scenario (a built-in name or TOML path; its own posterior, if it
+        names one, is drawn from).
+    history : DataFrame
+        Observed events in the canonical schema; those before ``start`` are replayed from
+        the first one's date. May be empty.
+    start : date-like
+        First forecast day.
+    days : int
+        Horizon in days.
+    """
+    start = as_day(start)
+    if int(days) < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    seed = seed_sequence(seed)
+    scenario, parameters = _source(source, n_worlds, seed)
+    history = _history(history, start)
+    # Replay from the scenario's (or posterior window's) start, or the first event if earlier.
+    first = min(
+        [start]
+        + ([history["date"].min()] if len(history) else [])
+        + ([pd.Timestamp(scenario.start)] if pd.Timestamp(scenario.start) < start else [])
+    )
+    replay_days = int((start - first).days)
+    window = dataclasses.replace(
+        scenario, start=first.date(), end=(start + pd.Timedelta(days=int(days) - 1)).date()
+    )
+    result = run_ensemble(
+        window,
+        n_worlds,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+        keep_events=True,
+        parameters=parameters,
+        history=history,
+        replay_days=replay_days,
+    )
+    daily = {
+        name: np.ascontiguousarray(result.daily_worlds[name][replay_days:].T.astype(np.int64))
+        for name in SERIES
+    }
+    w = result.worlds
+    probabilities = {
+        "american_killed": float(np.mean(daily["us_killed"].sum(axis=1) > 0)),
+        "us_strike_round": float(np.mean(daily["us_strike_rounds"].sum(axis=1) > 0)),
+        "withdrawal_demanded": float(np.mean(w["withdrawal_demanded"])),
+    }
+    return Forecast(
+        METHOD,
+        start,
+        int(days),
+        daily,
+        probabilities,
+        extra={
+            "scenario": scenario.name,
+            "replayed_days": replay_days,
+            "history_start": str(first.date()),
+        },
+    )
 
 
-__all__ = [
-    "DEFAULT_QUANTILES",
-    "MILITIA",
-    "STRIKE_ROUNDS",
-    "Forecast",
-    "as_day",
-    "daily_counts",
-    "strike_round_starts",
-    "weekly_sums",
-]
+def _source(source, n_worlds, seed):
+    """The scenario to simulate and per-world parameters (None: the scenario's own)."""
+    if isinstance(source, Posterior):
+        base = dataclasses.replace(source.base_scenario, posterior=None)
+        return base, posterior_draws(source, seed, np.arange(n_worlds))
+    scenario = source if isinstance(source, Scenario) else Scenario.load(source)
+    return scenario, None
+
+
+def _history(history, start) -> pd.DataFrame:
+    if history is None or len(history) == 0:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in COLUMNS})
+        empty["date"] = pd.to_datetime(empty["date"])
+        return empty
+    history = validate_events(history)
+    return history[history["date"] < start].reset_index(drop=True)

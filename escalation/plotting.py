@@ -22,18 +22,18 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
-from escalation.events import MILITIA_ATTACKS, Actor, EventType
-from escalation.forecasting import (
+from escalation.events.counts import (
     MILITIA,
-    Forecast,
     daily_counts,
     known_counts,
     strike_round_starts,
     weekly_sums,
 )
-from escalation.metrics import Rung, daily_record
-from escalation.model import COUNT_SERIES
-from escalation.parameters import PARAMETERS
+from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
+from escalation.forecasting import Forecast
+from escalation.model.ladder import Rung, daily_record
+from escalation.model.model import COUNT_SERIES
+from escalation.model.parameters import PARAMETERS
 from escalation.scoring import score
 
 __all__ = [
@@ -120,7 +120,7 @@ _ROWS = {
 #: Targets with US personnel: an attack on them crossed the 2021 red line, "attacks against
 #: its personnel, even if they do not result in U.S. casualties" (Gulf International Forum,
 #: July 2021, "U.S.-Iran Clashes in Syria and Iraq"). Matches the simulated sites with
-#: personnel (``escalation.agents.SITES``) and the bases and missions named in the 2021 data;
+#: personnel (``escalation.model.agents.SITES``) and the bases and missions named in the 2021 data;
 #: coalition logistics convoys (Iraqi drivers) do not match.
 PERSONNEL_TARGET = (
     r"\bUS\b|US-led|(?i:embassy|consulate|contractor|air base|camp victory"
@@ -185,7 +185,7 @@ def fan_chart(
         Observed values: a Series indexed by date; a frame with ``date`` and a column named
         ``variable`` or ``value``; or canonical events (with ``event_type``), whose daily
         counts (:func:`escalation.forecasting.daily_counts`) or ladder and escalation index
-        (:func:`escalation.metrics.daily_record`) are taken.
+        (:func:`escalation.model.ladder.daily_record`) are taken.
     label : str, optional
         Name of the simulated series in the legend (default "Simulated").
     color : color, optional
@@ -430,7 +430,7 @@ def timeline(events, ax=None, observed=None, world=None):
         Canonical events. With a ``world`` column (``EnsembleResult.events``) only ``world``
         is drawn, as simulated; without one the frame is drawn as one log.
     observed : pandas.DataFrame, optional
-        Observed canonical events (``escalation.observed.load_events()``).
+        Observed canonical events (``escalation.events.io.load_events()``).
     world : int, optional
         Simulated world to draw (default: the lowest world id in ``events``).
 
@@ -553,7 +553,7 @@ def _check_events(events, name: str) -> pd.DataFrame:
     if missing:
         raise ValueError(
             f"{name} lacks column(s) {missing}; expected canonical events "
-            "(escalation.events.COLUMNS)"
+            "(escalation.events.schema.COLUMNS)"
         )
     return events
 
@@ -581,7 +581,7 @@ def ladder_heatmap(ladder, ax=None, start=None, observed=None):
         First day of an array; without it the x axis counts days. Taken from the result.
     observed : pandas.Series or pandas.DataFrame, optional
         The observed ladder, drawn as a line: canonical events, a frame from
-        :func:`escalation.metrics.daily_record`, or a Series of rungs by date.
+        :func:`escalation.model.ladder.daily_record`, or a Series of rungs by date.
 
     Returns
     -------
@@ -648,15 +648,15 @@ def posterior(samples, axes=None, parameters=None, prior=None, bins=20):
     Parameters
     ----------
     samples : pandas.DataFrame or Posterior
-        One column per parameter plus ``weight`` (:attr:`escalation.posterior.Posterior.samples`).
+        One column per parameter plus ``weight`` (:attr:`.Posterior.samples`).
     axes : array of Axes, optional
         A ``(k, k)`` grid for ``k`` parameters; axes above the diagonal are hidden.
     parameters : list of str, optional
         Parameters to draw, in order (default: all).
     prior : mapping or True, optional
         Prior densities to overlay on the diagonal: parameter -> frozen ``scipy.stats``
-        distribution or :class:`escalation.parameters.Prior`; True takes each parameter's
-        declared prior (:data:`escalation.parameters.PARAMETERS`).
+        distribution or :class:`escalation.model.parameters.Prior`; True takes each parameter's
+        declared prior (:data:`escalation.model.parameters.PARAMETERS`).
     bins : int
         Histogram bins per parameter.
 
@@ -753,7 +753,7 @@ def _priors(prior, names, declared) -> dict:
             if not callable(getattr(dist, "pdf", None)):
                 raise TypeError(
                     f"prior for {name!r} has no pdf(); expected a scipy.stats "
-                    "distribution or an escalation.parameters.Prior"
+                    "distribution or an escalation.model.parameters.Prior"
                 )
             out[name] = dist
     return out
@@ -932,7 +932,7 @@ def scenario_comparison(table, ax=None, metric=None, baseline=None):
 def predictive_check(table, ax=None):
     """Observed statistics against their posterior predictive 90% bands, one row per statistic.
 
-    ``table`` is :func:`escalation.calibration.posterior_predictive`'s output. Each row is
+    ``table`` is :func:`escalation.inference.calibration.posterior_predictive`'s output. Each row is
     scaled by its own band (0 at q05, 1 at q95) so statistics of different units share an
     axis; the observed value is a dot, filled when inside the band, open when outside.
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from escalation.forecasting import MILITIA, Forecast, daily_counts, weekly_sums
+from escalation.events.counts import MILITIA, daily_counts, weekly_sums
+from escalation.forecasting import Forecast
 
 #: Upper edges (inclusive) of the ignorance-score bins {0}, {1,2}, {3..5}, {6..10}, {11..25},
 #: {26..50}, {51..100}, {101+}.
@@ -105,7 +106,7 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
     """Scores of a forecast week by week against observed canonical events.
 
     Weekly counts of militia attacks (actor ``militia``, types in
-    :data:`escalation.events.MILITIA_ATTACKS`) in weeks counted from the forecast's start over
+    :data:`~.schema.MILITIA_ATTACKS`) in weeks counted from the forecast's start over
     its days (the last week may be partial). The observed frame is taken to cover the whole
     forecast window: a week with no rows counts zero attacks.
 

@@ -28,9 +28,9 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 from escalation import plotting  # noqa: E402
-from escalation.calibration import calibrate, posterior_predictive  # noqa: E402
 from escalation.ensemble import posterior_draws, run_ensemble  # noqa: E402
-from escalation.observed import load_events  # noqa: E402
+from escalation.events.io import load_events
+from escalation.inference.calibration import calibrate, posterior_predictive
 
 SHIPPED = Path(__file__).resolve().parents[1] / "escalation" / "data" / "posterior_2021"
 

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from escalation import plotting  # noqa: E402
 from escalation.compare import BASELINE, compare_results, run_scenarios, text_table  # noqa: E402
-from escalation.scenario import list_scenarios  # noqa: E402
+from escalation.model.scenario import list_scenarios
 
 #: The quantities shown (table column order, figure panel order), with short table headers.
 SHOWN = {

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from escalation.calibration import calibrate, calibration_scenario, priors
-from escalation.events import COLUMNS
-from escalation.model import EscalationModel
+from escalation.events.schema import COLUMNS
+from escalation.inference.calibration import calibrate, calibration_scenario, priors
+from escalation.model.model import EscalationModel
 
 
 def main(argv=None):

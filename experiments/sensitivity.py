@@ -39,9 +39,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from escalation.ensemble import run_ensemble  # noqa: E402
-from escalation.parameters import PARAMETERS  # noqa: E402
+from escalation.model.parameters import PARAMETERS
+from escalation.model.scenario import Scenario
 from escalation.plotting import style  # noqa: E402
-from escalation.scenario import Scenario  # noqa: E402
 
 #: Output name -> per-world value from ``EnsembleResult.worlds``.
 OUTPUTS = {

@@ -30,9 +30,9 @@ import pandas as pd  # noqa: E402
 
 from escalation import plotting  # noqa: E402
 from escalation.baselines import Conflictology, Hawkes, Poisson  # noqa: E402
-from escalation.calibration import calibrate  # noqa: E402
-from escalation.forecast import forecast  # noqa: E402
-from escalation.observed import load_events  # noqa: E402
+from escalation.events.io import load_events
+from escalation.forecasting import forecast
+from escalation.inference.calibration import calibrate
 from escalation.scoring import score  # noqa: E402
 
 FIT_START, FIT_END, FORECAST_START, FORECAST_DAYS = "2021-01-01", "2021-06-30", "2021-07-01", 184

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from escalation.events import COLUMNS, COUNTS
+from escalation.events.schema import COLUMNS, COUNTS
 
 #: The built-in scenarios the scenarios issue promises.
 BUILT_IN = (

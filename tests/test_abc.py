@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 
-from escalation.abc import (
+from escalation.inference.smc import (
     StopReason,
     abc_smc,
     scale_statistics,

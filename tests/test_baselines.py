@@ -16,7 +16,8 @@ from escalation.baselines import (
     history_window,
     simulate_hawkes,
 )
-from escalation.forecasting import Forecast, daily_counts
+from escalation.events.counts import daily_counts
+from escalation.forecasting import Forecast
 
 
 def day(offset: int) -> pd.Timestamp:

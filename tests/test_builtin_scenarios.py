@@ -9,9 +9,9 @@ import pytest
 from conftest import BUILT_IN
 
 from escalation.ensemble import run_ensemble
-from escalation.events import Actor, EventType
-from escalation.model import EscalationModel
-from escalation.scenario import Scenario, list_scenarios
+from escalation.events.schema import Actor, EventType
+from escalation.model.model import EscalationModel
+from escalation.model.scenario import Scenario, list_scenarios
 
 #: Outlets of the seed articles, as the project cites them (README, "Sources").
 OUTLETS = (

@@ -8,18 +8,19 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import pytest
 
-from escalation.calibration import (
+from escalation.errors import ScenarioError
+from escalation.events.io import load_events
+from escalation.events.schema import COLUMNS
+from escalation.events.statistics import summary_statistics
+from escalation.inference.calibration import (
     calibrate,
     calibration_scenario,
     calibration_statistics,
     posterior_predictive,
     priors,
 )
-from escalation.errors import ScenarioError
-from escalation.events import COLUMNS
-from escalation.model import EscalationModel
-from escalation.observed import load_events, summary_statistics
-from escalation.scenario import Scenario
+from escalation.model.model import EscalationModel
+from escalation.model.scenario import Scenario
 
 TINY = {"budget": 500, "population_size": 100, "progress": False}
 
@@ -77,7 +78,7 @@ def test_same_seed_same_posterior_whatever_the_executor():
 
 
 def test_an_interrupted_run_resumes_to_the_same_posterior(tmp_path, monkeypatch):
-    import escalation.calibration as calibration
+    import escalation.inference.calibration as calibration
 
     observed = load_events()
     observed = observed[observed["date"] < "2021-03-01"]

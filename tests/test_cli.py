@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from conftest import BUILT_IN
 
-from escalation.cli import main
+from escalation.cli.main import main
 from escalation.ensemble import EnsembleResult
-from escalation.posterior import Posterior
-from escalation.scenario import list_scenarios
+from escalation.inference.posterior import Posterior
+from escalation.model.scenario import list_scenarios
 
 
 def test_scenarios_lists_all_nine(capsys):
@@ -160,7 +160,7 @@ def test_calibrate_with_a_tiny_budget_saves_the_posterior(tmp_path, capsys):
 
 
 def test_forecast_prints_weekly_quantiles(tmp_path, capsys):
-    pytest.importorskip("escalation.forecast")
+    pytest.importorskip("escalation.forecasting")
     out = tmp_path / "forecast"
     argv = [
         "forecast",

@@ -17,9 +17,9 @@ from escalation.compare import (
     paired_comparison,
     run_scenarios,
 )
-from escalation.observed import load_events
-from escalation.posterior import Posterior
-from escalation.scenario import Scenario
+from escalation.events.io import load_events
+from escalation.inference.posterior import Posterior
+from escalation.model.scenario import Scenario
 
 
 def worlds_table(militia_attacks, us_killed=(0, 0, 0, 0), max_rung=(1, 1, 1, 1), ids=None):

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from escalation.ensemble import EnsembleResult, run_ensemble
-from escalation.observed import validate_events
+from escalation.events.io import validate_events
+from escalation.model.scenario import Scenario
 from escalation.provenance import file_sha256
-from escalation.scenario import Scenario
 
 N = 24
 

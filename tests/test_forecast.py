@@ -9,14 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.events import COLUMNS
-from escalation.forecast import forecast
-from escalation.forecasting import Forecast
-from escalation.model import EscalationModel
-from escalation.observed import load_events, validate_events
-from escalation.policies import halflife_factor
-from escalation.posterior import Posterior
-from escalation.scenario import Scenario
+from escalation.events.io import load_events, validate_events
+from escalation.events.schema import COLUMNS
+from escalation.forecasting import Forecast, forecast
+from escalation.inference.posterior import Posterior
+from escalation.model.model import EscalationModel
+from escalation.model.policies import halflife_factor
+from escalation.model.scenario import Scenario
 
 
 def _events(rows):

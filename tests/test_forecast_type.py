@@ -12,12 +12,8 @@ import pytest
 from conftest import canonical
 from matplotlib.figure import Figure
 
-from escalation.forecasting import (
-    Forecast,
-    daily_counts,
-    strike_round_starts,
-    weekly_sums,
-)
+from escalation.events.counts import daily_counts, strike_round_starts, weekly_sums
+from escalation.forecasting import Forecast
 
 
 def forecast(daily, start="2021-07-01", **kwargs):

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.events import COLUMNS, COUNTS
-from escalation.forecasting import daily_counts, daily_severity
-from escalation.metrics import (
+from escalation.events.counts import daily_counts, daily_severity
+from escalation.events.schema import COLUMNS, COUNTS
+from escalation.model.ladder import (
     INDEX_HALFLIFE,
     Ladder,
     RollingSum,

@@ -10,16 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalation.agents import Iran, IraqiGovernment, Israel, Militia, UnitedStates
 from escalation.errors import ScenarioError
-from escalation.events import COLUMNS, MILITIA_ATTACKS, Actor, EventType
-from escalation.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
-from escalation.parameters import PARAMETERS
-from escalation.scenario import Scenario
+from escalation.events.schema import COLUMNS, MILITIA_ATTACKS, Actor, EventType
+from escalation.model.agents import Iran, IraqiGovernment, Israel, Militia, UnitedStates
+from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
+from escalation.model.parameters import PARAMETERS
+from escalation.model.scenario import Scenario
 
 BASELINE = Scenario.load("baseline_2021")
 ATTACK_TYPES = [t.value for t in MILITIA_ATTACKS]
-#: The only site without US personnel (escalation.agents.SITES): attacks there cross no line.
+#: The only site without US personnel (escalation.model.agents.SITES): attacks there cross no line.
 NO_PERSONNEL = "logistics convoy"
 
 

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from escalation.errors import EventDataError
-from escalation.events import COLUMNS, Actor, EventType
-from escalation.observed import load_acled, load_events, validate_events
+from escalation.events.acled import load_acled
+from escalation.events.io import load_events, validate_events
+from escalation.events.schema import COLUMNS, Actor, EventType
 
 DATA = Path(__file__).parent / "data"
 EVENTS = DATA / "observed_events.csv"

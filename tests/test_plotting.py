@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 import scipy.stats  # noqa: E402
 
 from escalation import plotting  # noqa: E402
-from escalation.forecasting import Forecast  # noqa: E402
-from escalation.metrics import Rung  # noqa: E402
+from escalation.forecasting import Forecast
+from escalation.model.ladder import Rung
 
 START = pd.Timestamp("2021-01-01")
 

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from escalation.policies import (
+from escalation.model.policies import (
     LINES,
     POLICY_SLOTS,
     VIENNA_TALKS_2021,
@@ -43,8 +43,8 @@ from escalation.policies import (
     halflife_factor,
     make_policy,
 )
-from escalation.scenario import PolicyChoice
-from escalation.streams import WorldStreams
+from escalation.model.scenario import PolicyChoice
+from escalation.model.streams import WorldStreams
 
 INF = float("inf")
 

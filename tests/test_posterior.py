@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import sys
 import tomllib
-import types
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.abc import ABCResult, StopReason
-from escalation.posterior import Posterior
+from escalation.inference.posterior import Posterior
+from escalation.inference.smc import ABCResult, StopReason
+from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest
 
 
 @dataclass(frozen=True)
 class StandIn:
-    """The interface of escalation.scenario.Scenario that Posterior relies on."""
+    """The interface of escalation.model.scenario.Scenario that Posterior relies on."""
 
     parameters: dict = field(default_factory=lambda: {"a": 0.0, "b": 0.0, "fixed": 9.0})
     name: str = "base"
@@ -129,22 +128,16 @@ def test_save_and_load_round_trip(tmp_path):
     assert verify_manifest(loaded.manifest, directory) == []
 
 
-def test_load_uses_the_scenario_class_by_default(tmp_path, monkeypatch):
-    origins = []
-
-    class Scenario(StandIn):
-        @classmethod
-        def from_toml(cls, text, origin="<string>"):
-            origins.append(origin)
-            return StandIn.from_toml(text, origin)
-
-    module = types.ModuleType("escalation.scenario")
-    module.Scenario = Scenario
-    monkeypatch.setitem(sys.modules, "escalation.scenario", module)
-    directory = two_row_posterior().save(tmp_path / "p")
+def test_load_rebuilds_a_real_scenario_by_default(tmp_path):
+    base = Scenario.load("baseline_2021")
+    samples = pd.DataFrame(
+        {"militia_attack_rate": [0.2, 0.4], "deterrence": [0.1, 0.3], "weight": [1.0, 1.0]}
+    )
+    directory = Posterior(samples, base).save(tmp_path / "p")
     loaded = Posterior.load(directory)
-    assert loaded.base_scenario == StandIn()
-    assert origins == [f"{directory / 'posterior.json'}:scenario_toml"]
+    assert isinstance(loaded.base_scenario, Scenario)
+    assert loaded.base_scenario.to_toml() == base.to_toml()
+    assert loaded.scenario().parameters["militia_attack_rate"] == pytest.approx(0.3)
 
 
 def test_load_warns_when_samples_changed(tmp_path):

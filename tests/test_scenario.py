@@ -7,8 +7,8 @@ import re
 import pytest
 
 from escalation.errors import ScenarioError
-from escalation.parameters import PARAMETERS, defaults
-from escalation.scenario import Scenario, describe_scenarios, list_scenarios
+from escalation.model.parameters import PARAMETERS, defaults
+from escalation.model.scenario import Scenario, describe_scenarios, list_scenarios
 
 #: A complete scenario with no ``extends``: the error cases below each break one thing.
 FULL = """\

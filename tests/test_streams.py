@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from escalation.streams import (
+from escalation.model.streams import (
     CORE_SLOTS,
     EVENT_DRAWS,
     MAX_EVENTS,

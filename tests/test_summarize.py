@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.errors import EventDataError
-from escalation.events import COLUMNS, EventType, severity
-from escalation.observed import summarize, summary_statistics, validate_events
+from escalation.events.io import validate_events
+from escalation.events.schema import COLUMNS, EventType, severity
+from escalation.events.statistics import summarize, summary_statistics
 
 START = pd.Timestamp("2021-03-01")  # a Monday
 ATTACKS = ("rocket_attack", "drone_attack", "ied_attack", "other_attack", "interception_only")

@@ -22,7 +22,9 @@ def golden_tables() -> dict[str, pd.DataFrame]:
     result = escalation.run_ensemble("baseline_2021", 200, seed=7, progress=False)
     posterior = escalation.Posterior.load(escalation.ensemble.posterior_path("posterior_2021"))
     history = observed[observed["date"] < "2021-07-01"]
-    fc = escalation.forecast(posterior, history, "2021-07-01", 28, n_worlds=200, seed=7, progress=False)
+    fc = escalation.forecast(
+        posterior, history, "2021-07-01", 28, n_worlds=200, seed=7, progress=False
+    )
     calibrated = escalation.calibrate(
         history,
         "baseline_2021",

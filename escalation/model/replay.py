@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from escalation.agents import GROUPS, SITES
-from escalation.events import EVENT_TYPES, MILITIA_ATTACKS, EventType
-from escalation.forecasting import CASUALTIES, day_offsets, known_counts
+from escalation.events.counts import CASUALTIES, day_offsets, known_counts
+from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, EventType
+from escalation.model.agents import GROUPS, SITES
 
 _ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
 _SITE_KEYS = (

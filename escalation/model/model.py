@@ -1,11 +1,11 @@
-"""EscalationModel: the actors of :mod:`escalation.agents` in one Mesa model, many worlds at once.
+"""EscalationModel: the actors of :mod:`.agents` in one Mesa model, many worlds at once.
 
 One step is one day from the scenario's start to its end. Each agent is a real
 ``mesa.Agent`` stepped through ``model.agents`` in a fixed order (Iran, the militias,
 Israel, the United States, the Iraqi government; see ``docs/ODD.md``), but its state
 is an array over ``n_worlds`` independent worlds, so the same code runs one world or a
 hundred thousand. Randomness comes only from the seed: per-world counter-based streams
-(:mod:`escalation.streams`) for the dynamics, so world i is the same world whatever
+(:mod:`escalation.model.streams`) for the dynamics, so world i is the same world whatever
 batch it is run in, and Mesa's own ``model.rng`` seeded from the same
 ``SeedSequence``.
 """
@@ -19,7 +19,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from escalation.agents import (
+from escalation.errors import ScenarioError
+from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, severity
+from escalation.model.agents import (
     GROUPS,
     SITES,
     Iran,
@@ -29,15 +31,13 @@ from escalation.agents import (
     Today,
     UnitedStates,
 )
-from escalation.errors import ScenarioError
-from escalation.eventlog import EventBuffer
-from escalation.events import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, severity
-from escalation.metrics import Ladder, RollingSum
-from escalation.parameters import PARAMETERS
-from escalation.policies import halflife_factor
-from escalation.replay import ObservedDays
-from escalation.scenario import Scenario
-from escalation.streams import WorldStreams, seed_sequence
+from escalation.model.eventlog import EventBuffer
+from escalation.model.ladder import Ladder, RollingSum
+from escalation.model.parameters import PARAMETERS
+from escalation.model.policies import halflife_factor
+from escalation.model.replay import ObservedDays
+from escalation.model.scenario import Scenario
+from escalation.model.streams import WorldStreams, seed_sequence
 
 #: Daily state variables recorded for every world (see ``docs/ODD.md``).
 STATE_VARIABLES = (
@@ -68,7 +68,7 @@ class EscalationModel(mesa.Model):
     Parameters
     ----------
     scenario : Scenario, str or None
-        The scenario (a :class:`~escalation.scenario.Scenario`, a built-in name or a TOML
+        The scenario (a :class:`~escalation.model.scenario.Scenario`, a built-in name or a TOML
         path); None means ``baseline_2021``.
     n_worlds : int
         Number of independent worlds advanced together.
@@ -85,7 +85,7 @@ class EscalationModel(mesa.Model):
     history : DataFrame, optional
         Observed events (canonical schema) replayed on the first ``replay_days`` days:
         there the agents take the observed actions instead of drawing their own and
-        update their memories as in simulation (:mod:`escalation.replay`); the event log
+        update their memories as in simulation (:mod:`escalation.model.replay`); the event log
         holds only the simulated days that follow.
     replay_days : int
         Number of days, from the scenario's start, taken from ``history``.
@@ -236,7 +236,7 @@ class EscalationModel(mesa.Model):
 
     @property
     def observed_today(self):
-        """Today's observed actions (a :class:`escalation.replay.DayRecord`) while replaying."""
+        """Today's observed actions (a :class:`.replay.DayRecord`) while replaying."""
         return self.observed[self.day]
 
     def event_draws(self, worlds: np.ndarray) -> np.ndarray:

@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from escalation.abc import ABCResult, weighted_quantile
+from escalation.inference.smc import ABCResult, weighted_quantile
+from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest, with_outputs
 
 __all__ = ["POINTS", "Posterior"]
@@ -70,7 +71,7 @@ class Posterior:
             if not callable(getattr(base_scenario, method, None)):
                 raise TypeError(
                     f"base_scenario {base_scenario!r} has no {method}() method; expected a "
-                    "Scenario (escalation.scenario.Scenario) or an object with its interface"
+                    "Scenario (escalation.model.scenario.Scenario) or an object with its interface"
                 )
         known = getattr(base_scenario, "parameters", None)
         if isinstance(known, Mapping):
@@ -168,7 +169,7 @@ class Posterior:
         """Per parameter: weighted mean, sd, median, 5% and 95% quantiles, and the sample's ESS.
 
         The sd uses the normalised weights without small-sample correction; quantiles follow
-        :func:`escalation.abc.weighted_quantile`.
+        :func:`escalation.inference.smc.weighted_quantile`.
         """
         w = self.weights
         rows = {}
@@ -214,7 +215,8 @@ class Posterior:
         """Read a posterior written by :meth:`save`.
 
         ``scenario_loader(text, origin=...)`` rebuilds the base scenario from its TOML text; by
-        default :meth:`escalation.scenario.Scenario.from_toml`. Warns if ``samples.csv`` changed
+        default :meth:`~escalation.model.scenario.Scenario.from_toml`. Warns if ``samples.csv``
+        changed
         since it was saved.
         """
         directory = Path(path)
@@ -242,8 +244,6 @@ class Posterior:
             )
         samples = _read_samples(directory / SAMPLES_FILE)
         if scenario_loader is None:
-            from escalation.scenario import Scenario
-
             scenario_loader = Scenario.from_toml
         base = scenario_loader(metadata["scenario_toml"], origin=f"{metadata_path}:scenario_toml")
         return cls(samples, base, metadata["diagnostics"], metadata["manifest"])

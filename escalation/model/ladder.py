@@ -1,6 +1,6 @@
 """How far up it went: the escalation index and ladder, for simulated and observed days alike.
 
-The Goldstein scale saturates at -10 (:mod:`escalation.events`), so "how escalated is
+The Goldstein scale saturates at -10 (:mod:`escalation.events.schema`), so "how escalated is
 this day" is measured two ways here:
 
 - the *escalation index*: a decaying sum of the severity of recent events (half-life
@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from escalation.forecasting import daily_counts, daily_severity
+from escalation.events.counts import daily_counts, daily_severity
 
 INDEX_HALFLIFE = 7.0
 #: Days of history the ladder looks back over (harassment uses the shorter window).

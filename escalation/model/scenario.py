@@ -13,8 +13,8 @@ calibrated posterior whose draws set the calibrated parameters world by world),
     [policies.US]
     retaliation = { name = "red_line", line = "killed" }
 
-Every parameter must be declared in :mod:`escalation.parameters` and lie in its range;
-every policy and option must exist in :mod:`escalation.policies`. Anything else raises
+Every parameter must be declared in :mod:`escalation.model.parameters` and lie in its range;
+every policy and option must exist in :mod:`escalation.model.policies`. Anything else raises
 :class:`escalation.ScenarioError` naming the file, the key and what was expected.
 """
 
@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from escalation.errors import ScenarioError
-from escalation.parameters import PARAMETERS, Prior, defaults
+from escalation.model.parameters import PARAMETERS, Prior, defaults
 
 TOP_LEVEL_KEYS = (
     "name",
@@ -341,7 +341,7 @@ def _check_prior(name: str, spec, origin: str) -> Prior:
 
 
 def _check_policies(raw, origin: str) -> MappingProxyType:
-    from escalation.policies import POLICY_SLOTS, check_options
+    from escalation.model.policies import POLICY_SLOTS, check_options
 
     if not isinstance(raw, dict):
         raise ScenarioError(f"{origin}: key 'policies': expected tables [policies.<actor>]")

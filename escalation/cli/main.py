@@ -209,7 +209,7 @@ def _n_worlds(args) -> int:
 
 # == commands ====================================================================================
 def _scenarios(args) -> int:
-    from escalation.scenario import describe_scenarios
+    from escalation.model.scenario import describe_scenarios
 
     described = describe_scenarios()
     width = max(map(len, described))
@@ -226,7 +226,7 @@ def _scenarios(args) -> int:
 
 def _run(args) -> int:
     from escalation.ensemble import run_ensemble
-    from escalation.scenario import Scenario
+    from escalation.model.scenario import Scenario
 
     scenario = Scenario.load(args.scenario)
     n_worlds = _n_worlds(args)
@@ -330,9 +330,9 @@ def _calibrate(args) -> int:
     import matplotlib.pyplot as plt
 
     from escalation import plotting
-    from escalation.calibration import DEFAULT_POPULATION, calibrate
-    from escalation.observed import load_events
-    from escalation.scenario import Scenario
+    from escalation.events.io import load_events
+    from escalation.inference.calibration import DEFAULT_POPULATION, calibrate
+    from escalation.model.scenario import Scenario
 
     scenario = Scenario.load(args.scenario)
     events = load_events(args.events)
@@ -375,10 +375,10 @@ def _forecast(args) -> int:
 
     from escalation import plotting
     from escalation.compare import OBSERVED_WINDOW
-    from escalation.observed import load_events
+    from escalation.events.io import load_events
 
     try:
-        from escalation.forecast import forecast
+        from escalation.forecasting import forecast
     except ImportError as exc:
         raise ImportError(f"forecasting is not available in this version ({exc})") from None
 
@@ -429,11 +429,11 @@ def _forecast(args) -> int:
 
 def _forecast_source(text: str):
     """A saved posterior folder, or a scenario name or file (loaded to check it)."""
-    from escalation.scenario import Scenario
+    from escalation.model.scenario import Scenario
 
     path = Path(text)
     if path.is_dir():
-        from escalation.posterior import Posterior
+        from escalation.inference.posterior import Posterior
 
         return Posterior.load(path)
     return Scenario.load(text)
@@ -447,7 +447,7 @@ def _compare(args) -> int:
         observed_for,
         run_scenarios,
     )
-    from escalation.scenario import Scenario
+    from escalation.model.scenario import Scenario
 
     n_worlds = _n_worlds(args)
     baseline = Scenario.load(args.baseline)

@@ -49,7 +49,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from tqdm import tqdm
 
-from escalation.streams import seed_sequence
+from escalation.model.streams import seed_sequence
 
 __all__ = [
     "ABCResult",

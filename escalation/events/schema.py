@@ -7,7 +7,7 @@ Goldstein 1992, "A Conflict-Cooperation Scale for WEIS Events Data") for import 
 export, and our own severity. The Goldstein scale saturates at -10: a two-rocket
 volley that lands in the sand and a round of airstrikes that kills four fighters
 score alike, so :func:`severity` adds casualties, which is what the escalation
-index and ladder in :mod:`escalation.metrics` are built on.
+index and ladder in :mod:`escalation.model.ladder` are built on.
 """
 
 from __future__ import annotations

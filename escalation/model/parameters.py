@@ -2,8 +2,8 @@
 
 A :class:`Parameter` states what a number means, its unit, the range in which the
 model is defined, the prior used when it is calibrated, and where its default comes
-from. Scenarios may only set parameters declared here (:mod:`escalation.scenario`
-validates names and ranges against this table), and :mod:`escalation.calibration`
+from. Scenarios may only set parameters declared here (:mod:`escalation.model.scenario`
+validates names and ranges against this table), and :mod:`escalation.inference.calibration`
 takes its priors from here unless a scenario overrides them.
 
 Sources are cited by outlet, date and title; "2021 data" means the built-in

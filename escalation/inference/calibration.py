@@ -1,14 +1,14 @@
 """Calibration: a posterior over the model's parameters from an observed event sequence.
 
-:func:`calibrate` wires the generic ABC-SMC engine (:mod:`escalation.abc`) to the model:
+:func:`calibrate` wires the generic ABC-SMC engine (:mod:`escalation.inference.smc`) to the model:
 each generation's proposals are simulated as one batch of worlds, world i with the
 i-th proposal (:func:`escalation.ensemble.simulate_statistics`), and compared with the
 observed sequence through the same summary statistics
-(:func:`escalation.observed.summary_statistics`): counts by type and month, strike
+(:func:`escalation.events.statistics.summary_statistics`): counts by type and month, strike
 rounds and their lags, casualties, Israeli strikes, and episode statistics in the
 manner of Abrahams et al. (2020). Which parameters are calibrated, and their priors,
 come from the scenario (``calibrate`` and ``[priors]``; defaults in
-:mod:`escalation.parameters`), truncated to each parameter's valid range.
+:mod:`escalation.model.parameters`), truncated to each parameter's valid range.
 
 :func:`posterior_predictive` checks the result: it simulates worlds with parameters drawn
 from the posterior and sets the observed statistics against the predictive bands.
@@ -22,14 +22,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from escalation.abc import abc_smc
 from escalation.ensemble import posterior_draws, simulate_statistics
 from escalation.errors import ScenarioError
-from escalation.observed import load_events, summary_statistics, validate_events
-from escalation.parameters import PARAMETERS
-from escalation.posterior import Posterior
+from escalation.events.io import load_events, validate_events
+from escalation.events.statistics import summary_statistics
+from escalation.inference.posterior import Posterior
+from escalation.inference.smc import abc_smc
+from escalation.model.parameters import PARAMETERS
+from escalation.model.scenario import Scenario
 from escalation.provenance import manifest
-from escalation.scenario import Scenario
 
 #: Statistics matched in calibration (besides the monthly attack counts, whose names depend
 #: on the window). Left out: ``others_killed`` (dominated by the disputed fighter tolls of

@@ -10,7 +10,7 @@ at once, and a batch gives the same decisions as the worlds one by one.
 Policies are grouped by the *slot* of an actor's behaviour they fill (see
 :data:`POLICY_SLOTS`): the US's ``retaliation``; the militias' ``harassment`` and
 ``reprisal``; Israel's ``interdiction``; Baghdad's ``sovereignty`` and ``crackdown``;
-Iran's ``patronage``. A :class:`~escalation.scenario.Scenario` picks one policy per slot.
+Iran's ``patronage``. A :class:`~escalation.model.scenario.Scenario` picks one policy per slot.
 
 Sources, cited by outlet, date and title (files in ``shared/seeds``):
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from escalation.streams import poisson
+from escalation.model.streams import poisson
 
 #: What crosses a red line, from the lowest bar to the highest (GIF: the 2021 line is
 #: "attacks against its personnel, even if they do not result in U.S. casualties"; the
@@ -727,7 +727,7 @@ POLICY_SLOTS = {
 
 
 def make_policy(actor: str, slot: str, choice) -> Policy:
-    """Instantiate the policy a scenario's :class:`~escalation.scenario.PolicyChoice` names."""
+    """Instantiate the policy a scenario's :class:`~.scenario.PolicyChoice` names."""
     return POLICY_SLOTS[actor][slot][choice.name](**dict(choice.options))
 
 

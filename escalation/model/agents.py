@@ -5,10 +5,10 @@ Each agent is a real ``mesa.Agent``, registered with its model and stepped throu
 the militias push; each militia group attacks; Israel interdicts near Albu Kamal; the
 United States answers; the Iraqi government weighs it all. Their state variables are
 numpy arrays of shape ``(n_worlds,)`` and their decisions come from the policies in
-:mod:`escalation.policies`, so one model advances every world in lockstep.
+:mod:`escalation.model.policies`, so one model advances every world in lockstep.
 
 Sources (cited by outlet, date and title; files in ``shared/seeds``) are named in each
-class docstring; parameters are documented in :mod:`escalation.parameters`.
+class docstring; parameters are documented in :mod:`escalation.model.parameters`.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from escalation.events import EVENT_TYPES, Actor, EventType, severity
-from escalation.metrics import RollingSum
-from escalation.policies import (
+from escalation.events.schema import EVENT_TYPES, Actor, EventType, severity
+from escalation.model.ladder import RollingSum
+from escalation.model.policies import (
     Provocation,
     RetaliationContext,
     RetaliationMemory,
     make_policy,
 )
-from escalation.streams import bernoulli, categorical, poisson
+from escalation.model.streams import bernoulli, categorical, poisson
 
 ROCKET, DRONE, IED, OTHER = (
     EventType.ROCKET_ATTACK,
@@ -627,7 +627,7 @@ class Today:
 
     @property
     def type_counts(self) -> np.ndarray:
-        """Attacks today by event type (columns in :data:`escalation.events.EVENT_TYPES` order)."""
+        """Attacks today by event type (columns in :data:`~.schema.EVENT_TYPES` order)."""
         return self.tally[:, self._TYPES :]
 
     def __getattr__(self, name):

@@ -3,7 +3,7 @@
 The batched model produces events for many worlds at once. Appending rows one by one
 would cost a Python object per event, so each day's events arrive as arrays (world,
 actor, event type, ... as integer codes into the tables below) and become a
-canonical-schema DataFrame (:data:`escalation.events.COLUMNS` plus ``world`` and
+canonical-schema DataFrame (:data:`escalation.events.schema.COLUMNS` plus ``world`` and
 ``day``) at the end, with categorical text columns built from the codes.
 """
 
@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from escalation.events import ACTORS, COLUMNS, EVENT_TYPES, Actor, EventType
+from escalation.events.schema import ACTORS, COLUMNS, EVENT_TYPES, Actor, EventType
 
 
 class Vocabulary:
@@ -104,7 +104,7 @@ class EventBuffer:
 
         Every other argument is a code (or an array of codes, one per world) from this
         buffer's vocabularies, or a count; ``event_type`` is an EventType or an array of
-        codes into :data:`escalation.events.EVENT_TYPES`.
+        codes into :data:`escalation.events.schema.EVENT_TYPES`.
         """
         worlds = np.asarray(worlds, dtype=np.int64)
         if len(worlds) == 0:

@@ -1,0 +1,148 @@
+"""Daily counts of events, weekly sums and strike rounds: the one definition of each.
+
+Observed logs and simulated logs are counted by the same functions, so a statistic means the
+same thing on the record and on the model. A US strike round is a run of US airstrikes with gaps
+of at most :data:`ROUND_GAP_DAYS` days (several sites struck on one night, as on 27 June 2021,
+are one round: US network news report, 28 June 2021).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType, severity
+
+#: The scored series: militia attacks of any type (``actor == "militia"``).
+MILITIA = "militia_attacks"
+#: US strike rounds, each counted once, on its first day.
+STRIKE_ROUNDS = "us_strike_rounds"
+#: Airstrikes at most this many days after the previous US airstrike belong to the same round.
+ROUND_GAP_DAYS = 2
+
+
+def as_day(date) -> pd.Timestamp:
+    """A date (``datetime.date``, string, Timestamp) as a midnight :class:`pandas.Timestamp`."""
+    day = pd.Timestamp(date)
+    if pd.isna(day):
+        raise ValueError(f"expected a date, found {date!r}")
+    return day.normalize()
+
+
+def weekly_sums(daily: np.ndarray) -> np.ndarray:
+    """Sum daily counts over weeks along the last axis; a final partial week is kept.
+
+    ``daily`` of shape ``(..., days)`` gives ``(..., ceil(days / 7))``.
+    """
+    daily = np.asarray(daily)
+    return np.add.reduceat(daily, np.arange(0, daily.shape[-1], 7), axis=-1)
+
+
+def strike_round_starts(events: pd.DataFrame) -> pd.DatetimeIndex:
+    """First days of US strike rounds: US airstrikes chained by gaps of at most two days.
+
+    A new round starts at a US ``airstrike`` more than :data:`ROUND_GAP_DAYS` days after the
+    previous one (several sites struck on one night, as on 27 June 2021, are one round).
+    """
+    check_columns(events)
+    strikes = (events["actor"] == Actor.US.value) & (
+        events["event_type"] == EventType.AIRSTRIKE.value
+    )
+    days = pd.DatetimeIndex(pd.to_datetime(events.loc[strikes, "date"])).normalize()
+    days = days.unique().sort_values()
+    if len(days) == 0:
+        return days
+    gaps = np.diff(days.to_numpy()) > np.timedelta64(ROUND_GAP_DAYS, "D")
+    return days[np.concatenate([[True], gaps])]
+
+
+#: The casualty count columns, in the order :func:`escalation.events.severity` takes them.
+CASUALTIES = ("us_killed", "us_injured", "others_killed")
+
+
+def known_counts(events: pd.DataFrame, column: str) -> np.ndarray:
+    """A count column as floats, an unknown (empty) count or a missing column as zero."""
+    if column not in events.columns:
+        return np.zeros(len(events))
+    return pd.to_numeric(events[column], errors="coerce").fillna(0).to_numpy(dtype=float)
+
+
+def day_offsets(events: pd.DataFrame, start, days: int):
+    """Each event's day counted from ``start``, and whether it falls inside the window."""
+    check_columns(events)
+    offsets = (pd.to_datetime(events["date"]).dt.normalize() - as_day(start)).dt.days.to_numpy()
+    return offsets, (offsets >= 0) & (offsets < days)
+
+
+def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray]:
+    """Daily counts of observed events over ``days`` days from ``start``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Canonical events (at least the ``date``, ``actor`` and ``event_type`` columns).
+    start : date-like
+        First day of the window.
+    days : int
+        Length of the window in days.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Integer arrays of shape ``(days,)``: ``"militia_attacks"`` (rows with actor ``militia``
+        and a type in :data:`~escalation.events.schema.MILITIA_ATTACKS`, one per row), one series
+        per militia attack type (``"rocket_attack"``, ...), ``"us_strike_rounds"`` (rounds
+        counted on their first day, so a round that began before ``start`` is not counted),
+        ``"return_fire"`` (US return fire), ``"us_killed"`` (Americans killed), ``"harm"``
+        (Americans injured or killed and others killed by militia attacks). Unknown counts
+        add nothing. Days without rows count zero: the frame is taken to cover the window.
+    """
+    start, days = as_day(start), check_days(days)
+    offsets, inside = day_offsets(events, start, days)
+    militia = (events["actor"] == Actor.MILITIA.value).to_numpy()
+    event_type = events["event_type"].to_numpy()
+
+    def count(mask: np.ndarray, weights=None) -> np.ndarray:
+        keep = mask & inside
+        w = None if weights is None else np.asarray(weights, dtype=float)[keep]
+        return np.bincount(offsets[keep].astype(np.int64), weights=w, minlength=days).astype(
+            np.int64
+        )
+
+    counts_as_attack = militia & np.isin(event_type, [t.value for t in MILITIA_ATTACKS])
+    counts = {MILITIA: count(counts_as_attack)}
+    for attack in MILITIA_ATTACKS:
+        counts[attack.value] = count(militia & (event_type == attack.value))
+    round_offsets = (strike_round_starts(events) - start).days.to_numpy()
+    kept = round_offsets[(round_offsets >= 0) & (round_offsets < days)]
+    counts[STRIKE_ROUNDS] = np.bincount(kept.astype(np.int64), minlength=days)
+    us = (events["actor"] == Actor.US.value).to_numpy()
+    counts["return_fire"] = count(us & (event_type == EventType.RETURN_FIRE.value))
+    killed, injured, others = (known_counts(events, c) for c in CASUALTIES)
+    counts["us_killed"] = count(np.ones(len(events), dtype=bool), killed)
+    counts["harm"] = count(counts_as_attack, injured + killed + others)
+    return counts
+
+
+def daily_severity(events: pd.DataFrame, start, days: int) -> np.ndarray:
+    """Summed :func:`escalation.events.severity` of the events of each day of the window."""
+    days = check_days(days)
+    offsets, inside = day_offsets(events, start, days)
+    killed, injured, others = (known_counts(events, c) for c in CASUALTIES)
+    weights = severity(events["event_type"].astype(str).to_numpy(), killed, injured, others)
+    return np.bincount(offsets[inside].astype(np.int64), weights=weights[inside], minlength=days)
+
+
+def check_days(days) -> int:
+    if isinstance(days, bool) or not isinstance(days, int | np.integer) or days < 1:
+        raise ValueError(f"days must be a positive integer, found {days!r}")
+    return int(days)
+
+
+def check_columns(events: pd.DataFrame) -> None:
+    missing = [c for c in ("date", "actor", "event_type") if c not in events.columns]
+    if missing:
+        raise ValueError(
+            f"events frame lacks column(s) {missing}; expected the canonical columns "
+            "(see escalation.events.schema.COLUMNS)"
+        )
