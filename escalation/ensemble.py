@@ -20,7 +20,6 @@ import importlib.resources
 import json
 import math
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +31,9 @@ from escalation.model.ladder import Rung
 from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
 from escalation.model.scenario import Scenario
 from escalation.model.streams import WorldStreams, seed_sequence
+from escalation.montecarlo import QUANTILES, mcse_of_mean, mcse_of_probability
+from escalation.runtime import progress_bar
 
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 DEFAULT_CHUNK = 10_000
 #: Histogram bins used to summarise a state variable across worlds when the per-world
 #: values are not kept: (upper edge of the regular range, bins); values above go in the
@@ -306,11 +306,7 @@ def _worker_count(executor) -> int:
 
 
 def _progress(progress, total):
-    if progress is None:
-        progress = sys.stderr.isatty() and not os.environ.get("CI")
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, disable=not progress, desc="worlds", unit="chunk", file=sys.stderr)
+    return progress_bar(total, desc="worlds", unit="chunk", progress=progress)
 
 
 def _slice(value, a, b):
@@ -555,9 +551,8 @@ def _mean_row(name, values, unit):
     x = x[~np.isnan(x)]
     if len(x) == 0:
         return [name, np.nan, np.nan, np.nan, np.nan, np.nan, 0, unit]
-    mcse = x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else np.nan
     q05, q50, q95 = np.quantile(x, [0.05, 0.5, 0.95])
-    return [name, x.mean(), mcse, q05, q50, q95, len(x), unit]
+    return [name, x.mean(), mcse_of_mean(x), q05, q50, q95, len(x), unit]
 
 
 def _probability_row(name, mask):
@@ -566,7 +561,7 @@ def _probability_row(name, mask):
     return [
         name,
         p,
-        math.sqrt(p * (1 - p) / len(mask)),
+        mcse_of_probability(p, len(mask)),
         np.nan,
         np.nan,
         np.nan,

@@ -41,8 +41,8 @@ from escalation.events.schema import COLUMNS
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario
 from escalation.model.streams import seed_sequence
+from escalation.montecarlo import QUANTILES
 
-DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 _LABELS = {MILITIA: "Militia attacks", STRIKE_ROUNDS: "US strike rounds"}
 
 
@@ -133,9 +133,7 @@ class Forecast:
         """Weekly counts, shape ``(n_worlds, n_weeks)``; the last week may be partial."""
         return weekly_sums(self.series(name))
 
-    def quantiles(
-        self, name: str = MILITIA, q=DEFAULT_QUANTILES, weekly: bool = True
-    ) -> pd.DataFrame:
+    def quantiles(self, name: str = MILITIA, q=QUANTILES, weekly: bool = True) -> pd.DataFrame:
         """Quantiles over worlds per week (or per day when ``weekly=False``).
 
         Sample quantiles with numpy's default (linear) interpolation; rows are week starts (or

@@ -34,6 +34,7 @@ from escalation.forecasting import Forecast
 from escalation.model.ladder import Rung, daily_record
 from escalation.model.model import COUNT_SERIES
 from escalation.model.parameters import PARAMETERS
+from escalation.montecarlo import QUANTILES
 from escalation.scoring import score
 
 __all__ = [
@@ -97,7 +98,6 @@ _VARIABLE_ACTOR = {
     "iraqi_pressure": Actor.IRAQI_GOVERNMENT.value,
 }
 _QUANTILE_COLUMNS = ("q05", "q25", "q50", "q75", "q95")
-_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 #: Rows of the event raster, top to bottom: militia attacks, state strikes, political acts.
 _ROWS = {
@@ -292,7 +292,7 @@ def _weekly_samples(variable: str, worlds, days: int) -> np.ndarray:
 def _weekly_fan(ax, start, days, samples, color, label, show_mean) -> np.ndarray:
     """Draw weekly quantile bands of ``samples`` (n_worlds, weeks); return the week edges."""
     edges = _week_edges(start, days)
-    quantiles = np.quantile(samples, _LEVELS, axis=0)
+    quantiles = np.quantile(samples, QUANTILES, axis=0)
     _bands(ax, edges, quantiles, samples.mean(axis=0) if show_mean else None, color, label)
     return edges
 
@@ -830,7 +830,7 @@ def forecast_vs_observed(forecasts, observed, axes=None, name=MILITIA):
         )
         counts = weekly_sums(daily_counts(observed, forecast.start, forecast.days)[name])
         _observed_weeks(ax, forecast.start, forecast.days, counts)
-        top = max(top, np.quantile(samples, _LEVELS[-1], axis=0).max(), counts.max())
+        top = max(top, np.quantile(samples, QUANTILES[-1], axis=0).max(), counts.max())
         scores = score(forecast, observed)
         covered = round(scores["coverage90"] * scores["n_weeks"])
         ax.set_title(
