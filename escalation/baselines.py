@@ -409,6 +409,7 @@ def _fit_hawkes(attacks, strikes, segment, n_segments) -> np.ndarray:
         )
         if best is None or result.fun < best.fun:
             best = result
+    assert best is not None  # at least one start was tried
     if not best.success:
         warnings.warn(
             f"Hawkes fit did not report convergence: {best.message}", RuntimeWarning, stacklevel=3

@@ -22,6 +22,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -153,7 +154,7 @@ def run_chunk(
     model.run()
     events = model.event_log()
     ids = np.arange(n) + first_world
-    stats = summary_statistics(events, scenario.start, scenario.end, worlds=ids)
+    stats = summary_statistics(events, scenario.start, scenario.end, worlds=ids.tolist())
     if statistics_only:
         return {"statistics": stats, "first_world": first_world}
     out = {"worlds": _world_summaries(model, events, stats), "first_world": first_world}
@@ -377,11 +378,14 @@ class EnsembleResult:
         """Fold chunk results (an iterable, consumed once) into one result."""
         from escalation.provenance import manifest
 
-        worlds, events, daily_parts, histograms = [], [], [], None
+        worlds: list[pd.DataFrame] = []
+        event_parts: list[pd.DataFrame] = []
+        daily_parts: list[dict] = []
+        histograms = None
         for chunk in chunks:
             worlds.append(chunk["worlds"])
             if keep_events:
-                events.append(chunk["events"])
+                event_parts.append(chunk["events"])
                 daily_parts.append(chunk["daily"])
             else:
                 histograms = _add_histograms(histograms, chunk["histograms"])
@@ -391,7 +395,7 @@ class EnsembleResult:
                 k: np.concatenate([d[k] for d in daily_parts], axis=1) for k in daily_parts[0]
             }
             daily = _daily_from_values(dates, daily_worlds)
-            events = concat_events(events)
+            events: pd.DataFrame | None = concat_events(event_parts)
         else:
             events, daily_worlds = None, None
             daily = _daily_from_histograms(dates, histograms, n_worlds)
@@ -402,8 +406,16 @@ class EnsembleResult:
             data_files=_data_files(scenario),
             keep_events=keep_events,
         )
-        worlds = pd.concat(worlds, ignore_index=True)
-        return cls(scenario, n_worlds, worlds, daily, events, daily_worlds, parameters, record)
+        return cls(
+            scenario,
+            n_worlds,
+            pd.concat(worlds, ignore_index=True),
+            daily,
+            events,
+            daily_worlds,
+            parameters,
+            record,
+        )
 
     # -- what users ask -------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
@@ -534,7 +546,7 @@ def concat_events(frames) -> pd.DataFrame:
     Each chunk builds its own category codes, so a plain concat would fall back to objects
     for some chunkings and not others; sorting the union makes the result identical.
     """
-    columns = {}
+    columns: dict[str, Any] = {}
     for name in frames[0].columns:
         parts = [f[name] for f in frames]
         if isinstance(parts[0].dtype, pd.CategoricalDtype):

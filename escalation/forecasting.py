@@ -224,7 +224,8 @@ class Forecast:
         ax.step(x, steps(0.5), where="post", color="C0", lw=1.5, label=f"{self.method} median")
         if observed is not None:
             counts = weekly_sums(daily_counts(observed, self.start, self.days)[name])
-            middles = (edges[:-1] + (edges[1:] - edges[:-1]) / 2).to_numpy()
+            left, right = edges[:-1].to_numpy(), edges[1:].to_numpy()
+            middles = left + (right - left) / 2
             ax.plot(middles, counts, "o", color="black", ms=4, label="observed")
         label = _LABELS.get(name, name.replace("_", " ").capitalize())
         ax.set_ylabel(f"{label} per week")
@@ -298,6 +299,7 @@ def forecast(
         history=history,
         replay_days=replay_days,
     )
+    assert result.daily_worlds is not None  # kept: keep_events=True
     daily = {
         name: np.ascontiguousarray(result.daily_worlds[name][replay_days:].T.astype(np.int64))
         for name in SERIES

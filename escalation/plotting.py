@@ -391,8 +391,8 @@ def _observed_series(observed, variable: str, dates: pd.DatetimeIndex) -> pd.Ser
     index = pd.DatetimeIndex(pd.to_datetime(observed.index)).normalize()
     if index.has_duplicates:
         raise ValueError(f"observed has several values on {index[index.duplicated()][0].date()}")
-    values = pd.Series(pd.to_numeric(observed.to_numpy(), errors="coerce"), index=index)
-    return values.reindex(dates).astype(float)
+    series = pd.Series(pd.to_numeric(observed.to_numpy(), errors="coerce"), index=index)
+    return series.reindex(dates).astype(float)
 
 
 # == event raster ================================================================================

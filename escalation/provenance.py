@@ -16,7 +16,7 @@ import importlib.metadata
 import os
 import platform
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def _hash_files(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
     return hashes
 
 
-def _seed_record(seed) -> tuple[int | list[int] | None, list[int]]:
+def _seed_record(seed) -> tuple[int | Sequence[int] | None, list[int]]:
     """The seed as (entropy, spawn key): reproducible as ``SeedSequence(entropy, spawn_key)``."""
     if seed is None:
         return None, []

@@ -77,6 +77,10 @@ class EventType(str, enum.Enum):
     POLITICAL_ACTION = ("political_action", "11", -2.0, 1.0)
     CONTEXT = ("context", "04", 1.0, 0.0)
 
+    cameo: str
+    goldstein: float
+    base_severity: float
+
     def __new__(cls, value: str, cameo: str, goldstein: float, base_severity: float):
         member = str.__new__(cls, value)
         member._value_ = value

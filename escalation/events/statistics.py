@@ -90,7 +90,7 @@ def _codes(series: pd.Series, values: Sequence[str], column: str) -> np.ndarray:
     """Integer codes of ``series`` in ``values``; unknown values raise EventDataError."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     # Enum members are matched by their value (they hash unlike plain strings).
-    lookup = pd.Index(list(values)).get_indexer([str(u) for u in uniques])
+    lookup = pd.Index(list(values)).get_indexer(pd.Index([str(u) for u in uniques]))
     mapped = np.append(lookup, -1)[codes]  # code -1 (missing) maps to -1
     bad = np.flatnonzero(mapped < 0)
     if bad.size:
@@ -267,7 +267,11 @@ def _episodes(log: _Log, gap: int) -> dict[str, np.ndarray]:
     chain_starts = np.flatnonzero(~turn)
     chain_length = np.diff(np.r_[chain_starts, starts.size])
     chain_episode = episode[chain_starts]
-    longest = np.maximum.reduceat(chain_length, _group_starts(chain_episode)) if first.size else []
+    longest = (
+        np.maximum.reduceat(chain_length, _group_starts(chain_episode))
+        if first.size
+        else np.zeros(0, dtype=np.int64)
+    )
 
     ep_world = act_world[first]
     following = ep_world[1:] == ep_world[:-1]
