@@ -20,20 +20,25 @@ import importlib.resources
 import json
 import math
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from escalation.events.io import validate_events
 from escalation.events.statistics import summary_statistics
+from escalation.inference.posterior import Posterior
 from escalation.model.ladder import Rung
 from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
 from escalation.model.scenario import Scenario
 from escalation.model.streams import WorldStreams, seed_sequence
 from escalation.montecarlo import QUANTILES, mcse_of_mean, mcse_of_probability
-from escalation.runtime import progress_bar
+from escalation.provenance import manifest, verify_manifest, with_outputs
+from escalation.runtime import ExecutorLike, Seed, progress_bar
 
 DEFAULT_CHUNK = 10_000
 #: Histogram bins used to summarise a state variable across worlds when the per-world
@@ -53,15 +58,15 @@ _POSTERIOR_DRAW_DAY = 2**40  # a day no simulation reaches: the stream slot for 
 
 # == running ====================================================================================
 def run_ensemble(
-    scenario,
+    scenario: Scenario | str | Path,
     n_worlds: int,
-    seed=None,
-    chunk_size=None,
-    executor=None,
-    progress=None,
+    seed: Seed = None,
+    chunk_size: int | None = None,
+    executor: ExecutorLike = None,
+    progress: bool | None = None,
     keep_events: bool = True,
-    parameters=None,
-    history=None,
+    parameters: Mapping[str, ArrayLike] | None = None,
+    history: pd.DataFrame | None = None,
     replay_days: int = 0,
     worlds_per_draw: int = 1,
 ) -> EnsembleResult:
@@ -326,8 +331,6 @@ def _world_parameters(
     """Per-world parameter arrays: posterior draws (unless pinned), then explicit overrides."""
     values = {}
     if scenario.posterior:
-        from escalation.inference.posterior import Posterior
-
         posterior = Posterior.load(posterior_path(scenario.posterior))
         drawn = posterior_draws(posterior, root, np.arange(n_worlds) // worlds_per_draw)
         values.update({k: v for k, v in drawn.items() if k not in scenario.pinned})
@@ -374,10 +377,16 @@ class EnsembleResult:
     manifest: dict = field(default_factory=dict)
 
     @classmethod
-    def combine(cls, scenario, root, n_worlds, chunks, keep_events, parameters) -> EnsembleResult:
+    def combine(
+        cls,
+        scenario: Scenario,
+        root: np.random.SeedSequence,
+        n_worlds: int,
+        chunks: Iterable[dict[str, Any]],
+        keep_events: bool,
+        parameters: dict[str, np.ndarray],
+    ) -> EnsembleResult:
         """Fold chunk results (an iterable, consumed once) into one result."""
-        from escalation.provenance import manifest
-
         worlds: list[pd.DataFrame] = []
         event_parts: list[pd.DataFrame] = []
         daily_parts: list[dict] = []
@@ -474,10 +483,8 @@ class EnsembleResult:
         return float(np.mean(masks[event]))
 
     # -- saving ---------------------------------------------------------------------------------
-    def save(self, directory) -> Path:
+    def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write CSV tables, per-world daily arrays (npz) and ``manifest.json`` to ``directory``."""
-        from escalation.provenance import with_outputs
-
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         written = ["worlds.csv", "daily.csv", "scenario.toml"]
@@ -499,10 +506,8 @@ class EnsembleResult:
         return directory
 
     @classmethod
-    def load(cls, directory) -> EnsembleResult:
+    def load(cls, directory: str | os.PathLike[str]) -> EnsembleResult:
         """Read a result written by :meth:`save`; raises if a file's hash does not match."""
-        from escalation.provenance import verify_manifest
-
         directory = Path(directory)
         record = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         changed = verify_manifest(record, directory)
@@ -519,8 +524,6 @@ class EnsembleResult:
         daily = pd.read_csv(directory / "daily.csv", parse_dates=["date"])
         events = None
         if (directory / "events.csv").exists():
-            from escalation.events.io import validate_events
-
             raw = pd.read_csv(directory / "events.csv", dtype=str, keep_default_na=False)
             events = validate_events(raw, origin=str(directory / "events.csv"))
         daily_worlds, parameters = None, {}

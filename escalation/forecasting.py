@@ -22,10 +22,15 @@ is kept, so every forecast day is scored exactly once.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from escalation.ensemble import posterior_draws, run_ensemble
 from escalation.events.counts import (
@@ -42,6 +47,7 @@ from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario
 from escalation.model.streams import seed_sequence
 from escalation.montecarlo import QUANTILES
+from escalation.runtime import DateLike, ExecutorLike, Seed
 
 _LABELS = {MILITIA: "Militia attacks", STRIKE_ROUNDS: "US strike rounds"}
 
@@ -133,7 +139,9 @@ class Forecast:
         """Weekly counts, shape ``(n_worlds, n_weeks)``; the last week may be partial."""
         return weekly_sums(self.series(name))
 
-    def quantiles(self, name: str = MILITIA, q=QUANTILES, weekly: bool = True) -> pd.DataFrame:
+    def quantiles(
+        self, name: str = MILITIA, q: Sequence[float] = QUANTILES, weekly: bool = True
+    ) -> pd.DataFrame:
         """Quantiles over worlds per week (or per day when ``weekly=False``).
 
         Sample quantiles with numpy's default (linear) interpolation; rows are week starts (or
@@ -176,7 +184,9 @@ class Forecast:
             )
         return pd.concat(frames, ignore_index=True)
 
-    def plot(self, observed: pd.DataFrame | None = None, ax=None, name: str = MILITIA):
+    def plot(
+        self, observed: pd.DataFrame | None = None, ax: Axes | None = None, name: str = MILITIA
+    ) -> Axes:
         """Fan chart of weekly counts: 5-95% and 25-75% bands and the median, week by week.
 
         Each week is drawn as a step spanning its days, so a final partial week shows as a
@@ -196,11 +206,7 @@ class Forecast:
         -------
         matplotlib.axes.Axes
         """
-        import matplotlib.dates as mdates
-
         if ax is None:
-            import matplotlib.pyplot as plt
-
             _, ax = plt.subplots(figsize=(8, 4), layout="constrained")
         quantiles = self.quantiles(name)
         edges = self.week_starts.append(pd.DatetimeIndex([self.end + pd.Timedelta(days=1)]))
@@ -254,7 +260,14 @@ METHOD = "Escalation model"
 
 
 def forecast(
-    source, history, start, days: int, n_worlds: int = 2000, seed=None, executor=None, progress=None
+    source: Posterior | Scenario | str | Path,
+    history: pd.DataFrame | None,
+    start: DateLike,
+    days: int,
+    n_worlds: int = 2000,
+    seed: Seed = None,
+    executor: ExecutorLike = None,
+    progress: bool | None = None,
 ) -> Forecast:
     """Forecast ``days`` days from ``start`` given the observed ``history``.
 

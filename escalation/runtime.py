@@ -9,16 +9,24 @@ cannot be recorded in a manifest nor split reproducibly across chunks of worlds.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from collections.abc import Sequence
-from typing import TypeAlias
+from concurrent.futures import Executor
+from typing import Any, TypeAlias
 
 import numpy as np
+import pandas as pd
 from tqdm.auto import tqdm
 
 #: What a public ``seed=`` argument accepts.
 Seed: TypeAlias = int | Sequence[int] | np.random.SeedSequence | None
+#: A calendar day: ``"2021-06-28"``, a :class:`datetime.date` or a :class:`pandas.Timestamp`.
+DateLike: TypeAlias = str | datetime.date | pd.Timestamp
+#: Where batches of worlds run: None (this process), a :class:`concurrent.futures.Executor`,
+#: or a ``dask.distributed.Client`` (typed loosely: Dask is an optional dependency).
+ExecutorLike: TypeAlias = Executor | Any | None
 
 
 def seed_sequence(seed: Seed, name: str = "seed") -> np.random.SeedSequence:

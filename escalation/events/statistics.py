@@ -27,6 +27,7 @@ from escalation.events.schema import (
     EventType,
     severity,
 )
+from escalation.runtime import DateLike
 
 #: How far back (days) the trigger of a strike round is looked for.
 TRIGGER_LOOKBACK_DAYS = 30
@@ -359,8 +360,8 @@ def _analyse(log: _Log, gap: int, window: int) -> _Analysis:
 
 def summary_statistics(
     events: pd.DataFrame,
-    start,
-    end,
+    start: DateLike,
+    end: DateLike,
     gap: int = 7,
     window: int = 14,
     worlds: int | Sequence[int] | None = None,
@@ -418,7 +419,11 @@ class Summary:
 
 
 def summarize(
-    events: pd.DataFrame, start=None, end=None, gap: int = 7, window: int = 14
+    events: pd.DataFrame,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    gap: int = 7,
+    window: int = 14,
 ) -> Summary:
     """Summarize one event log: counts, strike rounds, casualties, episodes, statistics.
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from escalation.inference.smc import abc_smc
 from escalation.model.parameters import PARAMETERS
 from escalation.model.scenario import Scenario
 from escalation.provenance import manifest
+from escalation.runtime import DateLike, ExecutorLike, Seed, seed_sequence
 
 #: Statistics matched in calibration (besides the monthly attack counts, whose names depend
 #: on the window). Left out: ``others_killed`` (dominated by the disputed fighter tolls of
@@ -95,18 +97,18 @@ def priors(scenario: Scenario) -> dict:
 
 
 def calibrate(
-    observed,
-    scenario=None,
-    start=None,
-    end=None,
-    budget=200_000,
-    seed=None,
-    checkpoint=None,
-    executor=None,
-    progress=None,
-    population_size=DEFAULT_POPULATION,
-    min_epsilon=0.0,
-    max_generations=30,
+    observed: pd.DataFrame | str | Path,
+    scenario: Scenario | str | Path | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    budget: int = 200_000,
+    seed: Seed = None,
+    checkpoint: str | Path | None = None,
+    executor: ExecutorLike = None,
+    progress: bool | None = None,
+    population_size: int = DEFAULT_POPULATION,
+    min_epsilon: float = 0.0,
+    max_generations: int = 30,
 ) -> Posterior:
     """Infer the scenario's calibrated parameters from ``observed`` by ABC-SMC.
 
@@ -136,6 +138,8 @@ def calibrate(
     target = calibration_statistics(summary_statistics(observed, start, end))
     columns = list(target.columns)
 
+    root = seed_sequence(seed)  # fresh entropy, when unseeded, is recorded in the manifest
+
     def simulate(theta, batch_seed):
         table = simulate_statistics(base, theta, batch_seed, executor=executor)
         return calibration_statistics(table)[columns].to_numpy(dtype=float)
@@ -146,7 +150,7 @@ def calibrate(
         target.iloc[0].to_numpy(dtype=float),
         population_size=population_size,
         budget=budget,
-        seed=seed,
+        seed=root,
         min_epsilon=min_epsilon,
         max_generations=max_generations,
         checkpoint=checkpoint,
@@ -154,7 +158,7 @@ def calibrate(
     )
     record = manifest(
         scenario=base,
-        seed=seed if seed is None or isinstance(seed, np.random.SeedSequence) else int(seed),
+        seed=root,
         n_worlds=result.simulations_total,
         statistics=columns,
         window=[start.isoformat(), end.isoformat()],
@@ -164,7 +168,11 @@ def calibrate(
 
 
 def posterior_predictive(
-    posterior: Posterior, observed, n_worlds: int = 1000, seed=None, executor=None
+    posterior: Posterior,
+    observed: pd.DataFrame | str | Path,
+    n_worlds: int = 1000,
+    seed: Seed = None,
+    executor: ExecutorLike = None,
 ) -> pd.DataFrame:
     """Observed statistics against the posterior predictive distribution.
 
