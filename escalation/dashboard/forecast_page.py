@@ -85,7 +85,7 @@ def Page():
             text=True,
         )
         solara.InputText("First forecast day (YYYY-MM-DD)", value=start)
-        solara.SliderInt("Days", value=days, min=7, max=120, step=7)
+        solara.SliderInt(f"Days: {days.value}", value=days, min=7, max=120, step=7)
         RunSettings(worlds, seed, max_worlds=5000)
         solara.Button(
             "Forecast",
