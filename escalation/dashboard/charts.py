@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from escalation.dashboard.library import Rung, fan_chart
+from escalation.model.ladder import Rung
+from escalation.plotting import fan_chart
 
 #: Two-sided 95% normal quantile: intervals are estimate +- this many standard errors.
 Z95 = 1.96

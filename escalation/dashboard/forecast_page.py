@@ -17,8 +17,8 @@ import solara.lab
 
 import escalation
 from escalation.dashboard import charts
-from escalation.dashboard.library import posterior_path
 from escalation.dashboard.widgets import RunSettings, TaskStatus
+from escalation.ensemble import posterior_path
 
 POSTERIOR = "posterior_2021"
 FORMATS = {"canonical": escalation.load_events, "ACLED": escalation.load_acled}

@@ -12,8 +12,8 @@ import solara.lab
 
 import escalation
 from escalation.dashboard import charts, state
-from escalation.dashboard.library import PARAMETERS
 from escalation.dashboard.widgets import RunSettings, ScenarioUpload, TaskStatus
+from escalation.model.parameters import PARAMETERS
 
 SLIDER_STEPS = 100
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 import escalation
-from escalation.dashboard.library import PARAMETERS, Rung
+from escalation.model.ladder import Rung
+from escalation.model.parameters import PARAMETERS
 
 #: Steps on a parameter slider between the ends of its declared range.
 SLIDER_STEPS = 100
