@@ -247,6 +247,14 @@ def _rng(root: np.random.SeedSequence, *indices: int) -> np.random.Generator:
     return np.random.default_rng(_stream(root, *indices))
 
 
+def _entropy(root: np.random.SeedSequence) -> int | list[int]:
+    """The root seed's entropy as plain JSON-ready data (it is always set once constructed)."""
+    entropy = root.entropy
+    if isinstance(entropy, Sequence):
+        return [int(e) for e in entropy]
+    return int(entropy)  # type: ignore[arg-type]
+
+
 def _show_progress(progress: bool | None) -> bool:
     """Whether to show a progress bar: as asked, or by default when stderr is a terminal and the
     ``CI`` environment variable is unset."""
@@ -665,7 +673,7 @@ def abc_smc(
         ess=state.ess,
         simulations_total=state.simulations_total,
         stop_reason=reason,
-        seed_entropy=root.entropy,
+        seed_entropy=_entropy(root),
         seed_spawn_key=tuple(root.spawn_key),
     )
 
@@ -723,7 +731,7 @@ class _Run:
         particles = np.concatenate([a[0] for a in accepted])[: self.n]
         statistics = np.concatenate([a[1] for a in accepted])[: self.n]
         next_scales = scale_statistics(np.concatenate(simulated), self.scale)
-        if previous is None:
+        if previous is None or kernel is None:  # generation 0 has neither
             weights, scales = np.full(self.n, 1.0 / self.n), next_scales
         else:
             weights = self.importance_weights(particles, previous, kernel)
@@ -1168,7 +1176,7 @@ def tempered_smc(
         moves=state.moves,
         scales=state.scales,
         evaluations=state.evaluations,
-        seed_entropy=root.entropy,
+        seed_entropy=_entropy(root),
         seed_spawn_key=tuple(root.spawn_key),
     )
 
