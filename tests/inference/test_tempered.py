@@ -254,6 +254,16 @@ def test_loglik_sees_the_whole_population_inside_the_support():
     assert len(sizes) == 1 + result.moves.sum()  # one batched call per move
 
 
+def test_moves_repeat_until_the_particles_have_jumped_far_enough():
+    # min_jump 0 is met by any single move; a larger one needs more moves per step, up to the cap.
+    single = run_poisson(population_size=300, min_jump=0.0)
+    assert np.all(single.moves[1:] == 1)
+    far = run_poisson(population_size=300, min_jump=3.0)
+    assert np.all(far.moves[1:] > 1)
+    capped = run_poisson(population_size=300, min_jump=1e6, max_moves=4)
+    assert np.all(capped.moves[1:] == 4)
+
+
 def test_interrupted_run_resumed_equals_uninterrupted(tmp_path):
     uninterrupted = run_poisson(population_size=300)
     path = tmp_path / "tempered.npz"
