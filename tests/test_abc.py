@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.stats as st
 
 from escalation.inference.smc import (
+    PriorOnlyWarning,
     StopReason,
     abc_smc,
     scale_statistics,
@@ -194,6 +197,18 @@ def test_budget_is_respected_and_the_last_complete_generation_returned():
     assert result.simulations.sum() <= result.simulations_total
     assert len(result.particles) == 300
     assert np.all(result.distances <= result.epsilons[-1])
+
+
+@pytest.mark.parametrize("limits", [{"budget": 450}, {"max_generations": 1}])
+def test_a_run_that_returns_generation_0_warns_that_it_is_the_prior(limits):
+    # 300 worlds make generation 0; 150 more cannot fill generation 1 (acceptance about 1/2).
+    with pytest.warns(PriorOnlyWarning, match="sample of the prior") as caught:
+        result = run_poisson(**limits)
+    assert result.n_generations == 1
+    assert "population_size = 300" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PriorOnlyWarning)
+        assert run_poisson(max_generations=2).n_generations == 2
 
 
 def test_tolerance_floor_stops_the_run():

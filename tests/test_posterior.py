@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
+import sys
 import tomllib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats as st
+from scipy.special import gammaln
 
-from escalation.inference.posterior import Posterior
-from escalation.inference.smc import ABCResult, StopReason
+from escalation.inference.calibration import priors as calibration_priors
+from escalation.inference.posterior import Posterior, between_runs, prior_sd, scenario_priors
+from escalation.inference.smc import ABCResult, StopReason, TemperedResult, tempered_smc
+from escalation.model.parameters import Prior
 from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest
 
@@ -49,7 +55,16 @@ def two_row_posterior(**kwargs) -> Posterior:
 def test_summary_by_hand():
     summary = two_row_posterior().summary()
     assert list(summary.index) == ["a", "b"]
-    assert list(summary.columns) == ["mean", "sd", "median", "q05", "q95", "ess"]
+    assert list(summary.columns) == [
+        "mean",
+        "sd",
+        "median",
+        "q05",
+        "q95",
+        "ess",
+        "prior_sd",
+        "contraction",
+    ]
     # a: mean 0.25*0 + 0.75*10 = 7.5; sd sqrt(0.25*7.5^2 + 0.75*2.5^2) = sqrt(18.75).
     # Weighted positions 0.125 (a=0) and 0.625 (a=10): the median lies 3/4 of the way, 7.5.
     assert summary.loc["a", "mean"] == pytest.approx(7.5)
@@ -62,6 +77,48 @@ def test_summary_by_hand():
     assert summary.loc["b", "median"] == pytest.approx(-2.5)
     # Kish ESS: 1 / (0.25^2 + 0.75^2) = 1.6, the same for every parameter.
     assert summary["ess"].tolist() == pytest.approx([1.6, 1.6])
+    # The stand-in scenario declares no priors: no prior sd, no contraction.
+    assert summary[["prior_sd", "contraction"]].isna().all().all()
+
+
+def test_prior_sd_and_contraction_by_hand():
+    # a ~ Uniform(0, 20): sd 20 / sqrt(12), variance 33.33; the posterior variance of a is 18.75
+    # (above), so contraction 1 - 18.75 / 33.33 = 0.4375. b ~ N(0, 5): b's posterior variance
+    # 0.25 * 7.5^2 + 0.75 * 2.5^2 = 18.75, contraction 1 - 18.75 / 25 = 0.25.
+    priors = {"a": st.uniform(0.0, 20.0), "b": st.norm(0.0, 5.0)}
+    summary = two_row_posterior(priors=priors).summary()
+    assert summary["prior_sd"].tolist() == pytest.approx([20 / math.sqrt(12), 5.0])
+    assert summary["contraction"].tolist() == pytest.approx([0.4375, 0.25])
+
+
+def test_prior_sd_of_a_truncated_prior_is_exact():
+    # A standard normal truncated to [0, inf) is the half-normal: sd sqrt(1 - 2 / pi).
+    half_normal = Prior("norm", {"loc": 0.0, "scale": 1.0}).within(0.0, math.inf)
+    assert prior_sd(half_normal) == pytest.approx(math.sqrt(1 - 2 / math.pi), rel=1e-8)
+    # Uniform(0, 10) truncated to [2, 5] is Uniform(2, 5): sd 3 / sqrt(12).
+    narrowed = Prior("uniform", {"loc": 0.0, "scale": 10.0}).within(2.0, 5.0)
+    assert prior_sd(narrowed) == pytest.approx(3 / math.sqrt(12), rel=1e-8)
+
+
+def test_a_real_scenario_supplies_the_calibration_priors():
+    base = Scenario.load("baseline_2021")
+    names = ("militia_attack_rate", "deterrence")
+    derived = scenario_priors(base, names)
+    expected = calibration_priors(base)
+    for name in names:
+        assert derived[name].args == expected[name].args
+        # The exact sd against 200,000 draws (relative standard error about 0.2%).
+        draws = derived[name].rvs(size=200_000, random_state=1)
+        assert prior_sd(derived[name]) == pytest.approx(draws.std(), rel=0.01)
+    samples = pd.DataFrame(
+        {"militia_attack_rate": [0.2, 0.4], "deterrence": [0.1, 0.3], "weight": [1.0, 1.0]}
+    )
+    summary = Posterior(samples, base).summary()
+    assert summary.loc["deterrence", "prior_sd"] == pytest.approx(prior_sd(expected["deterrence"]))
+    # Posterior sd 0.1 against the prior's: contraction 1 - 0.01 / prior variance.
+    assert summary.loc["deterrence", "contraction"] == pytest.approx(
+        1 - 0.01 / prior_sd(expected["deterrence"]) ** 2
+    )
 
 
 def test_weights_are_normalised_and_samples_copied():
@@ -206,3 +263,125 @@ def test_bad_samples_raise(samples, message):
 def test_base_scenario_needs_the_scenario_interface():
     with pytest.raises(TypeError, match="with_parameters"):
         Posterior(pd.DataFrame({"a": [1.0], "weight": [1.0]}), object())
+
+
+def tempered_result(log_evidence: float, values, seed: int = 1) -> TemperedResult:
+    """A small TemperedResult with equal weights on ``values`` of parameter ``a``."""
+    n = len(values)
+    return TemperedResult(
+        particles=pd.DataFrame({"a": np.asarray(values, dtype=float)}),
+        weights=np.full(n, 1.0 / n),
+        loglik=np.zeros(n),
+        log_evidence=log_evidence,
+        temperatures=np.array([0.0, 0.4, 1.0]),
+        log_evidence_increments=np.array([0.0, log_evidence / 2, log_evidence / 2]),
+        ess=np.array([n, n / 2, n / 2]),
+        acceptance_rates=np.array([np.nan, 0.3, 0.25]),
+        moves=np.array([0, 4, 5]),
+        scales=np.array([2.38, 2.0, 1.9]),
+        evaluations=np.array([n, 4 * n, 5 * n]),
+        seed_entropy=seed,
+    )
+
+
+def test_from_tempered_keeps_the_evidence_and_the_schedule():
+    posterior = Posterior.from_tempered(tempered_result(-10.0, [0.0, 2.0]), StandIn())
+    diagnostics = posterior.diagnostics
+    assert posterior.log_evidence == -10.0
+    assert diagnostics["method"] == "tempered-SMC"
+    assert diagnostics["temperatures"] == [0.0, 0.4, 1.0]
+    assert diagnostics["acceptance_rates"] == [None, 0.3, 0.25]  # JSON has no NaN
+    assert diagnostics["moves"] == [0, 4, 5]
+    assert diagnostics["evaluations_total"] == 2 + 8 + 10
+    assert json.loads(json.dumps(diagnostics)) == diagnostics
+    assert two_row_posterior().log_evidence is None
+
+
+def test_between_runs_by_hand():
+    # Run 1: a = 0, 2; run 2: a = 4, 6 (equal weights, ESS 2). Within-run variance 1 * 2 / 1 = 2,
+    # between-run variance of the means 1 and 5: 8. R-hat = sqrt((1/2 * 2 + 8) / 2) = sqrt(4.5).
+    # Log evidences -10 and -12: sd sqrt(2), pooled log((e^-10 + e^-12) / 2).
+    runs = [
+        Posterior.from_tempered(tempered_result(-10.0, [0.0, 2.0]), StandIn()),
+        Posterior.from_tempered(tempered_result(-12.0, [4.0, 6.0]), StandIn()),
+    ]
+    agreement = between_runs(runs)
+    assert agreement["rhat"]["a"] == pytest.approx(math.sqrt(4.5))
+    assert agreement["log_evidence_runs"] == [-10.0, -12.0]
+    assert agreement["log_evidence_mc_sd"] == pytest.approx(math.sqrt(2))
+    assert agreement["log_evidence_spread"] == pytest.approx(2.0)
+    assert agreement["log_evidence"] == pytest.approx(math.log((math.exp(-10) + math.exp(-12)) / 2))
+    # ABC runs have no evidence: only R-hat.
+    abc = [two_row_posterior(), two_row_posterior()]
+    assert set(between_runs(abc)) == {"rhat", "rhat_method"}
+    with pytest.raises(ValueError, match="at least two"):
+        between_runs(runs[:1])
+    other = Posterior(pd.DataFrame({"b": [1.0, 2.0], "weight": [1.0, 1.0]}), StandIn())
+    with pytest.raises(ValueError, match=r"runs\[1\] has parameters \['b'\]"):
+        between_runs([runs[0], other])
+
+
+def test_pool_shares_the_weight_and_records_the_runs(tmp_path):
+    runs = [
+        Posterior.from_tempered(tempered_result(-10.0, [0.0, 2.0, 4.0]), StandIn()),
+        Posterior.from_tempered(tempered_result(-10.5, [1.0, 3.0, 5.0], seed=2), StandIn()),
+    ]
+    pooled = Posterior.pool(runs)
+    assert pooled.samples["a"].tolist() == [0.0, 2.0, 4.0, 1.0, 3.0, 5.0]
+    assert pooled.weights == pytest.approx(np.full(6, 1 / 6))
+    diagnostics = pooled.diagnostics
+    assert diagnostics["run_sizes"] == [3, 3]
+    assert [run["seed_entropy"] for run in diagnostics["runs"]] == [1, 2]
+    assert pooled.log_evidence == pytest.approx(np.logaddexp(-10.0, -10.5) - math.log(2))
+    loaded = Posterior.load(pooled.save(tmp_path / "pooled"), scenario_loader=StandIn.from_toml)
+    assert loaded.log_evidence == pooled.log_evidence
+    assert loaded.diagnostics["rhat"] == diagnostics["rhat"]
+
+
+@pytest.mark.statistical
+def test_two_independent_tempered_runs_agree():
+    counts = np.random.default_rng(3).poisson(2.0, 25)
+
+    def loglik(theta):
+        rate = theta["a"][:, None]
+        return np.sum(counts * np.log(rate) - rate - gammaln(counts + 1), axis=1)
+
+    runs = [
+        Posterior.from_tempered(
+            tempered_smc(loglik, {"a": st.gamma(2.0)}, population_size=1000, seed=seed),
+            StandIn(),
+        )
+        for seed in (1, 2)
+    ]
+    agreement = between_runs(runs)
+    # Independent runs of one target: R-hat within 1% of 1; the log evidences within 0.2 (their
+    # Monte Carlo sd is about 0.04 at this size).
+    assert agreement["rhat"]["a"] == pytest.approx(1.0, abs=0.01)
+    assert agreement["log_evidence_spread"] < 0.2
+
+
+def test_to_arviz_has_one_chain_per_pooled_run():
+    arviz = pytest.importorskip("arviz")
+    runs = [
+        Posterior.from_tempered(tempered_result(-10.0, [0.0, 2.0, 4.0]), StandIn()),
+        Posterior.from_tempered(tempered_result(-10.5, [1.0, 3.0, 5.0]), StandIn()),
+    ]
+    data = Posterior.pool(runs).to_arviz()
+    assert isinstance(data, arviz.InferenceData)
+    values = data.posterior["a"].to_numpy()
+    assert values.tolist() == [[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]]  # equal weights: as they are
+    assert data.attrs["log_evidence"] == pytest.approx(np.logaddexp(-10.0, -10.5) - math.log(2))
+
+
+def test_to_arviz_draws_a_weighted_sample_by_weight():
+    pytest.importorskip("arviz")
+    samples = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.0, 0.0, 0.0], "weight": [0, 0, 1.0]})
+    data = Posterior(samples, StandIn()).to_arviz(seed=4)
+    assert data.posterior["a"].shape == (1, 3)
+    assert data.posterior["a"].to_numpy().tolist() == [[3.0, 3.0, 3.0]]  # all the weight on 3
+
+
+def test_to_arviz_without_arviz_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "arviz", None)  # makes "import arviz" raise ImportError
+    with pytest.raises(ImportError, match=r'pip install "escalation\[arviz\]"'):
+        two_row_posterior().to_arviz()

@@ -1,10 +1,12 @@
 """The posterior of a calibration: a weighted sample of parameter values and the scenario they fit.
 
-A :class:`Posterior` holds the final ABC-SMC population (one column per calibrated parameter plus
-``weight``), the base scenario whose other settings stay fixed, the run's diagnostics and its
-provenance manifest. It summarises the sample with weighted statistics, turns a point estimate into
-a runnable scenario, draws parameter sets for posterior-predictive ensembles, and saves to and loads
-from a plain directory (CSV + JSON, no pickle).
+A :class:`Posterior` holds the final population of an SMC run (ABC or likelihood-tempered; one
+column per calibrated parameter plus ``weight``), the base scenario whose other settings stay
+fixed, the run's diagnostics and its provenance manifest. It summarises the sample with weighted
+statistics and the contraction from the prior, turns a point estimate into a runnable scenario,
+draws parameter sets for posterior-predictive ensembles, pools independent runs and checks their
+agreement (evidence Monte Carlo error, R-hat), exports to ArviZ, and saves to and loads from a
+plain directory (CSV + JSON, no pickle).
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import logsumexp
 
-from escalation.inference.smc import ABCResult, weighted_quantile
+from escalation.errors import ScenarioError
+from escalation.inference.smc import ABCResult, TemperedResult, weighted_quantile
+from escalation.model.parameters import PARAMETERS, TruncatedPrior
 from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest, with_outputs
 
-__all__ = ["POINTS", "Posterior"]
+__all__ = ["POINTS", "Posterior", "between_runs", "prior_sd", "scenario_priors"]
 
 #: Point estimates :meth:`Posterior.scenario` accepts.
 POINTS = ("median", "mean")
@@ -63,9 +69,20 @@ class Posterior:
     diagnostics, manifest : dict, optional
         Run diagnostics and provenance (:func:`escalation.provenance.manifest`), stored as
         JSON-ready data: numpy values become Python ones, non-finite floats become None.
+    priors : mapping of str to frozen scipy.stats distribution, optional
+        The priors the sample was drawn under, for :meth:`summary`'s prior sd and contraction.
+        Default: the base scenario's, as calibration truncates them (:func:`scenario_priors`);
+        these are also what :meth:`load` restores, since explicit priors are not saved.
     """
 
-    def __init__(self, samples: pd.DataFrame, base_scenario, diagnostics=None, manifest=None):
+    def __init__(
+        self,
+        samples: pd.DataFrame,
+        base_scenario: Any,
+        diagnostics: Mapping[str, Any] | None = None,
+        manifest: Mapping[str, Any] | None = None,
+        priors: Mapping[str, Any] | None = None,
+    ):
         self._samples = _check_samples(samples)
         for method in ("with_parameters", "to_toml"):
             if not callable(getattr(base_scenario, method, None)):
@@ -84,9 +101,14 @@ class Posterior:
         self._base = base_scenario
         self._diagnostics = _plain(diagnostics or {})
         self._manifest = _plain(manifest or {})
+        self._priors = dict(
+            scenario_priors(base_scenario, self.parameter_names) if priors is None else priors
+        )
 
     @classmethod
-    def from_abc(cls, result: ABCResult, base_scenario, manifest=None) -> Posterior:
+    def from_abc(
+        cls, result: ABCResult, base_scenario: Any, manifest: Mapping[str, Any] | None = None
+    ) -> Posterior:
         """The posterior of an ABC-SMC run; its history and stopping reason go to diagnostics."""
         samples = result.particles.assign(weight=result.weights)
         diagnostics = {
@@ -104,6 +126,65 @@ class Posterior:
             "seed_spawn_key": result.seed_spawn_key,
         }
         return cls(samples, base_scenario, diagnostics, manifest)
+
+    @classmethod
+    def from_tempered(
+        cls,
+        result: TemperedResult,
+        base_scenario: Any,
+        manifest: Mapping[str, Any] | None = None,
+    ) -> Posterior:
+        """The posterior of a likelihood-tempered SMC run; its evidence, temperature schedule,
+        ESS, acceptance rates and moves per step go to diagnostics."""
+        samples = result.particles.assign(weight=result.weights)
+        diagnostics = {
+            "method": "tempered-SMC",
+            "log_evidence": result.log_evidence,
+            "steps": result.n_steps,
+            "temperatures": result.temperatures,
+            "log_evidence_increments": result.log_evidence_increments,
+            "ess": result.ess,
+            "acceptance_rates": result.acceptance_rates,
+            "moves": result.moves,
+            "scales": result.scales,
+            "evaluations": result.evaluations,
+            "evaluations_total": result.evaluations_total,
+            "seed_entropy": result.seed_entropy,
+            "seed_spawn_key": result.seed_spawn_key,
+        }
+        return cls(samples, base_scenario, diagnostics, manifest)
+
+    @classmethod
+    def pool(
+        cls, runs: Sequence[Posterior], manifest: Mapping[str, Any] | None = None
+    ) -> Posterior:
+        """Independent runs of one calibration pooled into one posterior, with their agreement.
+
+        Each run gets an equal share of the weight. The diagnostics hold each run's own under
+        ``runs``, the number of rows of each under ``run_sizes`` (the chains of
+        :meth:`to_arviz`), and :func:`between_runs`: R-hat per parameter and, when the runs
+        estimated it, the pooled log evidence and its Monte Carlo error. The manifest defaults to
+        the first run's.
+        """
+        _check_runs(runs)
+        first = runs[0]
+        samples = pd.concat(
+            [run._samples.assign(weight=run.weights / len(runs)) for run in runs],
+            ignore_index=True,
+        )
+        diagnostics = {
+            "method": f"{len(runs)} pooled runs",
+            "run_sizes": [len(run._samples) for run in runs],
+            **between_runs(runs),
+            "runs": [run._diagnostics for run in runs],
+        }
+        return cls(
+            samples,
+            first.base_scenario,
+            diagnostics,
+            first._manifest if manifest is None else manifest,
+            first._priors,
+        )
 
     @property
     def samples(self) -> pd.DataFrame:
@@ -127,11 +208,24 @@ class Posterior:
 
     @property
     def diagnostics(self) -> dict:
+        """The run's diagnostics (a copy), as JSON-ready data."""
         return copy.deepcopy(self._diagnostics)
 
     @property
     def manifest(self) -> dict:
+        """The provenance manifest (a copy)."""
         return copy.deepcopy(self._manifest)
+
+    @property
+    def priors(self) -> dict[str, Any]:
+        """The priors known for the calibrated parameters (a parameter may have none)."""
+        return dict(self._priors)
+
+    @property
+    def log_evidence(self) -> float | None:
+        """The estimated log marginal likelihood, or None if the method gives none (ABC)."""
+        value = self._diagnostics.get("log_evidence")
+        return None if value is None else float(value)
 
     @property
     def ess(self) -> float:
@@ -166,28 +260,81 @@ class Posterior:
         return self._samples.loc[:, list(self.parameter_names)].iloc[rows].reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
-        """Per parameter: weighted mean, sd, median, 5% and 95% quantiles, and the sample's ESS.
+        """Per parameter: weighted mean, sd, median, 5% and 95% quantiles, the sample's ESS, the
+        prior's sd and the contraction ``1 - posterior variance / prior variance``.
 
         The sd uses the normalised weights without small-sample correction; quantiles follow
-        :func:`escalation.inference.smc.weighted_quantile`.
+        :func:`escalation.inference.smc.weighted_quantile`; the prior sd is exact
+        (:func:`prior_sd`). Contraction near 1 means the data pin the parameter down; near 0 (or
+        below) that they say little about it beyond the prior. Both are NaN for a parameter
+        whose prior is unknown.
         """
         w = self.weights
         rows = {}
         for name in self.parameter_names:
             x = self._samples[name].to_numpy()
             mean = np.sum(w * x)
+            sd = np.sqrt(np.sum(w * (x - mean) ** 2))
             q05, median, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
+            before = prior_sd(self._priors[name]) if name in self._priors else math.nan
             rows[name] = {
                 "mean": mean,
-                "sd": np.sqrt(np.sum(w * (x - mean) ** 2)),
+                "sd": sd,
                 "median": median,
                 "q05": q05,
                 "q95": q95,
                 "ess": self.ess,
+                "prior_sd": before,
+                "contraction": 1.0 - (sd / before) ** 2,
             }
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "parameter"
         return frame
+
+    def to_arviz(self, seed: int = 0) -> Any:
+        """The sample as an ``arviz.InferenceData`` (needs the ``arviz`` extra).
+
+        Each pooled run (:meth:`pool`) is a chain, else the sample is one chain. ArviZ has no
+        weights: a chain whose weights are equal is passed as it is; otherwise, or when the runs
+        differ in size, each chain is drawn by weight (with replacement, from ``seed``) to the size
+        of the smallest. Scalar diagnostics (method, log evidence and its Monte Carlo error) go
+        to the InferenceData's ``attrs``.
+        """
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "ArviZ is undergoing", FutureWarning)
+                import arviz
+        except ImportError as error:
+            raise ImportError(
+                'Posterior.to_arviz needs ArviZ: pip install "escalation[arviz]"'
+            ) from error
+        rng = np.random.default_rng(seed)
+        chains = np.split(np.arange(len(self._samples)), np.cumsum(self._run_sizes())[:-1])
+        draws = min(len(rows) for rows in chains)
+        picked = [self._chain_rows(rows, draws, rng) for rows in chains]
+        posterior = {
+            name: np.stack([self._samples[name].to_numpy()[rows] for rows in picked])
+            for name in self.parameter_names
+        }
+        attrs = {
+            key: self._diagnostics[key]
+            for key in ("method", "log_evidence", "log_evidence_mc_sd")
+            if self._diagnostics.get(key) is not None
+        }
+        return arviz.from_dict(posterior=posterior, attrs=attrs)
+
+    def _run_sizes(self) -> list[int]:
+        """Rows per pooled run, or all rows as one run."""
+        sizes = self._diagnostics.get("run_sizes")
+        return list(sizes) if sizes else [len(self._samples)]
+
+    def _chain_rows(self, rows: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
+        """``draws`` rows of one chain: as they are if equally weighted and as many, else drawn
+        by weight."""
+        w = self.weights[rows]
+        if len(rows) == draws and np.allclose(w, w[0], rtol=1e-12, atol=0.0):
+            return rows
+        return rng.choice(rows, size=draws, p=w / w.sum())
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write to directory ``path`` (created if needed): ``samples.csv`` and ``posterior.json``.
@@ -253,6 +400,110 @@ class Posterior:
             f"Posterior({len(self._samples)} samples, ESS {self.ess:.0f}, "
             f"parameters {list(self.parameter_names)})"
         )
+
+
+def scenario_priors(scenario: Any, names: Sequence[str]) -> dict[str, Any]:
+    """The priors of parameters ``names`` as calibration uses them: the scenario's prior
+    (its override or the declared one) truncated to the parameter's valid range.
+
+    A parameter without a prior, or a scenario-like object without a ``prior`` method, is left
+    out.
+    """
+    prior_of = getattr(scenario, "prior", None)
+    if not callable(prior_of):
+        return {}
+    found = {}
+    for name in names:
+        try:
+            prior = prior_of(name)
+        except ScenarioError:  # declared without a prior and not overridden
+            continue
+        parameter = PARAMETERS.get(name)
+        found[name] = (
+            prior.frozen() if parameter is None else prior.within(parameter.low, parameter.high)
+        )
+    return found
+
+
+def prior_sd(prior: Any) -> float:
+    """Standard deviation of a prior: scipy's own for a frozen distribution, by quadrature of the
+    underlying density over the range for a :class:`~escalation.model.parameters.TruncatedPrior`.
+    """
+    if isinstance(prior, TruncatedPrior):
+        bounds = {"lb": prior.low, "ub": prior.high, "conditional": True}
+        mean = prior.frozen.expect(lambda x: x, **bounds)
+        return float(math.sqrt(prior.frozen.expect(lambda x: (x - mean) ** 2, **bounds)))
+    return float(prior.std())
+
+
+def between_runs(runs: Sequence[Posterior]) -> dict[str, Any]:
+    """How well independent runs of one calibration agree.
+
+    Returns
+    -------
+    dict
+        ``rhat``: per parameter, the Gelman-Rubin potential scale reduction factor with each
+        run's weighted sample as a chain (Gelman & Rubin 1992, "Inference from iterative
+        simulation using multiple sequences", Statistical Science 7:457): within-run variance
+        ``W`` (weighted, times ``n / (n - 1)``), between-run variance ``B / n`` of the weighted
+        means, ``n`` the mean Kish ESS, ``sqrt(((n - 1) / n W + B / n) / W)``; values above
+        about 1.01 say the runs disagree. No split: SMC particles have no order. ``rhat_method``
+        names this. When every run has a log evidence: ``log_evidence_runs``; ``log_evidence``,
+        the log of the mean evidence (the mean of unbiased evidence estimates is unbiased);
+        ``log_evidence_mc_sd``, the sd of the runs' log evidences (one run's Monte Carlo
+        error); and ``log_evidence_spread``, the largest minus the smallest.
+    """
+    _check_runs(runs)
+    sizes = np.array([run.ess for run in runs])
+    n = float(sizes.mean())
+    rhat = {}
+    for name in runs[0].parameter_names:
+        moments = np.array(
+            [_weighted_moments(run._samples[name].to_numpy(), run.weights) for run in runs]
+        )
+        within = float(np.mean(moments[:, 1] * sizes / (sizes - 1)))
+        between = float(np.var(moments[:, 0], ddof=1))
+        pooled = (n - 1) / n * within + between
+        rhat[name] = math.sqrt(pooled / within) if within > 0 else math.nan
+    result: dict[str, Any] = {
+        "rhat": rhat,
+        "rhat_method": "Gelman-Rubin, each run's weighted sample a chain, n = mean Kish ESS",
+    }
+    evidences = [run.log_evidence for run in runs]
+    if all(e is not None for e in evidences):
+        values = np.array(evidences, dtype=float)
+        result.update(
+            log_evidence_runs=values.tolist(),
+            log_evidence=float(logsumexp(values) - math.log(len(values))),
+            log_evidence_mc_sd=float(np.std(values, ddof=1)),
+            log_evidence_spread=float(values.max() - values.min()),
+        )
+    return result
+
+
+def _weighted_moments(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Weighted mean and variance (normalised weights, no correction)."""
+    mean = float(np.sum(w * x))
+    return mean, float(np.sum(w * (x - mean) ** 2))
+
+
+def _check_runs(runs: Sequence[Posterior]) -> None:
+    """Runs to compare or pool: at least two, same parameters, same base scenario."""
+    if len(runs) < 2:
+        raise ValueError(f"runs: need at least two independent runs, got {len(runs)}")
+    first = runs[0]
+    for index, run in enumerate(runs[1:], start=1):
+        if run.parameter_names != first.parameter_names:
+            raise ValueError(
+                f"runs[{index}] has parameters {list(run.parameter_names)}; runs[0] has "
+                f"{list(first.parameter_names)}"
+            )
+        if run.base_scenario.to_toml() != first.base_scenario.to_toml():
+            raise ValueError(f"runs[{index}] calibrates a different base scenario from runs[0]")
+        if run.ess <= 1:
+            raise ValueError(f"runs[{index}] has an effective sample size of 1 or less")
+    if first.ess <= 1:
+        raise ValueError("runs[0] has an effective sample size of 1 or less")
 
 
 def _read_samples(path: Path) -> pd.DataFrame:

@@ -1,11 +1,13 @@
-"""Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC) over batches of worlds.
+"""Sequential Monte Carlo over batches of worlds: ABC-SMC and likelihood-tempered SMC.
 
-The engine is generic: it sees a ``simulate`` function, the priors and the observed summary
-statistics, never the model. Each generation's proposals are simulated as whole batches of worlds
-(one ``simulate`` call per batch), which is what makes a model that advances many worlds in lockstep
-fast to calibrate.
+The engine is generic: it sees a batched function of the parameters (``simulate`` for ABC,
+``loglik`` for tempering) and the priors, never the model. Every call hands the function a whole
+population of parameter sets at once, which is what makes a model that advances many worlds in
+lockstep fast to calibrate. Both algorithms share one implementation of the priors (sampling, joint
+log density, support), of resampling, of the Gaussian kernel fitted to a weighted population, of
+the seed streams, of the progress bar and of the checkpoint file.
 
-Algorithm (population Monte Carlo ABC with adaptive tolerances and an adaptive distance):
+ABC-SMC (:func:`abc_smc`; population Monte Carlo ABC with adaptive tolerances and distance):
 
 * Generation 0 samples the prior and accepts every world (tolerance infinity).
 * Generation ``t >= 1`` proposes by resampling generation ``t - 1`` by weight and perturbing with a
@@ -27,6 +29,28 @@ Algorithm (population Monte Carlo ABC with adaptive tolerances and an adaptive d
 
 The design follows pyABC (Klinger, Rickert & Hasenauer 2018, "pyABC: distributed, likelihood-free
 inference", Bioinformatics 34:3591): quantile tolerances, adaptive p-norm distance with MAD scales.
+
+Likelihood-tempered SMC (:func:`tempered_smc`; Del Moral, Doucet & Jasra 2006, "Sequential Monte
+Carlo samplers", JRSS B 68:411, with the adaptive schedule of Jasra, Stephens, Doucet & Tsagaris
+2011, Scandinavian Journal of Statistics 38:1, and the conditional ESS of Zhou, Johansen & Aston
+2016, "Towards automatic model comparison", JCGS 25:701):
+
+* Step 0 samples the prior; step ``t`` targets ``prior(theta) * L(theta)^beta_t`` with
+  ``0 = beta_0 < beta_1 < ... = 1``.
+* Each next temperature is found by bisection so that the effective sample size of the incremental
+  weights ``L^(beta_t - beta_{t-1})`` is ``target_ess`` times the population size (the
+  conditional ESS; after a resample-move step the weights are equal, so the two coincide). Particles
+  of zero likelihood count as absent, so a prior with much mass outside the data's reach does not
+  stall the schedule.
+* The log evidence ``log p(data)`` is the sum over steps of the log mean incremental weight.
+* After reweighting, the particles are resampled (systematic) and moved by random-walk Metropolis
+  steps targeting the current tempered posterior, with proposal covariance ``scale^2`` times the
+  weighted particle covariance; ``scale`` starts at ``2.38 / sqrt(d)`` (Roberts, Gelman & Gilks
+  1997, Annals of Applied Probability 7:110) and is multiplied by
+  ``exp(acceptance - target_acceptance)`` after each move, the rule of PyMC's SMC sampler. Moves
+  repeat until the particles have moved far enough to forget where they started: until 90% of them
+  have an expected squared jump, summed over the moves and measured in units of the population
+  covariance, of at least ``min_jump`` per dimension (or ``max_moves`` is reached).
 """
 
 from __future__ import annotations
@@ -37,10 +61,13 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,13 +80,20 @@ from escalation.model.streams import seed_sequence
 
 __all__ = [
     "ABCResult",
+    "PriorOnlyWarning",
     "StopReason",
+    "TemperedResult",
     "abc_smc",
+    "next_temperature",
+    "resample",
     "scale_statistics",
     "scaled_distance",
+    "tempered_smc",
     "weighted_quantile",
 ]
 
+#: A seed argument: an integer, a SeedSequence, or None for fresh entropy.
+Seed = int | np.random.SeedSequence | None
 #: Choices for ``abc_smc(scale=...)``: how each statistic's spread is measured.
 SCALES = ("mad", "std")
 #: Simulate this many times the expected number of worlds needed, so one batch usually suffices.
@@ -73,9 +107,14 @@ _MAX_BATCH_FACTOR = 10
 _MAX_SUPPORT_TRIES = 10_000
 #: Rows of the importance-weight kernel matrix computed at once (bounds its memory).
 _WEIGHT_BLOCK = 2048
-#: Column names reserved for the weight and distance in :meth:`ABCResult.to_frame`.
-_RESERVED = ("weight", "distance")
-_CHECKPOINT_FORMAT = "escalation-abc-checkpoint/1"
+#: Column names reserved for the weight and distance in the results' ``to_frame``.
+_RESERVED = ("weight", "distance", "loglik")
+_ABC_FORMAT = "escalation-abc-checkpoint/1"
+_TEMPERED_FORMAT = "escalation-tempered-checkpoint/1"
+#: Halvings of the temperature interval when searching the next temperature (resolution 2^-60).
+_BISECTIONS = 60
+#: Moves stop once this share of particles or fewer has not yet jumped ``min_jump`` far.
+_UNMOVED_SHARE = 0.1
 
 
 class StopReason(enum.StrEnum):
@@ -84,6 +123,245 @@ class StopReason(enum.StrEnum):
     MAX_GENERATIONS = "max_generations"
     MIN_EPSILON = "min_epsilon"
     BUDGET = "budget"
+
+
+class PriorOnlyWarning(UserWarning):
+    """An ABC-SMC run returned generation 0: its "posterior" is a sample of the prior."""
+
+
+# --- shared parts: priors, resampling, the Gaussian kernel, seeds, progress, checkpoints --------
+
+
+class _Priors:
+    """The priors of the inferred parameters, in a fixed order: sampling, density and support."""
+
+    def __init__(self, priors: Mapping[str, Any]):
+        self.names = tuple(priors)
+        if not self.names:
+            raise ValueError("priors is empty: give one scipy.stats distribution per parameter")
+        for name in self.names:
+            prior = priors[name]
+            if not (hasattr(prior, "logpdf") and hasattr(prior, "rvs")):
+                raise TypeError(
+                    f"prior {name!r} is {prior!r}; expected a frozen continuous scipy.stats "
+                    "distribution such as scipy.stats.gamma(2)"
+                )
+            if name in _RESERVED:
+                raise ValueError(f"parameter name {name!r} is reserved; rename it")
+        self.priors = [priors[name] for name in self.names]
+        self.lower, self.upper = np.array([p.support() for p in self.priors], dtype=float).T
+
+    @property
+    def dimension(self) -> int:
+        """Number of parameters."""
+        return len(self.names)
+
+    def describe(self) -> list[dict]:
+        """JSON descriptions of the priors, for a checkpoint's fingerprint."""
+        return [_describe_prior(prior) for prior in self.priors]
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` parameter vectors from the prior, shape (size, d)."""
+        return np.column_stack([p.rvs(size=size, random_state=rng) for p in self.priors])
+
+    def log_density(self, particles: np.ndarray) -> np.ndarray:
+        """Joint log prior density of each row; -inf outside the support."""
+        total = np.zeros(len(particles))
+        for column, prior in enumerate(self.priors):
+            total += prior.logpdf(particles[:, column])
+        return np.where(np.isnan(total), -np.inf, total)
+
+    def within_bounds(self, particles: np.ndarray) -> np.ndarray:
+        """Rows strictly inside the box of the priors' supports (a quick first test)."""
+        return np.all((particles > self.lower) & (particles < self.upper), axis=1)
+
+    def batch(self, particles: np.ndarray) -> dict[str, np.ndarray]:
+        """Rows of ``particles`` as the mapping from name to values the user's functions take."""
+        return {name: particles[:, i] for i, name in enumerate(self.names)}
+
+    def frame(self, particles: np.ndarray) -> pd.DataFrame:
+        """Particles as a DataFrame with one column per parameter."""
+        return pd.DataFrame(particles, columns=list(self.names))
+
+
+def resample(
+    rng: np.random.Generator,
+    weights: np.ndarray,
+    size: int,
+    scheme: Literal["multinomial", "systematic"] = "multinomial",
+) -> np.ndarray:
+    """Indices of ``size`` particles drawn by normalised ``weights``.
+
+    ``"multinomial"`` draws independently (what ABC-SMC's proposal mixture needs);
+    ``"systematic"`` places ``size`` evenly spaced points with one uniform offset on the weights'
+    cumulative sum (Kitagawa 1996, "Monte Carlo filter and smoother for non-Gaussian nonlinear
+    state space models", JCGS 5:1), which adds less noise and is used between tempering steps.
+    """
+    if scheme == "multinomial":
+        return rng.choice(len(weights), size=size, p=weights)
+    if scheme == "systematic":
+        positions = (rng.uniform() + np.arange(size)) / size
+        cumulative = np.cumsum(weights)
+        cumulative[-1] = 1.0  # guard against rounding in the sum
+        return np.searchsorted(cumulative, positions, side="right")
+    raise ValueError(f"resample: scheme must be 'multinomial' or 'systematic', got {scheme!r}")
+
+
+@dataclass(frozen=True)
+class _GaussianKernel:
+    """A multivariate normal perturbation whose covariance is ``factor`` times a weighted one."""
+
+    chol: np.ndarray
+
+    @classmethod
+    def fit(cls, particles: np.ndarray, weights: np.ndarray, factor: float) -> _GaussianKernel:
+        """Cholesky factor of ``factor`` times the weighted covariance, with a tiny ridge if it is
+        singular."""
+        covariance = factor * np.atleast_2d(np.cov(particles, rowvar=False, aweights=weights))
+        try:
+            return cls(np.linalg.cholesky(covariance))
+        except np.linalg.LinAlgError:
+            diagonal = np.diag(covariance)
+            ridge = 1e-9 * (diagonal.mean() if diagonal.mean() > 0 else 1.0)
+            return cls(np.linalg.cholesky(covariance + ridge * np.eye(len(covariance))))
+
+    def perturb(
+        self, rng: np.random.Generator, centres: np.ndarray, scale: float = 1.0
+    ) -> np.ndarray:
+        """``centres`` plus independent ``N(0, scale^2 * covariance)`` noise, row by row."""
+        noise = rng.standard_normal((len(centres), self.chol.shape[0])) @ self.chol.T
+        return centres + scale * noise
+
+    def whiten(self, points: np.ndarray) -> np.ndarray:
+        """Points in the coordinates where the kernel's covariance is the identity."""
+        return solve_triangular(self.chol, points.T, lower=True).T
+
+
+def _stream(root: np.random.SeedSequence, *indices: int) -> np.random.SeedSequence:
+    """The seed of one stream, a pure function of the root and its indices."""
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *indices))
+
+
+def _rng(root: np.random.SeedSequence, *indices: int) -> np.random.Generator:
+    """A generator on the stream :func:`_stream` names."""
+    return np.random.default_rng(_stream(root, *indices))
+
+
+def _entropy(root: np.random.SeedSequence) -> int | list[int]:
+    """The root seed's entropy as plain JSON-ready data (it is always set once constructed)."""
+    entropy = root.entropy
+    if isinstance(entropy, Sequence):
+        return [int(e) for e in entropy]
+    return int(entropy)  # type: ignore[arg-type]
+
+
+def _show_progress(progress: bool | None) -> bool:
+    """Whether to show a progress bar: as asked, or by default when stderr is a terminal and the
+    ``CI`` environment variable is unset."""
+    if progress is None:
+        return sys.stderr.isatty() and "CI" not in os.environ
+    return bool(progress)
+
+
+def _check_population(population_size: int) -> None:
+    if int(population_size) != population_size or population_size < 2:
+        raise ValueError(f"population_size must be an integer >= 2, got {population_size}")
+
+
+def _describe_prior(prior: Any) -> dict:
+    """A JSON description of a frozen scipy.stats distribution, for the checkpoint fingerprint."""
+
+    def plain(value):
+        return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float).tolist()
+
+    return {
+        "distribution": getattr(getattr(prior, "dist", None), "name", type(prior).__name__),
+        "args": [plain(a) for a in getattr(prior, "args", ())],
+        "kwds": {k: plain(v) for k, v in sorted(getattr(prior, "kwds", {}).items())},
+    }
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    """One run's checkpoint file: a ``.npz`` of arrays plus a JSON header (no pickle).
+
+    The header carries the format, the configuration the run was started with and its seed, so a
+    resumed run can check that it continues the same computation.
+    """
+
+    path: Path | None
+    format: str
+    kind: str
+    config: dict
+
+    def save(self, root: np.random.SeedSequence, header: dict, arrays: dict) -> None:
+        """Write atomically (a temporary file, then ``os.replace``); nothing if there is no path."""
+        if self.path is None:
+            return
+        full = {
+            "format": self.format,
+            "config": self.config,
+            "seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
+            **header,
+        }
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=self.path.name, suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez(file, header=np.array(json.dumps(full)), **arrays)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def load(
+        self, names: Sequence[str], seed: Seed, root: np.random.SeedSequence
+    ) -> tuple[dict, dict[str, np.ndarray], np.random.SeedSequence] | None:
+        """The header, the arrays ``names`` and the run's root seed; None if there is no file.
+
+        Raises ValueError when the file is not such a checkpoint, was written by another
+        configuration, or (when ``seed`` is given) with another seed.
+        """
+        if self.path is None or not self.path.exists():
+            return None
+        path = self.path
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                arrays = {name: data[name] for name in names}
+        except (OSError, KeyError, ValueError) as error:
+            raise ValueError(f"checkpoint {path} is not {self.kind} checkpoint: {error}") from error
+        if header.get("format") != self.format:
+            raise ValueError(
+                f"checkpoint {path} has format {header.get('format')!r}; expected {self.format}"
+            )
+        differences = [
+            f"{key}: checkpoint has {header['config'].get(key)!r}, this call has {value!r}"
+            for key, value in self.config.items()
+            if header["config"].get(key) != value
+        ]
+        if differences:
+            raise ValueError(
+                f"checkpoint {path} was written by a different configuration; delete it or use "
+                "another path to start afresh. Differences: " + "; ".join(differences)
+            )
+        stored = header["seed"]
+        if seed is not None and (
+            stored["entropy"] != root.entropy or stored["spawn_key"] != list(root.spawn_key)
+        ):
+            raise ValueError(
+                f"checkpoint {path} was written with seed entropy {stored['entropy']} and spawn "
+                f"key {stored['spawn_key']}; this call has {root.entropy} and "
+                f"{list(root.spawn_key)}"
+            )
+        root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
+        return header, arrays, root
+
+
+# --- ABC-SMC -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,13 +435,14 @@ class ABCResult:
         )
 
 
-def weighted_quantile(values, weights, q):
+def weighted_quantile(values: Any, weights: Any, q: Any) -> Any:
     """Quantile(s) ``q`` of a weighted sample, interpolating the weighted empirical CDF.
 
     Each value sits at plotting position ``(W_i - w_i / 2) / W`` (``W_i`` the cumulative weight in
     sorted order), the weighted form of Hazen's ``(i - 1/2) / n``; positions between two values are
     interpolated linearly, positions outside clamp to the extremes. Zero-weight values are ignored.
     With equal weights this is the usual median of an even sample (the mean of the middle two).
+    Returns a float for a scalar ``q``, an array for an array.
     """
     values = np.asarray(values, dtype=float).ravel()
     weights = np.asarray(weights, dtype=float).ravel()
@@ -249,13 +528,27 @@ class _State:
     simulations_total: int
 
 
+_ABC_ARRAYS = (
+    "particles",
+    "weights",
+    "distances",
+    "statistics",
+    "scales",
+    "next_scales",
+    "epsilons",
+    "simulations",
+    "acceptance_rates",
+    "ess",
+)
+
+
 def abc_smc(
     simulate: Callable[[dict[str, np.ndarray], np.random.SeedSequence], np.ndarray],
-    priors: Mapping,
-    observed,
+    priors: Mapping[str, Any],
+    observed: Any,
     population_size: int = 1000,
     budget: int = 200_000,
-    seed: int | np.random.SeedSequence | None = None,
+    seed: Seed = None,
     min_epsilon: float = 0.0,
     max_generations: int = 30,
     quantile: float = 0.5,
@@ -311,45 +604,64 @@ def abc_smc(
     Returns
     -------
     ABCResult
+
+    Warns
+    -----
+    PriorOnlyWarning
+        When the run stops before completing generation 1, so the result is a prior sample.
     """
-    names = tuple(priors)
-    observed = _check_inputs(
-        names, priors, observed, population_size, budget, quantile, min_epsilon, max_generations
+    space = _Priors(priors)
+    observed = _check_abc_inputs(
+        observed, population_size, budget, quantile, min_epsilon, max_generations
     )
     _check_scale(scale)
     max_batch = _MAX_BATCH_FACTOR * population_size if max_batch is None else int(max_batch)
     if max_batch < 1:
         raise ValueError(f"max_batch must be a positive integer, got {max_batch}")
     config = {
-        "parameters": list(names),
-        "priors": [_describe_prior(priors[name]) for name in names],
+        "parameters": list(space.names),
+        "priors": space.describe(),
         "population_size": int(population_size),
         "observed": [None if math.isnan(v) else float(v) for v in observed],
         "quantile": float(quantile),
         "scale": scale,
     }
     root = seed_sequence(seed)
-    path = None if checkpoint is None else Path(checkpoint)
+    store = _Checkpoint(
+        None if checkpoint is None else Path(checkpoint), _ABC_FORMAT, "an ABC-SMC", config
+    )
     state = None
-    if path is not None and path.exists():
-        state, root = _load_checkpoint(path, config, seed, root)
-    run = _Run(simulate, names, priors, observed, population_size, quantile, scale, root)
-    with _progress_bar(progress, budget, state) as bar:
+    loaded = store.load(_ABC_ARRAYS + ("next_epsilon",), seed, root)
+    if loaded is not None:
+        state, root = _abc_state(*loaded[:2]), loaded[2]
+    run = _Run(simulate, space, observed, population_size, quantile, scale, root)
+    save = partial(_save_abc, store, root)
+    with _abc_progress_bar(progress, budget, state) as bar:
         if state is None:
             state, _ = run.generation(None, budget, max_batch, bar, min_epsilon)
-            _save(path, state, config, root)
+            save(state)
         while (reason := _stop_reason(state, budget, min_epsilon, max_generations)) is None:
             room = budget - state.simulations_total
             following, n_simulated = run.generation(state, room, max_batch, bar, min_epsilon)
             if following is None:  # the budget ran out mid-generation: keep the last complete one
                 state.simulations_total += n_simulated
-                _save(path, state, config, root)
+                save(state)
                 reason = StopReason.BUDGET
                 break
             state = following
-            _save(path, state, config, root)
+            save(state)
+    if state.generation == 0:
+        warnings.warn(
+            f"ABC-SMC stopped ({reason}) after generation 0, so the result is a sample of the "
+            f"prior, not a posterior: {state.simulations_total} worlds simulated, budget "
+            f"{budget}, max_generations {max_generations}. Raise the budget (a generation "
+            f"typically needs several times population_size = {population_size} worlds) or "
+            "max_generations.",
+            PriorOnlyWarning,
+            stacklevel=2,
+        )
     return ABCResult(
-        particles=pd.DataFrame(state.particles, columns=list(names)),
+        particles=space.frame(state.particles),
         weights=state.weights,
         distances=state.distances,
         statistics=state.statistics,
@@ -361,7 +673,7 @@ def abc_smc(
         ess=state.ess,
         simulations_total=state.simulations_total,
         stop_reason=reason,
-        seed_entropy=root.entropy,
+        seed_entropy=_entropy(root),
         seed_spawn_key=tuple(root.spawn_key),
     )
 
@@ -369,21 +681,14 @@ def abc_smc(
 class _Run:
     """Runs one generation at a time; holds what every generation shares."""
 
-    def __init__(self, simulate, names, priors, observed, population_size, quantile, scale, root):
+    def __init__(self, simulate, space: _Priors, observed, population_size, quantile, scale, root):
         self.simulate = simulate
-        self.names = names
-        self.priors = [priors[name] for name in names]
-        self.lower, self.upper = np.array([p.support() for p in self.priors], dtype=float).T
+        self.space = space
         self.observed = observed
         self.n = population_size
         self.quantile = quantile
         self.scale = scale
         self.root = root
-
-    def seed(self, generation: int, batch: int, stream: int) -> np.random.SeedSequence:
-        """The seed of one stream of one batch, a pure function of its indices."""
-        key = (*self.root.spawn_key, generation, batch, stream)
-        return np.random.SeedSequence(self.root.entropy, spawn_key=key)
 
     def generation(self, previous: _State | None, room: int, max_batch: int, bar, floor: float):
         """Run the generation after ``previous`` (None: generation 0, the prior).
@@ -392,12 +697,12 @@ class _Run:
         of worlds simulated.
         """
         if previous is None:
-            g, epsilon, chol = 0, math.inf, None
-            propose = self.prior_proposal
+            g, epsilon, kernel = 0, math.inf, None
+            propose = self.space.sample
         else:
             g, epsilon = previous.generation + 1, previous.next_epsilon
-            chol = _kernel_cholesky(previous.particles, previous.weights)
-            propose = partial(self.kernel_proposal, previous, chol)
+            kernel = _GaussianKernel.fit(previous.particles, previous.weights, 2.0)
+            propose = partial(self.kernel_proposal, previous, kernel)
         accepted, simulated, n_accepted, n_simulated, batch = [], [], 0, 0, 0
         while n_accepted < self.n:
             if n_simulated >= room:
@@ -410,8 +715,8 @@ class _Run:
                     needed, n_accepted, n_simulated, self.rate_guess(previous), self.n
                 )
             size = min(size, max_batch, room - n_simulated)
-            theta = propose(np.random.default_rng(self.seed(g, batch, 0)), size)
-            stats = self.call_simulate(theta, self.seed(g, batch, 1))
+            theta = propose(_rng(self.root, g, batch, 0), size)
+            stats = self.call_simulate(theta, _stream(self.root, g, batch, 1))
             if previous is None:
                 ok = np.ones(size, dtype=bool)
             else:
@@ -426,10 +731,10 @@ class _Run:
         particles = np.concatenate([a[0] for a in accepted])[: self.n]
         statistics = np.concatenate([a[1] for a in accepted])[: self.n]
         next_scales = scale_statistics(np.concatenate(simulated), self.scale)
-        if previous is None:
+        if previous is None or kernel is None:  # generation 0 has neither
             weights, scales = np.full(self.n, 1.0 / self.n), next_scales
         else:
-            weights = self.importance_weights(particles, previous, chol)
+            weights = self.importance_weights(particles, previous, kernel)
             scales = previous.next_scales
         next_distances = scaled_distance(statistics, self.observed, next_scales)
         next_epsilon = float(weighted_quantile(next_distances, weights, self.quantile))
@@ -463,11 +768,9 @@ class _Run:
         """
         return min(self.quantile, previous.acceptance_rates[-1])
 
-    def prior_proposal(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """Draw ``size`` parameter vectors from the prior."""
-        return np.column_stack([p.rvs(size=size, random_state=rng) for p in self.priors])
-
-    def kernel_proposal(self, previous: _State, chol, rng: np.random.Generator, size: int):
+    def kernel_proposal(
+        self, previous: _State, kernel: _GaussianKernel, rng: np.random.Generator, size: int
+    ) -> np.ndarray:
         """Resample ``previous`` by weight and perturb with N(0, 2 Cov_w) (Beaumont et al. 2009).
 
         A draw outside the prior support is discarded and the pair (index, perturbation) drawn
@@ -483,32 +786,24 @@ class _Run:
                 )
             rate = max(n_kept, 1) / n_drawn if n_drawn else 1.0
             draws = math.ceil((size - n_kept) / rate)
-            index = rng.choice(len(previous.weights), size=draws, p=previous.weights)
-            noise = rng.standard_normal((draws, chol.shape[0])) @ chol.T
-            candidates = previous.particles[index] + noise
-            candidates = candidates[
-                np.all((candidates > self.lower) & (candidates < self.upper), 1)
-            ]
-            candidates = candidates[np.isfinite(self.log_prior(candidates))]
+            index = resample(rng, previous.weights, draws, "multinomial")
+            candidates = kernel.perturb(rng, previous.particles[index])
+            candidates = candidates[self.space.within_bounds(candidates)]
+            candidates = candidates[np.isfinite(self.space.log_density(candidates))]
             kept.append(candidates)
             n_kept += len(candidates)
             n_drawn += draws
         return np.concatenate(kept)[:size]
 
-    def log_prior(self, particles: np.ndarray) -> np.ndarray:
-        """Joint log prior density of each row; -inf outside the support."""
-        total = np.zeros(len(particles))
-        for column, prior in enumerate(self.priors):
-            total += prior.logpdf(particles[:, column])
-        return np.where(np.isnan(total), -np.inf, total)
-
-    def importance_weights(self, particles, previous: _State, chol) -> np.ndarray:
+    def importance_weights(
+        self, particles: np.ndarray, previous: _State, kernel: _GaussianKernel
+    ) -> np.ndarray:
         """Normalised ``prior(theta) / sum_j w_j K(theta | theta_j)``, computed in log space.
 
         The kernel's normalising constant is common to all terms and cancels.
         """
-        whitened_new = solve_triangular(chol, particles.T, lower=True).T
-        whitened_old = solve_triangular(chol, previous.particles.T, lower=True).T
+        whitened_new = kernel.whiten(particles)
+        whitened_old = kernel.whiten(previous.particles)
         with np.errstate(divide="ignore"):  # a weight that underflowed to 0 adds nothing
             log_w_old = np.log(previous.weights)
         log_mixture = np.empty(len(particles))
@@ -516,14 +811,13 @@ class _Run:
             rows = slice(start, start + _WEIGHT_BLOCK)
             squared = cdist(whitened_new[rows], whitened_old, "sqeuclidean")
             log_mixture[rows] = logsumexp(log_w_old - 0.5 * squared, axis=1)
-        log_weights = self.log_prior(particles) - log_mixture
+        log_weights = self.space.log_density(particles) - log_mixture
         weights = np.exp(log_weights - log_weights.max())
         return weights / weights.sum()
 
     def call_simulate(self, theta: np.ndarray, seed: np.random.SeedSequence) -> np.ndarray:
         """Call ``simulate`` on a batch and check the shape and values of what it returns."""
-        batch = {name: theta[:, i] for i, name in enumerate(self.names)}
-        stats = np.asarray(self.simulate(batch, seed), dtype=float)
+        stats = np.asarray(self.simulate(self.space.batch(theta), seed), dtype=float)
         expected = (len(theta), len(self.observed))
         if stats.shape != expected:
             raise ValueError(
@@ -546,17 +840,6 @@ def _batch_size(needed, n_accepted, n_simulated, guess, population_size) -> int:
     return max(expected, math.ceil(_MIN_BATCH_FRACTION * population_size))
 
 
-def _kernel_cholesky(particles: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Cholesky factor of twice the weighted covariance, with a tiny ridge if it is singular."""
-    covariance = 2.0 * np.atleast_2d(np.cov(particles, rowvar=False, aweights=weights))
-    try:
-        return np.linalg.cholesky(covariance)
-    except np.linalg.LinAlgError:
-        diagonal = np.diag(covariance)
-        ridge = 1e-9 * (diagonal.mean() if diagonal.mean() > 0 else 1.0)
-        return np.linalg.cholesky(covariance + ridge * np.eye(len(covariance)))
-
-
 def _stop_reason(state: _State, budget, min_epsilon, max_generations) -> StopReason | None:
     """The reason to stop after ``state``, or None to run another generation."""
     if state.generation + 1 >= max_generations:
@@ -568,28 +851,16 @@ def _stop_reason(state: _State, budget, min_epsilon, max_generations) -> StopRea
     return None
 
 
-def _check_inputs(
-    names, priors, observed, population_size, budget, quantile, min_epsilon, max_generations
+def _check_abc_inputs(
+    observed, population_size, budget, quantile, min_epsilon, max_generations
 ) -> np.ndarray:
     """Validate the arguments of :func:`abc_smc`; return ``observed`` as a float vector."""
-    if not names:
-        raise ValueError("priors is empty: give one scipy.stats distribution per parameter")
-    for name in names:
-        prior = priors[name]
-        if not (hasattr(prior, "logpdf") and hasattr(prior, "rvs")):
-            raise TypeError(
-                f"prior {name!r} is {prior!r}; expected a frozen continuous scipy.stats "
-                "distribution such as scipy.stats.gamma(2)"
-            )
-        if name in _RESERVED:
-            raise ValueError(f"parameter name {name!r} is reserved; rename it")
     observed = np.asarray(observed, dtype=float)
     if observed.ndim != 1 or observed.size == 0 or np.isinf(observed).any():
         raise ValueError(
             f"observed must be a non-empty vector of finite numbers or NaN, got {observed!r}"
         )
-    if int(population_size) != population_size or population_size < 2:
-        raise ValueError(f"population_size must be an integer >= 2, got {population_size}")
+    _check_population(population_size)
     if budget < population_size:
         raise ValueError(f"budget {budget} is smaller than population_size {population_size}")
     if not 0 < quantile < 1:
@@ -601,109 +872,483 @@ def _check_inputs(
     return observed
 
 
-def _describe_prior(prior) -> dict:
-    """A JSON description of a frozen scipy.stats distribution, for the checkpoint fingerprint."""
-
-    def plain(value):
-        return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float).tolist()
-
-    return {
-        "distribution": getattr(getattr(prior, "dist", None), "name", type(prior).__name__),
-        "args": [plain(a) for a in getattr(prior, "args", ())],
-        "kwds": {k: plain(v) for k, v in sorted(getattr(prior, "kwds", {}).items())},
-    }
-
-
-def _progress_bar(progress, budget, state):
+def _abc_progress_bar(progress: bool | None, budget: int, state: _State | None) -> tqdm:
     """A tqdm bar over the simulation budget (disabled unless wanted; see :func:`abc_smc`)."""
-    if progress is None:
-        progress = sys.stderr.isatty() and "CI" not in os.environ
-    initial = 0 if state is None else state.simulations_total
     return tqdm(
         total=budget,
-        initial=initial,
+        initial=0 if state is None else state.simulations_total,
         unit="world",
         desc="ABC-SMC",
-        disable=not progress,
+        disable=not _show_progress(progress),
         file=sys.stderr,
     )
 
 
-_ARRAYS = (
+def _save_abc(store: _Checkpoint, root: np.random.SeedSequence, state: _State) -> None:
+    """Checkpoint a complete ABC generation."""
+    header = {"generation": state.generation, "simulations_total": state.simulations_total}
+    arrays = {name: getattr(state, name) for name in _ABC_ARRAYS}
+    arrays["next_epsilon"] = np.array(state.next_epsilon)
+    store.save(root, header, arrays)
+
+
+def _abc_state(header: dict, arrays: dict[str, np.ndarray]) -> _State:
+    """Rebuild an ABC generation from its checkpoint."""
+    fields = {name: arrays[name] for name in _ABC_ARRAYS}
+    return _State(
+        generation=header["generation"],
+        next_epsilon=float(arrays["next_epsilon"]),
+        simulations_total=header["simulations_total"],
+        **fields,
+    )
+
+
+# --- likelihood-tempered SMC ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TemperedResult:
+    """The final population of a likelihood-tempered SMC run, its evidence and its history.
+
+    Attributes
+    ----------
+    particles : DataFrame
+        One row per particle, one column per parameter: a sample of the posterior.
+    weights : ndarray
+        Normalised weights (equal: the last step ends with a resample-move).
+    loglik : ndarray
+        Each particle's log likelihood at the full temperature.
+    log_evidence : float
+        The estimate of the log marginal likelihood ``log p(data)``, the sum of
+        ``log_evidence_increments``.
+    temperatures : ndarray
+        The schedule, one per step: 0 (the prior) first, 1 last.
+    log_evidence_increments, ess, acceptance_rates, moves, scales, evaluations : ndarray
+        Per step: the log mean incremental weight; the Kish ESS of the reweighted population
+        before resampling; the mean Metropolis acceptance rate over the step's moves (NaN at step
+        0); the number of moves; the proposal scale after them; the likelihood evaluations.
+    seed_entropy : int or list of int
+    seed_spawn_key : tuple of int
+        With ``seed_entropy``, reproduces the run: ``SeedSequence(entropy, spawn_key=...)``.
+    """
+
+    particles: pd.DataFrame
+    weights: np.ndarray
+    loglik: np.ndarray
+    log_evidence: float
+    temperatures: np.ndarray
+    log_evidence_increments: np.ndarray
+    ess: np.ndarray
+    acceptance_rates: np.ndarray
+    moves: np.ndarray
+    scales: np.ndarray
+    evaluations: np.ndarray
+    seed_entropy: int | list[int]
+    seed_spawn_key: tuple[int, ...] = field(default=())
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """Names of the inferred parameters, in column order."""
+        return tuple(self.particles.columns)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of steps, step 0 (the prior) included."""
+        return len(self.temperatures)
+
+    @property
+    def evaluations_total(self) -> int:
+        """Likelihood evaluations (parameter sets scored) in all."""
+        return int(self.evaluations.sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Particles with their ``weight`` and ``loglik`` columns."""
+        return self.particles.assign(weight=self.weights, loglik=self.loglik)
+
+    def history(self) -> pd.DataFrame:
+        """One row per step: temperature, log evidence increment, ESS, acceptance, moves, scale,
+        evaluations."""
+        return pd.DataFrame(
+            {
+                "temperature": self.temperatures,
+                "log_evidence_increment": self.log_evidence_increments,
+                "ess": self.ess,
+                "acceptance_rate": self.acceptance_rates,
+                "moves": self.moves,
+                "scale": self.scales,
+                "evaluations": self.evaluations,
+            },
+            index=pd.RangeIndex(self.n_steps, name="step"),
+        )
+
+
+@dataclass
+class _TemperedState:
+    """The population after a complete step (equally weighted) and the history so far."""
+
+    step: int
+    particles: np.ndarray
+    loglik: np.ndarray
+    temperatures: np.ndarray
+    log_evidence_increments: np.ndarray
+    ess: np.ndarray
+    acceptance_rates: np.ndarray
+    moves: np.ndarray
+    scales: np.ndarray
+    evaluations: np.ndarray
+
+    @property
+    def temperature(self) -> float:
+        return float(self.temperatures[-1])
+
+
+_TEMPERED_ARRAYS = (
     "particles",
-    "weights",
-    "distances",
-    "statistics",
-    "scales",
-    "next_scales",
-    "epsilons",
-    "simulations",
-    "acceptance_rates",
+    "loglik",
+    "temperatures",
+    "log_evidence_increments",
     "ess",
+    "acceptance_rates",
+    "moves",
+    "scales",
+    "evaluations",
 )
 
 
-def _save(path: Path | None, state: _State, config: dict, root: np.random.SeedSequence) -> None:
-    """Write ``state`` to ``path`` atomically (temporary file, then ``os.replace``)."""
-    if path is None:
-        return
-    header = {
-        "format": _CHECKPOINT_FORMAT,
-        "config": config,
-        "seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
-        "generation": state.generation,
-        "simulations_total": state.simulations_total,
+def next_temperature(loglik: np.ndarray, temperature: float, target_ess: float) -> float:
+    """The next temperature of an equally weighted population, by bisection on the ESS.
+
+    Returns the largest ``b`` in ``(temperature, 1]`` (to a resolution of ``2^-60``) at which the
+    incremental weights ``exp((b - temperature) * loglik)`` keep an effective sample size of
+    ``target_ess`` times the number of particles of positive likelihood (particles with
+    ``loglik = -inf`` have weight 0 at every ``b > temperature``). That ESS falls as ``b`` rises.
+
+    Parameters
+    ----------
+    loglik : ndarray, shape (n,)
+        Log likelihoods of the particles; -inf allowed, at least one finite.
+    temperature : float
+        The current temperature, in [0, 1).
+    target_ess : float
+        In (0, 1).
+    """
+    loglik = np.asarray(loglik, dtype=float)
+    alive = loglik[np.isfinite(loglik)]
+    if alive.size == 0:
+        raise ValueError("next_temperature: every particle has log likelihood -inf")
+    if not 0 <= temperature < 1:
+        raise ValueError(f"next_temperature: temperature must lie in [0, 1), got {temperature}")
+    _check_fraction("target_ess", target_ess)
+
+    def ess_share(delta: float) -> float:
+        w = np.exp(delta * (alive - alive.max()))
+        return float(w.sum() ** 2 / np.sum(w**2)) / alive.size
+
+    low, high = 0.0, 1.0 - temperature
+    if ess_share(high) >= target_ess:
+        return 1.0
+    for _ in range(_BISECTIONS):
+        middle = 0.5 * (low + high)
+        if ess_share(middle) >= target_ess:
+            low = middle
+        else:
+            high = middle
+    return temperature + (low if low > 0 else high)
+
+
+def tempered_smc(
+    loglik: Callable[[dict[str, np.ndarray]], np.ndarray],
+    priors: Mapping[str, Any],
+    *,
+    population_size: int = 1000,
+    seed: Seed = None,
+    target_ess: float = 0.5,
+    target_acceptance: float = 0.3,
+    min_jump: float = 1.0,
+    max_moves: int = 20,
+    max_steps: int = 500,
+    checkpoint: str | os.PathLike | None = None,
+    progress: bool | None = None,
+) -> TemperedResult:
+    """Sample the posterior and estimate the evidence by likelihood-tempered SMC.
+
+    The population moves from the prior to the posterior through ``prior * L^beta`` as the
+    temperature ``beta`` rises from 0 to 1, each step as far as keeps ``target_ess`` of the
+    population's effective size (see the module docstring for the algorithm and its sources).
+
+    Parameters
+    ----------
+    loglik : callable
+        ``loglik(theta) -> (n,) array``: the log likelihood of the data under each of ``n``
+        parameter sets, set ``i`` being ``theta[name][i]``. Batched: it receives a whole population
+        at once. It must be deterministic (an exact likelihood); it may return -inf (impossible
+        data), never NaN or +inf. It is only called inside the priors' support.
+    priors : mapping of str to frozen scipy.stats continuous distribution
+        One prior per parameter (as for :func:`abc_smc`); the support may be bounded.
+    population_size : int
+        Particles.
+    seed : int, SeedSequence or None
+        Root of all randomness: step ``t`` resamples with the stream ``(*key, t, 0)`` and draws
+        its ``m``-th move with ``(*key, t, m + 1)`` (step 0 samples the prior with ``(0, 0)``), so
+        a resumed run repeats an uninterrupted one. None draws fresh entropy, recorded.
+    target_ess : float
+        Share of the population's effective size each tempering step keeps, in (0, 1).
+    target_acceptance : float
+        Metropolis acceptance rate the proposal scale is tuned towards, in (0, 1).
+    min_jump : float
+        Moves continue until 90% of particles have an expected squared jump (summed over the moves,
+        in units of the population covariance) of ``min_jump`` per parameter; 1 means about one
+        posterior standard deviation.
+    max_moves : int
+        Most Metropolis moves per step (at least 1).
+    max_steps : int
+        Most tempering steps, step 0 included; RuntimeError if the temperature has not reached 1
+        by then (a checkpointed run can be resumed with a larger value).
+    checkpoint : path or None
+        A ``.npz`` file rewritten atomically after each step; if it exists the run resumes from
+        it, bit for bit as if uninterrupted. The priors, population size, target ESS, target
+        acceptance, min_jump and max_moves must match (else ValueError), as must ``seed`` if given.
+    progress : bool or None
+        A tqdm bar over the temperature on stderr; None: when stderr is a terminal and ``CI`` is
+        unset.
+
+    Returns
+    -------
+    TemperedResult
+    """
+    space = _Priors(priors)
+    _check_population(population_size)
+    _check_fraction("target_ess", target_ess)
+    _check_fraction("target_acceptance", target_acceptance)
+    if not min_jump >= 0:
+        raise ValueError(f"min_jump must be >= 0, got {min_jump}")
+    for name, value in (("max_moves", max_moves), ("max_steps", max_steps)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    config = {
+        "parameters": list(space.names),
+        "priors": space.describe(),
+        "population_size": int(population_size),
+        "target_ess": float(target_ess),
+        "target_acceptance": float(target_acceptance),
+        "min_jump": float(min_jump),
+        "max_moves": int(max_moves),
     }
-    arrays = {name: getattr(state, name) for name in _ARRAYS}
-    arrays["next_epsilon"] = np.array(state.next_epsilon)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, header=np.array(json.dumps(header)), **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _load_checkpoint(path: Path, config: dict, seed, root):
-    """Read a checkpoint; check it was written by this configuration and seed."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            header = json.loads(str(data["header"]))
-            arrays = {name: data[name] for name in _ARRAYS}
-            next_epsilon = float(data["next_epsilon"])
-    except (OSError, KeyError, ValueError) as error:
-        raise ValueError(f"checkpoint {path} is not an ABC-SMC checkpoint: {error}") from error
-    if header.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"checkpoint {path} has format {header.get('format')!r}; expected {_CHECKPOINT_FORMAT}"
-        )
-    differences = [
-        f"{key}: checkpoint has {header['config'].get(key)!r}, this call has {value!r}"
-        for key, value in config.items()
-        if header["config"].get(key) != value
-    ]
-    if differences:
-        raise ValueError(
-            f"checkpoint {path} was written by a different configuration; delete it or use "
-            "another path to start afresh. Differences: " + "; ".join(differences)
-        )
-    stored = header["seed"]
-    if seed is not None and (
-        stored["entropy"] != root.entropy or stored["spawn_key"] != list(root.spawn_key)
-    ):
-        raise ValueError(
-            f"checkpoint {path} was written with seed entropy {stored['entropy']} and spawn key "
-            f"{stored['spawn_key']}; this call has {root.entropy} and {list(root.spawn_key)}"
-        )
-    root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
-    state = _State(
-        generation=header["generation"],
-        next_epsilon=next_epsilon,
-        simulations_total=header["simulations_total"],
-        **arrays,
+    root = seed_sequence(seed)
+    store = _Checkpoint(
+        None if checkpoint is None else Path(checkpoint),
+        _TEMPERED_FORMAT,
+        "a tempered-SMC",
+        config,
     )
-    return state, root
+    loaded = store.load(_TEMPERED_ARRAYS, seed, root)
+    state = None
+    if loaded is not None:
+        state, root = _tempered_state(*loaded[:2]), loaded[2]
+    sampler = _Tempering(
+        loglik, space, population_size, target_ess, target_acceptance, min_jump, max_moves, root
+    )
+    with _tempering_progress_bar(progress, state) as bar:
+        if state is None:
+            state = sampler.initial()
+            _save_tempered(store, root, state)
+        while state.temperature < 1.0:
+            if state.step + 1 >= max_steps:
+                raise RuntimeError(
+                    f"tempered_smc: the temperature is {state.temperature:.3g} after {max_steps} "
+                    "steps; raise max_steps (a checkpointed run resumes) or lower target_ess"
+                )
+            following = sampler.step(state)
+            bar.update(following.temperature - state.temperature)
+            bar.set_postfix(step=following.step, acceptance=f"{following.acceptance_rates[-1]:.2f}")
+            state = following
+            _save_tempered(store, root, state)
+    n = len(state.particles)
+    return TemperedResult(
+        particles=space.frame(state.particles),
+        weights=np.full(n, 1.0 / n),
+        loglik=state.loglik,
+        log_evidence=float(state.log_evidence_increments.sum()),
+        temperatures=state.temperatures,
+        log_evidence_increments=state.log_evidence_increments,
+        ess=state.ess,
+        acceptance_rates=state.acceptance_rates,
+        moves=state.moves,
+        scales=state.scales,
+        evaluations=state.evaluations,
+        seed_entropy=_entropy(root),
+        seed_spawn_key=tuple(root.spawn_key),
+    )
+
+
+class _Tempering:
+    """Runs one tempering step at a time; holds what every step shares."""
+
+    def __init__(
+        self,
+        loglik: Callable[[dict[str, np.ndarray]], np.ndarray],
+        space: _Priors,
+        population_size: int,
+        target_ess: float,
+        target_acceptance: float,
+        min_jump: float,
+        max_moves: int,
+        root: np.random.SeedSequence,
+    ):
+        self.loglik = loglik
+        self.space = space
+        self.n = int(population_size)
+        self.target_ess = target_ess
+        self.target_acceptance = target_acceptance
+        self.min_jump = min_jump
+        self.max_moves = max_moves
+        self.root = root
+
+    def initial(self) -> _TemperedState:
+        """Step 0: a sample of the prior and its log likelihoods."""
+        particles = self.space.sample(_rng(self.root, 0, 0), self.n)
+        loglik = self.call_loglik(particles)
+        if not np.isfinite(loglik).any():
+            raise ValueError(
+                f"loglik is -inf for all {self.n} prior draws: the data are impossible under the "
+                "whole prior sample; check the likelihood and the priors"
+            )
+        return _TemperedState(
+            step=0,
+            particles=particles,
+            loglik=loglik,
+            temperatures=np.array([0.0]),
+            log_evidence_increments=np.array([0.0]),
+            ess=np.array([float(self.n)]),
+            acceptance_rates=np.array([np.nan]),
+            moves=np.array([0]),
+            scales=np.array([2.38 / math.sqrt(self.space.dimension)]),
+            evaluations=np.array([self.n]),
+        )
+
+    def step(self, previous: _TemperedState) -> _TemperedState:
+        """Reweight to the next temperature, resample, and move until the particles decorrelate."""
+        t = previous.step + 1
+        beta = next_temperature(previous.loglik, previous.temperature, self.target_ess)
+        finite = np.isfinite(previous.loglik)
+        log_increment = np.where(
+            finite, (beta - previous.temperature) * np.where(finite, previous.loglik, 0.0), -np.inf
+        )
+        log_mean_increment = float(logsumexp(log_increment) - math.log(self.n))
+        weights = np.exp(log_increment - log_increment.max())
+        weights /= weights.sum()
+        kernel = _GaussianKernel.fit(previous.particles, weights, 1.0)
+        index = resample(_rng(self.root, t, 0), weights, self.n, "systematic")
+        particles, loglik, rates, scale, evaluations = self.move(
+            previous.particles[index], previous.loglik[index], beta, kernel, previous.scales[-1], t
+        )
+
+        def history(name: str, value: float) -> np.ndarray:
+            return np.append(getattr(previous, name), value)
+
+        return _TemperedState(
+            step=t,
+            particles=particles,
+            loglik=loglik,
+            temperatures=history("temperatures", beta),
+            log_evidence_increments=history("log_evidence_increments", log_mean_increment),
+            ess=history("ess", 1.0 / np.sum(weights**2)),
+            acceptance_rates=history("acceptance_rates", float(np.mean(rates))),
+            moves=history("moves", len(rates)).astype(int),
+            scales=history("scales", scale),
+            evaluations=history("evaluations", evaluations).astype(int),
+        )
+
+    def move(
+        self,
+        particles: np.ndarray,
+        loglik: np.ndarray,
+        beta: float,
+        kernel: _GaussianKernel,
+        scale: float,
+        t: int,
+    ) -> tuple[np.ndarray, np.ndarray, list[float], float, int]:
+        """Random-walk Metropolis moves targeting ``prior * L^beta``, repeated until 90% of the
+        particles have an expected squared (whitened) jump of ``min_jump`` per parameter.
+
+        Returns the moved particles, their log likelihoods, each move's acceptance rate, the
+        adapted scale, and the number of likelihood evaluations.
+        """
+        log_prior = self.space.log_density(particles)
+        jumped = np.zeros(len(particles))
+        threshold = self.min_jump * self.space.dimension
+        rates: list[float] = []
+        evaluations = 0
+        for m in range(self.max_moves):
+            rng = _rng(self.root, t, m + 1)
+            proposals = kernel.perturb(rng, particles, scale)
+            proposal_prior = self.space.log_density(proposals)
+            inside = np.isfinite(proposal_prior)
+            proposal_loglik = np.full(len(particles), -np.inf)
+            if inside.any():
+                proposal_loglik[inside] = self.call_loglik(proposals[inside])
+                evaluations += int(inside.sum())
+            # Resampled particles have finite log likelihoods (zero weight otherwise), so the
+            # ratio is -inf, never NaN, where the proposal is impossible or outside the support.
+            log_ratio = beta * (proposal_loglik - loglik) + proposal_prior - log_prior
+            accept = np.log(rng.uniform(size=len(particles))) < log_ratio
+            squared_jump = np.sum(kernel.whiten(proposals - particles) ** 2, axis=1)
+            jumped += np.exp(np.minimum(log_ratio, 0.0)) * squared_jump
+            particles = np.where(accept[:, None], proposals, particles)
+            loglik = np.where(accept, proposal_loglik, loglik)
+            log_prior = np.where(accept, proposal_prior, log_prior)
+            rate = float(accept.mean())
+            rates.append(rate)
+            scale *= math.exp(rate - self.target_acceptance)
+            if np.quantile(jumped, _UNMOVED_SHARE) >= threshold:
+                break
+        return particles, loglik, rates, scale, evaluations
+
+    def call_loglik(self, particles: np.ndarray) -> np.ndarray:
+        """Call ``loglik`` on a batch and check what it returns."""
+        values = np.asarray(self.loglik(self.space.batch(particles)), dtype=float)
+        if values.shape != (len(particles),):
+            raise ValueError(
+                f"loglik returned shape {values.shape} for a batch of {len(particles)} parameter "
+                f"sets; expected ({len(particles)},), one log likelihood per set"
+            )
+        bad = np.isnan(values) | (values == np.inf)
+        if bad.any():
+            row = int(np.argmax(bad))
+            theta = {name: float(particles[row, i]) for i, name in enumerate(self.space.names)}
+            raise ValueError(
+                f"loglik returned {values[row]} for parameters {theta}; expected a finite log "
+                "likelihood or -inf where the data are impossible"
+            )
+        return values
+
+
+def _check_fraction(name: str, value: float) -> None:
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {value}")
+
+
+@contextmanager
+def _tempering_progress_bar(progress: bool | None, state: _TemperedState | None) -> Iterator[tqdm]:
+    """A tqdm bar over the temperature, 0 to 1 (disabled unless wanted)."""
+    bar = tqdm(
+        total=1.0,
+        initial=0.0 if state is None else state.temperature,
+        desc="tempered SMC",
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| temperature {n:.3g} [{elapsed}{postfix}]",
+        disable=not _show_progress(progress),
+        file=sys.stderr,
+    )
+    with bar:
+        yield bar
+
+
+def _save_tempered(store: _Checkpoint, root: np.random.SeedSequence, state: _TemperedState) -> None:
+    """Checkpoint a complete tempering step."""
+    arrays = {name: getattr(state, name) for name in _TEMPERED_ARRAYS}
+    store.save(root, {"step": state.step}, arrays)
+
+
+def _tempered_state(header: dict, arrays: dict[str, np.ndarray]) -> _TemperedState:
+    """Rebuild a tempering step from its checkpoint."""
+    return _TemperedState(step=header["step"], **arrays)
