@@ -76,7 +76,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import logsumexp
 from tqdm import tqdm
 
-from escalation.model.streams import seed_sequence
+from escalation.runtime import progress_bar, seed_sequence, show_progress
 
 __all__ = [
     "ABCResult",
@@ -253,14 +253,6 @@ def _entropy(root: np.random.SeedSequence) -> int | list[int]:
     if isinstance(entropy, Sequence):
         return [int(e) for e in entropy]
     return int(entropy)  # type: ignore[arg-type]
-
-
-def _show_progress(progress: bool | None) -> bool:
-    """Whether to show a progress bar: as asked, or by default when stderr is a terminal and the
-    ``CI`` environment variable is unset."""
-    if progress is None:
-        return sys.stderr.isatty() and "CI" not in os.environ
-    return bool(progress)
 
 
 def _check_population(population_size: int) -> None:
@@ -874,14 +866,8 @@ def _check_abc_inputs(
 
 def _abc_progress_bar(progress: bool | None, budget: int, state: _State | None) -> tqdm:
     """A tqdm bar over the simulation budget (disabled unless wanted; see :func:`abc_smc`)."""
-    return tqdm(
-        total=budget,
-        initial=0 if state is None else state.simulations_total,
-        unit="world",
-        desc="ABC-SMC",
-        disable=not _show_progress(progress),
-        file=sys.stderr,
-    )
+    initial = 0 if state is None else state.simulations_total
+    return progress_bar(budget, desc="ABC-SMC", unit="world", progress=progress, initial=initial)
 
 
 def _save_abc(store: _Checkpoint, root: np.random.SeedSequence, state: _State) -> None:
@@ -1336,7 +1322,7 @@ def _tempering_progress_bar(progress: bool | None, state: _TemperedState | None)
         initial=0.0 if state is None else state.temperature,
         desc="tempered SMC",
         bar_format="{desc}: {percentage:3.0f}%|{bar}| temperature {n:.3g} [{elapsed}{postfix}]",
-        disable=not _show_progress(progress),
+        disable=not show_progress(progress),
         file=sys.stderr,
     )
     with bar:
