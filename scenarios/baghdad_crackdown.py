@@ -12,7 +12,7 @@ Usage: python scenarios/baghdad_crackdown.py [--worlds N] [--seed S] [--out DIR]
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("baghdad_crackdown", doc=__doc__))

@@ -13,7 +13,7 @@ Usage: python scenarios/border_closure_2023.py [--worlds N] [--seed S] [--out DI
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("border_closure_2023", doc=__doc__))

@@ -11,7 +11,7 @@ Usage: python scenarios/disproportionate_response.py [--worlds N] [--seed S] [--
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("disproportionate_response", doc=__doc__))

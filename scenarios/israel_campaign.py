@@ -15,7 +15,7 @@ Usage: python scenarios/israel_campaign.py [--worlds N] [--seed S] [--out DIR] [
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("israel_campaign", doc=__doc__))

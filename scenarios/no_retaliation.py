@@ -13,7 +13,7 @@ Usage: python scenarios/no_retaliation.py [--worlds N] [--seed S] [--out DIR] [-
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("no_retaliation", doc=__doc__))

@@ -11,7 +11,7 @@ Usage: python scenarios/trump_red_line.py [--worlds N] [--seed S] [--out DIR] [-
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("trump_red_line", doc=__doc__))
