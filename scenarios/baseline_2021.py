@@ -10,7 +10,8 @@ Sources: the built-in 2021 event data (docs/data.md); Gulf International Forum, 
 "will respond to attacks against its personnel, even if they do not result in U.S.
 casualties").
 
-Usage: python scenarios/baseline_2021.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/baseline_2021.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys

@@ -6,7 +6,8 @@ Runs ``disproportionate_response`` (five-site rounds at half the usual threshold
 Source: US network news report, 28 June 2021, US "defensive" airstrikes in Iraq and Syria:
 "necessary, appropriate, and deliberate action designed to limit the risk of escalation".
 
-Usage: python scenarios/disproportionate_response.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/disproportionate_response.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys

@@ -10,7 +10,8 @@ positions"); Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria an
 Exchange of Messages or Serious Escalation?" (Lesch: "a certain level of militia activity
 above which the U.S. and Israel will not tolerate").
 
-Usage: python scenarios/israel_campaign.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/israel_campaign.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys

@@ -6,7 +6,8 @@ Source: Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Ira
 of Messages or Serious Escalation?": the 2021 policy "would mark a shift in U.S. policy from
 the Trump administration, which drew the 'red line' at the killing of an American".
 
-Usage: python scenarios/trump_red_line.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/trump_red_line.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
