@@ -117,6 +117,18 @@ BAD_INPUT = {
     ),
     "bad number": (lambda d: ["run", "baseline_2021", "--worlds", "many"], ["--worlds", "many"]),
     "unknown scenario to compare": (lambda d: ["compare", "nowhere"], ["nowhere"]),
+    "output folder is a file": (
+        lambda d: ["run", "baseline_2021", "--out", write(d / "taken", "x")],
+        ["--out", "taken", "is a file"],
+    ),
+    "window ends before it starts": (
+        lambda d: ["calibrate", "--start", "2021-06-01", "--end", "2021-05-01"],
+        ["--end 2021-05-01 is before --start 2021-06-01"],
+    ),
+    "same scenario twice": (
+        lambda d: ["compare", "no_retaliation", "no_retaliation", "--worlds", "2"],
+        ["repeated: no_retaliation"],
+    ),
 }
 
 
