@@ -15,6 +15,7 @@ import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from escalation.cli.scripts import add_seed_option
 from escalation.events.io import load_events
 from escalation.inference.calibration import calibrate
 
@@ -23,7 +24,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=1)
+    add_seed_option(parser, default=1)
     args = parser.parse_args(argv)
     observed = load_events()
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None

@@ -18,39 +18,40 @@ a few worlds also carries Monte Carlo noise, which would widen the band, so the 
 of the per-draw means from the overall mean are scaled down to the spread that is not noise
 (a one-way random-effects, method-of-moments correction; the noise is estimated from the
 spread within draws). The band therefore needs several worlds per draw: :func:`run_scenarios`
-gives each posterior draw ``worlds_per_draw`` worlds (10 by default). It is NaN when no
-parameter varies across worlds (no posterior, or every calibrated parameter pinned) or no
-draw has two worlds.
+gives each posterior draw ``worlds_per_draw`` worlds. The default is one, as in
+:func:`escalation.ensemble.run_ensemble`, so a comparison's baseline is the very run
+``run_ensemble`` makes with the same seed; the band then rests only on worlds that happen to
+draw the same posterior particle, so ask for several worlds per draw when it matters. It is
+NaN when no parameter varies across worlds (no posterior, or every calibrated parameter
+pinned) or no draw has two worlds.
 
-:func:`scenario_script` is the body of every script in ``scenarios/``: it runs one scenario
-against the baseline, prints the table and writes figures and CSV tables.
+Numbers only: the text tables and figures are :mod:`escalation.cli.report`'s.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import math
 import os
 import sys
-import textwrap
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from escalation.ensemble import EnsembleResult, run_ensemble
-from escalation.model.ladder import Rung
+from escalation.errors import ScenarioError
+from escalation.events.counts import daily_counts, day_offsets
+from escalation.events.io import load_events
+from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
+from escalation.events.statistics import summary_statistics
+from escalation.model.ladder import Rung, daily_record
 from escalation.model.scenario import Scenario
 from escalation.model.streams import seed_sequence
 
 BASELINE = "baseline_2021"
-#: Worlds in a ``--quick`` run of a scenario script.
-QUICK_WORLDS = 200
-#: Colour of the baseline in comparison figures (Okabe & Ito 2008 sky blue, which no actor uses).
-BASELINE_COLOR = "#56B4E9"
 #: Window of the built-in observed data (``escalation/data/events_2021.csv``).
 OBSERVED_WINDOW = (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
 COLUMNS = (
@@ -234,7 +235,7 @@ def run_scenarios(
     baseline=BASELINE,
     progress=None,
     keep_events: bool = False,
-    worlds_per_draw: int = 10,
+    worlds_per_draw: int = 1,
 ) -> dict[str, EnsembleResult]:
     """Run the baseline and each scenario with one seed; results by scenario name, baseline first.
 
@@ -250,12 +251,10 @@ def run_scenarios(
     names = [s.name for s in scenarios]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ValueError(f"scenario names must be unique; repeated: {', '.join(duplicated)}")
+        raise ScenarioError(f"scenario names must be unique; repeated: {', '.join(duplicated)}")
     if worlds_per_draw < 1:
         raise ValueError(f"worlds_per_draw must be at least 1, got {worlds_per_draw}")
     root = seed_sequence(seed)
-    from tqdm.auto import tqdm
-
     if progress is None:
         progress = sys.stderr.isatty() and not os.environ.get("CI")
     results = {}
@@ -297,7 +296,7 @@ def compare_scenarios(
     executor=None,
     baseline=BASELINE,
     progress=None,
-    worlds_per_draw: int = 10,
+    worlds_per_draw: int = 1,
 ) -> pd.DataFrame:
     """Run scenarios and the baseline with common random numbers and compare them.
 
@@ -342,283 +341,76 @@ def _as_scenario(scenario) -> Scenario:
 
 
 # == observed values =============================================================================
-def observed_quantities(events: pd.DataFrame, start, end) -> dict[str, float]:
-    """:data:`QUANTITIES` of an observed event log over a window, as one world.
+#: The episode statistics of :func:`~escalation.events.statistics.summary_statistics` that the
+#: worlds table carries under the same names.
+_EPISODE_COLUMNS = (
+    "episodes",
+    "episode_length_mean",
+    "quiet_mean",
+    "unanswered_share",
+    "chain_length_max",
+    "chain_length_mean",
+    "strike_lag_mean",
+)
 
-    Baghdad's demand for withdrawal is not coded in the event data, so it is NaN.
+
+def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
+    """An observed event log over a window as one row of an ensemble's ``worlds`` table.
+
+    The columns are those of :attr:`EnsembleResult.worlds`, counted from the record as the
+    model counts them in a simulated world (:func:`~escalation.events.counts.daily_counts`,
+    :func:`~escalation.events.statistics.summary_statistics`, the ladder of
+    :func:`~escalation.model.ladder.daily_record`). Baghdad's demand for withdrawal is not
+    coded in the event data, so ``withdrawal_demanded`` is NaN.
     """
-    from escalation.events.statistics import summary_statistics
-    from escalation.model.ladder import daily_record
-
     start, end = pd.Timestamp(start), pd.Timestamp(end)
+    days = (end - start).days + 1
     stats = summary_statistics(events, start, end).iloc[0]
-    ladder = daily_record(events, start, (end - start).days + 1)["ladder"]
-    world = pd.DataFrame(
-        {
-            "world": [0],
-            "militia_attacks": [stats["attacks_total"]],
-            "us_strike_rounds": [stats["strike_rounds"]],
-            "israeli_strikes": [stats["israeli_strikes"]],
-            "us_killed": [stats["us_killed"]],
-            "max_rung": [ladder.max()],
-            "withdrawal_demanded": [math.nan],
-        }
+    killed_days = np.flatnonzero(daily_counts(events, start, days)["us_killed"] > 0)
+    offsets, inside = day_offsets(events, start, days)
+    us_airstrike = (events["actor"] == Actor.US.value) & (
+        events["event_type"] == EventType.AIRSTRIKE.value
     )
+    row = {
+        "world": 0,
+        **{t.value: stats[f"attacks_{t.value}"] for t in MILITIA_ATTACKS},
+        "militia_attacks": stats["attacks_total"],
+        "us_strike_rounds": stats["strike_rounds"],
+        "us_strike_sites": float(np.sum(us_airstrike.to_numpy() & inside)),
+        "return_fire": stats["return_fire"],
+        "israeli_strikes": stats["israeli_strikes"],
+        "us_killed": stats["us_killed"],
+        "us_injured": stats["us_injured"],
+        "others_killed": stats["others_killed"],
+        "first_us_death_day": float(killed_days[0]) if len(killed_days) else math.nan,
+        "max_rung": daily_record(events, start, days)["ladder"].max(),
+        "withdrawal_demanded": math.nan,
+        **{column: stats[column] for column in _EPISODE_COLUMNS},
+    }
+    return pd.DataFrame([row])
+
+
+def observed_quantities(events: pd.DataFrame, start, end) -> dict[str, float]:
+    """:data:`QUANTITIES` of an observed event log over a window, as one world."""
+    world = observed_world(events, start, end)
     return {q.name: float(q.value(world)[0]) for q in QUANTITIES}
+
+
+def observed_summary(events: pd.DataFrame, scenario: Scenario) -> dict[str, float]:
+    """The quantities of :meth:`EnsembleResult.summary`, observed over the scenario's window.
+
+    The record is summarised as a one-world ensemble, so each value is defined exactly as
+    its simulated estimate; what the record does not code (Baghdad's demand) is NaN.
+    """
+    world = observed_world(events, scenario.start, scenario.end)
+    known = world.assign(withdrawal_demanded=False)
+    one = EnsembleResult(scenario, 1, known, pd.DataFrame())
+    values = dict(zip(one.summary()["quantity"], one.summary()["estimate"], strict=True))
+    return {name: math.nan if "withdrawal" in name else float(v) for name, v in values.items()}
 
 
 def observed_for(scenario: Scenario) -> pd.DataFrame | None:
     """The built-in observed events when the scenario's window lies in 2021, else None."""
     if OBSERVED_WINDOW[0] <= scenario.start and scenario.end <= OBSERVED_WINDOW[1]:
-        from escalation.events.io import load_events
-
         return load_events()
     return None
-
-
-# == printing ====================================================================================
-def format_table(table: pd.DataFrame, baseline=BASELINE) -> str:
-    """A comparison table as aligned text, grouped by quantity, with a note on its columns."""
-    order = {q.name: i for i, q in enumerate(QUANTITIES)}
-    rows = table.assign(_q=table["quantity"].map(order)).sort_values("_q", kind="stable")
-    header = [
-        "quantity",
-        "scenario",
-        "estimate",
-        "MC s.e.",
-        "vs baseline",
-        "MC s.e.",
-        "posterior 5-95%",
-        "difference: posterior 5-95%",
-    ]
-    if "observed" in table.columns:
-        header.append("observed")
-    cells = []
-    for _, row in rows.iterrows():
-        digits = 3 if row["unit"] == "probability" else 2
-        is_base = row["scenario"] == baseline
-        line = [
-            row["quantity"],
-            row["scenario"],
-            _number(row["estimate"], digits),
-            _number(row["mcse"], digits),
-            "" if is_base else _number(row["difference"], digits, signed=True),
-            "" if is_base else _number(row["difference_mcse"], digits),
-            _band(row["posterior_q05"], row["posterior_q95"], digits),
-            ""
-            if is_base
-            else _band(row["difference_posterior_q05"], row["difference_posterior_q95"], digits),
-        ]
-        if "observed" in table.columns:
-            line.append(_number(row["observed"], digits) if is_base else "")
-        cells.append(line)
-    grouped, previous = [], None
-    for line in cells:  # one block per quantity, its name on the first row only
-        if previous is not None and line[0] != previous:
-            grouped.append(None)
-        grouped.append(line if line[0] != previous else [""] + line[1:])
-        previous = line[0]
-    lines = text_table(header, grouped, left=(0, 1))
-    note = (
-        "MC s.e.: Monte Carlo standard error (more worlds shrink it). vs baseline: mean of the "
-        "paired per-world\ndifferences, scenario - baseline (same seed, world by world), and its "
-        "MC s.e. posterior 5-95%: spread across\nposterior draws of the per-draw mean, net of "
-        "Monte Carlo noise (n/a: no parameter draws)."
-    )
-    return lines + "\n\n" + note
-
-
-def text_table(header, rows, left=(0,)) -> str:
-    """Rows of strings as aligned text under a ruled header; ``None`` rows are blank lines.
-
-    Columns whose index is in ``left`` are left-aligned, the others (numbers) right-aligned.
-    """
-    filled = [r for r in rows if r is not None]
-    widths = [max(len(h), *(len(r[i]) for r in filled)) for i, h in enumerate(header)]
-
-    def fmt(cells):
-        pairs = enumerate(zip(cells, widths, strict=True))
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in pairs).rstrip()
-
-    lines = [fmt(header), "  ".join("-" * w for w in widths)]
-    lines += ["" if r is None else fmt(r) for r in rows]
-    return "\n".join(lines)
-
-
-def _number(x, digits: int, signed: bool = False) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
-
-
-def _band(lo, hi, digits: int) -> str:
-    if math.isnan(lo) or math.isnan(hi):
-        return "n/a"
-    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
-# == figures =====================================================================================
-def comparison_figures(
-    results: Mapping[str, EnsembleResult],
-    table: pd.DataFrame,
-    out,
-    baseline=BASELINE,
-    observed=None,
-) -> list[Path]:
-    """Write the comparison figures of results run with one seed to ``out``; the paths written.
-
-    ``comparison.png``: every scenario against the baseline on the main quantities;
-    with per-world days kept (``keep_events=True``) also ``attacks_weekly.png`` and
-    ``escalation_index.png`` (fan charts of each scenario over the baseline, observed
-    weekly attacks overlaid when ``observed`` is given) and ``ladder.png`` (a ladder heat
-    map per scenario).
-    """
-    import matplotlib.pyplot as plt
-
-    from escalation import plotting
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-
-    def save(fig, name):
-        path = out / name
-        fig.savefig(path, dpi=150)
-        plt.close(fig)
-        written.append(path)
-
-    metrics = [q.name for q in QUANTITIES if q.name != "Americans killed"]
-    ncols = 3
-    nrows = math.ceil(len(metrics) / ncols)
-    height = max(2.2, 0.35 * len(results) + 1.2)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(15, height * nrows), layout="constrained", squeeze=False
-    )
-    for ax, metric in zip(axes.ravel(), metrics, strict=False):
-        plotting.scenario_comparison(table, ax=ax, metric=metric, baseline=baseline)
-        ax.set_title("", loc="left")
-    for ax in axes.ravel()[len(metrics) :]:
-        ax.set_visible(False)
-    fig.suptitle(f"Scenarios against {baseline}: estimate +- 1.96 Monte Carlo standard errors")
-    save(fig, "comparison.png")
-
-    if any(r.daily_worlds is None for r in results.values()):
-        return written
-    base = results[baseline]
-    others = [n for n in results if n != baseline] or [baseline]
-    for variable, name, weekly in (
-        ("militia_attacks", "attacks_weekly.png", True),
-        ("escalation_index", "escalation_index.png", False),
-    ):
-        fig, axes = plt.subplots(
-            len(others),
-            1,
-            figsize=(9, 3.4 * len(others)),
-            layout="constrained",
-            squeeze=False,
-            sharex=True,
-        )
-        for ax, other in zip(axes[:, 0], others, strict=True):
-            if other != baseline:
-                plotting.fan_chart(
-                    base, variable, ax=ax, label=baseline, color=BASELINE_COLOR, weekly=weekly
-                )
-            plotting.fan_chart(
-                results[other],
-                variable,
-                ax=ax,
-                label=other,
-                weekly=weekly,
-                observed=observed,
-            )
-            # Each call fixes the y range to its own bands; fit both, legend in two columns.
-            ax.autoscale(enable=True, axis="y")
-            ax.set_ylim(bottom=0)
-            ax.legend(
-                loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize="small", frameon=False
-            )
-        save(fig, name)
-
-    shown = [baseline] + [n for n in results if n != baseline]
-    fig, axes = plt.subplots(
-        len(shown),
-        1,
-        figsize=(9, 2.9 * len(shown)),
-        layout="constrained",
-        squeeze=False,
-        sharex=True,
-    )
-    for ax, name in zip(axes[:, 0], shown, strict=True):
-        plotting.ladder_heatmap(
-            results[name], ax=ax, observed=observed if name == baseline else None
-        )
-        ax.set_title(f"{name}: share of worlds on each rung")
-    save(fig, "ladder.png")
-    return written
-
-
-# == scenario scripts ============================================================================
-def scenario_script(name: str, argv=None, doc: str | None = None) -> int:
-    """Run one scenario against the baseline, print the findings, write figures and tables.
-
-    The body of every script in ``scenarios/``. Options: ``--worlds N`` (default 2000),
-    ``--seed S`` (default 2021), ``--out DIR`` (default ``results/<name>``), ``--quick``
-    (200 worlds). Writes ``comparison.csv``, ``summary_<scenario>.csv`` for each scenario
-    and the figures of :func:`comparison_figures`. Returns the exit code.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    parser = argparse.ArgumentParser(
-        prog=f"{Path(str(name)).stem}.py",
-        description=doc,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--worlds",
-        type=int,
-        default=None,
-        help=f"worlds per scenario (default 2000; {QUICK_WORLDS} with --quick)",
-    )
-    parser.add_argument("--seed", type=int, default=2021, help="seed shared by all scenarios")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="output folder (default results/NAME)",
-    )
-    parser.add_argument("--quick", action="store_true", help=f"a fast run of {QUICK_WORLDS} worlds")
-    args = parser.parse_args(argv)
-    n_worlds = args.worlds or (QUICK_WORLDS if args.quick else 2000)
-    if n_worlds < 2:
-        parser.error("--worlds must be at least 2")
-
-    scenario = Scenario.load(name)
-    out = args.out or Path("results") / scenario.name
-    results = run_scenarios([scenario], n_worlds, seed=args.seed, keep_events=True)
-    table = compare_results(results, BASELINE)
-    observed = observed_for(scenario)
-    if observed is not None:
-        values = observed_quantities(observed, scenario.start, scenario.end)
-        table["observed"] = table["quantity"].map(values)
-    if doc:
-        print(doc.strip().splitlines()[0])
-    print(textwrap.fill(f"{scenario.name}: {scenario.description}", width=100))
-    print(
-        f"{n_worlds} worlds per scenario, seed {args.seed}, {scenario.start} to {scenario.end}"
-        + (" (observed: the 2021 record)" if observed is not None else "")
-    )
-    print()
-    print(format_table(table, BASELINE))
-
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "comparison.csv"]
-    table.to_csv(written[0], index=False)
-    for scenario_name, result in results.items():
-        path = out / f"summary_{scenario_name}.csv"
-        result.summary().to_csv(path, index=False)
-        written.append(path)
-    written += comparison_figures(results, table, out, BASELINE, observed)
-    print()
-    print("wrote " + ", ".join(str(p) for p in written))
-    return 0

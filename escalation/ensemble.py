@@ -427,7 +427,7 @@ class EnsembleResult:
         )
 
     # -- what users ask -------------------------------------------------------------------------
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> SummaryTable:
         """Tidy table of the headline quantities with Monte Carlo standard errors.
 
         Columns: ``quantity``, ``estimate``, ``mcse`` (standard error of the estimate
@@ -466,7 +466,7 @@ class EnsembleResult:
             ("strike_lag_mean", "days"),
         ):
             rows.append(_mean_row(name, w[name], unit))
-        return pd.DataFrame(
+        return SummaryTable(
             rows, columns=["quantity", "estimate", "mcse", "q05", "q50", "q95", "n", "unit"]
         )
 
@@ -541,6 +541,40 @@ class EnsembleResult:
             parameters,
             record,
         )
+
+
+class SummaryTable(pd.DataFrame):
+    """A table of estimates that prints whole: every row and column, numbers to 4 digits.
+
+    A plain DataFrame (index it, filter it, write it) whose ``repr``, and so ``print``,
+    shows each quantity with its estimate, standard error, quantiles and unit instead of
+    pandas' truncated ``quantity ... unit``.
+    """
+
+    @property
+    def _constructor(self) -> type[SummaryTable]:
+        return SummaryTable
+
+    def __repr__(self) -> str:
+        """Every row and column; text left-aligned, numbers right-aligned to 4 digits, NaN blank."""
+        columns = [[str(c), *map(_cell, self[c])] for c in self.columns]
+        widths = [max(map(len, column)) for column in columns]
+        right = [pd.api.types.is_numeric_dtype(self[c]) for c in self.columns]
+        lines = [
+            "  ".join(
+                cell.rjust(w) if r else cell.ljust(w)
+                for cell, w, r in zip(row, widths, right, strict=True)
+            ).rstrip()
+            for row in zip(*columns, strict=True)
+        ]
+        return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    """A table cell: floats to 4 significant digits, missing values blank."""
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else f"{value:.4g}"
+    return str(value)
 
 
 def concat_events(frames) -> pd.DataFrame:

@@ -28,6 +28,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 from escalation import plotting  # noqa: E402
+from escalation.cli.scripts import add_out_option, add_seed_option
 from escalation.ensemble import posterior_draws, run_ensemble  # noqa: E402
 from escalation.events.io import load_events
 from escalation.inference.calibration import calibrate, posterior_predictive
@@ -39,16 +40,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=200_000, help="simulated worlds in all")
     parser.add_argument("--population", type=int, default=1000, help="particles per generation")
-    parser.add_argument("--seed", type=int, default=2021)
+    add_seed_option(parser)
     parser.add_argument("--workers", type=int, default=2, help="processes (1: this process only)")
-    parser.add_argument("--out", default="results/calibrate_2021")
+    add_out_option(parser, "results/calibrate_2021")
     parser.add_argument("--checkpoint", default=None, help="resume file for an interrupted run")
     parser.add_argument("--quick", action="store_true", help="budget 6,000, population 300")
     parser.add_argument("--ship", action="store_true", help="replace the shipped posterior")
     args = parser.parse_args(argv)
     if args.quick:
         args.budget, args.population = 6_000, 300
-    out = Path(args.out)
+    out = args.out or Path("results/calibrate_2021")
     out.mkdir(parents=True, exist_ok=True)
     observed = load_events()
 

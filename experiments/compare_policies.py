@@ -7,8 +7,8 @@ Baghdad's demand for withdrawal (:func:`escalation.compare.compare_results`). Pr
 scenario, each quantity's estimate with the paired difference from the baseline and its
 Monte Carlo standard error; writes to ``--out`` the whole table (``compare_policies.csv``:
 estimates, Monte Carlo standard errors, paired differences and posterior bands) and one
-figure (``compare_policies.png``: each quantity across scenarios with 1.96 Monte Carlo
-standard errors).
+figure (``compare_policies.png``: each scenario's paired difference from the baseline, per
+quantity, +- 1.96 Monte Carlo standard errors of the per-world differences).
 
     python experiments/compare_policies.py --quick        # 200 worlds per scenario, seconds
     python experiments/compare_policies.py --worlds 20000
@@ -17,7 +17,6 @@ standard errors).
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import matplotlib
@@ -26,8 +25,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from escalation import plotting  # noqa: E402
-from escalation.compare import BASELINE, compare_results, run_scenarios, text_table  # noqa: E402
+from escalation.cli.report import comparison_panels, comparison_title, design_line, text_table
+from escalation.cli.scripts import (
+    add_out_option,
+    add_seed_option,
+    add_worlds_options,
+    add_worlds_per_draw_option,
+    n_worlds,
+)
+from escalation.compare import BASELINE, compare_results, run_scenarios  # noqa: E402
 from escalation.model.scenario import list_scenarios
 
 #: The quantities shown (table column order, figure panel order), with short table headers.
@@ -43,43 +49,36 @@ SHOWN = {
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worlds", type=int, default=None, help="worlds per scenario (2000)")
-    parser.add_argument("--seed", type=int, default=2021, help="seed shared by all scenarios")
-    parser.add_argument("--out", type=Path, default=Path("results/compare_policies"))
-    parser.add_argument("--quick", action="store_true", help="200 worlds per scenario")
+    add_worlds_options(parser, "worlds per scenario")
+    add_seed_option(parser)
+    add_worlds_per_draw_option(parser)
+    add_out_option(parser, "results/compare_policies")
     args = parser.parse_args(argv)
-    n_worlds = args.worlds or (200 if args.quick else 2000)
+    worlds = n_worlds(args)
+    out = args.out or Path("results/compare_policies")
 
-    results = run_scenarios(list_scenarios(), n_worlds, seed=args.seed, baseline=BASELINE)
+    results = run_scenarios(
+        list_scenarios(),
+        worlds,
+        seed=args.seed,
+        baseline=BASELINE,
+        worlds_per_draw=args.worlds_per_draw,
+    )
     table = compare_results(results, BASELINE)
-    print(f"{len(results)} scenarios, {n_worlds} worlds each, seed {args.seed}")
+    print(f"{len(results)} scenarios, {worlds} worlds each, seed {args.seed}")
+    print(design_line(args.worlds_per_draw))
     print("Baseline: estimate. Others: estimate (paired difference from the baseline +- its")
     print("Monte Carlo standard error).")
     print()
     print(text_table(["scenario", *SHOWN.values()], _cells(table), left=(0,)))
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out / "compare_policies.csv", index=False)
-    ncols = 3
-    nrows = math.ceil(len(SHOWN) / ncols)
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        figsize=(15, 0.32 * len(results) * nrows + 1.6 * nrows),
-        layout="constrained",
-        squeeze=False,
-    )
-    for ax, quantity in zip(axes.ravel(), SHOWN, strict=True):
-        plotting.scenario_comparison(table, ax=ax, metric=quantity, baseline=BASELINE)
-        ax.set_title("", loc="left")
-    fig.suptitle(
-        f"Scenarios against {BASELINE}, {n_worlds} worlds each, same seed: "
-        "estimate +- 1.96 Monte Carlo standard errors"
-    )
-    fig.savefig(args.out / "compare_policies.png", dpi=150)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "compare_policies.csv", index=False)
+    fig = comparison_panels(table, BASELINE, list(SHOWN), comparison_title(BASELINE, worlds, True))
+    fig.savefig(out / "compare_policies.png", dpi=150)
     plt.close(fig)
     print()
-    print(f"wrote {args.out / 'compare_policies.csv'}, {args.out / 'compare_policies.png'}")
+    print(f"wrote {out / 'compare_policies.csv'}, {out / 'compare_policies.png'}")
     return 0
 
 

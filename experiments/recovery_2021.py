@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from escalation.cli.scripts import add_out_option, add_seed_option
 from escalation.events.schema import COLUMNS
 from escalation.inference.calibration import calibrate, calibration_scenario, priors
 from escalation.model.model import EscalationModel
@@ -34,14 +35,14 @@ def main(argv=None):
     parser.add_argument("--datasets", type=int, default=12)
     parser.add_argument("--budget", type=int, default=40_000)
     parser.add_argument("--population", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=7)
+    add_seed_option(parser, default=7)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", default="results/recovery_2021")
+    add_out_option(parser, "results/recovery_2021")
     parser.add_argument("--quick", action="store_true", help="3 datasets, budget 5,000")
     args = parser.parse_args(argv)
     if args.quick:
         args.datasets, args.budget, args.population = 3, 5_000, 250
-    out = Path(args.out)
+    out = args.out or Path("results/recovery_2021")
     out.mkdir(parents=True, exist_ok=True)
 
     scenario = calibration_scenario(

@@ -38,6 +38,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from escalation.cli.scripts import add_out_option, add_seed_option
 from escalation.ensemble import run_ensemble  # noqa: E402
 from escalation.model.parameters import PARAMETERS
 from escalation.model.scenario import Scenario
@@ -153,12 +154,13 @@ def main(argv=None) -> int:
     parser.add_argument("--scenario", default="baseline_2021", help="calibrate list and policies")
     parser.add_argument("--base", type=int, default=512, help="Saltelli base N, a power of 2")
     parser.add_argument("--replicates", type=int, default=8, help="worlds per parameter set")
-    parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--out", type=Path, default=Path("results/sensitivity"))
+    add_seed_option(parser)
+    add_out_option(parser, "results/sensitivity")
     parser.add_argument("--quick", action="store_true", help="N = 64, 8 replicates")
     args = parser.parse_args(argv)
     if args.quick:
         args.base, args.replicates = 64, 8
+    out = args.out or Path("results/sensitivity")
     try:
         table = sobol_indices(args.scenario, args.base, args.replicates, seed=args.seed)
     except ImportError as exc:
@@ -176,13 +178,13 @@ def main(argv=None) -> int:
             print(output)
             shown = rows.drop(columns="output").sort_values("ST", ascending=False)
             print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out / "sobol_indices.csv", index=False)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "sobol_indices.csv", index=False)
     fig = bar_chart(table, title=f"{args.scenario}: {design}")
-    fig.savefig(args.out / "sobol_indices.png", dpi=150)
+    fig.savefig(out / "sobol_indices.png", dpi=150)
     plt.close(fig)
     print()
-    print(f"wrote {args.out / 'sobol_indices.csv'}, {args.out / 'sobol_indices.png'}")
+    print(f"wrote {out / 'sobol_indices.csv'}, {out / 'sobol_indices.png'}")
     return 0
 
 

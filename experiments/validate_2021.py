@@ -30,6 +30,7 @@ import pandas as pd  # noqa: E402
 
 from escalation import plotting  # noqa: E402
 from escalation.baselines import Conflictology, Hawkes, Poisson  # noqa: E402
+from escalation.cli.scripts import add_out_option, add_seed_option
 from escalation.events.io import load_events
 from escalation.forecasting import forecast
 from escalation.inference.calibration import calibrate
@@ -43,14 +44,14 @@ def main(argv=None):
     parser.add_argument("--budget", type=int, default=200_000, help="calibration budget (worlds)")
     parser.add_argument("--population", type=int, default=1000)
     parser.add_argument("--worlds", type=int, default=4000, help="worlds per forecast")
-    parser.add_argument("--seed", type=int, default=2021)
+    add_seed_option(parser)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", default="results/validate_2021")
+    add_out_option(parser, "results/validate_2021")
     parser.add_argument("--quick", action="store_true", help="budget 6,000, 1,000 worlds")
     args = parser.parse_args(argv)
     if args.quick:
         args.budget, args.population, args.worlds = 6_000, 300, 1000
-    out = Path(args.out)
+    out = args.out or Path("results/validate_2021")
     out.mkdir(parents=True, exist_ok=True)
 
     observed = load_events()

@@ -7,12 +7,13 @@ Source: Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Ira
 of Messages or Serious Escalation?": "Washington is demanding the Iraqi prime minister to
 rein in the militias' attacks on America's interests in Iraq".
 
-Usage: python scenarios/baghdad_crackdown.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/baghdad_crackdown.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("baghdad_crackdown", doc=__doc__))

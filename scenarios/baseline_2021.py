@@ -10,12 +10,13 @@ Sources: the built-in 2021 event data (docs/data.md); Gulf International Forum, 
 "will respond to attacks against its personnel, even if they do not result in U.S.
 casualties").
 
-Usage: python scenarios/baseline_2021.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/baseline_2021.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("baseline_2021", doc=__doc__))

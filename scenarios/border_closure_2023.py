@@ -8,12 +8,13 @@ Source: report of 17-18 August 2023, Pentagon denies a plan to cut the Albu Kama
 any hostile move along the border "could lead to a dangerous confrontation that could
 quickly expand into Iraq".
 
-Usage: python scenarios/border_closure_2023.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/border_closure_2023.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("border_closure_2023", doc=__doc__))

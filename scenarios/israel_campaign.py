@@ -10,12 +10,13 @@ positions"); Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria an
 Exchange of Messages or Serious Escalation?" (Lesch: "a certain level of militia activity
 above which the U.S. and Israel will not tolerate").
 
-Usage: python scenarios/israel_campaign.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/israel_campaign.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("israel_campaign", doc=__doc__))

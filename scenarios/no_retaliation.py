@@ -8,12 +8,13 @@ of Messages or Serious Escalation?" (the US "will respond to attacks against its
 even if they do not result in U.S. casualties"); wire-based report, 28 June 2021, "Mutual
 bombing between US forces and Iranian militias in Syria" (return fire at al-Omar).
 
-Usage: python scenarios/no_retaliation.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/no_retaliation.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("no_retaliation", doc=__doc__))

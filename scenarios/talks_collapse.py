@@ -7,12 +7,13 @@ Source: Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Ira
 of Messages or Serious Escalation?": "a dramatic escalation could dissolve the talks", and
 "neither side wants to break them off".
 
-Usage: python scenarios/talks_collapse.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/talks_collapse.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("talks_collapse", doc=__doc__))

@@ -6,12 +6,13 @@ Source: Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Ira
 of Messages or Serious Escalation?": the 2021 policy "would mark a shift in U.S. policy from
 the Trump administration, which drew the 'red line' at the killing of an American".
 
-Usage: python scenarios/trump_red_line.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/trump_red_line.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("trump_red_line", doc=__doc__))

@@ -7,12 +7,13 @@ Source: Newsweek, September 2021, "U.S. Military Denies, Israel Declines to Comm
 Iraq-Syria Border Strike Reports": Biden "announced in July that the U.S. would end its
 combat mission in the country but retain a training and advisory presence".
 
-Usage: python scenarios/us_withdrawal.py [--worlds N] [--seed S] [--out DIR] [--quick]
+Usage: python scenarios/us_withdrawal.py [--worlds N | --quick] [--seed S]
+       [--worlds-per-draw K] [--out DIR]
 """
 
 import sys
 
-from escalation.compare import scenario_script
+from escalation.cli.scripts import scenario_script
 
 if __name__ == "__main__":
     sys.exit(scenario_script("us_withdrawal", doc=__doc__))

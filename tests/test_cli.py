@@ -1,5 +1,6 @@
 """The ``escalation`` command, called in-process with tiny runs, and once as the console script."""
 
+import math
 import shutil
 import subprocess
 import sys
@@ -116,6 +117,18 @@ BAD_INPUT = {
     ),
     "bad number": (lambda d: ["run", "baseline_2021", "--worlds", "many"], ["--worlds", "many"]),
     "unknown scenario to compare": (lambda d: ["compare", "nowhere"], ["nowhere"]),
+    "output folder is a file": (
+        lambda d: ["run", "baseline_2021", "--out", write(d / "taken", "x")],
+        ["--out", "taken", "is a file"],
+    ),
+    "window ends before it starts": (
+        lambda d: ["calibrate", "--start", "2021-06-01", "--end", "2021-05-01"],
+        ["--end 2021-05-01 is before --start 2021-06-01"],
+    ),
+    "same scenario twice": (
+        lambda d: ["compare", "no_retaliation", "no_retaliation", "--worlds", "2"],
+        ["repeated: no_retaliation"],
+    ),
 }
 
 
@@ -190,3 +203,192 @@ def test_console_script_lists_scenarios():
     done = subprocess.run([script, "scenarios"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert all(name in done.stdout for name in BUILT_IN)
+
+
+# == the rough edges =============================================================================
+DATA = Path(__file__).parent / "data"
+HEADER_ONLY = "date,actor,event_type,country,location,source\n"
+
+
+def one_error_line(capsys) -> str:
+    """The single ``escalation: error:`` line on stderr, after checking there is only that."""
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("escalation: error: "), captured.err
+    assert "Traceback" not in captured.err + captured.out
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["calibrate", "--budget", "300", "--population", "50"],
+        ["forecast", "--start", "2021-07-01", "--days", "7", "--worlds", "10"],
+    ],
+    ids=["calibrate", "forecast"],
+)
+def test_header_only_events_file_exits_2_and_writes_nothing(command, tmp_path, capsys):
+    events = write(tmp_path / "empty.csv", HEADER_ONLY)
+    out = tmp_path / "out"
+    argv = [*command, "--events", events, "--out", str(out), "--checkpoint", str(tmp_path / "c")]
+    if command[0] == "forecast":
+        argv = argv[:-2]
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert "empty.csv" in line and "no events" in line
+    assert not out.exists() and not (tmp_path / "c").exists()
+
+
+def test_events_outside_the_window_exit_2_naming_the_span(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["forecast", "--events", str(DATA / "observed_events.csv"), "--start", "2020-01-01"]
+    assert main([*argv, "--days", "7", "--worlds", "10", "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "observed_events.csv" in line and "no events" in line and "covers 2021" in line
+    assert not out.exists()
+
+
+ARGUMENT_ERRORS = {
+    "negative seed": (["run", "baseline_2021", "--seed", "-1"], "non-negative integer, found -1"),
+    "seed not a number": (
+        ["run", "baseline_2021", "--seed", "x1"],
+        "non-negative integer, found 'x1'",
+    ),
+    "no worlds": (["compare", "no_retaliation", "--worlds", "0"], "positive integer, found 0"),
+    "negative days": (
+        ["forecast", "--start", "2021-07-01", "--days", "-3"],
+        "positive integer, found -3",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ARGUMENT_ERRORS))
+def test_argument_errors_name_the_argument_and_what_was_expected(case, capsys):
+    argv, expected = ARGUMENT_ERRORS[case]
+    assert main(argv) == 2
+    assert f"{argv[-2]}: expected a {expected}" in one_error_line(capsys)
+
+
+def test_a_bug_is_not_reported_as_bad_input(monkeypatch, tmp_path):
+    import escalation.cli.main as cli
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug, not the user's input")
+
+    monkeypatch.setattr(cli, "run_ensemble", broken)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["run", "baseline_2021", "--worlds", "5", "--out", str(tmp_path / "x")])
+
+
+def run_folder(tmp_path, name, *extra) -> tuple[Path, str]:
+    out = tmp_path / name
+    argv = ["run", "trump_red_line", "--worlds", "20", "--seed", "3", "--out", str(out), *extra]
+    assert main(argv) == 0
+    return out, argv
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def test_no_events_writes_no_events_and_less(tmp_path, capsys):
+    full, _ = run_folder(tmp_path, "full")
+    lean, _ = run_folder(tmp_path, "lean", "--no-events")
+    printed = capsys.readouterr().out
+    assert (full / "events.csv").exists() and not (lean / "events.csv").exists()
+    assert folder_bytes(lean) < folder_bytes(full) / 2
+    # The same worlds, whatever is kept: the summaries agree to the last digit.
+    pd.testing.assert_frame_equal(
+        pd.read_csv(full / "summary.csv"), pd.read_csv(lean / "summary.csv")
+    )
+    assert EnsembleResult.load(lean).events is None
+    assert "keeping summaries" in printed
+
+
+def test_keep_statistics_writes_only_statistics_and_summary(tmp_path, capsys):
+    out, _ = run_folder(tmp_path, "stats", "--keep", "statistics")
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "summary.csv", "worlds.csv"]
+    assert (
+        "wrote " + str(out) + ": manifest.json, summary.csv, worlds.csv" in capsys.readouterr().out
+    )
+
+
+def test_wrote_lists_only_this_runs_files_and_names_stale_ones(tmp_path, capsys):
+    out = tmp_path / "again"
+    out.mkdir()
+    (out / "events.csv").write_text("left from an earlier run\n", encoding="utf-8")
+    run_folder(tmp_path, "again", "--no-events")
+    lines = capsys.readouterr().out.splitlines()
+    wrote = next(line for line in lines if line.startswith(f"wrote {out}:"))
+    listed = wrote.split(": ", 1)[1].split(", ")
+    assert "events.csv" not in listed and "summary.csv" in listed and "worlds.csv" in listed
+    assert all((out / name).exists() for name in listed)
+    stale = next(line for line in lines if "did not write" in line)
+    assert stale.endswith("events.csv")
+
+
+def test_run_prints_the_observed_2021_value_beside_each_quantity(tmp_path, capsys):
+    out = tmp_path / "base"
+    assert main(["run", "baseline_2021", "--worlds", "10", "--seed", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if line.startswith("quantity"))
+    assert header.split()[-1] == "observed"
+    summary = pd.read_csv(out / "summary.csv").set_index("quantity")
+    observed_attacks = pd.read_csv(DATA.parent.parent / "escalation" / "data" / "events_2021.csv")
+    militia = observed_attacks["actor"] == "militia"
+    attack = observed_attacks["event_type"].isin(
+        ["rocket_attack", "drone_attack", "ied_attack", "other_attack", "interception_only"]
+    )
+    assert summary.loc["militia_attacks", "observed"] == (militia & attack).sum()
+    assert math.isnan(summary.loc["P(Baghdad demands withdrawal)", "observed"])
+
+
+def test_compare_baseline_is_the_run_with_the_same_worlds_and_seed(tmp_path, capsys):
+    assert (
+        main(
+            ["run", "baseline_2021", "--worlds", "20", "--seed", "9", "--out", str(tmp_path / "r")]
+        )
+        == 0
+    )
+    argv = [
+        "compare",
+        "no_retaliation",
+        "--worlds",
+        "20",
+        "--seed",
+        "9",
+        "--out",
+        str(tmp_path / "c"),
+    ]
+    assert main(argv) == 0
+    assert "1 world per draw" in capsys.readouterr().out
+    run = pd.read_csv(tmp_path / "r" / "summary.csv").set_index("quantity")["estimate"]
+    table = pd.read_csv(tmp_path / "c" / "comparison.csv")
+    base = table[table["scenario"] == "baseline_2021"].set_index("quantity")["estimate"]
+    assert base["militia attacks"] == run["militia_attacks"]
+    assert base["US strike rounds"] == run["us_strike_rounds"]
+    assert base["P(an American killed)"] == run["P(at least one American killed)"]
+    argv[-1] = str(tmp_path / "c10")
+    assert main([*argv, "--worlds-per-draw", "10"]) == 0
+    assert "10 consecutive worlds share each posterior draw" in capsys.readouterr().out
+
+
+def test_events_takes_an_acled_export_and_says_so(tmp_path, capsys):
+    acled = DATA / "acled_sample.csv"
+    out = tmp_path / "fc"
+    argv = ["forecast", "--events", str(acled), "--start", "2021-07-01", "--days", "7"]
+    assert main([*argv, "--worlds", "10", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert f"reading {acled} as an ACLED export" in captured.err
+    # The six ACLED rows before 1 July 2021 (4 April, 30 May, 27-29 June) are the history.
+    assert "(6 observed events before it replayed)" in captured.out
+    assert (out / "forecast_weekly.csv").exists()
+    assert main([*argv, "--format", "acled", "--worlds", "10", "--out", str(out)]) == 0
+    assert "as an ACLED export" not in capsys.readouterr().err  # said only when guessed
+
+
+def test_an_acled_export_read_as_canonical_points_to_format_acled(capsys):
+    argv = ["calibrate", "--events", str(DATA / "acled_sample.csv"), "--format", "canonical"]
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert "acled_sample.csv" in line and "--format acled" in line

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.cli.report import format_table
 from escalation.compare import (
     COLUMNS,
     QUANTITIES,
     compare_results,
     compare_scenarios,
-    format_table,
     observed_quantities,
     paired_comparison,
     run_scenarios,

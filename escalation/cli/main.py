@@ -3,14 +3,17 @@
 ::
 
     escalation scenarios
-    escalation run NAME|FILE.toml [--worlds N] [--seed S] [--out DIR] [--executor KIND]
-    escalation calibrate [--events FILE] [--scenario NAME|FILE] [--start D] [--end D] ...
-    escalation forecast [--events FILE] --start D --days N [--source NAME|FILE|POSTERIOR_DIR]
-    escalation compare A B ... [--worlds N] [--seed S] [--out DIR]
+    escalation run NAME|FILE.toml [--worlds N] [--seed S] [--out DIR] [--keep WHAT | --no-events]
+    escalation calibrate [--events FILE] [--format F] [--scenario NAME|FILE] [--start D] [--end D]
+    escalation forecast [--events FILE] [--format F] --start D --days N [--source NAME|FILE|DIR]
+    escalation compare A B ... [--worlds N] [--seed S] [--worlds-per-draw K] [--out DIR]
 
-Every command prints what it found and where it wrote its tables and figures. Bad input (an
-unknown scenario, a bad scenario or event file, an unknown parameter, a bad date) ends with
-exit code 2 and one line on stderr, ``escalation: error: ...``, naming the file and field.
+Every command prints what it found and where it wrote its tables and figures, listing only
+the files this run wrote. Input is checked before anything is computed or written. Bad
+input (an unknown scenario, a bad scenario or event file, an event file without events in
+the window, an unknown parameter, a bad date or number) ends with exit code 2 and one line on
+stderr, ``escalation: error: ...``, naming the file, field or argument; any other error is a
+bug and shows its traceback.
 """
 
 from __future__ import annotations
@@ -18,57 +21,68 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import sys
 import textwrap
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import matplotlib
+import matplotlib.pyplot as plt
 import pandas as pd
 
-from escalation.errors import EventDataError, ScenarioError
+from escalation import __version__, plotting
+from escalation.cli import report
+from escalation.cli.inputs import events_in, read_events
+from escalation.cli.scripts import (
+    Parser,
+    UsageError,
+    add_events_options,
+    add_out_option,
+    add_seed_option,
+    add_worlds_options,
+    add_worlds_per_draw_option,
+    check_out,
+    n_worlds,
+    positive_number,
+    user_errors,
+)
+from escalation.compare import (
+    OBSERVED_WINDOW,
+    compare_results,
+    observed_for,
+    observed_quantities,
+    observed_summary,
+    run_scenarios,
+)
+from escalation.ensemble import EnsembleResult, dask_client, run_ensemble
+from escalation.forecasting import forecast
+from escalation.inference.calibration import DEFAULT_POPULATION, calibrate
+from escalation.inference.posterior import Posterior
+from escalation.model.scenario import Scenario, describe_scenarios
+from escalation.provenance import with_outputs
 
-DEFAULT_WORLDS = 2000
-DEFAULT_SEED = 2021
-QUICK_WORLDS = 200
 EXECUTORS = ("serial", "processes", "dask")
+#: What ``run --keep`` keeps: everything; per-world summaries and daily quantiles; or the
+#: per-world statistics and the summary table only.
+KEEP = ("events", "summaries", "statistics")
+_BUILT_IN_EVENTS = "the built-in 2021 data"
 
 
-class UsageError(Exception):
-    """Bad command-line arguments (raised instead of argparse's print-and-exit)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        command = self.prog.removeprefix("escalation").strip()
-        raise UsageError(f"{command}: {message}" if command else message)
-
-
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    import matplotlib
-
     matplotlib.use("Agg")  # figures go to files; never open a window
     parser = _parser()
-    try:
+
+    def command() -> int:
         args = parser.parse_args(argv)
-        return args.command(args)
-    except SystemExit as exc:  # --help and --version
-        return exc.code if isinstance(exc.code, int) else 0
-    except (UsageError, ScenarioError, EventDataError, ValueError) as exc:
-        return _fail(str(exc))
-    except FileNotFoundError as exc:
-        return _fail(f"{exc.filename}: no such file or folder" if exc.filename else str(exc))
-    except ImportError as exc:
-        return _fail(str(exc))
-    except BrokenPipeError:  # output piped into a command that stopped reading (head)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        result: int = args.command(args)
+        return result
 
-
-def _fail(message: str) -> int:
-    line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
-    print(f"escalation: error: {line}", file=sys.stderr)
-    return 2
+    return user_errors(command)
 
 
 # == arguments ===================================================================================
@@ -76,23 +90,11 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
-    return value
+        raise argparse.ArgumentTypeError(f"expected a date (YYYY-MM-DD), found {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
-    from escalation import __version__
-
-    parser = _Parser(
+    parser = Parser(
         prog="escalation",
         description="Simulate escalation between US forces, Iran-backed militias, Israel and "
         "the Iraqi government, calibrated on 2021.",
@@ -105,7 +107,25 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario's ensemble; print and save its summary")
     p.add_argument("scenario", metavar="NAME|FILE.toml", help="built-in name or scenario file")
-    _add_worlds(p)
+    add_worlds_options(p)
+    add_seed_option(p)
+    add_out_option(p, "results/NAME")
+    keep = p.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--keep",
+        choices=KEEP,
+        default="events",
+        help="what to keep and write: events (every world's events and days, default), "
+        "summaries (per-world summaries and daily quantiles), statistics (per-world "
+        "statistics and the summary table only)",
+    )
+    keep.add_argument(
+        "--no-events",
+        dest="keep",
+        action="store_const",
+        const="summaries",
+        help="same as --keep summaries: no events.csv or per-world days",
+    )
     p.add_argument(
         "--executor",
         choices=EXECUTORS,
@@ -114,19 +134,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_number,
         default=None,
         help="processes or Dask workers (default: the number of CPUs)",
     )
     p.set_defaults(command=_run)
 
     p = sub.add_parser("calibrate", help="infer the calibrated parameters by ABC-SMC")
-    p.add_argument(
-        "--events",
-        type=Path,
-        default=None,
-        help="canonical event CSV (default: the built-in 2021 data)",
-    )
+    add_events_options(p)
     p.add_argument(
         "--scenario",
         default="baseline_2021",
@@ -135,48 +150,39 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, default=None, help="first day (default: first event)")
     p.add_argument("--end", type=_date, default=None, help="last day (default: last event)")
     p.add_argument(
-        "--budget", type=_positive, default=200_000, help="simulated worlds in all (default 200000)"
+        "--budget",
+        type=positive_number,
+        default=200_000,
+        help="simulated worlds in all (default 200000)",
     )
     p.add_argument(
-        "--population", type=_positive, default=None, help="particles per generation (default 1000)"
+        "--population",
+        type=positive_number,
+        default=DEFAULT_POPULATION,
+        help=f"particles per generation (default {DEFAULT_POPULATION})",
     )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed (default 2021)")
+    add_seed_option(p)
     p.add_argument(
         "--checkpoint",
         type=Path,
         default=None,
         help="save each generation here; resume from it when it exists",
     )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="folder for the posterior (default results/posterior_<scenario>)",
-    )
+    add_out_option(p, "results/posterior_SCENARIO")
     p.set_defaults(command=_calibrate)
 
     p = sub.add_parser("forecast", help="forecast the weeks after --start from the history before")
-    p.add_argument(
-        "--events",
-        type=Path,
-        default=None,
-        help="canonical event CSV (default: the built-in 2021 data)",
-    )
+    add_events_options(p)
     p.add_argument("--start", type=_date, required=True, help="first forecast day")
-    p.add_argument("--days", type=_positive, required=True, help="horizon in days")
+    p.add_argument("--days", type=positive_number, required=True, help="horizon in days")
     p.add_argument(
         "--source",
         default="baseline_2021",
         help="scenario name or file, or a saved posterior folder",
     )
-    p.add_argument("--worlds", type=_positive, default=DEFAULT_WORLDS, help="worlds (default 2000)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed (default 2021)")
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="folder for tables and figure (default results/forecast_<start>)",
-    )
+    add_worlds_options(p)
+    add_seed_option(p)
+    add_out_option(p, "results/forecast_START")
     p.set_defaults(command=_forecast)
 
     p = sub.add_parser("compare", help="compare scenarios against a baseline with one seed")
@@ -186,31 +192,16 @@ def _parser() -> argparse.ArgumentParser:
         default="baseline_2021",
         help="what differences are taken against (default baseline_2021)",
     )
-    _add_worlds(p)
+    add_worlds_options(p, "worlds per scenario")
+    add_seed_option(p)
+    add_worlds_per_draw_option(p)
+    add_out_option(p, "results/compare")
     p.set_defaults(command=_compare)
     return parser
 
 
-def _add_worlds(p):
-    p.add_argument(
-        "--worlds",
-        type=_positive,
-        default=None,
-        help=f"worlds (default {DEFAULT_WORLDS}; {QUICK_WORLDS} with --quick)",
-    )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed (default 2021)")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default under results/)")
-    p.add_argument("--quick", action="store_true", help=f"a fast run of {QUICK_WORLDS} worlds")
-
-
-def _n_worlds(args) -> int:
-    return args.worlds or (QUICK_WORLDS if args.quick else DEFAULT_WORLDS)
-
-
 # == commands ====================================================================================
-def _scenarios(args) -> int:
-    from escalation.model.scenario import describe_scenarios
-
+def _scenarios(args: argparse.Namespace) -> int:
     described = describe_scenarios()
     width = max(map(len, described))
     for name, line in described.items():
@@ -224,100 +215,87 @@ def _scenarios(args) -> int:
     return 0
 
 
-def _run(args) -> int:
-    from escalation.ensemble import run_ensemble
-    from escalation.model.scenario import Scenario
-
+def _run(args: argparse.Namespace) -> int:
     scenario = Scenario.load(args.scenario)
-    n_worlds = _n_worlds(args)
-    out = args.out or Path("results") / scenario.name
+    out = check_out(args.out or Path("results") / scenario.name)
+    worlds = n_worlds(args)
     with _executor(args.executor, args.workers) as executor:
         result = run_ensemble(
-            scenario, n_worlds, seed=args.seed, executor=executor, progress=None, keep_events=True
+            scenario,
+            worlds,
+            seed=args.seed,
+            executor=executor,
+            progress=None,
+            keep_events=args.keep == "events",
         )
+    events = observed_for(scenario)
+    observed = None if events is None else observed_summary(events, scenario)
     summary = result.summary()
     print(
-        f"{scenario.name}: {n_worlds} worlds, seed {args.seed}, {scenario.start} to {scenario.end}"
+        f"{scenario.name}: {worlds} worlds, seed {args.seed}, {scenario.start} to "
+        f"{scenario.end}, keeping {args.keep}"
     )
     print()
-    print(_summary_text(summary))
-    result.save(out)
-    summary.to_csv(out / "summary.csv", index=False)
-    _run_figures(result, out)
+    print(report.summary_text(summary, observed))
+    if observed is not None:
+        summary = summary.assign(observed=summary["quantity"].map(observed))
+    steps = _run_steps(result, summary, out, args.keep, _within(events, scenario))
     print()
-    print(f"wrote {out}: {', '.join(sorted(p.name for p in out.iterdir()))}")
+    hint = "--no-events leaves out every world's events and days"
+    print(report.wrote(out, report.write_outputs(steps), large_hint=hint))
     return 0
 
 
-def _summary_text(summary: pd.DataFrame) -> str:
-    from escalation.compare import text_table
+def _run_steps(
+    result: EnsembleResult,
+    summary: pd.DataFrame,
+    out: Path,
+    keep: str,
+    observed: pd.DataFrame | None,
+) -> list[tuple[str, Callable[[], list[Path]]]]:
+    """The writing steps of ``run``: the result as far as ``keep`` says, the summary, figures."""
 
-    def number(x):
-        return "" if pd.isna(x) else f"{x:.4g}"
+    def save_summary() -> list[Path]:
+        summary.to_csv(out / "summary.csv", index=False)
+        return [out / "summary.csv"]
 
-    columns = ["estimate", "mcse", "q05", "q50", "q95"]
-    rows = [
-        [row["quantity"], *(number(row[c]) for c in columns), str(row["n"]), row["unit"]]
-        for _, row in summary.iterrows()
+    if keep == "statistics":
+        return [("statistics", lambda: _save_statistics(result, out)), ("summary", save_summary)]
+    return [
+        ("result", lambda: report.saved_files(result.save(out))),
+        ("summary", save_summary),
+        ("figures", lambda: report.run_figures(result, out, observed)),
     ]
-    header = ["quantity", "estimate", "MC s.e.", "q05", "q50", "q95", "n", "unit"]
-    return text_table(header, rows, left=(0, 7)) + (
-        "\n\nMC s.e.: Monte Carlo standard error of the estimate; q05, q50, q95: quantiles "
-        "across worlds; n: worlds the estimate rests on."
-    )
 
 
-def _run_figures(result, out: Path) -> list[Path]:
-    """Fan charts of the escalation index and weekly attacks, the ladder, a timeline."""
-    import matplotlib.pyplot as plt
+def _save_statistics(result: EnsembleResult, out: Path) -> list[Path]:
+    """Write only the per-world statistics and a manifest of the run (``--keep statistics``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    result.worlds.to_csv(out / "worlds.csv", index=False)
+    record = with_outputs(result.manifest, out, ["worlds.csv"])
+    (out / "manifest.json").write_text(json.dumps(record, indent=2, default=str), "utf-8")
+    return [out / "worlds.csv", out / "manifest.json"]
 
-    from escalation import plotting
-    from escalation.compare import observed_for
 
-    scenario = result.scenario
-    observed = observed_for(scenario)
-    if observed is not None:
-        days = pd.to_datetime(observed["date"])
-        observed = observed.loc[
-            (days >= pd.Timestamp(scenario.start)) & (days <= pd.Timestamp(scenario.end))
-        ]
-    written = []
-
-    def save(fig, name):
-        fig.savefig(out / name, dpi=150)
-        plt.close(fig)
-        written.append(out / name)
-
-    for variable, name, weekly in (
-        ("escalation_index", "escalation_index.png", False),
-        ("militia_attacks", "attacks_weekly.png", True),
-    ):
-        fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
-        plotting.fan_chart(
-            result, variable, ax=ax, observed=observed, label=scenario.name, weekly=weekly
-        )
-        save(fig, name)
-    fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
-    plotting.ladder_heatmap(result, ax=ax, observed=observed)
-    save(fig, "ladder.png")
-    fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
-    plotting.timeline(result.events, ax=ax, observed=observed, world=0)
-    save(fig, "timeline.png")
-    return written
+def _within(events: pd.DataFrame | None, scenario: Scenario) -> pd.DataFrame | None:
+    """The observed events inside the scenario's window (None stays None)."""
+    if events is None:
+        return None
+    days = events["date"]
+    inside = (days >= pd.Timestamp(scenario.start)) & (days <= pd.Timestamp(scenario.end))
+    return events.loc[inside]
 
 
 @contextlib.contextmanager
-def _executor(kind: str, workers):
+def _executor(kind: str, workers: int | None) -> Iterator[Any]:
+    """This process (None), a process pool or a local Dask cluster, closed on exit."""
     if kind == "serial":
         yield None
     elif kind == "processes":
-        from concurrent.futures import ProcessPoolExecutor
-
+        pool: Executor
         with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
             yield pool
     else:
-        from escalation.ensemble import dask_client
-
         client = dask_client(n_workers=workers or os.cpu_count() or 1)
         try:
             yield client
@@ -326,17 +304,17 @@ def _executor(kind: str, workers):
             client.cluster.close()
 
 
-def _calibrate(args) -> int:
-    import matplotlib.pyplot as plt
+def _origin(path: Path | None) -> str:
+    return _BUILT_IN_EVENTS if path is None else str(path)
 
-    from escalation import plotting
-    from escalation.events.io import load_events
-    from escalation.inference.calibration import DEFAULT_POPULATION, calibrate
-    from escalation.model.scenario import Scenario
 
+def _calibrate(args: argparse.Namespace) -> int:
     scenario = Scenario.load(args.scenario)
-    events = load_events(args.events)
-    out = args.out or Path("results") / f"posterior_{scenario.name}"
+    if args.start and args.end and args.end < args.start:
+        raise UsageError(f"calibrate: --end {args.end} is before --start {args.start}")
+    events = read_events(args.events, args.format)
+    events_in(events, args.start, args.end, _origin(args.events))
+    out = check_out(args.out or Path("results") / f"posterior_{scenario.name}")
     posterior = calibrate(
         events,
         scenario,
@@ -346,49 +324,44 @@ def _calibrate(args) -> int:
         seed=args.seed,
         checkpoint=args.checkpoint,
         progress=None,
-        population_size=args.population or DEFAULT_POPULATION,
+        population_size=args.population,
     )
     diagnostics = posterior.diagnostics
     print(
         f"{scenario.name}: {len(posterior.samples)} particles, effective sample size "
         f"{posterior.ess:.0f}, {diagnostics.get('generations', '?')} generations, "
-        f"{diagnostics.get('simulations_total', '?')} simulated worlds "
+        f"{diagnostics.get('simulations_total', '?')} simulated worlds, seed {args.seed} "
         f"(stopped: {diagnostics.get('stop_reason', '?')})"
     )
     print()
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(posterior.summary().to_string(float_format=lambda x: f"{x:.4g}"))
-    posterior.save(out)
-    axes = plotting.posterior(
-        posterior, prior={name: scenario.prior(name) for name in posterior.parameter_names}
-    )
-    figure = axes.ravel()[0].figure
-    figure.savefig(out / "posterior.png", dpi=120)
-    plt.close(figure)
+
+    def save_posterior() -> list[Path]:
+        posterior.save(out)
+        return [out / "samples.csv", out / "posterior.json"]
+
+    def save_figure() -> list[Path]:
+        prior = {name: scenario.prior(name) for name in posterior.parameter_names}
+        figure = plotting.posterior(posterior, prior=prior).ravel()[0].figure
+        figure.savefig(out / "posterior.png", dpi=120)
+        plt.close(figure)
+        return [out / "posterior.png"]
+
+    written = report.write_outputs([("posterior", save_posterior), ("figure", save_figure)])
     print()
-    print(f"wrote {out}: samples.csv, posterior.json, posterior.png")
+    print(report.wrote(out, written))
     return 0
 
 
-def _forecast(args) -> int:
-    import matplotlib.pyplot as plt
-
-    from escalation import plotting
-    from escalation.compare import OBSERVED_WINDOW
-    from escalation.events.io import load_events
-
-    try:
-        from escalation.forecasting import forecast
-    except ImportError as exc:
-        raise ImportError(f"forecasting is not available in this version ({exc})") from None
-
-    events = load_events(args.events)
+def _forecast(args: argparse.Namespace) -> int:
     start = pd.Timestamp(args.start)
+    events = read_events(args.events, args.format)
+    history = events_in(events, None, start - pd.Timedelta(days=1), _origin(args.events))
     source = _forecast_source(args.source)
-    history = events.loc[events["date"] < start].reset_index(drop=True)
-    result = forecast(source, history, start, args.days, n_worlds=args.worlds, seed=args.seed)
-    out = args.out or Path("results") / f"forecast_{args.start.isoformat()}"
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out(args.out or Path("results") / f"forecast_{args.start.isoformat()}")
+    worlds = n_worlds(args)
+    result = forecast(source, history, start, args.days, n_worlds=worlds, seed=args.seed)
     tables = []
     for name in ("militia_attacks", "us_strike_rounds"):
         if name in result.daily:
@@ -402,8 +375,8 @@ def _forecast(args) -> int:
         {"event": list(result.probabilities), "probability": list(result.probabilities.values())}
     )
     print(
-        f"{result.method} from {args.source}: {result.n_worlds} worlds, {args.days} days from "
-        f"{args.start} ({len(history)} observed events before it replayed)"
+        f"{result.method} from {args.source}: {result.n_worlds} worlds, seed {args.seed}, "
+        f"{args.days} days from {args.start} ({len(history)} observed events before it replayed)"
     )
     print()
     print("Weekly counts, quantiles across worlds:")
@@ -411,62 +384,75 @@ def _forecast(args) -> int:
     print()
     print("Probabilities over the horizon:")
     print(probabilities.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    weekly.to_csv(out / "forecast_weekly.csv", index=False)
-    probabilities.to_csv(out / "forecast_probabilities.csv", index=False)
 
-    covered_until = OBSERVED_WINDOW[1] if args.events is None else events["date"].max().date()
-    figure, ax = plt.subplots(figsize=(8, 4), layout="constrained")
-    if result.end.date() <= covered_until:
-        plotting.forecast_vs_observed([result], events, axes=[ax])
-    else:
-        result.plot(ax=ax)
-    figure.savefig(out / "forecast.png", dpi=150)
-    plt.close(figure)
+    def save_tables() -> list[Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        weekly.to_csv(out / "forecast_weekly.csv", index=False)
+        probabilities.to_csv(out / "forecast_probabilities.csv", index=False)
+        return [out / "forecast_weekly.csv", out / "forecast_probabilities.csv"]
+
+    def save_figure() -> list[Path]:
+        covered_until = OBSERVED_WINDOW[1] if args.events is None else events["date"].max().date()
+        figure, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+        if result.end.date() <= covered_until:
+            plotting.forecast_vs_observed([result], events, axes=[ax])
+        else:
+            result.plot(ax=ax)
+        figure.savefig(out / "forecast.png", dpi=150)
+        plt.close(figure)
+        return [out / "forecast.png"]
+
+    written = report.write_outputs([("tables", save_tables), ("figure", save_figure)])
     print()
-    print(f"wrote {out}: forecast_weekly.csv, forecast_probabilities.csv, forecast.png")
+    print(report.wrote(out, written))
     return 0
 
 
-def _forecast_source(text: str):
+def _forecast_source(text: str) -> Posterior | Scenario:
     """A saved posterior folder, or a scenario name or file (loaded to check it)."""
-    from escalation.model.scenario import Scenario
-
     path = Path(text)
     if path.is_dir():
-        from escalation.inference.posterior import Posterior
-
         return Posterior.load(path)
     return Scenario.load(text)
 
 
-def _compare(args) -> int:
-    from escalation.compare import (
-        compare_results,
-        comparison_figures,
-        format_table,
-        observed_for,
-        run_scenarios,
-    )
-    from escalation.model.scenario import Scenario
-
-    n_worlds = _n_worlds(args)
+def _compare(args: argparse.Namespace) -> int:
+    worlds = n_worlds(args)
     baseline = Scenario.load(args.baseline)
+    out = check_out(args.out or Path("results") / "compare")
     results = run_scenarios(
-        args.scenarios, n_worlds, seed=args.seed, baseline=baseline, progress=None, keep_events=True
+        args.scenarios,
+        worlds,
+        seed=args.seed,
+        baseline=baseline,
+        progress=None,
+        keep_events=True,
+        worlds_per_draw=args.worlds_per_draw,
     )
     table = compare_results(results, baseline.name)
-    out = args.out or Path("results") / "compare"
+    observed = observed_for(baseline)
+    if observed is not None:
+        values = observed_quantities(observed, baseline.start, baseline.end)
+        table["observed"] = table["quantity"].map(values)
     print(
-        f"{len(results)} scenarios, {n_worlds} worlds each, seed {args.seed}, against "
-        f"{baseline.name}"
+        f"{len(results)} scenarios, {worlds} worlds each, seed {args.seed}, against "
+        f"{baseline.name}" + (" (observed: the 2021 record)" if observed is not None else "")
     )
+    print(report.design_line(args.worlds_per_draw))
     print()
-    print(format_table(table, baseline.name))
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "comparison.csv", index=False)
-    written = comparison_figures(results, table, out, baseline.name, observed_for(baseline))
+    print(report.format_table(table, baseline.name))
+
+    def save_table() -> list[Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / "comparison.csv", index=False)
+        return [out / "comparison.csv"]
+
+    def save_figures() -> list[Path]:
+        return report.comparison_figures(results, table, out, baseline.name, observed)
+
+    written = report.write_outputs([("table", save_table), ("figures", save_figures)])
     print()
-    print(f"wrote {out}: comparison.csv, {', '.join(p.name for p in written)}")
+    print(report.wrote(out, written))
     return 0
 
 

@@ -417,6 +417,20 @@ class Summary:
     episodes: pd.DataFrame
     statistics: pd.Series
 
+    def __repr__(self) -> str:
+        """The tables in full (weekly counts by reference only), readable with ``print``."""
+        number = "{:.4g}".format
+        parts = [
+            f"Summary of {self.start.date()} to {self.end.date()} "
+            f"({len(self.weekly)} weeks in .weekly, {len(self.episodes)} episodes in .episodes)",
+            "Monthly counts:\n" + self.monthly.to_string(),
+            "US strike rounds:\n" + self.strike_rounds.to_string(index=False),
+            "Casualties:\n" + self.casualties.to_string(),
+            f"Israeli strikes: {self.israeli_strikes}",
+            "Statistics:\n" + self.statistics.to_string(float_format=number),
+        ]
+        return "\n\n".join(parts)
+
 
 def summarize(
     events: pd.DataFrame,

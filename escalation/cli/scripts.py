@@ -1,0 +1,246 @@
+"""Options shared by the ``escalation`` command, the scenario scripts and the experiments.
+
+One place declares ``--worlds``, ``--quick``, ``--seed``, ``--out``, ``--events`` and
+``--worlds-per-draw`` with their defaults (:data:`DEFAULT_WORLDS`, :data:`QUICK_WORLDS`,
+:data:`DEFAULT_SEED`, :data:`DEFAULT_WORLDS_PER_DRAW`), so a script, an experiment and the
+command given the same numbers run the same worlds. Argument types raise
+:class:`argparse.ArgumentTypeError` with text that names what was expected and what was
+found (``--seed: expected a non-negative integer, found -1``).
+
+:func:`scenario_script` is the body of every script in ``scenarios/``; :func:`user_errors`
+turns the errors a user can fix (bad files, bad scenarios, bad arguments) into one line on
+stderr and exit code 2, and lets every other exception (a bug) show its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import matplotlib
+
+from escalation.cli import report
+from escalation.compare import (
+    BASELINE,
+    compare_results,
+    observed_for,
+    observed_quantities,
+    run_scenarios,
+)
+from escalation.errors import EventDataError, ScenarioError
+from escalation.model.scenario import Scenario
+
+#: Worlds per scenario unless ``--worlds`` or ``--quick`` says otherwise.
+DEFAULT_WORLDS = 2000
+#: Worlds in a ``--quick`` run: seconds, enough to see the shape of an answer.
+QUICK_WORLDS = 200
+#: The seed every command and script uses unless ``--seed`` is given.
+DEFAULT_SEED = 2021
+#: Worlds sharing one posterior draw. One, as in ``escalation run`` and
+#: :func:`escalation.ensemble.run_ensemble`, so a comparison's baseline is the same run.
+DEFAULT_WORLDS_PER_DRAW = 1
+
+
+class UsageError(Exception):
+    """Bad command-line arguments (raised instead of argparse's print-and-exit)."""
+
+
+# == argument types ==============================================================================
+def _integer(text: str, lowest: int, expected: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+    if value < lowest:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {value}")
+    return value
+
+
+def seed_number(text: str) -> int:
+    """A seed: a whole number >= 0 (what :class:`numpy.random.SeedSequence` accepts)."""
+    return _integer(text, 0, "a non-negative integer")
+
+
+def positive_number(text: str) -> int:
+    """A count of worlds, days or workers: a whole number >= 1."""
+    return _integer(text, 1, "a positive integer")
+
+
+# == options =====================================================================================
+def add_worlds_options(parser: argparse.ArgumentParser, what: str = "worlds") -> None:
+    """``--worlds N`` and ``--quick`` (read them back with :func:`n_worlds`)."""
+    parser.add_argument(
+        "--worlds",
+        type=positive_number,
+        default=None,
+        help=f"{what} (default {DEFAULT_WORLDS}; {QUICK_WORLDS} with --quick)",
+    )
+    parser.add_argument("--quick", action="store_true", help=f"a fast run of {QUICK_WORLDS} worlds")
+
+
+def n_worlds(args: argparse.Namespace) -> int:
+    """The worlds asked for by ``--worlds`` and ``--quick``."""
+    if args.worlds is not None:
+        return int(args.worlds)
+    return QUICK_WORLDS if args.quick else DEFAULT_WORLDS
+
+
+def add_seed_option(parser: argparse.ArgumentParser, default: int = DEFAULT_SEED) -> None:
+    """``--seed S``: one seed for every world (and every scenario compared)."""
+    parser.add_argument(
+        "--seed", type=seed_number, default=default, help=f"seed (default {default})"
+    )
+
+
+def add_out_option(parser: argparse.ArgumentParser, default: str = "under results/") -> None:
+    """``--out DIR``: where tables and figures go; ``default`` says where when it is not given."""
+    parser.add_argument("--out", type=Path, default=None, help=f"output folder (default {default})")
+
+
+def add_events_options(parser: argparse.ArgumentParser) -> None:
+    """``--events FILE`` (canonical or ACLED, told apart by the header) and ``--format``."""
+    parser.add_argument(
+        "--events",
+        type=Path,
+        default=None,
+        help="event CSV, canonical or an ACLED export (default: the built-in 2021 data)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("canonical", "acled"),
+        default=None,
+        help="the format of --events (default: told from its header)",
+    )
+
+
+def add_worlds_per_draw_option(parser: argparse.ArgumentParser) -> None:
+    """``--worlds-per-draw K``: consecutive worlds sharing one posterior draw."""
+    parser.add_argument(
+        "--worlds-per-draw",
+        type=positive_number,
+        default=DEFAULT_WORLDS_PER_DRAW,
+        help=f"worlds sharing each posterior draw (default {DEFAULT_WORLDS_PER_DRAW}, as in "
+        "'escalation run'; 2 or more gives the spread across posterior draws)",
+    )
+
+
+def check_out(out: Path) -> Path:
+    """``out`` if it can be a folder to write into; a :class:`UsageError` before any work if not."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} is a file; expected a folder (existing or new)")
+    return out
+
+
+# == errors ======================================================================================
+def _fail(message: str) -> int:
+    line = "; ".join(part.strip() for part in message.splitlines() if part.strip())
+    print(f"escalation: error: {line}", file=sys.stderr)
+    return 2
+
+
+def user_errors(command: Callable[[], int]) -> int:
+    """Run ``command``; the errors a user can fix become one stderr line and exit code 2.
+
+    User errors are bad arguments (:class:`UsageError`), bad event or scenario input
+    (:class:`~escalation.errors.EventDataError`, :class:`~escalation.errors.ScenarioError`),
+    a missing file the user named (:class:`FileNotFoundError`) and a missing optional
+    dependency (:class:`ImportError`). Anything else is a bug and propagates with its
+    traceback.
+    """
+    try:
+        return command()
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except (UsageError, ScenarioError, EventDataError, ImportError) as exc:
+        return _fail(str(exc))
+    except FileNotFoundError as exc:
+        return _fail(f"{exc.filename}: no such file or folder" if exc.filename else str(exc))
+    except BrokenPipeError:  # output piped into a command that stopped reading (head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that raises :class:`UsageError` instead of printing and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Raise the message, without argparse's "argument " prefix, as a :class:`UsageError`."""
+        command = self.prog.removeprefix("escalation").strip()
+        message = message.removeprefix("argument ")
+        raise UsageError(f"{command}: {message}" if command else message)
+
+
+# == scenario scripts ============================================================================
+def scenario_script(name: str, argv: Sequence[str] | None = None, doc: str | None = None) -> int:
+    """Run one scenario against the baseline, print the findings, write figures and tables.
+
+    The body of every script in ``scenarios/``. Options: ``--worlds N`` (default
+    :data:`DEFAULT_WORLDS`), ``--quick`` (:data:`QUICK_WORLDS` worlds), ``--seed S``
+    (default :data:`DEFAULT_SEED`), ``--worlds-per-draw K`` (default
+    :data:`DEFAULT_WORLDS_PER_DRAW`), ``--out DIR`` (default ``results/<name>``). Writes
+    ``comparison.csv``, ``summary_<scenario>.csv`` for each scenario and the figures of
+    :func:`escalation.cli.report.comparison_figures`. Returns the exit code.
+    """
+    parser = Parser(
+        prog=f"{Path(str(name)).stem}.py",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_worlds_options(parser, "worlds per scenario")
+    add_seed_option(parser)
+    add_worlds_per_draw_option(parser)
+    add_out_option(parser, "results/NAME")
+    matplotlib.use("Agg")  # figures go to files; never open a window
+    return user_errors(lambda: _scenario_script(name, parser.parse_args(argv), doc))
+
+
+def _scenario_script(name: str, args: argparse.Namespace, doc: str | None) -> int:
+    worlds = n_worlds(args)
+    if worlds < 2:
+        raise UsageError("--worlds: expected at least 2 (paired differences need two worlds)")
+    scenario = Scenario.load(name)
+    out = check_out(args.out or Path("results") / scenario.name)
+    results = run_scenarios(
+        [scenario],
+        worlds,
+        seed=args.seed,
+        keep_events=True,
+        worlds_per_draw=args.worlds_per_draw,
+    )
+    table = compare_results(results, BASELINE)
+    observed = observed_for(scenario)
+    if observed is not None:
+        values = observed_quantities(observed, scenario.start, scenario.end)
+        table["observed"] = table["quantity"].map(values)
+    if doc:
+        print(doc.strip().splitlines()[0])
+    print(textwrap.fill(f"{scenario.name}: {scenario.description}", width=100))
+    print(
+        f"{worlds} worlds per scenario, seed {args.seed}, {scenario.start} to {scenario.end}"
+        + (" (observed: the 2021 record)" if observed is not None else "")
+    )
+    print(report.design_line(args.worlds_per_draw))
+    print()
+    print(report.format_table(table, BASELINE))
+
+    def write() -> list[Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        written = [out / "comparison.csv"]
+        table.to_csv(written[0], index=False)
+        for scenario_name, result in results.items():
+            path = out / f"summary_{scenario_name}.csv"
+            result.summary().to_csv(path, index=False)
+            written.append(path)
+        return written
+
+    steps = [
+        ("tables", write),
+        ("figures", lambda: report.comparison_figures(results, table, out, BASELINE, observed)),
+    ]
+    print()
+    print(report.wrote(out, report.write_outputs(steps)))
+    return 0
