@@ -197,10 +197,24 @@ def _parser() -> argparse.ArgumentParser:
     add_worlds_per_draw_option(p)
     add_out_option(p, "results/compare")
     p.set_defaults(command=_compare)
+
+    p = sub.add_parser("dashboard", help="serve the browser dashboard on this machine")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    p.add_argument("--open", action="store_true", help="open the page in a browser")
+    p.set_defaults(command=_dashboard)
     return parser
 
 
 # == commands ====================================================================================
+def _dashboard(args: argparse.Namespace) -> int:
+    try:  # the dashboard is an optional extra: importing it says how to install it
+        from escalation import dashboard
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    return dashboard.serve(args.host, args.port, open_browser=args.open)
+
+
 def _scenarios(args: argparse.Namespace) -> int:
     described = describe_scenarios()
     width = max(map(len, described))

@@ -8,7 +8,6 @@ optional ``dashboard`` extra.
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -50,13 +49,3 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False)
     except KeyboardInterrupt:
         process.terminate()
         return process.wait()
-
-
-def main(argv=None) -> int:
-    """``python -m escalation.dashboard [--host H] [--port N] [--open]``."""
-    parser = argparse.ArgumentParser(prog="escalation dashboard", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on")
-    parser.add_argument("--open", action="store_true", help="open the page in a browser")
-    args = parser.parse_args(argv)
-    return serve(args.host, args.port, open_browser=args.open)
