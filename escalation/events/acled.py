@@ -180,6 +180,18 @@ def _our_actor(actor1: str) -> tuple[Actor, str] | None:
     return None
 
 
+def _actor_of(actor1: str) -> str:
+    """Our actor's value for an ACLED ``actor1``, or '' if it is not one of ours."""
+    found = _our_actor(actor1)
+    return found[0].value if found else ""
+
+
+def _group_of(actor1: str) -> str:
+    """The group :func:`_our_actor` gives ``actor1`` ('' for states and unknown names)."""
+    found = _our_actor(actor1)
+    return found[1] if found else ""
+
+
 def _parties(names: str) -> frozenset[Actor]:
     """The escalation's parties named anywhere in ``names`` (an actor column, or several).
 
@@ -237,14 +249,15 @@ class _Mapping:
     reason: np.ndarray  # '' where the row is mapped
 
 
+def _contractors(actor2: str) -> bool:
+    """Whether ``actor2`` is who ACLED codes as the target of a convoy attack."""
+    plain = _plain(actor2)
+    return "private security forces" in plain or plain.startswith("civilians")
+
+
 def _convoy_attacks(rows: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
     """Which ``candidates`` are attacks on coalition supply convoys, by target and notes."""
-    plain_target = map_distinct(rows["actor2"], _plain)
-    on_contractors = np.array(
-        [("private security forces" in t) or t.startswith("civilians") for t in plain_target],
-        dtype=bool,
-    )
-    convoy = candidates & on_contractors
+    convoy = candidates & map_distinct(rows["actor2"], _contractors, bool)
     notes = rows["notes"].to_numpy(dtype=object)
     for position in np.flatnonzero(convoy):
         text = notes[position]
@@ -253,21 +266,20 @@ def _convoy_attacks(rows: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
 
 
 def _map_rows(rows: pd.DataFrame) -> _Mapping:
-    """Decide, row by row and without a Python loop over rows, what each ACLED row becomes."""
-    ours = map_distinct(rows["actor1"], _our_actor)
-    is_ours = np.array([o is not None for o in ours], dtype=bool)
-    actor = np.array([o[0].value if o else "" for o in ours], dtype=object)
-    group = np.array([o[1] if o else "" for o in ours], dtype=object)
+    """Decide what each ACLED row becomes, with rules evaluated once per distinct name."""
+    actor1 = rows["actor1"]
+    actor = map_distinct(actor1, _actor_of)
+    group = map_distinct(actor1, _group_of)
+    is_ours = actor != ""
     unidentified = map_distinct(
-        rows["actor1"], lambda a: _plain(a).startswith(_ACLED_UNIDENTIFIED_GROUP), bool
+        actor1, lambda name: _plain(name).startswith(_ACLED_UNIDENTIFIED_GROUP), bool
     )
     counterpart = rows["actor2"] + "; " + rows["assoc_actor_2"]
-    against = map_distinct(counterpart, _parties)
-    no_counterpart = (rows["actor2"] == "").to_numpy() & (rows["assoc_actor_2"] == "").to_numpy()
-    on_party = np.array([bool(p & _KINETIC_PARTIES) for p in against], dtype=bool)
-    on_us = np.array([Actor.US in p for p in against], dtype=bool)
+    no_counterpart = (counterpart == "; ").to_numpy()
+    on_party = map_distinct(counterpart, lambda n: bool(_parties(n) & _KINETIC_PARTIES), bool)
+    on_us = map_distinct(counterpart, lambda n: Actor.US in _parties(n), bool)
     # US fire at unidentified launch teams is return fire (wire report, 28 June 2021).
-    on_unidentified = np.array([Actor.UNKNOWN in p for p in against], dtype=bool)
+    on_unidentified = map_distinct(counterpart, lambda n: Actor.UNKNOWN in _parties(n), bool)
     party_ok = on_party | ((actor == Actor.US.value) & on_unidentified)
 
     disorder = rows["event_type"].to_numpy(dtype=object)
@@ -302,23 +314,32 @@ def _map_rows(rows: pd.DataFrame) -> _Mapping:
         .to_numpy()[not_kinetic]
     )
 
-    kept = kept_kinetic | not_kinetic
+    in_scope = kept_kinetic | not_kinetic
     reason = np.full(len(rows), "", dtype=object)
-    reason[~kept] = SetAside.ACTOR.value
-    reason[~kept & (is_ours | unidentified)] = SetAside.COUNTERPART.value
-    reason[kept & (event == "")] = SetAside.SUB_EVENT.value
+    reason[~in_scope] = SetAside.ACTOR.value
+    reason[~in_scope & (is_ours | unidentified)] = SetAside.COUNTERPART.value
+    reason[in_scope & (event == "")] = SetAside.SUB_EVENT.value
     target = rows["actor2"].to_numpy(dtype=object).copy()
     target[convoy] = [f"{_CONVOY_TARGET} ({name})" for name in target[convoy]]
     return _Mapping(actor, group, event, target, reason)
 
 
 def _canonical(rows: pd.DataFrame, dates: np.ndarray, mapping: _Mapping) -> pd.DataFrame:
-    """Canonical cells (strings) for every row; set-aside rows get placeholder actor/type."""
+    """Canonical cells (strings) for every row, so every row is checked.
+
+    Set-aside rows get a placeholder actor and type and no notes; they are dropped after
+    the check.
+    """
     kept = mapping.reason == ""
-    ids = rows["event_id_cnty"]
-    prefix = ("ACLED " + ids + ": ").where(ids != "", "ACLED: ")
-    unconfirmed = rows["actor1"].str.lower().str.startswith("unidentified")
+    unconfirmed = map_distinct(
+        rows["actor1"], lambda name: name.lower().startswith("unidentified"), bool
+    )
     empty = np.full(len(rows), "", dtype=object)
+    notes = empty.copy()
+    ids, texts = rows["event_id_cnty"].to_numpy()[kept], rows["notes"].to_numpy()[kept]
+    notes[kept] = [
+        f"ACLED {i}: {text}" if i else f"ACLED: {text}" for i, text in zip(ids, texts, strict=True)
+    ]
     return pd.DataFrame(
         {
             "date": dates,
@@ -335,7 +356,7 @@ def _canonical(rows: pd.DataFrame, dates: np.ndarray, mapping: _Mapping) -> pd.D
             "attribution_confirmed": np.where(unconfirmed, "no", "yes"),
             "source": rows["source"].to_numpy(dtype=object),
             "confidence": "medium",
-            "notes": (prefix + rows["notes"]).to_numpy(dtype=object),
+            "notes": notes,
         },
         columns=list(COLUMNS),
         dtype=object,
