@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from escalation.errors import EventDataError
-from escalation.events.acled import load_acled
+from escalation.events.acled import AcledRowsSetAside, SetAside, load_acled
 from escalation.events.io import load_events, validate_events
 from escalation.events.schema import COLUMNS, Actor, EventType
 
@@ -261,7 +261,9 @@ def test_load_acled_maps_each_row(position):
     date, actor, group, event_type, country, location, killed, confirmed = ACLED_EXPECTED[position]
     assert row["date"] == pd.Timestamp(date)
     assert (row["actor"], row["group"], row["event_type"]) == (actor, group, event_type)
-    assert (row["country"], row["location"], row["target"]) == (country, location, raw["actor2"])
+    # A convoy attack's target says so, keeping ACLED's actor2 in brackets.
+    target = raw["actor2"] if position != 4 else f"coalition logistics convoy ({raw['actor2']})"
+    assert (row["country"], row["location"], row["target"]) == (country, location, target)
     assert row["others_killed"] == killed
     # ACLED does not separate US casualties or count projectiles: unknown, not zero.
     assert row[["us_killed", "us_injured", "projectiles"]].isna().all()
@@ -309,27 +311,63 @@ def test_load_acled_other_branches(tmp_path, changes, actor, group, event_type):
 
 
 @pytest.mark.parametrize(
-    "changes, column, value",
+    "changes, actor1, reason",
     [
-        ({"actor1": "Islamic State (Iraq)"}, "actor1", "Islamic State (Iraq)"),
-        ({"actor2": "Civilians (Syria)"}, "actor1", "Unidentified Armed Group (Syria)"),
+        ({"actor1": "Islamic State (Iraq)"}, "Islamic State (Iraq)", SetAside.ACTOR),
+        ({"actor2": "Civilians (Syria)"}, "Unidentified Armed Group (Syria)",
+         SetAside.COUNTERPART),
         ({"actor1": "Military Forces of the United States (2021-)",
           "sub_event_type": "Remote explosive/landmine/IED"},
-         "sub_event_type", "Remote explosive/landmine/IED"),
-        ({"sub_event_type": "Suicide bomb"}, "sub_event_type", "Suicide bomb"),
+         "Military Forces of the United States (2021-)", SetAside.SUB_EVENT),
+        ({"sub_event_type": "Suicide bomb"}, "Unidentified Armed Group (Syria)",
+         SetAside.SUB_EVENT),
+    ],
+)  # fmt: skip
+def test_load_acled_row_outside_the_escalation_is_set_aside_and_reported(
+    tmp_path, changes, actor1, reason
+):
+    path = acled_variant(tmp_path, **changes)
+    with pytest.warns(AcledRowsSetAside, match="1 of 10 ACLED rows set aside") as caught:
+        df = load_acled(path)
+    assert len(caught) == 1
+    assert len(df) == len(ACLED_EXPECTED) - 1
+    assert not df["notes"].str.startswith("ACLED SYRFIX02: ").any()
+    report = df.attrs["acled_report"]
+    assert (report.rows_read, report.rows_mapped, report.rows_set_aside) == (10, 9, 1)
+    assert report.set_aside.to_dict("records") == [
+        {"actor1": actor1, "reason": reason.value, "rows": 1, "first_line": 3}
+    ]
+
+
+@pytest.mark.parametrize(
+    "changes, column, value",
+    [
         ({"event_date": "31 Juin 2021"}, "event_date", "31 Juin 2021"),
         ({"event_date": "30 February 2021"}, "event_date", "30 February 2021"),
+        ({"event_type": "Explosions"}, "event_type", "Explosions"),
+        ({"actor1": ""}, "actor1", ""),
         ({"fatalities": "-2"}, "fatalities", "-2"),
         ({"fatalities": "a few"}, "fatalities", "a few"),
         ({"source": ""}, "source", ""),
+        # Malformed rows reject the file even when they would have been set aside.
+        ({"event_date": "2021-13-01", "actor1": "Islamic State (Iraq)"}, "event_date",
+         "2021-13-01"),
+        ({"fatalities": "many", "actor1": "Protesters (Iraq)"}, "fatalities", "many"),
     ],
 )  # fmt: skip
-def test_load_acled_unmappable_row_raises_with_line_and_value(tmp_path, changes, column, value):
+def test_load_acled_malformed_row_raises_with_line_and_value(tmp_path, changes, column, value):
     with pytest.raises(EventDataError) as info:
         load_acled(acled_variant(tmp_path, **changes))
     message = str(info.value)
     assert message.startswith(f"{tmp_path / 'acled_variant.csv'}, line 3, column '{column}'")
     assert (f"'{value}'" if value else "an empty field") in message
+
+
+def test_load_acled_without_set_aside_rows_warns_nothing(recwarn):
+    df = load_acled(ACLED)
+    assert not [w for w in recwarn if issubclass(w.category, AcledRowsSetAside)]
+    report = df.attrs["acled_report"]
+    assert (report.rows_read, report.rows_mapped, len(report.set_aside)) == (10, 10, 0)
 
 
 def test_load_acled_missing_column(tmp_path):

@@ -1,15 +1,23 @@
 """Read and check event logs in the canonical schema (``docs/data.md``).
 
-:func:`load_events` reads a file (or the built-in 2021 record); :func:`validate_events` checks a
-frame. A bad file is rejected whole, naming the file, line, column and value.
+:func:`load_events` reads a file or one of the shipped records by name (:data:`PERIODS`);
+:func:`validate_events` checks a frame. A bad file is rejected whole, naming the file, line,
+column and value.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from os import PathLike
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -28,17 +36,50 @@ from escalation.events.schema import (
 #: Integer columns a simulated log adds to the canonical ones.
 SIMULATION_COLUMNS = ("world", "day")
 
-_BUILT_IN = "events_2021.csv"
+
+@dataclass(frozen=True)
+class Period:
+    """A shipped observed record: its file in ``escalation/data`` and the local dates it covers.
+
+    ``docs/data.md`` gives each period's sources, counts, coding decisions and known gaps.
+    """
+
+    file: str
+    start: date
+    end: date
+
+
+#: The observed records shipped with the package, by the name :func:`load_events` takes.
+PERIODS: Mapping[str, Period] = MappingProxyType(
+    {
+        # From the rocket attack on K1 to the coalition's handover of K1 (docs/data.md).
+        "2019_2020": Period("events_2019_2020.csv", date(2019, 12, 27), date(2020, 3, 31)),
+        "2021": Period("events_2021.csv", date(2021, 1, 1), date(2021, 12, 31)),
+        "2022": Period("events_2022.csv", date(2022, 1, 1), date(2022, 12, 31)),
+    }
+)
+#: Other spellings of period names, accepted for convenience.
+PERIOD_ALIASES: Mapping[str, str] = MappingProxyType(
+    {"2019-20": "2019_2020", "2019-2020": "2019_2020"}
+)
+#: What :func:`load_events` reads when given nothing: the record the model is calibrated on.
+DEFAULT_PERIOD = "2021"
+
 CHOICES = {
     "actor": tuple(a.value for a in ACTORS),
     "event_type": tuple(t.value for t in EVENT_TYPES),
     "attribution_confirmed": YES_NO,
     "confidence": CONFIDENCE,
 }
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DIGITS = re.compile(r"\d+")
 _RANK = {column: rank for rank, column in enumerate(COLUMNS + SIMULATION_COLUMNS)}
 
 
 # --------------------------------------------------------------------------- validation
+
+#: Cells or flags, one per row: what :class:`Problems` is given.
+Cells: TypeAlias = Sequence[Any] | np.ndarray | pd.Series
 
 
 class Problems:
@@ -48,21 +89,28 @@ class Problems:
     column, so the message points at what a reader would meet first in the file.
     """
 
-    def __init__(self, origin: str, locate: Callable[[int], str], names: dict[str, str]):
+    def __init__(self, origin: str, locate: Callable[[int], str], names: dict[str, str]) -> None:
         self.origin = origin
         self.locate = locate
         self.names = names
         self.first: tuple[int, int, str] | None = None
         self.rows: set[int] = set()
 
-    def add(self, mask, column: str, found: Sequence, expected: str) -> None:
-        """Record the rows flagged by ``mask`` as bad in ``column`` (``found``: cell values)."""
+    def add(
+        self, mask: Cells, column: str, found: Cells, expected: str, rank: int | None = None
+    ) -> None:
+        """Record the rows flagged by ``mask`` as bad in ``column`` (``found``: cell values).
+
+        ``rank`` orders problems within a row, as in :meth:`note`.
+        """
         bad = np.flatnonzero(np.asarray(mask, dtype=bool))
         if bad.size:
-            self.note(int(bad[0]), column, found[bad[0]], expected)
+            self.note(int(bad[0]), column, found[bad[0]], expected, rank)
             self.rows.update(bad.tolist())
 
-    def note(self, row: int, column: str, value, expected: str, rank: int | None = None):
+    def note(
+        self, row: int, column: str, value: object, expected: str, rank: int | None = None
+    ) -> None:
         """Record one bad cell; ``rank`` orders problems within a row (default: column order)."""
         label = self.names.get(column, column)
         message = f"column '{label}': found {show_value(value)}, expected {expected}"
@@ -72,6 +120,7 @@ class Problems:
         self.rows.add(row)
 
     def raise_first(self) -> None:
+        """Raise :class:`EventDataError` for the first problem noted, if any."""
         if self.first is None:
             return
         row, _, message = self.first
@@ -80,19 +129,38 @@ class Problems:
         raise EventDataError(f"{self.origin}, {self.locate(row)}, {message}{tail}")
 
 
-def show_value(value) -> str:
+def show_value(value: object) -> str:
+    """A cell as an error message quotes it: ``'3.5'``, ``'abc'`` or ``an empty field``."""
     if isinstance(value, float):
         return f"'{value:g}'"
     return "an empty field" if value == "" else f"'{value}'"
 
 
+def map_distinct(cells: Cells, rule: Callable[[Any], Any], dtype: type = object) -> np.ndarray:
+    """``rule`` of every cell, computed once per distinct cell.
+
+    Event files repeat their values (actors, types, empty counts), so a large file costs
+    one call per distinct value instead of one per cell. ``rule`` must be a function of the
+    value alone, and equal cells must be interchangeable (true of strings).
+    """
+    codes, uniques = pd.factorize(np.asarray(cells, dtype=object))
+    results: np.ndarray = np.empty(len(uniques), dtype=dtype)
+    for position, value in enumerate(uniques):
+        results[position] = rule(value)  # element by element, so tuples stay whole
+    return results[codes]
+
+
 def as_text(series: pd.Series) -> np.ndarray:
     """Cells as stripped plain strings, missing as ''; enum members become their values."""
+    if isinstance(series.dtype, pd.StringDtype) or (
+        series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) == "string"
+    ):
+        return map_distinct(series.to_numpy(dtype=object, na_value=""), str.strip)
     cells = series.astype(object).where(series.notna(), "").map(str)
     return cells.str.strip().to_numpy(dtype=object)
 
 
-def _check_columns(columns, origin: str) -> list[str]:
+def _check_columns(columns: Sequence[Any], origin: str) -> list[str]:
     names = [str(c) for c in columns]
     _check_unique(names, origin)
     for column in REQUIRED:
@@ -121,7 +189,7 @@ def _dates(series: pd.Series, problems: Problems) -> pd.Series:
     empty = text == ""
     problems.add(empty, "date", text, "a date (required column)")
     cells = pd.Series(text, dtype=object)
-    iso = cells.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
+    iso = map_distinct(text, lambda cell: _ISO_DATE.fullmatch(cell) is not None, bool)
     parsed = pd.to_datetime(cells.where(iso), format="%Y-%m-%d", errors="coerce")
     problems.add(
         ~empty & parsed.isna().to_numpy(),
@@ -146,13 +214,17 @@ def _whole_numbers(
             problems.add(missing, column, [""] * len(values), f"{expected} (required column)")
         return np.where(bad, np.nan, values)
     text = as_text(series)
-    cells = pd.Series(text, dtype=object)
     empty = text == ""
-    whole = cells.str.fullmatch(r"\d+").to_numpy(dtype=bool)
-    problems.add(~empty & ~whole, column, text, expected)
+    values = map_distinct(text, _whole_number, float)
+    problems.add(~empty & np.isnan(values), column, text, expected)
     if required:
         problems.add(empty, column, text, f"{expected} (required column)")
-    return pd.to_numeric(cells.where(whole), errors="coerce").to_numpy(dtype=float)
+    return values
+
+
+def _whole_number(cell: str) -> float:
+    """A cell of digits as a float; NaN for anything else (empty, signed, decimal, words)."""
+    return float(cell) if _DIGITS.fullmatch(cell) else np.nan
 
 
 def _choice(series: pd.Series, column: str, problems: Problems, required: bool) -> np.ndarray:
@@ -174,7 +246,22 @@ def normalize(
     names: dict[str, str] | None = None,
     problems: Problems | None = None,
 ) -> pd.DataFrame:
-    """Check every cell of ``frame`` and return the normalized canonical frame."""
+    """Check every cell of ``frame`` and return the normalized canonical frame, sorted by date."""
+    return sort_events(check_cells(frame, origin, locate, names, problems))
+
+
+def check_cells(
+    frame: pd.DataFrame,
+    origin: str,
+    locate: Callable[[int], str],
+    names: dict[str, str] | None = None,
+    problems: Problems | None = None,
+) -> pd.DataFrame:
+    """Check every cell of ``frame``; return the typed canonical frame in the input's row order.
+
+    Kept apart from the sort so a caller can check a whole file and then keep part of it
+    (:func:`~escalation.events.acled.load_acled` checks set-aside rows too).
+    """
     problems = problems or Problems(origin, locate, names or {})
     present = _check_columns(frame.columns, origin)
     frame = frame.set_axis(present, axis=1)
@@ -196,17 +283,22 @@ def normalize(
             if required:
                 problems.add(text == "", column, text, "a value (required column)")
             out[column] = text
-    extra = [column for column in SIMULATION_COLUMNS if column in frame]
-    for column in extra:
-        values = _whole_numbers(frame[column], column, problems, required=True)
-        out[column] = np.nan_to_num(values).astype(np.int64)
+    for column in SIMULATION_COLUMNS:
+        if column in frame:
+            values = _whole_numbers(frame[column], column, problems, required=True)
+            out[column] = np.nan_to_num(values).astype(np.int64)
     problems.raise_first()
     result = pd.DataFrame(out)
     for column in COLUMNS:
         if column != "date" and column not in COUNTS:
             result[column] = result[column].astype(str)
-    by = ["world", "date"] if "world" in extra else ["date"]
-    return result.sort_values(by, kind="stable", ignore_index=True)
+    return result
+
+
+def sort_events(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sort a checked log by date (world, then date, if simulated), keeping ties in order."""
+    by = ["world", "date"] if "world" in frame else ["date"]
+    return frame.sort_values(by, kind="stable", ignore_index=True)
 
 
 def validate_events(df: pd.DataFrame, origin: str = "<frame>") -> pd.DataFrame:
@@ -243,13 +335,17 @@ def validate_events(df: pd.DataFrame, origin: str = "<frame>") -> pd.DataFrame:
     return normalize(df, origin, lambda i: f"row {labels[i]}")
 
 
-def read_rows(path, origin: str) -> tuple[pd.DataFrame, list[int]]:
+def read_rows(
+    path: str | PathLike, origin: str, columns: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, list[int]]:
     """Read a CSV file as untouched strings, with the file line on which each row starts.
 
     The :mod:`csv` module is used rather than :func:`pandas.read_csv` because it reports
     where each record ends, so line numbers stay right when a quoted note spans lines;
     as with ``read_csv(dtype=str, keep_default_na=False)``, no cell is coerced. Blank
     lines are skipped; cells and column names are stripped of surrounding spaces.
+    ``columns``, if given, keeps only those of the file's columns (a large export need
+    not be held whole); names it lists that the file lacks are simply absent.
     """
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
@@ -259,7 +355,10 @@ def read_rows(path, origin: str) -> tuple[pd.DataFrame, list[int]]:
                 if header is None:
                     raise EventDataError(f"{origin}: the file is empty; expected a header line")
                 header = [name.strip() for name in header]
-                rows: list[list[str]] = []
+                _check_unique(header, origin)
+                kept = header if columns is None else [n for n in header if n in columns]
+                pick = _picker([header.index(name) for name in kept])
+                records: list[tuple[str, ...]] = []
                 lines: list[int] = []
                 end = reader.line_num
                 for record in reader:
@@ -271,7 +370,7 @@ def read_rows(path, origin: str) -> tuple[pd.DataFrame, list[int]]:
                             f"{origin}, line {line}: found {len(record)} fields, expected "
                             f"{len(header)} (one per header column)"
                         )
-                    rows.append([cell.strip() for cell in record])
+                    records.append(pick(record))
                     lines.append(line)
             except csv.Error as exc:
                 raise EventDataError(
@@ -279,8 +378,20 @@ def read_rows(path, origin: str) -> tuple[pd.DataFrame, list[int]]:
                 ) from exc
     except UnicodeDecodeError as exc:
         raise EventDataError(f"{origin}: not UTF-8 text ({exc})") from exc
-    _check_unique(header, origin)
-    return pd.DataFrame(rows, columns=header, dtype=object), lines
+    table = np.array(records, dtype=object).reshape(len(records), len(kept))
+    cells = {name: map_distinct(table[:, i], str.strip) for i, name in enumerate(kept)}
+    return pd.DataFrame(cells, columns=kept, dtype=object), lines
+
+
+def _picker(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at ``positions`` of a record, as a tuple.
+
+    Tuples of strings, unlike lists, are untracked by the garbage collector once seen, so
+    holding 100,000 rows does not make every collection slower.
+    """
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    return lambda record: tuple(record[i] for i in positions)
 
 
 def _check_unique(header: list[str], origin: str) -> None:
@@ -291,15 +402,19 @@ def _check_unique(header: list[str], origin: str) -> None:
         seen.add(name)
 
 
-def load_events(path: str | PathLike | None = None) -> pd.DataFrame:
-    """Load the built-in 2021 event log, or a canonical event CSV, checked and normalized.
+def load_events(source: str | PathLike | None = None) -> pd.DataFrame:
+    """Load a shipped observed record by name, or a canonical event CSV, checked and normalized.
 
     Parameters
     ----------
-    path : str or path-like, optional
-        A CSV file in the canonical schema (``escalation.events.schema.COLUMNS``; any column
-        order; the optional columns may be left out). Default: the built-in dataset
-        ``escalation/data/events_2021.csv`` (``docs/data.md`` gives its sources).
+    source : str or path-like, optional
+        The name of a shipped period (a key of :data:`PERIODS`: ``"2019_2020"``, also
+        spelled ``"2019-20"``; ``"2021"``; ``"2022"``), or a CSV file in the canonical
+        schema (``escalation.events.schema.COLUMNS``; any column order; the optional
+        columns may be left out). Default: the 2021 record,
+        ``escalation/data/events_2021.csv``. A period name wins over a file of the same
+        name in the working directory; pass a :class:`pathlib.Path` to read such a file.
+        ``docs/data.md`` gives the sources and coding rules of every period.
 
     Returns
     -------
@@ -316,6 +431,9 @@ def load_events(path: str | PathLike | None = None) -> pd.DataFrame:
 
     Raises
     ------
+    FileNotFoundError
+        If ``source`` is neither a period name nor an existing file; the message lists
+        the known periods.
     EventDataError
         If the file breaks the schema. The whole file is rejected; the message names
         the file, the line (the header is line 1), the column, the value found and what
@@ -324,13 +442,32 @@ def load_events(path: str | PathLike | None = None) -> pd.DataFrame:
         actors and event types, counts that are whole numbers >= 0 or empty, yes/no and
         high/medium/low or empty.
     """
-    if path is None:
-        resource = resources.files("escalation").joinpath("data", _BUILT_IN)
+    period = period_name(DEFAULT_PERIOD if source is None else source)
+    if period is not None:
+        resource = resources.files("escalation").joinpath("data", PERIODS[period].file)
         with resources.as_file(resource) as real:
             return _load_canonical(real, str(real))
-    return _load_canonical(path, str(path))
+    if source is None or not Path(source).is_file():
+        raise FileNotFoundError(
+            f"no event file '{source}' and no period of that name; expected a canonical CSV "
+            f"file or one of the periods {', '.join(PERIODS)} "
+            f"(also spelled {', '.join(PERIOD_ALIASES)})"
+        )
+    return _load_canonical(source, str(source))
 
 
-def _load_canonical(path, origin: str) -> pd.DataFrame:
+def period_name(source: str | PathLike) -> str | None:
+    """The :data:`PERIODS` key ``source`` names (aliases resolved), or None if it names none.
+
+    Only a plain string can name a period; path objects are always paths.
+    """
+    if not isinstance(source, str):
+        return None
+    name = source.strip()
+    name = PERIOD_ALIASES.get(name, name)
+    return name if name in PERIODS else None
+
+
+def _load_canonical(path: str | PathLike, origin: str) -> pd.DataFrame:
     frame, lines = read_rows(path, origin)
     return normalize(frame, origin, lambda i: f"line {lines[i]}")

@@ -1,0 +1,226 @@
+"""load_acled on a full country export: every relevant row mapped, every other row reported.
+
+The export below is written by hand in ACLED's full column layout (ACLED Codebook, 2023)
+with the mix a real Iraq export has: protests, Iraqi forces against the Islamic State,
+Turkish strikes on the PKK, militia rockets on Ain al-Asad, US strikes, convoy IEDs on
+private security contractors, in both date formats. Expectations are written per row.
+"""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from escalation.events.acled import AcledReport, AcledRowsSetAside, SetAside, load_acled
+from escalation.events.io import validate_events
+
+HEADER = (
+    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
+    "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
+    "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,"
+    "source,source_scale,notes,fatalities,tags,timestamp"
+).split(",")
+
+US = "Military Forces of the United States (2021-)"
+IRAQ_ARMY = "Military Forces of Iraq (2020-)"
+IRAQ = "Government of Iraq (2020-)"
+IS = "Islamic State (Iraq)"
+UAG = "Unidentified Armed Group (Iraq)"
+PSF = "Private Security Forces (Iraq)"
+TURKEY = "Military Forces of Turkey (2016-)"
+PKK = "PKK: Kurdistan Workers Party"
+PMF = "PMF: Popular Mobilization Forces"
+KH = "Kataib Hezbollah"
+BLAST = "Explosions/Remote violence"
+SHELL = "Shelling/artillery/missile attack"
+IED = "Remote explosive/landmine/IED"
+AIR = "Air/drone strike"
+
+# id, event_date, event_type, sub_event_type, actor1, assoc_actor_1, actor2, assoc_actor_2,
+# country, location, notes, fatalities. File line = position + 2.
+EXPORT = [
+    ("IRQ1", "2021-01-03", "Protests", "Peaceful protest", "Protesters (Iraq)", "", "", "",
+     "Iraq", "Nasiriyah", "Teachers demanded salaries.", "0"),
+    ("IRQ2", "4 January 2021", "Protests", "Protest with intervention", "Protesters (Iraq)", "",
+     "Police Forces of Iraq (2020-)", "", "Iraq", "Basra", "Police dispersed a sit-in.", "0"),
+    ("IRQ3", "2021-01-05", "Protests", "Peaceful protest", "Protesters (Iraq)", PMF, "", "",
+     "Iraq", "Baghdad - Al Resafa", "PMF supporters marked the Soleimani anniversary.", "0"),
+    ("IRQ4", "6 January 2021", "Protests", "Protest with intervention", "Protesters (Iraq)", "",
+     IRAQ_ARMY, "", "Iraq", "Nasiriyah", "Army units dispersed protesters.", "0"),
+    ("IRQ5", "7 January 2021", "Battles", "Armed clash", IRAQ_ARMY, PMF, IS, "", "Iraq",
+     "Tarmiyah", "Clash with an IS cell.", "3"),
+    ("IRQ6", "2021-01-08", BLAST, IED, IS, "", IRAQ_ARMY, "", "Iraq", "Tuz Khurmatu",
+     "IED hit an army patrol.", "2"),
+    ("IRQ7", "2021-01-09", "Violence against civilians", "Attack", IS, "",
+     "Civilians (Iraq)", "", "Iraq", "Diyala", "IS gunmen killed a shepherd.", "1"),
+    ("IRQ8", "10 January 2021", BLAST, AIR, TURKEY, "", PKK, "", "Iraq", "Sinjar",
+     "Turkish drone struck a vehicle.", "2"),
+    ("IRQ9", "2021-01-11", BLAST, SHELL, TURKEY, "", PKK, "", "Iraq", "Amadiya",
+     "Turkish artillery shelled a village area.", "0"),
+    ("IRQ10", "2021-03-03", BLAST, SHELL, UAG, "", US, IRAQ_ARMY, "Iraq", "Ain al-Asad",
+     "Ten rockets hit Ain al-Asad air base.", "1"),
+    ("IRQ11", "5 July 2021", BLAST, SHELL, KH, "", US, "", "Iraq", "Ain al-Asad",
+     "Rockets fired at the base; KH named.", "0"),
+    ("IRQ12", "28 June 2021", BLAST, AIR, US, "", KH, "Kataib Sayyid al-Shuhada", "Iraq",
+     "Al Qaim", "US air strikes on facilities at the border.", "4"),
+    ("SYR13", "2021-02-14", BLAST, AIR, US, "", "Islamic State (Syria)", "", "Syria",
+     "Al Hasakeh", "Coalition strike on an IS hideout.", "2"),
+    ("IRQ14", "2021-05-30", BLAST, IED, UAG, "", PSF, "", "Iraq", "Ad Diwaniyah",
+     "An IED targeted a convoy transporting logistic supplies for the International "
+     "Coalition.", "0"),
+    ("IRQ15", "1 June 2021", BLAST, IED, UAG, "", "Civilians (Iraq)", "", "Iraq",
+     "Samawah", "IED exploded near trucks carrying supplies to the US-led coalition; two "
+     "drivers wounded.", "0"),
+    ("IRQ16", "2021-06-02", BLAST, IED, UAG, "", "Civilians (Iraq)", "", "Iraq", "Amarah",
+     "IED hit the convoy of a tribal sheikh.", "0"),
+    ("IRQ17", "7 November 2021", BLAST, AIR, UAG, "", IRAQ, "", "Iraq",
+     "Baghdad - Al Karkh", "Drones struck the Prime Minister's residence.", "0"),
+    ("IRQ18", "2021-06-03", "Riots", "Mob violence", "Rioters (Iraq)", "",
+     "Civilians (Iraq)", "", "Iraq", "Maysan", "Tribal mob burned a house.", "0"),
+    ("IRQ19", "2021-06-04", "Strategic developments", "Arrests", IRAQ, "", IS, "", "Iraq",
+     "Kirkuk", "Arrest of IS suspects.", "0"),
+    ("IRQ20", "26 May 2021", "Strategic developments", "Arrests", IRAQ, "", KH, "", "Iraq",
+     "Baghdad - Al Resafa", "Arrest of a militia commander.", "0"),
+    ("SYR21", "2021-09-20", BLAST, AIR, "Military Forces of Israel (2021-)", "",
+     "Military Forces of Iran (1989-) Islamic Revolutionary Guard Corps", "", "Syria",
+     "Al Bukamal", "Air strikes on an IRGC depot.", "5"),
+    ("SYR22", "14 September 2021", BLAST, AIR, "Unidentified Military Forces", "", PMF, "",
+     "Syria", "Al Bukamal", "Unidentified aircraft struck a convoy.", "3"),
+    ("IRQ23", "2021-07-07", BLAST, "Suicide bomb", UAG, "", US, "", "Iraq", "Erbil",
+     "Explosion at a checkpoint near the base.", "0"),
+    ("IRQ24", "2021-07-08", "Violence against civilians", "Attack", "Asaib Ahl al-Haq", "",
+     "Civilians (Iraq)", "", "Iraq", "Basra", "Gunmen shot an activist.", "1"),
+]  # fmt: skip
+
+# Mapped rows: id -> date, actor, group, event_type, target, attribution_confirmed.
+MAPPED = {
+    "IRQ3": ("2021-01-05", "none", "Protesters (Iraq)", "political_action", "", "yes"),
+    "IRQ10": ("2021-03-03", "militia", "", "rocket_attack", US, "no"),
+    "IRQ11": ("2021-07-05", "militia", "Kata'ib Hezbollah", "rocket_attack", US, "yes"),
+    "IRQ12": ("2021-06-28", "US", "", "airstrike", KH, "yes"),
+    "IRQ14": ("2021-05-30", "militia", "", "ied_attack",
+              "coalition logistics convoy (Private Security Forces (Iraq))", "no"),
+    "IRQ15": ("2021-06-01", "militia", "", "ied_attack",
+              "coalition logistics convoy (Civilians (Iraq))", "no"),
+    "IRQ20": ("2021-05-26", "Iraqi government", "", "context", KH, "yes"),
+    "SYR21": ("2021-09-20", "Israel", "", "airstrike",
+              "Military Forces of Iran (1989-) Islamic Revolutionary Guard Corps", "yes"),
+    "SYR22": ("2021-09-14", "unknown", "", "airstrike", PMF, "no"),
+}  # fmt: skip
+
+# Set-aside rows by actor1 and reason: (rows, first file line).
+SET_ASIDE = {
+    ("Protesters (Iraq)", SetAside.ACTOR): (3, 2),
+    (IRAQ_ARMY, SetAside.COUNTERPART): (1, 6),
+    (IS, SetAside.ACTOR): (2, 7),
+    (TURKEY, SetAside.ACTOR): (2, 9),
+    (US, SetAside.COUNTERPART): (1, 14),
+    (UAG, SetAside.COUNTERPART): (2, 17),
+    ("Rioters (Iraq)", SetAside.ACTOR): (1, 19),
+    (IRAQ, SetAside.COUNTERPART): (1, 20),
+    (UAG, SetAside.SUB_EVENT): (1, 24),
+    ("Asaib Ahl al-Haq", SetAside.COUNTERPART): (1, 25),
+}
+
+
+def write_export(path, rows):
+    names = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "actor1",
+             "assoc_actor_1", "actor2", "assoc_actor_2", "country", "location", "notes",
+             "fatalities")  # fmt: skip
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HEADER, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            cells = dict.fromkeys(HEADER, "")
+            cells.update(zip(names, row, strict=True), source="Test export", year="2021")
+            writer.writerow(cells)
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    path = write_export(tmp_path_factory.mktemp("acled") / "iraq.csv", EXPORT)
+    with pytest.warns(AcledRowsSetAside) as caught:
+        events = load_acled(path)
+    return events, [w for w in caught if issubclass(w.category, AcledRowsSetAside)]
+
+
+def test_the_export_covers_what_the_test_claims():
+    # Both date formats, all six ACLED event types, many actors.
+    assert {row[2] for row in EXPORT} == {
+        "Protests", "Riots", "Strategic developments", "Battles", BLAST,
+        "Violence against civilians",
+    }  # fmt: skip
+    assert any(row[1][0].isdigit() and " " in row[1] for row in EXPORT)
+    assert any(row[1].count("-") == 2 for row in EXPORT)
+    counted = sum(rows for rows, _ in SET_ASIDE.values())
+    assert counted + len(MAPPED) == len(EXPORT)
+
+
+@pytest.mark.parametrize("event_id", sorted(MAPPED))
+def test_every_relevant_row_is_mapped(loaded, event_id):
+    events, _ = loaded
+    matches = events[events["notes"].str.startswith(f"ACLED {event_id}: ")]
+    assert len(matches) == 1
+    row = matches.iloc[0]
+    date, actor, group, event_type, target, confirmed = MAPPED[event_id]
+    assert row["date"] == pd.Timestamp(date)
+    assert (row["actor"], row["group"], row["event_type"]) == (actor, group, event_type)
+    assert (row["target"], row["attribution_confirmed"]) == (target, confirmed)
+
+
+def test_only_relevant_rows_are_kept_and_form_a_valid_log(loaded):
+    events, _ = loaded
+    ids = events["notes"].str.extract(r"^ACLED (\w+): ")[0]
+    assert sorted(ids) == sorted(MAPPED)
+    assert events["date"].is_monotonic_increasing
+    pd.testing.assert_frame_equal(validate_events(events), events)
+
+
+def test_every_set_aside_row_is_reported_by_actor_and_reason(loaded):
+    events, _ = loaded
+    report = events.attrs["acled_report"]
+    assert isinstance(report, AcledReport)
+    assert (report.rows_read, report.rows_mapped, report.rows_set_aside) == (24, 9, 15)
+    found = {
+        (r.actor1, SetAside(r.reason)): (r.rows, r.first_line)
+        for r in report.set_aside.itertuples()
+    }
+    assert found == SET_ASIDE
+    assert report.set_aside["rows"].is_monotonic_decreasing
+
+
+def test_exactly_one_warning_says_how_many_and_where_to_look(loaded):
+    _, caught = loaded
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "15 of 24 ACLED rows set aside" in message
+    assert "Protesters (Iraq) 3" in message
+    assert "frame.attrs['acled_report']" in message
+
+
+def test_report_survives_pandas_operations(loaded):
+    events, _ = loaded
+    report = events.attrs["acled_report"]
+    both = pd.concat([events, events])
+    assert len(both) == 2 * len(events)
+    assert events.head(3).attrs["acled_report"].rows_read == report.rows_read
+
+
+def test_convoy_needs_both_the_supply_run_and_its_client(tmp_path):
+    base = list(EXPORT[13])  # IRQ14, the convoy IED
+    variants = []
+    for i, notes in enumerate(
+        [
+            "An IED targeted a convoy of a tribal sheikh.",  # no client
+            "An IED targeted the International Coalition.",  # no supply run
+            "An IED hit a logistics convoy of US forces.",  # both
+            "IED struck a truck convoy supplying the U.S. embassy.",  # both
+        ]
+    ):
+        variants.append((f"V{i}", *base[1:10], notes, *base[11:]))
+    with pytest.warns(AcledRowsSetAside, match="2 of 4"):
+        events = load_acled(write_export(tmp_path / "variants.csv", variants))
+    ids = sorted(events["notes"].str.extract(r"^ACLED (\w+): ")[0])
+    assert ids == ["V2", "V3"]
+    assert (events["event_type"] == "ied_attack").all()
