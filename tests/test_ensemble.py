@@ -44,7 +44,8 @@ def _same(a: EnsembleResult, b: EnsembleResult):
 
 @pytest.mark.slow
 def test_chunking_does_not_change_any_world(short, serial):
-    for chunk in (1, 5, 7, N):
+    # The serial fixture is one chunk of N; here one world a chunk, and uneven chunks.
+    for chunk in (1, 7):
         _same(serial, run_ensemble(short, N, seed=11, chunk_size=chunk, progress=False))
 
 
