@@ -71,7 +71,7 @@ def test_history_window_defaults_to_january_first_through_the_last_event():
 
 
 @pytest.mark.parametrize("baseline", [Poisson(), Conflictology(), Hawkes()], ids=lambda b: b.name)
-def test_forecasts_have_the_method_start_and_shapes(baseline):
+def test_forecasts_have_the_method_start_shapes_and_consistent_probability(baseline):
     f = baseline.fit(HISTORY).forecast(FORECAST_START, 30, n_worlds=200, seed=1)
     assert isinstance(f, Forecast)
     assert f.method == baseline.name
@@ -79,7 +79,11 @@ def test_forecasts_have_the_method_start_and_shapes(baseline):
     assert (f.days, f.n_worlds) == (30, 200)
     assert f.daily["militia_attacks"].shape == (200, 30)
     assert f.daily["us_strike_rounds"].shape == (200, 30)
-    assert 0 <= f.probability("us_strike_round") <= 1
+    # The probability is the share of worlds with a strike round inside the horizon.
+    rounds = f.daily["us_strike_rounds"].sum(axis=1)
+    assert f.probability("us_strike_round") == np.mean(rounds > 0)
+    assert 0 < f.probability("us_strike_round") < 1  # two rounds in 112 days: some, not all
+    assert f.extra == baseline.params()
 
 
 @pytest.mark.parametrize("baseline", [Poisson(), Conflictology(), Hawkes()], ids=lambda b: b.name)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.ensemble import posterior_draws, run_ensemble, simulate_statistics
 from escalation.errors import ScenarioError
 from escalation.events.io import load_events
 from escalation.events.schema import COLUMNS
@@ -66,6 +68,7 @@ def test_window_defaults_to_the_span_of_the_observed_dates(tmp_path):
     assert post.base_scenario.end == sliced["date"].max().date()
 
 
+@pytest.mark.slow
 def test_same_seed_same_posterior_whatever_the_executor():
     observed = load_events()
     observed = observed[observed["date"] < "2021-03-01"]
@@ -112,29 +115,67 @@ def test_scenario_without_calibrated_parameters_is_refused():
         calibration_scenario(scenario, dt.date(2021, 1, 1), dt.date(2021, 2, 1))
 
 
-def test_statistics_are_computed_alike_for_observed_and_simulated():
-    scenario = _recovery_scenario(dt.date(2021, 3, 31))
-    events = _synthetic(scenario, {}, seed=3)
-    observed = calibration_statistics(summary_statistics(events, scenario.start, scenario.end))
-    model = EscalationModel(scenario, 1, seed=3).run()
-    simulated = calibration_statistics(
-        summary_statistics(model.event_log(), scenario.start, scenario.end)
-    )
-    pd.testing.assert_frame_equal(observed.reset_index(drop=True), simulated.reset_index(drop=True))
+def test_statistics_are_computed_alike_for_observed_and_simulated(tmp_path):
+    """A simulated world's log, written as a canonical CSV and read back as observed data,
+    gives the statistics calibration computed for that world while simulating."""
+    scenario = _recovery_scenario(dt.date(2021, 6, 30))
+    parameters = {"militia_attack_rate": np.full(6, 0.4), "drone_share": np.full(6, 0.2)}
+    result = run_ensemble(scenario, 6, seed=3, parameters=parameters, progress=False)
+    simulated = simulate_statistics(scenario, parameters, seed=3)
+    # The comparison means something only if the worlds hold rounds, deaths and injuries.
+    assert (result.worlds[["us_strike_rounds", "us_killed", "us_injured"]].sum() > 0).all()
+    for world in range(6):
+        log = result.events[result.events["world"] == world][list(COLUMNS)]
+        path = tmp_path / f"world{world}.csv"
+        log.assign(date=log["date"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+        observed = summary_statistics(load_events(path), scenario.start, scenario.end)
+        pd.testing.assert_series_equal(
+            observed.iloc[0], simulated.loc[world], check_names=False, rtol=1e-12
+        )
 
 
 def test_posterior_predictive_table():
+    """Every row set against statistics simulated independently from the same draws."""
     observed = load_events()
     observed = observed[observed["date"] < "2021-03-01"]
     post = calibrate(observed, start="2021-01-01", end="2021-02-28", seed=8, **TINY)
-    table = posterior_predictive(post, observed, n_worlds=60, seed=1)
-    assert {"statistic", "observed", "q05", "q50", "q95", "p_below", "inside90"} <= set(
-        table.columns
+    n = 60
+    table = posterior_predictive(post, observed, n_worlds=n, seed=1).set_index("statistic")
+    # The same draws (world i, seed 1), run as one batched model rather than in chunks.
+    base = post.base_scenario
+    draws = posterior_draws(post, 1, np.arange(n))
+    model = EscalationModel(base, n, seed=1, parameters=draws, record_daily=False).run()
+    simulated = calibration_statistics(
+        summary_statistics(model.event_log(), base.start, base.end, worlds=np.arange(n))
     )
-    assert (table["q05"] <= table["q95"]).all()
-    assert table["p_below"].between(0, 1).all()
+    actual = calibration_statistics(summary_statistics(observed, base.start, base.end)).iloc[0]
+    assert list(table.index) == list(simulated.columns)
+    np.testing.assert_allclose(table["observed"], actual.to_numpy(dtype=float))
+    for name, row in table.iterrows():
+        values = simulated[name].dropna().to_numpy(dtype=float)
+        assert len(values) > 0, name
+        q05, q50, q95 = np.quantile(values, [0.05, 0.5, 0.95])
+        assert (row["q05"], row["q50"], row["q95"]) == pytest.approx((q05, q50, q95)), name
+        assert row["p_below"] == pytest.approx(np.mean(values < row["observed"])), name
+        assert row["inside90"] == (q05 <= row["observed"] <= q95), name
+    # The draws differ from world to world: the bands are not those of a single parameter set.
+    assert len(np.unique(draws["militia_attack_rate"])) > 1
+    assert table["inside90"].any() and (table["q95"] > table["q05"]).any()
 
 
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_posterior_as_serial(dask_cluster):
+    observed = load_events()
+    observed = observed[observed["date"] < "2021-02-01"]
+    args = dict(start="2021-01-01", end="2021-01-31", seed=9, budget=200, population_size=40)
+    serial = calibrate(observed, progress=False, **args)
+    distributed = calibrate(observed, executor=dask_cluster, progress=False, **args)
+    pd.testing.assert_frame_equal(distributed.samples, serial.samples)
+    assert distributed.diagnostics["simulations"] == serial.diagnostics["simulations"]
+    assert serial.diagnostics["generations"] >= 2  # proposals, not only prior draws, went out
+
+
+@pytest.mark.slow
 @pytest.mark.statistical
 def test_parameter_recovery_covers_the_truth():
     """Simulation-based calibration in miniature (Talts et al. 2018).

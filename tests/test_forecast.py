@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from escalation.ensemble import run_ensemble
 from escalation.events.io import load_events, validate_events
-from escalation.events.schema import COLUMNS
-from escalation.forecasting import Forecast, forecast
+from escalation.events.schema import COLUMNS, MILITIA_ATTACKS
+from escalation.forecasting import SERIES, Forecast, forecast
 from escalation.inference.posterior import Posterior
 from escalation.model.model import EscalationModel
 from escalation.model.policies import halflife_factor
@@ -131,11 +132,21 @@ def test_forecast_shapes_and_probabilities():
     )
     assert isinstance(f, Forecast)
     assert f.start == pd.Timestamp("2021-07-01") and f.days == 30 and f.n_worlds == 50
-    assert f.series().shape == (50, 30)
-    assert f.weekly().shape == (50, 5)
-    for p in f.probabilities.values():
-        assert 0.0 <= p <= 1.0
     assert f.extra["replayed_days"] == 181
+    series = f.series()
+    assert series.shape == (50, 30)
+    # Weeks from 1 July: four full weeks and a final two days.
+    weeks = np.concatenate([series[:, :28].reshape(50, 4, 7).sum(axis=2), series[:, 28:].sum(
+        axis=1, keepdims=True)], axis=1)  # fmt: skip
+    np.testing.assert_array_equal(f.weekly(), weeks)
+    np.testing.assert_array_equal(
+        series, sum(f.daily[t.value] for t in MILITIA_ATTACKS)
+    )  # the total is the sum of the attack types
+    # Probabilities are shares of worlds in which the event happens inside the horizon.
+    assert f.probability("american_killed") == np.mean(f.daily["us_killed"].sum(axis=1) > 0)
+    rounds = f.daily["us_strike_rounds"].sum(axis=1)
+    assert f.probability("us_strike_round") == np.mean(rounds > 0)
+    assert 0 < f.probability("us_strike_round") < 1
     again = forecast(
         "baseline_2021",
         history[history["date"] < "2021-07-01"],
@@ -147,14 +158,40 @@ def test_forecast_shapes_and_probabilities():
     np.testing.assert_array_equal(f.series(), again.series())
 
 
+def _forward_run(start: str, days: int, n_worlds: int, seed: int):
+    """The baseline scenario run forward from ``start`` for ``days`` days, nothing replayed."""
+    first = pd.Timestamp(start).date()
+    window = dataclasses.replace(
+        Scenario.load("baseline_2021"), start=first, end=first + dt.timedelta(days=days - 1)
+    )
+    return run_ensemble(window, n_worlds, seed=seed, progress=False)
+
+
+def test_forecast_from_the_scenario_start_is_a_forward_run():
+    """With nothing to replay, a forecast is the scenario's own worlds: same draws, same counts."""
+    f = forecast("baseline_2021", None, "2021-01-01", 45, n_worlds=30, seed=1)
+    run = _forward_run("2021-01-01", 45, 30, seed=1)
+    assert f.extra["replayed_days"] == 0
+    for name in SERIES:
+        np.testing.assert_array_equal(f.daily[name], run.daily_worlds[name].T, err_msg=name)
+    for event in ("american_killed", "us_strike_round", "withdrawal_demanded"):
+        assert f.probability(event) == run.probability(event)
+    assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="forecast() replays an empty history as quiet days from the scenario start (1 Jan), "
+    "so a 1 March forecast draws the random streams of days 59 onwards (streams are keyed by "
+    "the day since the window start) and its worlds differ from a fresh run from 1 March with "
+    "the same seed, although quiet replay leaves every memory as it started (test_replay)",
+)
 def test_forecast_with_empty_history_starts_fresh():
-    f = forecast(
-        "baseline_2021", pd.DataFrame(columns=list(COLUMNS)), "2021-03-01", 14, n_worlds=20, seed=1
-    )
-    assert (
-        f.extra["replayed_days"] == (pd.Timestamp("2021-03-01") - pd.Timestamp("2021-01-01")).days
-    )
-    assert f.series().shape == (20, 14)
+    empty = pd.DataFrame(columns=list(COLUMNS))
+    f = forecast("baseline_2021", empty, "2021-03-01", 14, n_worlds=20, seed=1)
+    run = _forward_run("2021-03-01", 14, 20, seed=1)
+    for name in SERIES:
+        np.testing.assert_array_equal(f.daily[name], run.daily_worlds[name].T, err_msg=name)
 
 
 def test_forecast_from_a_posterior_draws_parameters_per_world(short):

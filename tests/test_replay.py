@@ -1,0 +1,271 @@
+"""Replay: observed rows become the day records the agents consume, and the agents act on them.
+
+Hand-made tiny histories; every expectation is read off the rules stated in
+``escalation/model/replay.py`` (sites and groups matched by name, arrests as crackdowns,
+Israeli and unattributed strikes together) and worked out by hand below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalation.events.io import validate_events
+from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
+from escalation.model.agents import GROUPS, SITES
+from escalation.model.model import EscalationModel
+from escalation.model.policies import halflife_factor
+from escalation.model.replay import ObservedDays, group_index, site_index
+from escalation.model.scenario import Scenario
+
+START = pd.Timestamp("2021-03-01")
+SITE = {site.name: i for i, site in enumerate(SITES)}
+KH, KSS = 0, 1
+ROCKET, DRONE, IED, INTERCEPTED = (
+    EVENT_TYPES.index(t)
+    for t in (
+        EventType.ROCKET_ATTACK,
+        EventType.DRONE_ATTACK,
+        EventType.IED_ATTACK,
+        EventType.INTERCEPTION_ONLY,
+    )
+)
+
+
+def row(day, actor, event_type, *, group="", target="", country="Iraq", location="", **extra):
+    """One canonical row ``day`` days after START; counts default to unknown (empty)."""
+    record = dict.fromkeys(COLUMNS, "")
+    record.update(
+        date=(START + pd.Timedelta(days=day)).strftime("%Y-%m-%d"),
+        actor=actor,
+        event_type=event_type,
+        group=group,
+        target=target,
+        country=country,
+        location=location or "somewhere",
+        source="test fixture",
+    )
+    record.update({k: str(v) for k, v in extra.items()})
+    return record
+
+
+#: Four observed days (day 0 = 1 March 2021), with a row before and one after the window.
+HISTORY = validate_events(
+    pd.DataFrame(
+        [
+            row(-1, "militia", "rocket_attack", location="Ain al-Asad"),  # before the window
+            # day 0: two attacks on personnel, one not an attack, nothing else
+            row(0, "militia", "rocket_attack", group="Kata'ib Hezbollah",
+                location="Ain al-Asad", target="US forces", us_injured=2, us_killed=0),
+            row(0, "militia", "drone_attack", group="Qasim al-Jabbarin",
+                location="Erbil airport", target="coalition forces", us_killed=1),
+            row(0, "militia", "political_action", group="Kata'ib Hezbollah",
+                location="Baghdad", target="statement"),
+            # day 1: a US round of two sites (Iraq and Syria), return fire, two other strikes
+            row(1, "US", "airstrike", group="Kata'ib Hezbollah", target="KH facilities",
+                location="al-Qa'im", others_killed=3),
+            row(1, "US", "airstrike", group="Kata'ib Sayyid al-Shuhada", target="KSS depot",
+                country="Syria", location="Albu Kamal"),
+            row(1, "US", "return_fire", country="Syria", location="al-Mayadin"),
+            row(1, "Israel", "airstrike", group="Kata'ib Sayyid al-Shuhada",
+                country="Syria", location="Albu Kamal", others_killed=2),
+            row(1, "unknown", "airstrike", country="Syria", location="al-Bukamal"),
+            # day 2: an arrest (a crackdown) and a condemnation (not one)
+            row(2, "Iraqi government", "political_action", target="militia members",
+                location="Baghdad", notes="Security forces arrest KH members"),
+            row(2, "Iraqi government", "political_action", target="US strikes",
+                location="Baghdad", notes="Condemns the strikes"),
+            # day 3: a raid named in the target; a convoy IED; an intercepted drone
+            row(3, "Iraqi government", "political_action", target="Raid on a militia HQ",
+                location="Baghdad"),
+            row(3, "militia", "ied_attack", target="coalition logistics convoy",
+                location="Diwaniyah province"),
+            row(3, "militia", "interception_only", group="Kata'ib Sayyid al-Shuhada",
+                location="Baghdad", target="Camp Victory"),
+            row(4, "militia", "rocket_attack", location="Ain al-Asad"),  # after the window
+        ]
+    )
+)  # fmt: skip
+DAYS = 4
+
+
+@pytest.fixture(scope="module")
+def observed():
+    return ObservedDays.from_events(HISTORY, START, DAYS)
+
+
+# ----- names to sites and groups -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("location", "target", "country", "site"),
+    [
+        ("Ain al-Asad", "US forces", "Iraq", "Ain al-Asad air base"),
+        ("AIN AL-ASAD AIR BASE", "", "Iraq", "Ain al-Asad air base"),  # case does not matter
+        ("Erbil airport", "coalition forces", "Iraq", "Erbil airport"),
+        ("Baghdad", "US embassy", "Iraq", "Baghdad embassy"),  # named in the target
+        ("Green Zone", "", "Iraq", "Baghdad embassy"),
+        ("Baghdad airport (Victory base)", "", "Iraq", "Baghdad airport"),
+        ("Baghdad", "Camp Victory", "Iraq", "Baghdad airport"),
+        ("Balad air base", "US contractors", "Iraq", "Balad air base"),
+        ("al-Omar oil field", "US forces", "Syria", "al-Omar oil field"),
+        ("Conoco gas field", "", "Syria", "Conoco gas field"),
+        ("al-Tanf", "", "Syria", "al-Tanf garrison"),
+        ("Diwaniyah province", "coalition logistics convoy", "Iraq", "logistics convoy"),
+        ("Nasiriyah", "convoy of Iraqi contractors", "Iraq", "logistics convoy"),
+        # an unlisted place stands for a site with US personnel in its country
+        ("Harir air base (Bashur)", "US forces", "Iraq", "Ain al-Asad air base"),
+        ("Deir ez-Zor", "US forces", "Syria", "al-Omar oil field"),
+        ("Kuwait City", "", "Kuwait", "Ain al-Asad air base"),
+    ],
+)
+def test_an_observed_place_maps_to_the_site_it_names(location, target, country, site):
+    assert SITES[site_index(location, target, country)].name == site
+
+
+@pytest.mark.parametrize(
+    ("group", "modelled"),
+    [
+        ("Kata'ib Hezbollah", "Kata'ib Hezbollah"),
+        ("Saraya Awliya al-Dam", "Kata'ib Hezbollah"),
+        ("Kata'ib Sayyid al-Shuhada", "Kata'ib Sayyid al-Shuhada"),
+        ("kataib sayyid al-shuhada (KSS)", "Kata'ib Sayyid al-Shuhada"),  # spelling varies
+        ("Qasim al-Jabbarin", "Kata'ib Sayyid al-Shuhada"),  # a KSS front
+        ("Harakat Hezbollah al-Nujaba", "Kata'ib Hezbollah"),  # unmodelled: the larger group
+        ("", "Kata'ib Hezbollah"),
+    ],
+)
+def test_an_observed_group_maps_to_its_modelled_militia(group, modelled):
+    assert GROUPS[group_index(group)].name == modelled
+
+
+# ----- the day records -----------------------------------------------------------------------
+
+
+def test_the_window_holds_one_record_per_day_and_drops_rows_outside(observed):
+    assert len(observed) == DAYS
+    attacks = [sum(len(observed[d].attacks[g]["site"]) for g in (KH, KSS)) for d in range(DAYS)]
+    # day 0: rocket and drone (the statement is no attack); day 3: IED and interception
+    assert attacks == [2, 0, 0, 2]
+
+
+def test_attacks_keep_site_type_and_casualties_per_group(observed):
+    day0 = observed[0].attacks
+    np.testing.assert_array_equal(day0[KH]["site"], [SITE["Ain al-Asad air base"]])
+    np.testing.assert_array_equal(day0[KH]["etype"], [ROCKET])
+    np.testing.assert_array_equal(day0[KH]["injured"], [2])
+    np.testing.assert_array_equal(day0[KH]["killed"], [0])
+    np.testing.assert_array_equal(day0[KSS]["site"], [SITE["Erbil airport"]])
+    np.testing.assert_array_equal(day0[KSS]["etype"], [DRONE])
+    np.testing.assert_array_equal(day0[KSS]["killed"], [1])
+    np.testing.assert_array_equal(day0[KSS]["injured"], [0])  # unknown counts as none
+    day3 = observed[3].attacks
+    np.testing.assert_array_equal(day3[KH]["site"], [SITE["logistics convoy"]])  # no group: KH
+    np.testing.assert_array_equal(day3[KH]["etype"], [IED])
+    np.testing.assert_array_equal(day3[KSS]["site"], [SITE["Baghdad airport"]])
+    np.testing.assert_array_equal(day3[KSS]["etype"], [INTERCEPTED])
+
+
+def test_us_strikes_are_sites_by_group_and_country_and_return_fire_is_not_one(observed):
+    strikes = observed[1].us_strikes
+    np.testing.assert_array_equal(strikes["group"], [KH, KSS])
+    np.testing.assert_array_equal(strikes["in_iraq"], [True, False])
+    np.testing.assert_array_equal(strikes["killed"], [3, 0])  # the fighters killed
+    for day in (0, 2, 3):
+        assert len(observed[day].us_strikes["group"]) == 0
+
+
+def test_israeli_and_unattributed_strikes_are_replayed_together(observed):
+    strikes = observed[1].israeli_strikes
+    np.testing.assert_array_equal(strikes["group"], [KSS, KH])  # unnamed: the larger group
+    np.testing.assert_array_equal(strikes["killed"], [2, 0])
+    assert all(len(observed[d].israeli_strikes["group"]) == 0 for d in (0, 2, 3))
+
+
+def test_arrests_and_raids_are_crackdowns_and_condemnations_are_not(observed):
+    # day 2: "arrest" in the notes; day 3: "Raid" in the target; day 2's condemnation alone
+    # would not count, nor would a militia's political action (day 0).
+    assert [observed[d].crackdown for d in range(DAYS)] == [False, False, True, True]
+    condemnation = HISTORY[HISTORY["notes"] == "Condemns the strikes"]
+    assert not ObservedDays.from_events(condemnation, START, DAYS)[2].crackdown
+
+
+# ----- the agents on replayed days ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return dataclasses.replace(
+        Scenario.load("baseline_2021"),
+        start=START.date(),
+        end=(START + pd.Timedelta(days=9)).date(),
+        posterior=None,
+    )
+
+
+def replayed_model(scenario, history, days):
+    """A model of three worlds stepped through ``days`` replayed days."""
+    model = EscalationModel(scenario, n_worlds=3, seed=5, history=history, replay_days=days)
+    for _ in range(days):
+        model.step()
+    return model
+
+
+def test_every_world_records_the_observed_counts_on_replayed_days(scenario):
+    counts = replayed_model(scenario, HISTORY, DAYS).daily_counts
+    expected = {
+        "militia_attacks": [2, 0, 0, 2],
+        "rocket_attack": [1, 0, 0, 0],
+        "drone_attack": [1, 0, 0, 0],
+        "ied_attack": [0, 0, 0, 1],
+        "interception_only": [0, 0, 0, 1],
+        "us_killed": [1, 0, 0, 0],
+        "us_injured": [2, 0, 0, 0],
+        "us_strike_rounds": [0, 1, 0, 0],
+        "us_strike_sites": [0, 2, 0, 0],
+        "israeli_strikes": [0, 2, 0, 0],
+    }
+    for name, per_day in expected.items():
+        np.testing.assert_array_equal(
+            counts[name][:DAYS], np.repeat(np.array(per_day)[:, None], 3, axis=1), err_msg=name
+        )
+
+
+def test_baghdads_pressure_and_crackdown_follow_the_replayed_days(scenario):
+    p = scenario.parameters
+    decay = float(halflife_factor(p["pressure_halflife"]))
+    # Day 0: two attacks in Iraq; day 1: one US site in Iraq, no attack.
+    model = replayed_model(scenario, HISTORY, 2)
+    expected = 2 * p["pressure_per_attack"] * decay + p["pressure_per_strike"]
+    np.testing.assert_allclose(model.iraq.pressure, expected)
+    # The day-2 arrest starts a 30-day crackdown; the day-3 raid falls inside it.
+    model = replayed_model(scenario, HISTORY, 3)
+    np.testing.assert_array_equal(model.iraq.crackdown_days, 30)
+    model.step()
+    np.testing.assert_array_equal(model.iraq.crackdown_days, 29)
+
+
+def test_an_empty_history_replays_quiet_days_that_leave_every_memory_as_it_started(scenario):
+    empty = HISTORY.iloc[:0]
+    model = replayed_model(scenario, empty, 6)
+    fresh = EscalationModel(scenario, n_worlds=3, seed=5)
+    np.testing.assert_array_equal(model.iraq.pressure, fresh.iraq.pressure)
+    np.testing.assert_array_equal(model.us.memory.credibility, fresh.us.memory.credibility)
+    np.testing.assert_array_equal(model.us.memory.grievance, fresh.us.memory.grievance)
+    for replayed, new in zip(model.militias, fresh.militias, strict=True):
+        np.testing.assert_array_equal(replayed.revenge, new.revenge)
+    for counts in model.daily_counts.values():
+        assert not counts[:6].any()
+    assert model.event_log().empty
+
+
+def test_replay_covers_the_first_replay_days_within_the_window(scenario):
+    """Rows from day ``replay_days`` on are not replayed, and replay stops at the window's end."""
+    model = EscalationModel(scenario, n_worlds=3, seed=5, history=HISTORY, replay_days=2)
+    assert len(model.observed) == 2
+    assert model.observed[1].us_strikes["group"].tolist() == [KH, KSS]
+    long = EscalationModel(scenario, n_worlds=3, seed=5, history=HISTORY, replay_days=50)
+    assert len(long.observed) == scenario.days == 10
