@@ -26,6 +26,7 @@ _PUBLIC = {
     "load_events": "escalation.events.io",
     "validate_events": "escalation.events.io",
     "load_acled": "escalation.events.acled",
+    "AcledRowsSetAside": "escalation.events.acled",
     "summarize": "escalation.events.statistics",
     "summary_statistics": "escalation.events.statistics",
     "Scenario": "escalation.model.scenario",

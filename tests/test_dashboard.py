@@ -47,7 +47,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 #: Seconds to wait for the server to answer and for an ensemble's figure.
-STARTUP, FIGURE = 60, 45
+# Seconds for the server to start and for a figure to appear; generous: 2 cores, often busy.
+STARTUP, FIGURE = 90, 120
 
 
 def _free_port() -> int:
@@ -117,7 +118,7 @@ def test_ensemble_and_step_offline(server, page):
     page.get_by_role("button", name="Run ensemble").click()
     page.get_by_text("Running").wait_for()
     _wait_for_figure(page)
-    page.get_by_text("baseline_2021: 200 worlds", exact=False)
+    page.get_by_text("baseline_2021: 200 worlds", exact=False).first.wait_for()
     _screenshot(page, "dashboard_scenario.png")
 
     page.get_by_role("tab", name="Step").click()
