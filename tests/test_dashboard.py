@@ -46,8 +46,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: Seconds to wait for the server to answer and for an ensemble's figure.
-# Seconds for the server to start and for a figure to appear; generous: 2 cores, often busy.
+#: Seconds to wait for the server to answer and for an ensemble's figure (generous: 2 busy cores).
 STARTUP, FIGURE = 90, 120
 
 
