@@ -279,7 +279,8 @@ def forecast(
         names one, is drawn from).
     history : DataFrame
         Observed events in the canonical schema; those before ``start`` are replayed from
-        the first one's date. May be empty.
+        the first one's date (or the scenario's start, if earlier). Empty or None: a fresh run
+        from ``start``, the same worlds as the scenario run from that day.
     start : date-like
         First forecast day.
     days : int
@@ -291,11 +292,10 @@ def forecast(
     seed = seed_sequence(seed)
     scenario, parameters = _source(source, n_worlds, seed)
     history = _history(history, start)
-    # Replay from the scenario's (or posterior window's) start, or the first event if earlier.
-    first = min(
-        [start]
-        + ([history["date"].min()] if len(history) else [])
-        + ([pd.Timestamp(scenario.start)] if pd.Timestamp(scenario.start) < start else [])
+    # Replay from the scenario's (or posterior window's) start, or the first event if earlier;
+    # with nothing to replay, the forecast is a fresh run from ``start`` (the same worlds).
+    first = (
+        min([start, history["date"].min(), pd.Timestamp(scenario.start)]) if len(history) else start
     )
     replay_days = int((start - first).days)
     window = dataclasses.replace(

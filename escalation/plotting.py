@@ -954,7 +954,11 @@ def predictive_check(table, ax=None):
     ax.hlines(y, 0.0, 1.0, colors=_NEUTRAL, lw=4, alpha=0.35, label="90% predictive band")
     ax.scatter(scaled("q50"), y, marker="|", color=_NEUTRAL, s=60, label="predictive median")
     observed = scaled("observed")
-    inside = (observed >= 0) & (observed <= 1)
+    # Inside the band as posterior_predictive decides it, also when the band has no width.
+    values = table["observed"].to_numpy(dtype=float)
+    inside = (table["q05"].to_numpy(dtype=float) <= values) & (
+        values <= table["q95"].to_numpy(dtype=float)
+    )
     color = ACTOR_COLORS[Actor.MILITIA.value]
     ax.scatter(observed[inside], y[inside], color=color, s=28, zorder=3, label="observed (inside)")
     ax.scatter(

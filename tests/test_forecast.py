@@ -179,13 +179,6 @@ def test_forecast_from_the_scenario_start_is_a_forward_run():
     assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="forecast() replays an empty history as quiet days from the scenario start (1 Jan), "
-    "so a 1 March forecast draws the random streams of days 59 onwards (streams are keyed by "
-    "the day since the window start) and its worlds differ from a fresh run from 1 March with "
-    "the same seed, although quiet replay leaves every memory as it started (test_replay)",
-)
 def test_forecast_with_empty_history_starts_fresh():
     empty = pd.DataFrame(columns=list(COLUMNS))
     f = forecast("baseline_2021", empty, "2021-03-01", 14, n_worlds=20, seed=1)

@@ -464,12 +464,6 @@ def test_predictive_check_draws_on_a_given_ax_and_names_missing_columns():
         plotting.predictive_check(PREDICTIVE.drop(columns="q95"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="predictive_check scales a zero-width band by 1, so an observed value within 1 of a "
-    "degenerate band (q05 == q95 == 0, observed 0.5) is drawn filled, as inside, while "
-    "posterior_predictive's inside90 says it is outside",
-)
 def test_predictive_check_fills_exactly_the_rows_posterior_predictive_calls_inside():
     table = PREDICTIVE.copy()
     table.loc[3, ["observed", "q05", "q50", "q95"]] = [0.5, 0.0, 0.0, 0.0]
