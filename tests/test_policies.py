@@ -256,7 +256,7 @@ def play(policy, days, ctx=None, memory=None, u=U):
     struck, credibility = [], []
     for day in days:
         uu = u(len(struck)) if callable(u) else u
-        struck.append(int(policy.respond(memory, provocation(**day), ctx, uu)[0]))
+        struck.append(int(policy.respond(memory, provocation(**day), ctx, uu[:, 0], uu[:, 1])[0]))
         credibility.append(float(memory.credibility[0]))
     return struck, memory, credibility
 
@@ -316,7 +316,7 @@ class RetaliationTest(PolicyTest):
 
     def step(self, policy, state, x, u):
         prov, ctx = self.provocation_context(x)
-        return state, (policy.respond(state, prov, ctx, u),)
+        return state, (policy.respond(state, prov, ctx, u[:, 0], u[:, 1]),)
 
     def test_retaliates_as_classified(self):
         outputs, _ = self.run(self.script(), WorldStreams(4, self.worlds()), self.fresh_state(6))

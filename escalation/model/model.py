@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from escalation.errors import ScenarioError
+from escalation.events.counts import starts_new_round
 from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, severity
 from escalation.model.agents import (
     GROUPS,
-    SITES,
     Iran,
     IraqiGovernment,
     Israel,
@@ -34,10 +34,18 @@ from escalation.model.agents import (
 from escalation.model.eventlog import EventBuffer
 from escalation.model.ladder import Ladder, RollingSum
 from escalation.model.parameters import PARAMETERS
-from escalation.model.policies import halflife_factor
+from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
 from escalation.model.replay import ObservedDays
 from escalation.model.scenario import Scenario
-from escalation.model.streams import WorldStreams, seed_sequence
+from escalation.model.sites import SITES
+from escalation.model.streams import (
+    DAILY_SLOTS_READ,
+    DailyDraws,
+    Draws,
+    WorldStreams,
+    event_draws,
+    seed_sequence,
+)
 
 #: Daily state variables recorded for every world (see ``docs/ODD.md``).
 STATE_VARIABLES = (
@@ -57,7 +65,6 @@ COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
     "us_killed",
     "us_injured",
 )
-_CORE_SLOTS = 11
 _AIRSTRIKE = EVENT_TYPES.index(EventType.AIRSTRIKE)
 _RETURN_FIRE = EVENT_TYPES.index(EventType.RETURN_FIRE)
 
@@ -128,7 +135,8 @@ class EscalationModel(mesa.Model):
         n = self.n_worlds
         self.presence = np.broadcast_to(np.asarray(self.p.us_presence, float), (n,)).copy()
         self.today = Today(n)
-        self.recent_rounds = RollingSum(n, 7)
+        self.recent_rounds = RollingSum(n, TALKS_MEMORY_DAYS)
+        self.last_strike_day = np.full(n, -NEVER, dtype=np.int64)
         self.ladder = Ladder(n)
         self.day_severity = np.zeros(n)
         self._event_index = np.zeros(n, dtype=np.int64)
@@ -189,7 +197,7 @@ class EscalationModel(mesa.Model):
         if self.day >= self.days:
             self.running = False
             return
-        self.u = self.streams.core(self.day, _CORE_SLOTS)
+        self.draws = DailyDraws.of(self.streams.core(self.day, DAILY_SLOTS_READ))
         self.today.reset()
         self.day_severity[:] = 0.0
         self._event_index[:] = 0
@@ -239,8 +247,11 @@ class EscalationModel(mesa.Model):
         """Today's observed actions (a :class:`.replay.DayRecord`) while replaying."""
         return self.observed[self.day]
 
-    def event_draws(self, worlds: np.ndarray) -> np.ndarray:
-        """``(len(worlds), EVENT_DRAWS)`` uniforms, fresh for each event of each world today."""
+    def event_draws(self, worlds: np.ndarray, kind: str) -> Draws:
+        """Named draws of one new event of ``kind`` in each of ``worlds`` today (fresh for each).
+
+        ``kind`` is a key of :data:`~escalation.model.streams.EVENT_DRAWS_BY_KIND`.
+        """
         worlds = np.asarray(worlds, dtype=np.int64)
         order = np.argsort(worlds, kind="stable")
         ranked = worlds[order]
@@ -248,11 +259,11 @@ class EscalationModel(mesa.Model):
         rank[order] = np.arange(len(worlds)) - np.searchsorted(ranked, ranked, side="left")
         index = self._event_index[worlds] + rank
         np.add.at(self._event_index, worlds, 1)
-        return self.streams.events(self.day, worlds, index)
+        return event_draws(self.streams.events(self.day, worlds, index), kind)
 
     def _record(self):
         t = self.today
-        rounds = (self.us.strike_sites > 0).astype(float)
+        rounds = self._new_strike_rounds().astype(float)
         self.recent_rounds.push(rounds)
         rung, index = self.ladder.advance(
             t.attacks,
@@ -287,6 +298,14 @@ class EscalationModel(mesa.Model):
             c["us_injured"][d] = t.injured
         if self.datacollector is not None:
             self.datacollector.collect(self)
+
+    def _new_strike_rounds(self) -> np.ndarray:
+        """Per world: whether today's US airstrikes start a strike round (the rule of
+        :func:`escalation.events.counts.starts_new_round`, as for observed logs)."""
+        struck = self.us.strike_sites > 0
+        new = struck & starts_new_round(self.day - self.last_strike_day)
+        self.last_strike_day = np.where(struck, self.day, self.last_strike_day)
+        return new
 
     # -- output ---------------------------------------------------------------------------------
     def event_log(self) -> pd.DataFrame:

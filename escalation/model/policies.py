@@ -32,12 +32,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from escalation.events.schema import EventType
 from escalation.model.streams import poisson
 
 #: What crosses a red line, from the lowest bar to the highest (GIF: the 2021 line is
 #: "attacks against its personnel, even if they do not result in U.S. casualties"; the
 #: Trump administration "drew the 'red line' at the killing of an American").
 LINES = ("personnel", "injury", "killed")
+
+# -- constants of the policies, each with its source or stated as an assumption -----------------
+#: Daily persistence of the count of one's own recent strike rounds (the inertia term of
+#: :class:`PartialReciprocity`): a half-life of about 23 days, so a round weighs for about a
+#: month, like the grievance. An assumption; Goldstein & Freeman 1991 estimate inertia on
+#: monthly data, where a month's own actions carry into the next.
+RECENT_ROUNDS_PERSISTENCE = 0.97
+#: Most sites in one :class:`RedLine` round. NETWORK: the 27 June round struck "two locations in
+#: Syria and one in Iraq"; one site per multiple of the threshold reached.
+RED_LINE_MAX_SITES = 3
+#: Most sites in one :class:`DelayedProportional` round (an assumption: the largest rounds a
+#: proportional answer would order; :class:`Disproportionate` uses the same number by default).
+PROPORTIONAL_MAX_SITES = 5
+#: Severity of one site of a US strike round: what a proportional answer weighs provocation
+#: against (:data:`escalation.events.schema.EventType.AIRSTRIKE`'s base severity).
+SITE_SEVERITY = EventType.AIRSTRIKE.base_severity
+#: Days since the last strike round before any: a value no memory reaches ("never").
+NEVER = 10_000
+#: Days a crackdown lasts once started. GIF: Washington demands that Baghdad "rein in the
+#: militias"; how long Baghdad keeps at it is not reported, and a month is an assumption.
+CRACKDOWN_DAYS = 30
+#: Days of militia attacks in Iraq Baghdad weighs when deciding a crackdown ("the last month",
+#: the unit of ``crackdown_rate``; an assumption like :data:`CRACKDOWN_DAYS`).
+CRACKDOWN_MEMORY_DAYS = 30
+#: Days of US strike rounds the talks-collapse hazard counts ("the last week": the unit of
+#: ``talks_fragility``). GIF: "a dramatic escalation could dissolve the talks"; a week is an
+#: assumption.
+TALKS_MEMORY_DAYS = 7
 
 
 # -- declared options ------------------------------------------------------------------------
@@ -129,7 +158,7 @@ class RetaliationMemory:
             pending=np.full(n, -1, dtype=np.int64),
             pending_sites=np.zeros(n, dtype=np.int64),
             grudge=np.zeros(n, dtype=bool),
-            since_strike=np.full(n, 10_000, dtype=np.int64),
+            since_strike=np.full(n, NEVER, dtype=np.int64),
             recent=np.zeros(n),
             today=np.zeros(n),
         )
@@ -200,18 +229,23 @@ class Retaliation(Policy):
         memory: RetaliationMemory,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
+        u_order: np.ndarray,
+        u_delay: np.ndarray,
     ) -> np.ndarray:
-        """Sites struck today per world; ``u`` is ``(n_worlds, 2)`` uniforms."""
+        """Sites struck today per world.
+
+        ``u_order`` (the uniforms a stochastic :meth:`order` reads) and ``u_delay`` (those
+        that draw the delay of a round ordered today) are ``(n_worlds,)`` arrays.
+        """
         crossings = self._remember(memory, provocation, context)
         idle = memory.pending < 0
-        sites = np.where(idle, self.order(memory, crossings, provocation, context, u[:, 0]), 0)
+        sites = np.where(idle, self.order(memory, crossings, provocation, context, u_order), 0)
         ordered = sites > 0
         if ordered.any():
             who = np.flatnonzero(ordered)
             lag_mean = np.asarray(context.lag_mean, float)
             lag_mean = lag_mean if lag_mean.ndim == 0 else lag_mean[who]
-            memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u[who, 1])
+            memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u_delay[who])
         memory.pending_sites = np.where(ordered, sites, memory.pending_sites)
         self._discount(memory, crossings > 0, ordered | ~idle, context)
         due = memory.pending == 0
@@ -237,7 +271,7 @@ class Retaliation(Policy):
         memory.today = provocation.crossing_severity(self.line)
         memory.grievance *= context.grievance_decay
         memory.grievance += memory.today
-        memory.recent *= 0.97
+        memory.recent *= RECENT_ROUNDS_PERSISTENCE
         memory.since_strike += 1
         memory.grudge |= crossings > 0
         return crossings
@@ -291,8 +325,8 @@ class RedLine(Retaliation):
     answers, whatever the threshold. ``clarity`` is how clearly the line is drawn
     (communicated "through diplomatic channels", GIF): militias read credibility times
     clarity times the line's reach (:meth:`Retaliation.reach`).
-    Sites per round: 1 + (provocation beyond twice the threshold), at most 3 (NETWORK:
-    "two locations in Syria and one in Iraq").
+    Sites per round: one per multiple of the threshold reached, at most
+    :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria and one in Iraq").
     """
 
     name = "red_line"
@@ -310,7 +344,9 @@ class RedLine(Retaliation):
     def order(self, memory, crossings, provocation, context, u):
         bar = context.threshold * (1.0 + context.restraint)
         over = ((memory.grievance >= bar) & (memory.grievance > 0)) | (provocation.killed > 0)
-        sites = 1 + (memory.grievance >= 2 * bar) + (memory.grievance >= 3 * bar)
+        sites = 1 + sum(
+            (memory.grievance >= k * bar).astype(np.int64) for k in range(2, RED_LINE_MAX_SITES + 1)
+        )
         return np.where(over, sites, 0).astype(np.int64)
 
 
@@ -395,7 +431,8 @@ class DelayedProportional(Retaliation):
 
     NETWORK: the June round answered the drone attacks "since April"; in the public record
     the February round came ten days after the 15 February Erbil attack. Sites =
-    ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike site), between 1 and 5.
+    ceil(``ratio`` x severity / :data:`SITE_SEVERITY`), between 1 and
+    :data:`PROPORTIONAL_MAX_SITES`.
     """
 
     name = "delayed_proportional"
@@ -407,7 +444,8 @@ class DelayedProportional(Retaliation):
 
     def order(self, memory, crossings, provocation, context, u):
         severity = provocation.crossing_severity(self.line)
-        sites = np.clip(np.ceil(self.ratio * severity / 6.0), 1, 5).astype(np.int64)
+        sites = np.ceil(self.ratio * severity / SITE_SEVERITY)
+        sites = np.clip(sites, 1, PROPORTIONAL_MAX_SITES).astype(np.int64)
         return np.where(crossings > 0, sites, 0)
 
 
@@ -422,7 +460,7 @@ class Disproportionate(RedLine):
     options = {
         **RedLine.options,
         "scale": Option(0.5, low=0.0, high=1.0, meaning="threshold multiplier"),
-        "sites": Option(5, low=1, high=10, meaning="sites per round"),
+        "sites": Option(PROPORTIONAL_MAX_SITES, low=1, high=10, meaning="sites per round"),
     }
 
     def order(self, memory, crossings, provocation, context, u):
@@ -612,13 +650,14 @@ class Crackdown(Policy):
 
     GIF: "Washington is demanding the Iraqi prime minister to rein in the militias' attacks
     on America's interests in Iraq". The daily chance of a crackdown is ``scale x
-    crackdown_rate x`` militia attacks in Iraq over the last month; while it lasts (30
-    days) militia attack rates in Iraq fall by ``crackdown_effect``.
+    crackdown_rate x`` militia attacks in Iraq over the last :data:`CRACKDOWN_MEMORY_DAYS`
+    days; while it lasts (:data:`CRACKDOWN_DAYS` days) militia attack rates fall by
+    ``crackdown_effect``.
     """
 
     name = "crackdown"
     options = {"scale": Option(1.0, low=0.0, high=100.0, meaning="multiplier on crackdown_rate")}
-    classifier = {"stochastic": True, "memory_depth": 30}
+    classifier = {"stochastic": True, "memory_depth": CRACKDOWN_MEMORY_DAYS}
 
     def starts(self, recent_attacks: np.ndarray, rate, u: np.ndarray) -> np.ndarray:
         """Whether a crackdown starts today in each world."""
@@ -649,7 +688,7 @@ VIENNA_TALKS_2021 = (
 class Patronage(Policy):
     """Base of Iran's steering of the militias."""
 
-    classifier = {"stochastic": True, "memory_depth": 7}
+    classifier = {"stochastic": True, "memory_depth": TALKS_MEMORY_DAYS}
 
     def push(self, talks_alive: np.ndarray, restraint) -> np.ndarray:
         """Multiplier on militia attack rates."""
