@@ -93,7 +93,7 @@ def run_ensemble(
         Observed events replayed on the first ``replay_days`` days of the window (see
         :class:`~escalation.model.EscalationModel`); used by forecasts.
     """
-    scenario = _as_scenario(scenario)
+    scenario = Scenario.coerce(scenario)
     if n_worlds < 1:
         raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
     root = seed_sequence(seed)
@@ -316,10 +316,6 @@ def _progress(progress, total):
 def _slice(value, a, b):
     value = np.asarray(value)
     return value if value.ndim == 0 else value[a:b]
-
-
-def _as_scenario(scenario) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
 
 
 # == parameters drawn from a posterior ===========================================================

@@ -13,11 +13,14 @@ batch it is run in, and Mesa's own ``model.rng`` seeded from the same
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 from types import SimpleNamespace
 
 import mesa
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from escalation.errors import ScenarioError
 from escalation.events.counts import starts_new_round
@@ -35,17 +38,23 @@ from escalation.model.eventlog import EventBuffer
 from escalation.model.ladder import Ladder, RollingSum
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
-from escalation.model.replay import ObservedDays
-from escalation.model.scenario import Scenario
+from escalation.model.replay import DayRecord, ObservedDays
+from escalation.model.scenario import DEFAULT_SCENARIO, Scenario
 from escalation.model.sites import SITES
 from escalation.model.streams import (
     DAILY_SLOTS_READ,
     DailyDraws,
     Draws,
+    SeedLike,
     WorldStreams,
     event_draws,
     seed_sequence,
 )
+
+try:  # Mesa 3.5 has scenarios of its own; Mesa 3.3 does not.
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+except ImportError:  # pragma: no cover - depends on the installed Mesa
+    MesaScenario = None
 
 #: Daily state variables recorded for every world (see ``docs/ODD.md``).
 STATE_VARIABLES = (
@@ -72,11 +81,15 @@ _RETURN_FIRE = EVENT_TYPES.index(EventType.RETURN_FIRE)
 class EscalationModel(mesa.Model):
     """Attacks and reprisals between US forces, militias, Israel and Baghdad, in many worlds.
 
+    The scenario is kept as ``spec``, not ``scenario``: Mesa 3.5's ``Model.scenario`` is its own
+    kind of scenario (see :attr:`scenario`).
+
     Parameters
     ----------
-    scenario : Scenario, str or None
+    scenario : Scenario, str, path or None
         The scenario (a :class:`~escalation.model.scenario.Scenario`, a built-in name or a TOML
-        path); None means ``baseline_2021``.
+        path); None means ``baseline_2021``. A Mesa scenario (``mesa.experimental.scenarios``)
+        stands for ``baseline_2021`` with those of its attributes that name parameters set.
     n_worlds : int
         Number of independent worlds advanced together.
     seed : int, sequence of ints or numpy.random.SeedSequence, optional
@@ -84,6 +97,10 @@ class EscalationModel(mesa.Model):
     parameters : mapping, optional
         Parameter values overriding the scenario's, each a number or an array of shape
         ``(n_worlds,)`` (one value per world, as calibration and posterior draws need).
+    **parameter_overrides : float or array
+        The same, as flat keywords (``militia_attack_rate=0.5``): what Mesa's SolaraViz
+        sliders pass when they re-create the model as ``EscalationModel(**model_params)``.
+        A name given both here and in ``parameters`` is an error.
     first_world : int
         Global index of this batch's first world: world ``first_world + i`` draws the
         same numbers here as in any other batch of the same seed.
@@ -100,31 +117,33 @@ class EscalationModel(mesa.Model):
 
     def __init__(
         self,
-        scenario=None,
+        scenario: Scenario | str | os.PathLike[str] | None = DEFAULT_SCENARIO,
         n_worlds: int = 1,
-        seed=None,
+        seed: SeedLike = None,
         *,
-        parameters=None,
+        parameters: Mapping[str, ArrayLike] | None = None,
         first_world: int = 0,
         record_daily: bool = True,
-        history=None,
+        history: pd.DataFrame | None = None,
         replay_days: int = 0,
-    ):
-        if n_worlds < 1:
-            raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
+        **parameter_overrides: ArrayLike,
+    ) -> None:
+        if isinstance(n_worlds, bool) or not isinstance(n_worlds, int | np.integer) or n_worlds < 1:
+            raise ValueError(f"n_worlds must be a positive integer, got {n_worlds!r}")
         self.seed_sequence = seed_sequence(seed)
         super().__init__(rng=np.random.Generator(np.random.PCG64(self.seed_sequence)))
-        # Not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios.
-        self.spec = _as_scenario(scenario)
+        ours, from_mesa = _split_mesa_scenario(scenario)
+        self.spec = Scenario.coerce(ours)
         self.n_worlds = int(n_worlds)
         self.first_world = int(first_world)
         self.days = self.spec.days
         self.dates = [self.spec.start + dt.timedelta(days=d) for d in range(self.days)]
-        self.p = SimpleNamespace(**_parameter_values(self.spec, parameters, self.n_worlds))
+        overrides = _merge_overrides(from_mesa, parameters, parameter_overrides)
+        self.p = SimpleNamespace(**_parameter_values(self.spec, overrides, self.n_worlds))
         self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
         self.buffer = EventBuffer()
         self.day = 0
-        self.observed = (
+        self.observed: ObservedDays | None = (
             ObservedDays.from_events(history, self.spec.start, min(replay_days, self.days))
             if history is not None and replay_days > 0
             else None
@@ -152,16 +171,33 @@ class EscalationModel(mesa.Model):
 
         self.record_daily = record_daily
         if record_daily:
-            self.daily_state = {
+            self.daily_state: dict[str, np.ndarray] = {
                 v: np.zeros((self.days, n), dtype=np.float32) for v in STATE_VARIABLES
             }
-            self.daily_counts = {c: np.zeros((self.days, n), dtype=np.int16) for c in COUNT_SERIES}
+            self.daily_counts: dict[str, np.ndarray] = {
+                c: np.zeros((self.days, n), dtype=np.int16) for c in COUNT_SERIES
+            }
         self.datacollector = (
             mesa.DataCollector(model_reporters={v: _world_zero(v) for v in STATE_VARIABLES})
             if n == 1
             else None
         )
         self.state = {v: np.zeros(n) for v in STATE_VARIABLES}
+
+    @property
+    def scenario(self) -> None:
+        """Mesa's scenario slot, left empty: this model's scenario is :attr:`spec`.
+
+        Mesa 3.5's ``Model`` sets ``self.scenario`` to a Mesa scenario of its own, and
+        SolaraViz, when it finds one, passes a fresh one back as ``scenario=`` on reset,
+        replacing the escalation scenario the user chose. Reading None here, SolaraViz
+        re-creates the model from its keyword parameters alone, scenario included.
+        """
+        return None
+
+    @scenario.setter
+    def scenario(self, value: object) -> None:
+        self._mesa_scenario = value
 
     # -- set-up ---------------------------------------------------------------------------------
     def _derive_rates(self):
@@ -243,8 +279,10 @@ class EscalationModel(mesa.Model):
         return self.observed is not None and self.day < len(self.observed)
 
     @property
-    def observed_today(self):
-        """Today's observed actions (a :class:`.replay.DayRecord`) while replaying."""
+    def observed_today(self) -> DayRecord:
+        """Today's observed actions while replaying."""
+        if self.observed is None:
+            raise RuntimeError("no observed history is being replayed")
         return self.observed[self.day]
 
     def event_draws(self, worlds: np.ndarray, kind: str) -> Draws:
@@ -342,32 +380,44 @@ def _world_zero(name):
     return report
 
 
-def _as_scenario(scenario) -> Scenario:
-    if scenario is None:
-        return Scenario.load("baseline_2021")
-    if isinstance(scenario, Scenario):
-        return scenario
-    return Scenario.load(scenario)
+def _split_mesa_scenario(
+    scenario: Scenario | str | os.PathLike[str] | None,
+) -> tuple[Scenario | str | os.PathLike[str] | None, dict[str, object]]:
+    """A Mesa scenario stands for the default scenario with its parameter attributes set."""
+    if MesaScenario is None or not isinstance(scenario, MesaScenario):
+        return scenario, {}
+    return None, {k: v for k, v in vars(scenario).items() if k in PARAMETERS}
 
 
-def _parameter_values(scenario: Scenario, overrides, n_worlds: int) -> dict:
-    """Scenario values with overrides; per-world arrays checked for shape and range."""
-    values = {k: np.float64(v) for k, v in scenario.parameters.items()}
-    for name, value in (overrides or {}).items():
+def _merge_overrides(*sources: Mapping[str, object] | None) -> dict[str, object]:
+    """Parameter overrides from several arguments; a name given twice is an error."""
+    merged: dict[str, object] = {}
+    for source in sources:
+        for name, value in (source or {}).items():
+            if name in merged:
+                raise ScenarioError(f"parameters: {name!r} is given twice; give it once")
+            merged[name] = value
+    return merged
+
+
+def _parameter_values(
+    scenario: Scenario, overrides: Mapping[str, object], n_worlds: int
+) -> dict[str, np.float64 | np.ndarray]:
+    """Scenario values with overrides, each checked by :meth:`.Parameter.check`, per-world
+    arrays also for their length."""
+    values: dict[str, np.float64 | np.ndarray] = {
+        k: np.float64(v) for k, v in scenario.parameters.items()
+    }
+    for name, value in overrides.items():
         if name not in PARAMETERS:
             raise ScenarioError(
                 f"parameters: unknown parameter {name!r}; expected one of {', '.join(PARAMETERS)}"
             )
-        array = np.asarray(value, dtype=float)
-        if array.ndim not in (0, 1) or (array.ndim == 1 and array.shape[0] != n_worlds):
+        checked = PARAMETERS[name].check(value, f"parameters: {name!r}")
+        if np.shape(checked) not in ((), (n_worlds,)):
             raise ScenarioError(
-                f"parameters: {name!r} has shape {array.shape}; expected a number or ({n_worlds},)"
+                f"parameters: {name!r} has shape {np.shape(checked)}; expected a number or "
+                f"({n_worlds},)"
             )
-        declared = PARAMETERS[name]
-        if np.any((array < declared.low) | (array > declared.high)) or np.any(np.isnan(array)):
-            raise ScenarioError(
-                f"parameters: {name!r} has values outside the valid range "
-                f"[{declared.low:g}, {declared.high:g}] ({declared.unit})"
-            )
-        values[name] = array if array.ndim == 1 else np.float64(array)
+        values[name] = checked
     return values

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from escalation.events.schema import EventType
+from escalation.events.schema import EventType, severity
+from escalation.model.parameters import range_problem
 from escalation.model.streams import poisson
 
 #: What crosses a red line, from the lowest bar to the highest (GIF: the 2021 line is
@@ -54,7 +55,7 @@ RED_LINE_MAX_SITES = 3
 PROPORTIONAL_MAX_SITES = 5
 #: Severity of one site of a US strike round: what a proportional answer weighs provocation
 #: against (:data:`escalation.events.schema.EventType.AIRSTRIKE`'s base severity).
-SITE_SEVERITY = EventType.AIRSTRIKE.base_severity
+SITE_SEVERITY = float(severity(EventType.AIRSTRIKE))
 #: Days since the last strike round before any: a value no memory reaches ("never").
 NEVER = 10_000
 #: Days a crackdown lasts once started. GIF: Washington demands that Baghdad "rein in the
@@ -76,11 +77,12 @@ class Option:
 
     default: object
     choices: tuple = ()
-    low: float | None = None
-    high: float | None = None
+    low: float = -math.inf
+    high: float = math.inf
     meaning: str = ""
 
-    def problem(self, name: str, value) -> str | None:
+    def problem(self, name: str, value: object) -> str | None:
+        """A message naming ``name`` if ``value`` is not a valid setting of this option."""
         if self.choices:
             if value not in self.choices:
                 return (
@@ -89,11 +91,8 @@ class Option:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"option {name!r}: {value!r} is not a number"
-        if not (self.low <= value <= self.high):
-            return (
-                f"option {name!r}: {value} is outside the valid range [{self.low:g}, {self.high:g}]"
-            )
-        return None
+        problem = range_problem(value, self.low, self.high)
+        return f"option {name!r}: {value} {problem}" if problem else None
 
 
 def check_options(policy_class, options: dict) -> str | None:
@@ -214,6 +213,7 @@ class Retaliation(Policy):
 
     options = {"line": Option("personnel", LINES, meaning="what crosses the line")}
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+    line: str
 
     def reach(self, injury_prob, lethality):
         """Share of attacks on personnel that cross the line: what the line can deter.
@@ -658,6 +658,7 @@ class Crackdown(Policy):
     name = "crackdown"
     options = {"scale": Option(1.0, low=0.0, high=100.0, meaning="multiplier on crackdown_rate")}
     classifier = {"stochastic": True, "memory_depth": CRACKDOWN_MEMORY_DAYS}
+    scale: float
 
     def starts(self, recent_attacks: np.ndarray, rate, u: np.ndarray) -> np.ndarray:
         """Whether a crackdown starts today in each world."""
@@ -710,6 +711,7 @@ class RestraintWhileTalks(Patronage):
     options = {
         "talks": Option("2021", ("2021", "collapsed", "alive"), meaning="course of the talks")
     }
+    talks: str
 
     def push(self, talks_alive, restraint):
         return 1.0 - restraint * talks_alive

@@ -22,11 +22,12 @@ import numpy as np
 import pandas as pd
 
 from escalation.events.counts import CASUALTIES, day_offsets, known_counts
-from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, EventType
+from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS
 from escalation.model.agents import GROUPS
 from escalation.model.sites import sites_of
 
 _ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
+_EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class ObservedDays:
         killed, injured, others = (known_counts(ev, c).astype(np.int64) for c in CASUALTIES)
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
         site = sites_of(ev)
-        code = np.array([EVENT_TYPES.index(EventType(t)) for t in etype], dtype=np.int64)
+        code = np.array([_EVENT_CODE[t] for t in etype], dtype=np.int64)
         attack = (actor == "militia") & np.isin(etype, list(_ATTACK_VALUES))
         strike = etype == "airstrike"
         us_strike = strike & (actor == "US")

@@ -25,7 +25,7 @@ slot's meaning is written once, here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -53,7 +53,11 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def seed_sequence(seed) -> np.random.SeedSequence:
+#: What a seed may be: None (fresh entropy), an int, a sequence of ints or a SeedSequence.
+SeedLike = int | Sequence[int] | np.random.SeedSequence | None
+
+
+def seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     """Normalise a seed (None, int, sequence of ints or SeedSequence) to a SeedSequence."""
     if isinstance(seed, np.random.SeedSequence):
         return seed
