@@ -368,6 +368,12 @@ class EscalationModel(mesa.Model):
         return frame
 
     @property
+    def truncated_attack_days(self) -> np.ndarray:
+        """Per world: group-days on which the drawn number of attacks exceeded
+        :data:`~escalation.model.agents.MAX_DAILY_ATTACKS` and was cut to it."""
+        return sum((m.truncated for m in self.militias), np.zeros(self.n_worlds, dtype=np.int64))
+
+    @property
     def withdrawal_demanded(self) -> np.ndarray:
         """Per world: whether Baghdad has demanded that US forces leave."""
         return self.iraq.demanded
