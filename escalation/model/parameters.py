@@ -100,8 +100,18 @@ class TruncatedPrior:
         grid = np.linspace(0.0005, 0.9995, 1000)
         return float(np.mean(self.ppf(grid)))
 
-    def __hash__(self):
-        return hash((self.dist, tuple(sorted(self.args.items()))))
+    def _key(self) -> tuple:
+        return (self.dist.name, self.args, tuple(sorted(self.kwds.items())))
+
+    def __hash__(self) -> int:
+        """Hash of the family, its arguments and the range (equal priors hash alike)."""
+        return hash(self._key())
+
+    def __eq__(self, other: object) -> bool:
+        """Same family, arguments and range."""
+        if not isinstance(other, TruncatedPrior):
+            return NotImplemented
+        return self._key() == other._key()
 
 
 @dataclass(frozen=True)

@@ -440,7 +440,8 @@ class DelayedProportional(Retaliation):
         **Retaliation.options,
         "ratio": Option(1.0, low=0.0, high=10.0, meaning="strike severity per unit of provocation"),
     }
-    classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+    # Orders read today's crossings only (pending orders are not memory, as for tit-for-tat).
+    classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
     def order(self, memory, crossings, provocation, context, u):
         severity = provocation.crossing_severity(self.line)

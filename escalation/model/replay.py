@@ -67,7 +67,8 @@ class ObservedDays:
         strike = etype == "airstrike"
         us_strike = strike & (actor == "US")
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])
-        notes = (ev["notes"].astype(str) + " " + ev["target"].astype(str)).str.lower().to_numpy()
+        notes = ev["notes"].fillna("").astype(str) + " " + ev["target"].fillna("").astype(str)
+        notes = notes.str.lower().to_numpy()
         crackdown = (
             (actor == "Iraqi government")
             & (etype == "political_action")
