@@ -73,7 +73,10 @@ def test_disproportionate_rounds_hit_five_sites():
         "disproportionate_response", 200, seed=SEED, keep_events=False, progress=False
     ).worlds
     assert w["us_strike_rounds"].sum() > 0
-    np.testing.assert_array_equal(w["us_strike_sites"], 5 * w["us_strike_rounds"])
+    # Every order strikes five sites; strike days at most ROUND_GAP_DAYS apart count as one
+    # round (escalation.events.counts.starts_new_round), so a round may hold several orders.
+    np.testing.assert_array_equal(w["us_strike_sites"] % 5, 0)
+    assert np.all(w["us_strike_sites"] >= 5 * w["us_strike_rounds"])
 
 
 def test_talks_never_alive_when_collapsed():

@@ -465,6 +465,21 @@ def test_the_model_is_re_created_from_flat_keywords_as_solaraviz_does():
     pd.testing.assert_frame_equal(plain(first.event_log()), plain(again.event_log()))
 
 
+def test_solaraviz_reset_keeps_the_chosen_scenario_and_sliders():
+    """Mesa's own reset code (Mesa 3.5 with solara installed): the keywords it rebuilds the
+    model from are the model parameters, the scenario the user chose among them."""
+    solara_viz = pytest.importorskip("mesa.visualization.solara_viz")
+    model = EscalationModel(**SOLARA_PARAMS)
+    solara_viz._check_model_params(model, SOLARA_PARAMS)
+    kwargs = solara_viz._build_model_init_kwargs(
+        model, SOLARA_PARAMS, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
+    assert kwargs == SOLARA_PARAMS
+    again = type(model)(**kwargs)
+    again.step()
+    assert again.spec.name == "trump_red_line" and again.p.militia_attack_rate == 0.4
+
+
 def test_a_mesa_scenario_stands_for_the_baseline_with_its_parameters():
     scenarios = pytest.importorskip("mesa.experimental.scenarios", reason="Mesa < 3.5")
     model = EscalationModel(scenario=scenarios.Scenario(militia_attack_rate=0.7), seed=2)
