@@ -14,6 +14,8 @@ class docstring; parameters are documented in :mod:`escalation.model.parameters`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import TypeVar
 
 import mesa
 import numpy as np
@@ -23,9 +25,17 @@ from escalation.model.ladder import RollingSum
 from escalation.model.policies import (
     CRACKDOWN_DAYS,
     CRACKDOWN_MEMORY_DAYS,
+    Crackdown,
+    Harassment,
+    Interdiction,
+    Policy,
     Provocation,
+    Reprisal,
+    RestraintWhileTalks,
+    Retaliation,
     RetaliationContext,
     RetaliationMemory,
+    Sovereignty,
     make_policy,
 )
 from escalation.model.sites import DRONE, IED, OTHER, ROCKET, SITE_PERSONNEL, SITES
@@ -109,6 +119,9 @@ GROUPS = (
 )
 
 
+P = TypeVar("P", bound=Policy)
+
+
 class BatchedAgent(mesa.Agent):
     """Shared plumbing: the model's parameters, buffer and per-world random streams."""
 
@@ -119,8 +132,16 @@ class BatchedAgent(mesa.Agent):
         self.n = model.n_worlds
 
     @property
-    def p(self):
+    def p(self) -> SimpleNamespace:
+        """The model's parameters (numbers, or arrays over worlds)."""
         return self.model.p
+
+    def scenario_policy(self, actor: str, slot: str, kind: type[P]) -> P:
+        """The policy the model's scenario chose for ``actor``'s ``slot``, a ``kind``."""
+        policy = make_policy(actor, slot, self.model.policy(actor, slot))
+        if not isinstance(policy, kind):
+            raise TypeError(f"policy {policy!r} for {actor} {slot} is not a {kind.__name__}")
+        return policy
 
 
 class Iran(BatchedAgent):
@@ -137,13 +158,13 @@ class Iran(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.policy = make_policy("Iran", "patronage", model.policy("Iran", "patronage"))
+        self.policy = self.scenario_policy("Iran", "patronage", RestraintWhileTalks)
         self.scheduled = self.policy.scheduled(model.dates)
         self.collapsed = np.zeros(self.n, dtype=bool)
         self.talks_alive = np.zeros(self.n)
         self.push = np.ones(self.n)
 
-    def step(self):
+    def step(self) -> None:
         m = self.model
         recent_rounds = m.recent_rounds.total
         hazard = np.minimum(1.0, self.p.talks_fragility * recent_rounds)
@@ -186,10 +207,8 @@ class Militia(BatchedAgent):
         super().__init__(model)
         self.group = group
         self.index = index
-        self.harassment = make_policy(
-            "militia", "harassment", model.policy("militia", "harassment")
-        )
-        self.reprisal = make_policy("militia", "reprisal", model.policy("militia", "reprisal"))
+        self.harassment = self.scenario_policy("militia", "harassment", Harassment)
+        self.reprisal = self.scenario_policy("militia", "reprisal", Reprisal)
         self.revenge = np.zeros(self.n)
         self.losses = np.zeros(self.n)
         self.rate = np.zeros(self.n)
@@ -198,7 +217,7 @@ class Militia(BatchedAgent):
         self.group_code = model.code("group", group.name)
         self.front_codes = np.array([model.code("group", f) for f in group.fronts])
 
-    def step(self):
+    def step(self) -> None:
         m, p = self.model, self.p
         self.revenge = self.reprisal.update(self.revenge, self.losses, m.revenge_decay)
         self.losses = np.zeros(self.n)
@@ -313,10 +332,10 @@ class Israel(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.policy = make_policy("Israel", "interdiction", model.policy("Israel", "interdiction"))
+        self.policy = self.scenario_policy("Israel", "interdiction", Interdiction)
         self.activity = np.broadcast_to(np.asarray(self.p.transfer_rate, float), (self.n,)).copy()
 
-    def step(self):
+    def step(self) -> None:
         m, p = self.model, self.p
         transfers = TRANSFER_SPREAD * m.draws.israel.transfers * p.transfer_rate * m.iran.push
         self.activity = ACTIVITY_PERSISTENCE * self.activity + ACTIVITY_WEIGHT * transfers
@@ -384,8 +403,7 @@ class UnitedStates(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        choice = model.policy("US", "retaliation")
-        self.policy = make_policy("US", "retaliation", choice)
+        self.policy = self.scenario_policy("US", "retaliation", Retaliation)
         self.clarity = float(getattr(self.policy, "clarity", 1.0))
         # What militias can be deterred from: the share of attacks that would cross the line.
         self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
@@ -403,7 +421,7 @@ class UnitedStates(BatchedAgent):
             restraint=p.talks_restraint * m.iran.talks_alive,
         )
 
-    def step(self):
+    def step(self) -> None:
         m = self.model
         self.group_grievance = (
             self.group_grievance * m.grievance_decay[..., None] + m.today.group_severity
@@ -508,19 +526,15 @@ class IraqiGovernment(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.sovereignty = make_policy(
-            "Iraqi government", "sovereignty", model.policy("Iraqi government", "sovereignty")
-        )
-        self.crackdown = make_policy(
-            "Iraqi government", "crackdown", model.policy("Iraqi government", "crackdown")
-        )
+        self.sovereignty = self.scenario_policy("Iraqi government", "sovereignty", Sovereignty)
+        self.crackdown = self.scenario_policy("Iraqi government", "crackdown", Crackdown)
         self.pressure = np.zeros(self.n)
         self.demanded = np.zeros(self.n, dtype=bool)
         self.crackdown_days = np.zeros(self.n, dtype=np.int64)
         self.crackdown_active = np.zeros(self.n)
         self.recent_attacks = RollingSum(self.n, CRACKDOWN_MEMORY_DAYS)
 
-    def step(self):
+    def step(self) -> None:
         m, p = self.model, self.p
         t = m.today
         self.pressure = (
@@ -591,11 +605,21 @@ class Today:
         self.tally = np.zeros((n, len(self.TALLIES) + len(EVENT_TYPES)))
         self.us_sites_in_iraq = np.zeros(n)
 
-    def reset(self):
+    def reset(self) -> None:
+        """Clear the tallies for a new day."""
         self.tally[:] = 0.0
         self.us_sites_in_iraq[:] = 0.0
 
-    def record_attacks(self, worlds, group, site, etype, killed, injured, others):
+    def record_attacks(
+        self,
+        worlds: np.ndarray,
+        group: int,
+        site: np.ndarray,
+        etype: np.ndarray,
+        killed: np.ndarray,
+        injured: np.ndarray,
+        others: np.ndarray,
+    ) -> None:
         """Fold a batch of attacks into today's per-world tallies."""
         on_personnel = SITE_PERSONNEL[site]
         sev = severity(etype, killed, injured, others) * on_personnel

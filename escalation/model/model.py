@@ -39,7 +39,7 @@ from escalation.model.ladder import Ladder, RollingSum
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
 from escalation.model.replay import DayRecord, ObservedDays
-from escalation.model.scenario import DEFAULT_SCENARIO, Scenario
+from escalation.model.scenario import DEFAULT_SCENARIO, PolicyChoice, Scenario
 from escalation.model.sites import SITES
 from escalation.model.streams import (
     DAILY_SLOTS_READ,
@@ -223,12 +223,12 @@ class EscalationModel(mesa.Model):
         }[kind]
         return table.code(value)
 
-    def policy(self, actor: str, slot: str):
+    def policy(self, actor: str, slot: str) -> PolicyChoice:
         """The scenario's policy choice for an actor's slot."""
         return self.spec.policy(actor, slot)
 
     # -- the day --------------------------------------------------------------------------------
-    def step(self):
+    def step(self) -> None:
         """Advance every world by one day."""
         if self.day >= self.days:
             self.running = False
@@ -252,7 +252,13 @@ class EscalationModel(mesa.Model):
             self.step()
         return self
 
-    def emit(self, worlds, actor: Actor, event_type, **fields):
+    def emit(
+        self,
+        worlds: ArrayLike,
+        actor: Actor,
+        event_type: EventType | ArrayLike,
+        **fields: ArrayLike,
+    ) -> None:
         """Record one event in each of ``worlds`` today (see :meth:`EventBuffer.add`)."""
         worlds = np.asarray(worlds, dtype=np.int64)
         if not self.replaying:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,8 @@ from escalation.model.streams import poisson
 #: "attacks against its personnel, even if they do not result in U.S. casualties"; the
 #: Trump administration "drew the 'red line' at the killing of an American").
 LINES = ("personnel", "injury", "killed")
+#: A parameter as policies receive it: one number for every world, or one per world.
+Value = float | np.ndarray
 
 # -- constants of the policies, each with its source or stated as an assumption -----------------
 #: Daily persistence of the count of one's own recent strike rounds (the inertia term of
@@ -114,7 +117,7 @@ class Policy:
     classifier: dict = {}
     options: dict = {}
 
-    def __init__(self, **options):
+    def __init__(self, **options: object) -> None:
         problem = check_options(type(self), options)
         if problem:
             raise ValueError(problem)
@@ -151,6 +154,7 @@ class RetaliationMemory:
 
     @classmethod
     def fresh(cls, n: int, credibility: float = 1.0) -> RetaliationMemory:
+        """The memory of ``n`` worlds before any crossing: a fully credible line, nothing owed."""
         return cls(
             grievance=np.zeros(n),
             credibility=np.full(n, float(credibility)),
@@ -162,7 +166,7 @@ class RetaliationMemory:
             today=np.zeros(n),
         )
 
-    def subset(self, worlds) -> RetaliationMemory:
+    def subset(self, worlds: np.ndarray | list[int]) -> RetaliationMemory:
         """A copy restricted to some worlds (used to check batch == world by world)."""
         return RetaliationMemory(**{k: v[worlds].copy() for k, v in vars(self).items()})
 
@@ -215,7 +219,7 @@ class Retaliation(Policy):
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
     line: str
 
-    def reach(self, injury_prob, lethality):
+    def reach(self, injury_prob: Value, lethality: Value) -> Value:
         """Share of attacks on personnel that cross the line: what the line can deter.
 
         Every such attack crosses a line at "personnel"; only those that injure (or kill)
@@ -255,7 +259,13 @@ class Retaliation(Policy):
         self._struck(memory, due)
         return struck
 
-    def replay(self, memory, provocation, context, struck: np.ndarray) -> None:
+    def replay(
+        self,
+        memory: RetaliationMemory,
+        provocation: Provocation,
+        context: RetaliationContext,
+        struck: np.ndarray,
+    ) -> None:
         """Update the memory with what was observed: crossings and actual strike rounds.
 
         Used to carry an observed history into the agents before a forecast: the memory
@@ -307,7 +317,14 @@ class NoRetaliation(Retaliation):
     name = "no_retaliation"
     classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return np.zeros(len(crossings), dtype=np.int64)
 
 
@@ -330,6 +347,7 @@ class RedLine(Retaliation):
     """
 
     name = "red_line"
+    clarity: float
     options = {
         **Retaliation.options,
         "clarity": Option(1.0, low=0.0, high=1.0, meaning="how clearly the line is drawn"),
@@ -341,7 +359,14 @@ class RedLine(Retaliation):
         "threshold": True,
     }
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         bar = context.threshold * (1.0 + context.restraint)
         over = ((memory.grievance >= bar) & (memory.grievance > 0)) | (provocation.killed > 0)
         sites = 1 + sum(
@@ -361,7 +386,14 @@ class TitForTat(Retaliation):
     # Stochastic only through the delay before each round (see Retaliation).
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return (crossings > 0).astype(np.int64)
 
 
@@ -373,13 +405,21 @@ class GenerousTitForTat(Retaliation):
     """
 
     name = "generous_tit_for_tat"
+    generosity: float
     options = {
         **Retaliation.options,
         "generosity": Option(0.3, low=0.0, high=1.0, meaning="probability to forgive"),
     }
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return ((crossings > 0) & (u >= self.generosity)).astype(np.int64)
 
 
@@ -392,6 +432,7 @@ class Grudger(Retaliation):
     """
 
     name = "grudger"
+    interval: float
     options = {
         **Retaliation.options,
         "interval": Option(14, low=1, high=365, meaning="days between strike rounds"),
@@ -399,7 +440,14 @@ class Grudger(Retaliation):
     # Stochastic only through the delay before each round (see Retaliation).
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return (memory.grudge & (memory.since_strike >= self.interval)).astype(np.int64)
 
 
@@ -413,6 +461,8 @@ class PartialReciprocity(Retaliation):
     """
 
     name = "partial_reciprocity"
+    k: float
+    inertia: float
     options = {
         **Retaliation.options,
         "k": Option(0.3, low=0.0, high=10.0, meaning="response per unit of provocation"),
@@ -420,7 +470,14 @@ class PartialReciprocity(Retaliation):
     }
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         hazard = self.k * memory.grievance / context.threshold + self.inertia * memory.recent
         fire = (u < 1.0 - np.exp(-hazard)) & (memory.grievance > 0)
         return fire.astype(np.int64)
@@ -436,6 +493,7 @@ class DelayedProportional(Retaliation):
     """
 
     name = "delayed_proportional"
+    ratio: float
     options = {
         **Retaliation.options,
         "ratio": Option(1.0, low=0.0, high=10.0, meaning="strike severity per unit of provocation"),
@@ -443,7 +501,14 @@ class DelayedProportional(Retaliation):
     # Orders read today's crossings only (pending orders are not memory, as for tit-for-tat).
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         severity = provocation.crossing_severity(self.line)
         sites = np.ceil(self.ratio * severity / SITE_SEVERITY)
         sites = np.clip(sites, 1, PROPORTIONAL_MAX_SITES).astype(np.int64)
@@ -458,13 +523,22 @@ class Disproportionate(RedLine):
     """
 
     name = "disproportionate"
+    scale: float
+    sites: float
     options = {
         **RedLine.options,
         "scale": Option(0.5, low=0.0, high=1.0, meaning="threshold multiplier"),
         "sites": Option(PROPORTIONAL_MAX_SITES, low=1, high=10, meaning="sites per round"),
     }
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         bar = self.scale * context.threshold * (1.0 + context.restraint)
         return np.where(
             (memory.grievance >= bar) & (memory.grievance > 0), int(self.sites), 0
@@ -477,11 +551,11 @@ class Harassment(Policy):
 
     classifier = {"stochastic": True, "memory_depth": 1}
 
-    def rate_factor(self, perceived_credibility: np.ndarray, deterrence) -> np.ndarray:
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence: Value) -> np.ndarray:
         """Multiplier on the attack rate given the red line's perceived credibility."""
         raise NotImplementedError
 
-    def type_tilt(self, perceived_credibility: np.ndarray, caution) -> np.ndarray:
+    def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         """Log-weight subtracted from the drone option (the type most likely to cross)."""
         raise NotImplementedError
 
@@ -497,10 +571,10 @@ class AntBites(Harassment):
 
     name = "ant_bites"
 
-    def rate_factor(self, perceived_credibility, deterrence):
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence: Value) -> np.ndarray:
         return 1.0 - deterrence * perceived_credibility
 
-    def type_tilt(self, perceived_credibility, caution):
+    def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         return caution * perceived_credibility
 
 
@@ -513,10 +587,10 @@ class Unrestrained(Harassment):
     name = "unrestrained"
     classifier = {"stochastic": True, "memory_depth": 0}
 
-    def rate_factor(self, perceived_credibility, deterrence):
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence: Value) -> np.ndarray:
         return np.ones_like(perceived_credibility)
 
-    def type_tilt(self, perceived_credibility, caution):
+    def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         return np.zeros_like(perceived_credibility)
 
 
@@ -525,11 +599,11 @@ class Reprisal(Policy):
 
     classifier = {"stochastic": False, "memory_depth": float("inf")}
 
-    def update(self, stock: np.ndarray, losses: np.ndarray, decay) -> np.ndarray:
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
         """New revenge stock from the old one and today's losses blamed on the US."""
         raise NotImplementedError
 
-    def rate_factor(self, stock: np.ndarray, gain) -> np.ndarray:
+    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
         """Multiplier on the attack rate from the revenge stock."""
         raise NotImplementedError
 
@@ -546,10 +620,10 @@ class RevengeAfterLosses(Reprisal):
 
     name = "revenge"
 
-    def update(self, stock, losses, decay):
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
         return stock * decay + losses
 
-    def rate_factor(self, stock, gain):
+    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
         return 1.0 + gain * stock
 
 
@@ -559,10 +633,10 @@ class NoReprisal(Reprisal):
     name = "none"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def update(self, stock, losses, decay):
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
         return np.zeros_like(stock)
 
-    def rate_factor(self, stock, gain):
+    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
         return np.ones_like(stock)
 
 
@@ -572,7 +646,9 @@ class Interdiction(Policy):
 
     classifier = {"stochastic": True, "memory_depth": 1, "claims": False}
 
-    def strike(self, activity: np.ndarray, threshold, probability, u: np.ndarray) -> np.ndarray:
+    def strike(
+        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    ) -> np.ndarray:
         """Whether Israel strikes today in each world."""
         raise NotImplementedError
 
@@ -588,6 +664,8 @@ class ThresholdInterdiction(Interdiction):
     """
 
     name = "threshold_interdiction"
+    threshold_scale: float
+    intensity: float
     options = {
         "threshold_scale": Option(1.0, low=0.0, high=10.0, meaning="multiplier on the threshold"),
         "intensity": Option(
@@ -595,7 +673,9 @@ class ThresholdInterdiction(Interdiction):
         ),
     }
 
-    def strike(self, activity, threshold, probability, u):
+    def strike(
+        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    ) -> np.ndarray:
         p = np.minimum(1.0, self.intensity * probability)
         return (activity > self.threshold_scale * threshold) & (u < p)
 
@@ -606,7 +686,9 @@ class NoInterdiction(Interdiction):
     name = "none"
     classifier = {"stochastic": False, "memory_depth": 0, "claims": False}
 
-    def strike(self, activity, threshold, probability, u):
+    def strike(
+        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    ) -> np.ndarray:
         return np.zeros(np.shape(activity), dtype=bool)
 
 
@@ -616,7 +698,7 @@ class Sovereignty(Policy):
 
     classifier = {"stochastic": False, "memory_depth": float("inf")}
 
-    def demands_withdrawal(self, pressure: np.ndarray, threshold) -> np.ndarray:
+    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         """Whether Baghdad demands that US forces leave, given its pressure."""
         raise NotImplementedError
 
@@ -632,7 +714,7 @@ class SovereigntyPressure(Sovereignty):
 
     name = "sovereignty_pressure"
 
-    def demands_withdrawal(self, pressure, threshold):
+    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         return pressure >= threshold
 
 
@@ -642,7 +724,7 @@ class Acquiescence(Sovereignty):
     name = "acquiescence"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def demands_withdrawal(self, pressure, threshold):
+    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         return np.zeros(np.shape(pressure), dtype=bool)
 
 
@@ -661,7 +743,7 @@ class Crackdown(Policy):
     classifier = {"stochastic": True, "memory_depth": CRACKDOWN_MEMORY_DAYS}
     scale: float
 
-    def starts(self, recent_attacks: np.ndarray, rate, u: np.ndarray) -> np.ndarray:
+    def starts(self, recent_attacks: np.ndarray, rate: Value, u: np.ndarray) -> np.ndarray:
         """Whether a crackdown starts today in each world."""
         return u < np.minimum(1.0, self.scale * rate * recent_attacks)
 
@@ -673,7 +755,7 @@ class NoCrackdown(Crackdown):
     options = {}
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def starts(self, recent_attacks, rate, u):
+    def starts(self, recent_attacks: np.ndarray, rate: Value, u: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(recent_attacks), dtype=bool)
 
 
@@ -692,7 +774,7 @@ class Patronage(Policy):
 
     classifier = {"stochastic": True, "memory_depth": TALKS_MEMORY_DAYS}
 
-    def push(self, talks_alive: np.ndarray, restraint) -> np.ndarray:
+    def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         """Multiplier on militia attack rates."""
         raise NotImplementedError
 
@@ -714,10 +796,10 @@ class RestraintWhileTalks(Patronage):
     }
     talks: str
 
-    def push(self, talks_alive, restraint):
+    def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         return 1.0 - restraint * talks_alive
 
-    def scheduled(self, dates) -> np.ndarray:
+    def scheduled(self, dates: Sequence[dt.date]) -> np.ndarray:
         """Whether talks are scheduled on each date (before any collapse)."""
         if self.talks == "collapsed":
             return np.zeros(len(dates), dtype=bool)
@@ -732,7 +814,7 @@ class FullPush(RestraintWhileTalks):
     name = "full_push"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def push(self, talks_alive, restraint):
+    def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         return np.ones_like(talks_alive, dtype=float)
 
 
