@@ -191,6 +191,8 @@ class Draws:
 
     def __getattr__(self, name: str) -> np.ndarray:
         """The draws called ``name``, one per row."""
+        if name.startswith("_"):  # copy and pickle probe for these before the slots are set
+            raise AttributeError(name)
         try:
             column = self._names[name]
         except KeyError:
