@@ -49,7 +49,7 @@ from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
 from escalation.events.statistics import summary_statistics
 from escalation.model.ladder import Rung, daily_record
 from escalation.model.scenario import Scenario
-from escalation.model.streams import seed_sequence
+from escalation.runtime import seed_sequence
 
 BASELINE = "baseline_2021"
 #: Window of the built-in observed data (``escalation/data/events_2021.csv``).
@@ -246,8 +246,10 @@ def run_scenarios(
     so scenarios sharing a posterior share each world's draw; parameters a scenario pins
     keep their values.
     """
-    base = _as_scenario(baseline)
-    scenarios = [base] + [s for s in map(_as_scenario, names_or_scenarios) if s.name != base.name]
+    base = Scenario.coerce(baseline)
+    scenarios = [base] + [
+        s for s in map(Scenario.coerce, names_or_scenarios) if s.name != base.name
+    ]
     names = [s.name for s in scenarios]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -275,7 +277,7 @@ def compare_results(results: Mapping[str, EnsembleResult], baseline=BASELINE) ->
     """The tidy comparison table of results run with one seed (see :func:`paired_comparison`)."""
     name = baseline.name if isinstance(baseline, Scenario) else str(baseline)
     if name not in results:
-        name = _as_scenario(baseline).name
+        name = Scenario.coerce(baseline).name
     if name not in results:
         raise ValueError(f"no result for the baseline {name!r}; have {', '.join(results)}")
     base = results[name]
@@ -334,10 +336,6 @@ def compare_scenarios(
         worlds_per_draw=worlds_per_draw,
     )
     return compare_results(results, next(iter(results)))
-
-
-def _as_scenario(scenario) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
 
 
 # == observed values =============================================================================

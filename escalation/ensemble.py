@@ -35,10 +35,10 @@ from escalation.inference.posterior import Posterior
 from escalation.model.ladder import Rung
 from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
 from escalation.model.scenario import Scenario
-from escalation.model.streams import WorldStreams, seed_sequence
+from escalation.model.streams import WorldStreams
 from escalation.montecarlo import QUANTILES, mcse_of_mean, mcse_of_probability
 from escalation.provenance import manifest, verify_manifest, with_outputs
-from escalation.runtime import ExecutorLike, Seed, progress_bar
+from escalation.runtime import ExecutorLike, Seed, progress_bar, seed_sequence
 
 DEFAULT_CHUNK = 10_000
 #: Histogram bins used to summarise a state variable across worlds when the per-world
@@ -99,7 +99,7 @@ def run_ensemble(
         Observed events replayed on the first ``replay_days`` days of the window (see
         :class:`~escalation.model.EscalationModel`); used by forecasts.
     """
-    scenario = _as_scenario(scenario)
+    scenario = Scenario.coerce(scenario)
     if n_worlds < 1:
         raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
     root = seed_sequence(seed)
@@ -318,10 +318,6 @@ def _progress(progress, total):
 def _slice(value, a, b):
     value = np.asarray(value)
     return value if value.ndim == 0 else value[a:b]
-
-
-def _as_scenario(scenario) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
 
 
 # == parameters drawn from a posterior ===========================================================

@@ -45,9 +45,8 @@ from escalation.events.io import validate_events
 from escalation.events.schema import COLUMNS
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario
-from escalation.model.streams import seed_sequence
 from escalation.montecarlo import QUANTILES
-from escalation.runtime import DateLike, ExecutorLike, Seed
+from escalation.runtime import DateLike, ExecutorLike, Seed, seed_sequence
 
 _LABELS = {MILITIA: "Militia attacks", STRIKE_ROUNDS: "US strike rounds"}
 

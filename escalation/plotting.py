@@ -34,6 +34,7 @@ from escalation.forecasting import Forecast
 from escalation.model.ladder import Rung, daily_record
 from escalation.model.model import COUNT_SERIES
 from escalation.model.parameters import PARAMETERS
+from escalation.model.sites import SITE_PERSONNEL, sites_of
 from escalation.montecarlo import QUANTILES
 from escalation.scoring import score
 
@@ -117,16 +118,6 @@ _ROWS = {
     (Actor.US.value, EventType.POLITICAL_ACTION.value): "US political act",
     (Actor.IRAN.value, EventType.POLITICAL_ACTION.value): "Iranian political act",
 }
-#: Targets with US personnel: an attack on them crossed the 2021 red line, "attacks against
-#: its personnel, even if they do not result in U.S. casualties" (Gulf International Forum,
-#: July 2021, "U.S.-Iran Clashes in Syria and Iraq"). Matches the simulated sites with
-#: personnel (``escalation.model.agents.SITES``) and the bases and missions named in the 2021 data;
-#: coalition logistics convoys (Iraqi drivers) do not match.
-PERSONNEL_TARGET = (
-    r"\bUS\b|US-led|(?i:embassy|consulate|contractor|air base|camp victory"
-    r"|coalition (?:forces|base|HQ))"
-)
-
 _RC = {
     "font.family": "DejaVu Sans",
     "font.size": 9,
@@ -399,20 +390,16 @@ def _observed_series(observed, variable: str, dates: pd.DatetimeIndex) -> pd.Ser
 def attacks_on_personnel(events: pd.DataFrame) -> np.ndarray:
     """Mask of militia attacks that crossed the 2021 red line: attacks on US personnel.
 
-    An attack counts when it injured or killed Americans or its ``target`` names a place with
-    US personnel (:data:`PERSONNEL_TARGET`); intercepted attacks count too, as the 2021 line
-    did not depend on casualties (Gulf International Forum, July 2021, "U.S.-Iran Clashes in
-    Syria and Iraq").
+    An attack counts when it injured or killed Americans or its site has US personnel
+    (:func:`escalation.model.sites.site_index`, the model's own definition); intercepted attacks
+    count too, as the 2021 line did not depend on casualties (Gulf International Forum, July
+    2021, "U.S.-Iran Clashes in Syria and Iraq").
     """
     attack = (events["actor"].astype(str) == Actor.MILITIA.value) & events["event_type"].astype(
         str
     ).isin([t.value for t in MILITIA_ATTACKS])
     hurt = (known_counts(events, "us_injured") > 0) | (known_counts(events, "us_killed") > 0)
-    target = (
-        events["target"].astype(str) if "target" in events.columns else pd.Series("", events.index)
-    )
-    named = target.str.contains(PERSONNEL_TARGET, regex=True).to_numpy()
-    return attack.to_numpy() & (hurt | named)
+    return attack.to_numpy() & (hurt | SITE_PERSONNEL[sites_of(events)])
 
 
 @style()

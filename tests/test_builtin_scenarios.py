@@ -145,7 +145,11 @@ def test_no_retaliation_never_strikes_or_returns_fire():
 def test_disproportionate_rounds_hit_the_stated_number_of_sites(name, sites):
     daily = run(name).daily_worlds
     assert daily["us_strike_rounds"].sum() > 0
-    np.testing.assert_array_equal(daily["us_strike_sites"], sites * daily["us_strike_rounds"])
+    # Every order strikes the stated number of sites; strike days at most ROUND_GAP_DAYS apart
+    # are one round (escalation.events.counts.starts_new_round), so a round may hold several.
+    struck = daily["us_strike_sites"]
+    np.testing.assert_array_equal(struck % sites, 0)
+    assert np.all(struck.sum(axis=0) >= sites * daily["us_strike_rounds"].sum(axis=0))
     # The 2021 red line strikes one to three sites a round.
     base = run("baseline_2021").daily_worlds
     per_round = base["us_strike_sites"][base["us_strike_rounds"] > 0]

@@ -11,11 +11,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalation.errors import ScenarioError
+from escalation.events.counts import daily_counts
 from escalation.events.schema import COLUMNS, MILITIA_ATTACKS, Actor, EventType
-from escalation.model.agents import Iran, IraqiGovernment, Israel, Militia, UnitedStates
+from escalation.model.agents import (
+    GROUPS,
+    MAX_DAILY_ATTACKS,
+    Iran,
+    IraqiGovernment,
+    Israel,
+    Militia,
+    UnitedStates,
+)
 from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
 from escalation.model.parameters import PARAMETERS
+from escalation.model.policies import (
+    PROPORTIONAL_MAX_SITES,
+    RED_LINE_MAX_SITES,
+    Disproportionate,
+)
 from escalation.model.scenario import Scenario
+from escalation.model.streams import MAX_EVENTS
 
 BASELINE = Scenario.load("baseline_2021")
 ATTACK_TYPES = [t.value for t in MILITIA_ATTACKS]
@@ -128,8 +143,11 @@ def test_daily_counts_agree_with_the_event_log(ensemble):
     np.testing.assert_array_equal(c["us_killed"], per_day(attacks, "us_killed"))
     np.testing.assert_array_equal(c["us_injured"], per_day(attacks, "us_injured"))
     rounds = c["us_strike_rounds"]
-    assert set(np.unique(rounds)) <= {0, 1}
-    np.testing.assert_array_equal(rounds, c["us_strike_sites"] > 0)
+    assert set(np.unique(rounds)) <= {0, 1} and rounds.sum() > 0
+    # Strike rounds follow the one rule observed logs are counted by.
+    for world in range(n):
+        observed = daily_counts(log[log["world"] == world], BASELINE.start, days)
+        np.testing.assert_array_equal(rounds[:, world], observed["us_strike_rounds"])
 
 
 def test_daily_frame(ensemble):
@@ -214,18 +232,75 @@ def test_per_world_attack_rate():
     assert not ((log["world"] == 0) & (log["actor"].astype(str) == "militia")).any()
 
 
-@pytest.mark.parametrize(
-    "name",
-    list(PARAMETERS),
+#: A busy 120 days in which every parameter shows: frequent attacks with many drones, talks
+#: alive throughout but fragile, a low US threshold, Israeli strikes, crackdowns and Baghdad
+#: close to demanding withdrawal.
+BUSY = shortened(
+    120,
+    BASELINE.with_policy(
+        "Iran", "patronage", "restraint_while_talks", talks="alive"
+    ).with_parameters(
+        militia_attack_rate=1.0,
+        drone_share=0.4,
+        us_response_threshold=4.0,
+        israel_strike_prob=0.5,
+        talks_fragility=0.3,
+        crackdown_rate=0.01,
+        withdrawal_threshold=3.0,
+        pressure_per_attack=0.1,
+        us_iraq_share=0.5,
+    ),
 )
-def test_every_parameter_accepts_a_per_world_array(name):
-    """A per-world array holding the scalar's value in every world gives the scalar's run."""
-    scenario = shortened(30)
-    value = scenario.parameters[name]
-    scalar = EscalationModel(scenario, n_worlds=4, seed=3, parameters={name: value}).run()
-    array = EscalationModel(scenario, n_worlds=4, seed=3, parameters={name: [value] * 4}).run()
-    assert (scalar.event_log()["actor"].astype(str) == "militia").any()
-    pd.testing.assert_frame_equal(plain(scalar.event_log()), plain(array.event_log()))
+#: Values for parameters whose effect half and one and a half times the default hide.
+SPREAD = {
+    "lethality": (0.05, 0.15, 0.3),
+    "grievance_halflife": (2.0, 10.0, 60.0),
+    "talks_fragility": (0.02, 0.06, 0.2),
+    "denial_credibility": (0.1, 0.5, 0.9),
+    "us_iraq_share": (0.1, 0.5, 0.9),
+    "us_presence": (0.2, 0.6, 1.0),
+    "injury_prob": (0.05, 0.2, 0.5),
+}
+
+
+def three_values(name: str) -> tuple[float, float, float]:
+    """Three distinct in-range values of a parameter, one per world."""
+    if name in SPREAD:
+        return SPREAD[name]
+    declared, default = PARAMETERS[name], BUSY.parameters[name]
+    if default == 0:
+        return tuple(declared.low + f * (declared.high - declared.low) for f in (0.1, 0.2, 0.3))
+    return (0.5 * default, default, min(1.5 * default, declared.high))
+
+
+def world_record(model: EscalationModel, world: int) -> tuple:
+    """Everything one world of a run produced: its events and its daily state and counts."""
+    log = plain(model.event_log())
+    events = log[log["world"] == world + model.first_world].drop(columns=["world"])
+    column = world if model.n_worlds > 1 else 0
+    daily = {
+        k: v[:, column].tobytes() for k, v in {**model.daily_state, **model.daily_counts}.items()
+    }
+    return events.reset_index(drop=True).to_csv(), daily
+
+
+@pytest.mark.parametrize("name", list(PARAMETERS))
+def test_every_parameter_reaches_each_world_its_own_value(name):
+    """Three worlds, three values: world i of the batch is the one-world run of world i with
+    value i, and some world would have run otherwise with another world's value (so a value
+    sent to the wrong world shows)."""
+    values = three_values(name)
+    assert len(set(values)) == 3
+    batch = EscalationModel(BUSY, n_worlds=3, seed=3, parameters={name: list(values)}).run()
+    matters = False
+    for i, value in enumerate(values):
+        alone = EscalationModel(BUSY, seed=3, first_world=i, parameters={name: value}).run()
+        assert world_record(batch, i) == world_record(alone, 0), f"world {i}"
+        if not matters:
+            other = values[(i + 1) % 3]
+            swapped = EscalationModel(BUSY, seed=3, first_world=i, parameters={name: other}).run()
+            matters = world_record(swapped, 0) != world_record(alone, 0)
+    assert matters, f"{name} changes nothing in the busy window: the test would be vacuous"
 
 
 @pytest.mark.parametrize(
@@ -314,13 +389,113 @@ def test_killed_line_strikes_only_after_a_killing():
         assert world in killings.index and day > killings[world]
 
 
-def test_in_range_parameters_never_overflow_the_event_streams():
-    parameters = {
-        "militia_attack_rate": 4.3,
-        "revenge_gain": 3.35,
-        "fighters_per_site": 48.9,
-    }
-    EscalationModel(shortened(60), n_worlds=20, seed=0, parameters=parameters).run()
+def test_the_most_events_a_world_can_have_in_a_day_fit_its_event_draws():
+    """Attacks capped per group, the largest strike round any policy option allows, and one
+    Israeli strike: never more events than the streams hold per world and day."""
+    largest_round = max(
+        RED_LINE_MAX_SITES, PROPORTIONAL_MAX_SITES, Disproportionate.options["sites"].high
+    )
+    assert len(GROUPS) * MAX_DAILY_ATTACKS + largest_round + 1 <= MAX_EVENTS
+
+
+def test_the_daily_attack_cap_is_never_reached_at_the_calibrated_rates():
+    model = EscalationModel(BASELINE, n_worlds=200, seed=17, record_daily=True).run()
+    assert model.daily_counts["militia_attacks"].max() < MAX_DAILY_ATTACKS
+    np.testing.assert_array_equal(model.truncated_attack_days, 0)
+
+
+def test_truncations_of_the_daily_attacks_are_counted_at_extreme_parameters():
+    """At extreme in-range rates revenge runs away and the cap binds: each truncation is a
+    group-day at the cap, so a world's truncations never exceed its days at the cap times the
+    number of groups."""
+    parameters = {"militia_attack_rate": 4.3, "revenge_gain": 3.35, "fighters_per_site": 48.9}
+    model = EscalationModel(shortened(60), n_worlds=20, seed=0, parameters=parameters).run()
+    truncated = model.truncated_attack_days
+    assert truncated.sum() > 0
+    attacks = model.daily_counts["militia_attacks"]
+    assert attacks.max() <= len(GROUPS) * MAX_DAILY_ATTACKS
+    days_at_cap = (attacks >= MAX_DAILY_ATTACKS).sum(axis=0)
+    assert np.all(truncated <= len(GROUPS) * days_at_cap)
+
+
+# -- red-line credibility, as militias read it ----------------------------------------------------
+@pytest.mark.parametrize("line, reach", [("personnel", 1.0), ("injury", 0.2), ("killed", 0.01)])
+def test_attack_rates_read_credibility_times_clarity_times_reach(line, reach):
+    """1 January 2021 (no talks, no revenge, no crackdown, full presence): each group's rate is
+    base x share x (1 - deterrence x credibility x clarity x reach). With base 0.5, deterrence
+    0.5, credibility 0.5, clarity 0.8: Kata'ib Hezbollah (share 0.6) attacks at
+    0.3 x (1 - 0.2 x reach) a day."""
+    scenario = BASELINE.with_policy("US", "retaliation", "red_line", line=line, clarity=0.8)
+    model = EscalationModel(
+        scenario,
+        seed=1,
+        militia_attack_rate=0.5,
+        deterrence=0.5,
+        injury_prob=0.2,
+        lethality=0.01,
+    )
+    model.us.memory.credibility[:] = 0.5
+    model.step()
+    expected = 0.5 * (1.0 - 0.5 * 0.5 * 0.8 * reach)
+    assert model.militias[0].rate[0] == pytest.approx(0.6 * expected, rel=1e-12)
+    assert model.militias[1].rate[0] == pytest.approx(0.4 * expected, rel=1e-12)
+
+
+# -- what Mesa's SolaraViz needs ------------------------------------------------------------------
+SOLARA_PARAMS = {
+    "scenario": "trump_red_line",
+    "n_worlds": 1,
+    "seed": 5,
+    "militia_attack_rate": 0.4,
+    "deterrence": 0.5,
+}
+
+
+def test_the_model_is_re_created_from_flat_keywords_as_solaraviz_does():
+    """SolaraViz builds the model as ``model.__class__(**model_params)``; finding no Mesa
+    scenario on it (``model.scenario`` is None), its reset passes the keywords unchanged."""
+    first = EscalationModel(**SOLARA_PARAMS)
+    assert first.scenario is None
+    again = first.__class__(**SOLARA_PARAMS)
+    for model in (first, again):
+        for _ in range(40):
+            model.step()
+    assert again.spec.name == "trump_red_line"
+    assert again.p.militia_attack_rate == 0.4 and again.p.deterrence == 0.5
+    pd.testing.assert_frame_equal(plain(first.event_log()), plain(again.event_log()))
+
+
+def test_solaraviz_reset_keeps_the_chosen_scenario_and_sliders():
+    """Mesa's own reset code (Mesa 3.5 with solara installed): the keywords it rebuilds the
+    model from are the model parameters, the scenario the user chose among them."""
+    solara_viz = pytest.importorskip("mesa.visualization.solara_viz")
+    model = EscalationModel(**SOLARA_PARAMS)
+    solara_viz._check_model_params(model, SOLARA_PARAMS)
+    kwargs = solara_viz._build_model_init_kwargs(
+        model, SOLARA_PARAMS, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
+    assert kwargs == SOLARA_PARAMS
+    again = type(model)(**kwargs)
+    again.step()
+    assert again.spec.name == "trump_red_line" and again.p.militia_attack_rate == 0.4
+
+
+def test_a_mesa_scenario_stands_for_the_baseline_with_its_parameters():
+    scenarios = pytest.importorskip("mesa.experimental.scenarios", reason="Mesa < 3.5")
+    model = EscalationModel(scenario=scenarios.Scenario(militia_attack_rate=0.7), seed=2)
+    assert model.spec.name == "baseline_2021" and model.p.militia_attack_rate == 0.7
+    model.step()
+
+
+def test_flat_keywords_are_checked_like_any_parameter():
+    with pytest.raises(ScenarioError, match=r"'militia_attack_rate'.*\[0, 5\]"):
+        EscalationModel(shortened(3), seed=1, militia_attack_rate=9.0)
+    with pytest.raises(ScenarioError, match="unknown parameter 'bogus'"):
+        EscalationModel(shortened(3), seed=1, bogus=1.0)
+    with pytest.raises(ScenarioError, match="'deterrence' is given twice"):
+        EscalationModel(shortened(3), seed=1, parameters={"deterrence": 0.1}, deterrence=0.2)
+    with pytest.raises(ScenarioError, match="expected a Scenario"):
+        EscalationModel(scenario=3.5)
 
 
 # -- what one simulated 2021 produces ---------------------------------------------------------

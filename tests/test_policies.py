@@ -12,7 +12,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import canonical
 
+from escalation.model.model import EscalationModel
 from escalation.model.policies import (
     LINES,
     POLICY_SLOTS,
@@ -43,10 +45,25 @@ from escalation.model.policies import (
     halflife_factor,
     make_policy,
 )
-from escalation.model.scenario import PolicyChoice
+from escalation.model.scenario import PolicyChoice, Scenario
 from escalation.model.streams import WorldStreams
 
 INF = float("inf")
+START = dt.date(2021, 1, 1)
+
+
+def replayed(rows, days, **parameters):
+    """A one-world model that replays ``days`` days from 1 January 2021 in which only ``rows``
+    (day, actor, event type, location, country) happened; returns it after each day's step."""
+    frame = canonical([(START + dt.timedelta(days=d), a, t) for d, a, t, _, _ in rows])
+    frame["location"] = [r[3] for r in rows]
+    frame["country"] = [r[4] for r in rows]
+    frame["group"] = "Kata'ib Hezbollah"
+    scenario = Scenario.load("baseline_2021").with_parameters(**parameters)
+    model = EscalationModel(scenario, seed=0, history=frame, replay_days=days)
+    for _ in range(days):
+        model.step()
+        yield model
 
 
 # == the shared checks ===========================================================================
@@ -158,9 +175,33 @@ class PolicyTest:
         else:
             pytest.skip("stochastic through its agent: the decision method reads no uniforms")
 
-    def test_memory_depth_zero_ignores_memory(self):
-        if self.expected_classifier["memory_depth"] != 0:
-            pytest.skip("the policy has memory")
+    def test_memory_depth(self):
+        """The classifier's memory depth, checked: 0 ignores memory, 1 decides from the day
+        alone, any other depth by the policy's own scripted sequence (:meth:`check_memory`)."""
+        depth = self.expected_classifier["memory_depth"]
+        if depth == 0:
+            self.check_no_memory()
+        elif depth == 1:
+            self.check_memory_of_one_day()
+        else:
+            self.check_memory(depth)
+
+    def check_memory(self, depth):
+        raise NotImplementedError(f"{self.policy_class.__name__}: script a memory of {depth}")
+
+    def check_memory_of_one_day(self):
+        """Each day's outputs equal those of that day decided alone, with the same uniforms."""
+        script = self.script()
+        streams = WorldStreams(4, self.worlds())
+        whole, _ = self.run(script, streams, self.fresh_state(self.n_worlds))
+        policy = self.policy()
+        for day, x in enumerate(script):
+            u = streams.core(day, self.n_uniforms)
+            _, alone = self.step(policy, self.fresh_state(self.n_worlds), x, u)
+            for a, b in zip(whole[day], alone, strict=True):
+                np.testing.assert_array_equal(a, b)
+
+    def check_no_memory(self):
         rng = np.random.default_rng(5)
         n = self.n_worlds
         script = self.script()
@@ -256,7 +297,7 @@ def play(policy, days, ctx=None, memory=None, u=U):
     struck, credibility = [], []
     for day in days:
         uu = u(len(struck)) if callable(u) else u
-        struck.append(int(policy.respond(memory, provocation(**day), ctx, uu)[0]))
+        struck.append(int(policy.respond(memory, provocation(**day), ctx, uu[:, 0], uu[:, 1])[0]))
         credibility.append(float(memory.credibility[0]))
     return struck, memory, credibility
 
@@ -316,7 +357,7 @@ class RetaliationTest(PolicyTest):
 
     def step(self, policy, state, x, u):
         prov, ctx = self.provocation_context(x)
-        return state, (policy.respond(state, prov, ctx, u),)
+        return state, (policy.respond(state, prov, ctx, u[:, 0], u[:, 1]),)
 
     def test_retaliates_as_classified(self):
         outputs, _ = self.run(self.script(), WorldStreams(4, self.worlds()), self.fresh_state(6))
@@ -341,6 +382,51 @@ class RetaliationTest(PolicyTest):
             assert np.all(watching.credibility <= 1.0) and np.all(watching.credibility >= 0.0)
 
 
+def answer(policy, history, today, ctx=None, u=U):
+    """Sites struck the day after ``today``, once ``history`` and three quiet days (which
+    clear any pending order) have passed: what the policy makes of ``today`` given its past."""
+    struck, _, _ = play(policy, history + [QUIET] * 3 + [today, QUIET], ctx, u=u)
+    return struck[-1]
+
+
+#: Thirty days of random crossings, injuries and killings (seed 0).
+RANDOM_HISTORY = [
+    dict(personnel=int(p), injured=int(i), killed=int(k))
+    for p, i, k in zip(
+        *np.random.default_rng(0).poisson([1.0, 0.2, 0.03], size=(30, 3)).T, strict=True
+    )
+]
+
+
+class OneDayRetaliationTest(RetaliationTest):
+    """Retaliation whose orders read today's crossings only (memory depth 1)."""
+
+    def check_memory_of_one_day(self):
+        """Whatever happened before, today's crossing is answered as if it were the first, and
+        a quiet day is left alone (pending orders cleared: orders are not memory)."""
+        policy = self.policy()
+        for today in (dict(personnel=1), dict(personnel=2, injured=1), QUIET):
+            alone = answer(policy, [], today)
+            assert answer(policy, RANDOM_HISTORY, today) == alone
+            assert answer(policy, [dict(personnel=5, killed=1)] * 30, today) == alone
+
+
+class GrievanceRetaliationTest(RetaliationTest):
+    """Retaliation whose grievance never forgets (memory depth infinite): provocation 60 days
+    back, undecayed, tips today's decision."""
+
+    long_ago = dict(personnel=1)
+    u = U
+
+    def check_memory(self, depth):
+        assert depth == INF
+        policy, ctx = self.policy(), context(decay=1.0)
+        past = [self.long_ago] + [QUIET] * 60
+        today = dict(personnel=1)
+        assert answer(policy, past, today, ctx, self.u) > 0
+        assert answer(policy, [QUIET] * 61, today, ctx, self.u) == 0
+
+
 class TestNoRetaliation(RetaliationTest):
     policy_class = NoRetaliation
     expected_classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
@@ -351,8 +437,12 @@ class TestNoRetaliation(RetaliationTest):
         assert memory.credibility[0] == pytest.approx(0.9**30)
 
 
-class TestRedLine(RetaliationTest):
+class TestRedLine(GrievanceRetaliationTest):
+    """Bar 12: three rockets long ago (9) plus one today (3) reach it; one today alone does
+    not."""
+
     policy_class = RedLine
+    long_ago = dict(personnel=3)
     expected_classifier = {
         "stochastic": True,
         "memory_depth": INF,
@@ -436,7 +526,7 @@ class TestRedLine(RetaliationTest):
         assert credibility == [1.0] * 7
 
 
-class TestTitForTat(RetaliationTest):
+class TestTitForTat(OneDayRetaliationTest):
     policy_class = TitForTat
     # Stochastic through the delay before each round only (see test below).
     expected_classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
@@ -463,7 +553,7 @@ class TestTitForTat(RetaliationTest):
         assert play(TitForTat(line="killed"), days)[0] == [0, 0, 0, 1]
 
 
-class TestGenerousTitForTat(RetaliationTest):
+class TestGenerousTitForTat(OneDayRetaliationTest):
     policy_class = GenerousTitForTat
     expected_classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
@@ -490,6 +580,14 @@ class TestGrudger(RetaliationTest):
     policy_class = Grudger
     expected_classifier = {"stochastic": True, "memory_depth": INF, "retaliates": True}
 
+    def check_memory(self, depth):
+        """One crossing a year back still orders rounds; without it, none."""
+        assert depth == INF
+        days = [dict(personnel=1)] + [QUIET] * 400
+        struck, _, _ = play(Grudger(interval=14), days)
+        assert any(struck[365:])
+        assert not any(play(Grudger(interval=14), [QUIET] * 401)[0])
+
     def test_never_forgives(self):
         """One crossing on day 0, then nothing: a round the next day, then a new order
         ``interval`` days after each round, struck one day (the lag) later, for ever."""
@@ -505,8 +603,12 @@ class TestGrudger(RetaliationTest):
         assert play(Grudger(interval=1), [QUIET] * 40)[0] == [0] * 40
 
 
-class TestPartialReciprocity(RetaliationTest):
+class TestPartialReciprocity(GrievanceRetaliationTest):
+    """k 0.3, threshold 12: grievance 6 (3 long ago, 3 today) fires with u 0.1 < 0.139; 3
+    alone (0.072) does not, nor did the first 3 on its own day."""
+
     policy_class = PartialReciprocity
+    u = np.array([[0.1, 0.5]])
     expected_classifier = {"stochastic": True, "memory_depth": INF, "retaliates": True}
 
     @staticmethod
@@ -544,9 +646,9 @@ class TestPartialReciprocity(RetaliationTest):
         assert struck == [0] * 5
 
 
-class TestDelayedProportional(RetaliationTest):
+class TestDelayedProportional(OneDayRetaliationTest):
     policy_class = DelayedProportional
-    expected_classifier = {"stochastic": True, "memory_depth": INF, "retaliates": True}
+    expected_classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
     def test_sizes_rounds_by_severity(self):
         """Sites = ceil(ratio x severity / 6), between 1 and 5."""
@@ -572,7 +674,9 @@ class TestDelayedProportional(RetaliationTest):
         assert struck == [0, 1]
 
 
-class TestDisproportionate(RetaliationTest):
+class TestDisproportionate(GrievanceRetaliationTest):
+    """Bar 6: a rocket long ago (3) plus one today (3) reach it; one today alone does not."""
+
     policy_class = Disproportionate
     expected_classifier = TestRedLine.expected_classifier
 
@@ -653,6 +757,18 @@ class ReprisalTest(PolicyTest):
 class TestRevengeAfterLosses(ReprisalTest):
     policy_class = RevengeAfterLosses
     expected_classifier = {"stochastic": False, "memory_depth": INF}
+
+    def check_memory(self, depth):
+        """Four fighters lost a year ago still raise the rate (half-life 60 days: 4 x
+        0.5 ** (365 / 60) = 0.0584 left, gain 0.25); no losses leave it at one."""
+        assert depth == INF
+        policy, decay = RevengeAfterLosses(), halflife_factor(60.0)
+        stock = policy.update(np.zeros(1), np.array([4.0]), decay)
+        for _ in range(365):
+            stock = policy.update(stock, np.zeros(1), decay)
+        assert stock[0] == pytest.approx(4 * 0.5 ** (365 / 60))
+        assert policy.rate_factor(stock, 0.25)[0] == pytest.approx(1 + 0.25 * stock[0])
+        assert policy.rate_factor(stock, 0.25)[0] > 1.0 == policy.rate_factor(np.zeros(1), 0.25)
 
     def test_stock_rises_with_losses_and_decays(self):
         """Half-life 7 (d = 0.5 ** (1/7)); 4 killed, then none, then 1: 4, 4d, 4d^2 + 1."""
@@ -748,6 +864,17 @@ class TestSovereigntyPressure(SovereigntyTest):
     policy_class = SovereigntyPressure
     expected_classifier = {"stochastic": False, "memory_depth": INF}
 
+    def check_memory(self, depth):
+        """Baghdad's pressure forgets slowly but never: a US strike site in Iraq 300 days back
+        (half-life 365: 0.566 left) and one today (1) pass a threshold of 1.5; today's alone
+        does not."""
+        assert depth == INF
+        strike = (300, "US", "airstrike", "al-Qa'im", "Iraq")
+        params = dict(pressure_halflife=365.0, pressure_per_strike=1.0, withdrawal_threshold=1.5)
+        for rows, demanded in (([(0, *strike[1:]), strike], True), ([strike], False)):
+            *_, model = replayed(rows, 301, **params)
+            assert bool(model.withdrawal_demanded[0]) is demanded
+
     def test_demands_at_the_threshold(self):
         np.testing.assert_array_equal(
             SovereigntyPressure().demands_withdrawal(np.array([5.99, 6.0, 9.0]), 6.0),
@@ -778,6 +905,13 @@ class CrackdownTest(PolicyTest):
 class TestCrackdown(CrackdownTest):
     policy_class = Crackdown
     expected_classifier = {"stochastic": True, "memory_depth": 30}
+
+    def check_memory(self, depth):
+        """A militia attack in Iraq on day 0 counts towards a crackdown on days 0 to 29 (the
+        30 days the agent shows the policy) and not after."""
+        attack = (0, "militia", "rocket_attack", "Ain al-Asad air base", "Iraq")
+        seen = [m.iraq.recent_attacks.total[0] for m in replayed([attack], depth + 10)]
+        assert seen == [1.0] * depth + [0.0] * 10
 
     def test_probability_is_scale_rate_attacks(self):
         """0.004 x 50 attacks = 0.2 a day; scale 10 makes it certain; no attacks, no crackdown."""
@@ -817,6 +951,13 @@ class PatronageTest(PolicyTest):
 class TestRestraintWhileTalks(PatronageTest):
     policy_class = RestraintWhileTalks
     expected_classifier = {"stochastic": True, "memory_depth": 7}
+
+    def check_memory(self, depth):
+        """A US strike round on day 0 weighs on the talks (the hazard Iran reads the next day)
+        for 7 days and not after."""
+        strike = (0, "US", "airstrike", "Albu Kamal", "Syria")
+        seen = [m.recent_rounds.total[0] for m in replayed([strike], depth + 5)]
+        assert seen == [1.0] * depth + [0.0] * 5
 
     def test_push_is_one_minus_restraint_while_talks_live(self):
         np.testing.assert_allclose(

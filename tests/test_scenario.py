@@ -189,6 +189,60 @@ def test_extends_a_file_relative_to_the_child(tmp_path):
     assert scenario.policy("Israel", "interdiction").name == "threshold_interdiction"
 
 
+def test_extends_a_chain_of_three_levels(tmp_path):
+    """grandchild -> child -> parent: each level's values win over those above it, options of a
+    policy are replaced as a whole, and every level's explicit values stay pinned."""
+    write(
+        tmp_path, FULL.replace("[parameters]\n", "[parameters]\ndeterrence = 0.2\n"), "parent.toml"
+    )
+    write(
+        tmp_path,
+        'name = "child"\nextends = "parent.toml"\nend = 2021-02-28\n'
+        "[parameters]\ndeterrence = 0.5\nlethality = 0.02\n"
+        '[policies.US]\nretaliation = { name = "red_line", line = "injury", clarity = 0.5 }\n',
+        "child.toml",
+    )
+    grandchild = write(
+        tmp_path,
+        'name = "grandchild"\nextends = "child.toml"\n[parameters]\nlethality = 0.03\n'
+        '[policies.Iran]\npatronage = "full_push"\n',
+        "grandchild.toml",
+    )
+    scenario = Scenario.load(grandchild)
+    assert scenario.name == "grandchild"
+    assert scenario.end == dt.date(2021, 2, 28)  # from the child
+    assert scenario.start == dt.date(2021, 1, 1)  # from the parent
+    assert scenario.parameters["militia_attack_rate"] == 0.4  # parent
+    assert scenario.parameters["deterrence"] == 0.5  # child over parent
+    assert scenario.parameters["lethality"] == 0.03  # grandchild over child
+    assert scenario.pinned == {"militia_attack_rate", "deterrence", "lethality"}
+    us = scenario.policy("US", "retaliation")
+    assert (us.name, dict(us.options)) == ("red_line", {"line": "injury", "clarity": 0.5})
+    assert scenario.policy("Iran", "patronage").name == "full_push"
+    assert scenario.policy("militia", "harassment").name == "ant_bites"  # parent
+
+
+def test_truncated_priors_hash_and_compare_by_family_arguments_and_range():
+    """A truncated prior can key a dict or sit in a set (ABC-SMC caches by prior)."""
+    declared = PARAMETERS["deterrence"]
+    a = declared.prior.within(declared.low, declared.high)
+    b = declared.prior.within(declared.low, declared.high)
+    narrower = declared.prior.within(declared.low, 0.5)
+    assert hash(a) == hash(b) and a == b
+    assert a != narrower
+    assert len({a, b, narrower}) == 2
+
+
+def test_coerce_accepts_a_scenario_a_name_a_path_or_none(tmp_path):
+    base = Scenario.load("baseline_2021")
+    assert Scenario.coerce(base) is base
+    assert Scenario.coerce(None) == base == Scenario.coerce("baseline_2021")
+    path = write(tmp_path, FULL, "full.toml")
+    assert Scenario.coerce(path).name == "full"
+    with pytest.raises(ScenarioError, match="expected a Scenario, a built-in scenario name"):
+        Scenario.coerce(7)
+
+
 # -- errors ---------------------------------------------------------------------------------------
 def broken(replace: str, by: str) -> str:
     assert replace in FULL

@@ -4,10 +4,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from escalation.model.model import EscalationModel
+from escalation.model.scenario import Scenario
 from escalation.model.streams import (
     CORE_SLOTS,
+    DAILY_DRAWS,
+    DAILY_SLOTS_READ,
     EVENT_DRAWS,
+    EVENT_DRAWS_BY_KIND,
     MAX_EVENTS,
+    DailyDraws,
+    Draws,
     WorldStreams,
     bernoulli,
     categorical,
@@ -188,3 +195,71 @@ def test_bernoulli():
     np.testing.assert_array_equal(
         bernoulli(np.array([0.0, 1.0]), np.array([0.0, 0.999])), [False, True]
     )
+
+
+# -- named draws -----------------------------------------------------------------------------
+def declared_daily_draws() -> dict[str, int]:
+    """Every declared daily draw as ``label.name`` -> slot (militias one label per group)."""
+    out = {}
+    for actor, table in DAILY_DRAWS.items():
+        tables = table if isinstance(table, tuple) else (table,)
+        for g, names in enumerate(tables):
+            label = f"{actor}[{g}]" if isinstance(table, tuple) else actor
+            out.update({f"{label}.{name}": slot for name, slot in names.items()})
+    return out
+
+
+def test_no_two_daily_draws_share_a_slot_and_all_fit_the_layout():
+    slots = list(declared_daily_draws().values())
+    assert len(set(slots)) == len(slots)
+    assert max(slots) < DAILY_SLOTS_READ <= CORE_SLOTS
+
+
+def test_no_two_draws_of_an_event_share_a_column():
+    for kind, names in EVENT_DRAWS_BY_KIND.items():
+        columns = list(names.values())
+        assert len(set(columns)) == len(columns), kind
+        assert max(columns) < EVENT_DRAWS, kind
+
+
+def test_named_draws_read_the_same_uniforms_as_their_slots():
+    """Naming changes nothing underneath: draws.us.strike_order is core slot 7, and so on."""
+    core = WorldStreams(3, np.arange(4)).core(9, DAILY_SLOTS_READ)
+    draws = DailyDraws.of(core)
+    for label_name, slot in declared_daily_draws().items():
+        label, name = label_name.split(".")
+        owner = (
+            draws.militia[int(label[len("militia[") : -1])]
+            if label.startswith("militia[")
+            else getattr(draws, label)
+        )
+        np.testing.assert_array_equal(getattr(owner, name), core[:, slot])
+    assert declared_daily_draws()["us.strike_order"] == 7  # the slot the US always used
+
+
+def test_an_undeclared_draw_is_an_error_naming_the_declared_ones():
+    draws = DailyDraws.of(WorldStreams(0, np.arange(2)).core(0, DAILY_SLOTS_READ))
+    with pytest.raises(AttributeError, match="us has no draw named 'strike'.*strike_order"):
+        draws.us.strike  # noqa: B018
+
+
+def test_every_declared_draw_is_read_in_a_year_of_every_policy(monkeypatch):
+    """Record each named draw the model reads over 2021, in scenarios that together exercise
+    every actor's decisions; a declared draw nobody reads fails."""
+    read: set[str] = set()
+    original = Draws.__getattr__
+
+    def recording(self, name):
+        read.add(f"{self.label}.{name}")
+        return original(self, name)
+
+    monkeypatch.setattr(Draws, "__getattr__", recording)
+    busy = Scenario.load("baseline_2021").with_parameters(
+        talks_fragility=0.5, crackdown_rate=0.05, israel_strike_prob=0.3
+    )
+    EscalationModel(busy, n_worlds=20, seed=1).run()
+    expected = set(declared_daily_draws()) | {
+        f"{kind}.{name}" for kind, names in EVENT_DRAWS_BY_KIND.items() for name in names
+    }
+    assert expected - read == set()
+    assert read <= expected

@@ -380,7 +380,7 @@ def _forecast(args: argparse.Namespace) -> int:
     for name in ("militia_attacks", "us_strike_rounds"):
         if name in result.daily:
             table = result.quantiles(name)
-            table.columns = [f"q{round(q * 100):02d}" for q in table.columns]
+            table.columns = [f"q{round(float(q) * 100):02d}" for q in table.columns]
             table = table.reset_index()
             table.insert(0, "series", name)
             tables.append(table)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -259,16 +260,16 @@ def weekly_fan(
     )
     marked = any(patch.get_gid() == "partial_week" for patch in ax.patches)
     if whole < days and not marked:
-        first = pd.Timestamp(result.scenario.start)
+        first = mdates.date2num(pd.Timestamp(result.scenario.start))
         ax.axvspan(
-            first + pd.Timedelta(days=whole),
-            first + pd.Timedelta(days=days),
+            first + whole,
+            first + days,
             color="0.85",
             hatch="..",
             label=f"last {days - whole} day(s): a partial week, not drawn",
             gid="partial_week",
         )
-        ax.set_xlim(right=first + pd.Timedelta(days=days))
+        ax.set_xlim(right=first + days)
     return ax
 
 

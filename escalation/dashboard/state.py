@@ -10,7 +10,7 @@ import solara
 import escalation
 
 #: Scenarios uploaded as TOML in this session, by name; they join the built-in ones.
-uploaded = solara.reactive({})
+uploaded: solara.Reactive[dict[str, escalation.Scenario]] = solara.reactive({})
 #: Name of the scenario the Scenario page shows.
 chosen = solara.reactive("baseline_2021")
 

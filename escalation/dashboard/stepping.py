@@ -52,7 +52,7 @@ def model_params(spec) -> dict:
     return {"spec": spec, "seed": {**seed, "step": 1}, **sliders}
 
 
-def today(model) -> dict:
+def today(model: escalation.EscalationModel) -> dict | None:
     """The world's last simulated day: date, ladder rung and state (None before the first)."""
     if model.day == 0:
         return None

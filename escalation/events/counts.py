@@ -38,6 +38,15 @@ def weekly_sums(daily: np.ndarray) -> np.ndarray:
     return np.add.reduceat(daily, np.arange(0, daily.shape[-1], 7), axis=-1)
 
 
+def starts_new_round(gap_days: np.ndarray | int) -> np.ndarray:
+    """Whether a US airstrike ``gap_days`` after the previous one starts a new strike round.
+
+    The one rule behind every count of strike rounds (observed logs, simulated logs and the
+    model's daily record): a gap of more than :data:`ROUND_GAP_DAYS` days starts a round.
+    """
+    return np.asarray(gap_days) > ROUND_GAP_DAYS
+
+
 def strike_round_starts(events: pd.DataFrame) -> pd.DatetimeIndex:
     """First days of US strike rounds: US airstrikes chained by gaps of at most two days.
 
@@ -52,7 +61,7 @@ def strike_round_starts(events: pd.DataFrame) -> pd.DatetimeIndex:
     days = days.unique().sort_values()
     if len(days) == 0:
         return days
-    gaps = np.diff(days.to_numpy()) > np.timedelta64(ROUND_GAP_DAYS, "D")
+    gaps = starts_new_round(np.diff(days.to_numpy()) // np.timedelta64(1, "D"))
     return days[np.concatenate([[True], gaps])]
 
 

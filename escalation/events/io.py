@@ -263,7 +263,7 @@ def check_cells(
     (:func:`~escalation.events.acled.load_acled` checks set-aside rows too).
     """
     problems = problems or Problems(origin, locate, names or {})
-    present = _check_columns(frame.columns, origin)
+    present = _check_columns(list(frame.columns), origin)
     frame = frame.set_axis(present, axis=1)
     n = len(frame)
     out: dict[str, object] = {}

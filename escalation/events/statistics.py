@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from escalation.errors import EventDataError
-from escalation.events.counts import ROUND_GAP_DAYS
+from escalation.events.counts import starts_new_round
 from escalation.events.io import CHOICES, as_text, show_value
 from escalation.events.schema import (
     ACTORS,
@@ -207,7 +207,7 @@ def _strike_rounds(log: _Log) -> dict[str, np.ndarray]:
     strike = log.is_(Actor.US, EventType.AIRSTRIKE)
     world, day = log.world[strike], log.day[strike]
     new = np.ones(world.size, dtype=bool)
-    new[1:] = (world[1:] != world[:-1]) | (day[1:] - day[:-1] > ROUND_GAP_DAYS)
+    new[1:] = (world[1:] != world[:-1]) | starts_new_round(day[1:] - day[:-1])
     starts = np.flatnonzero(new)
     ends = _group_ends(starts, world.size)
     first, round_world = day[starts], world[starts]

@@ -13,7 +13,9 @@ class docstring; parameters are documented in :mod:`escalation.model.parameters`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import TypeVar
 
 import mesa
 import numpy as np
@@ -21,84 +23,27 @@ import numpy as np
 from escalation.events.schema import EVENT_TYPES, Actor, EventType, severity
 from escalation.model.ladder import RollingSum
 from escalation.model.policies import (
+    CRACKDOWN_DAYS,
+    CRACKDOWN_MEMORY_DAYS,
+    Crackdown,
+    Harassment,
+    Interdiction,
+    Policy,
     Provocation,
+    Reprisal,
+    RestraintWhileTalks,
+    Retaliation,
     RetaliationContext,
     RetaliationMemory,
+    Sovereignty,
     make_policy,
 )
+from escalation.model.sites import DRONE, IED, OTHER, ROCKET, SITE_PERSONNEL, SITES
 from escalation.model.streams import bernoulli, categorical, poisson
 
-ROCKET, DRONE, IED, OTHER = (
-    EventType.ROCKET_ATTACK,
-    EventType.DRONE_ATTACK,
-    EventType.IED_ATTACK,
-    EventType.OTHER_ATTACK,
-)
 ATTACK_TYPES = (ROCKET, DRONE, IED, OTHER)
 _TYPE_CODE = np.array([EVENT_TYPES.index(t) for t in ATTACK_TYPES])
 _INTERCEPTED = EVENT_TYPES.index(EventType.INTERCEPTION_ONLY)
-
-
-@dataclass(frozen=True)
-class Site:
-    """A place militias attack, with who is there and how often each weapon targets it.
-
-    Weights are relative frequencies by weapon, set by hand from the 2021 data
-    (``docs/data.md``) and the seed articles' lists of targets.
-    """
-
-    name: str
-    country: str
-    target: str
-    personnel: bool  # US personnel present: an attack here crosses the 2021 red line
-    return_fire: bool  # US ground forces that return fire at launch points (Syria)
-    weights: dict = field(default_factory=dict)
-
-
-#: Gulf International Forum, July 2021 (Ain al-Asad, the embassy, Erbil airport, al-Omar);
-#: wire-based report, 28 June 2021 (al-Omar, return fire); Newsweek, September 2021 (Erbil);
-#: public record of 2021 (Baghdad airport/Victory, Balad, Conoco, al-Tanf, logistics convoys).
-SITES = (
-    Site(
-        "Ain al-Asad air base",
-        "Iraq",
-        "US and coalition forces",
-        True,
-        False,
-        {ROCKET: 0.25, DRONE: 0.25},
-    ),
-    Site(
-        "Erbil airport", "Iraq", "US and coalition forces", True, False, {ROCKET: 0.10, DRONE: 0.30}
-    ),
-    Site("Baghdad embassy", "Iraq", "US embassy", True, False, {ROCKET: 0.20, DRONE: 0.10}),
-    Site(
-        "Baghdad airport",
-        "Iraq",
-        "US forces (Victory base)",
-        True,
-        False,
-        {ROCKET: 0.20, DRONE: 0.15, OTHER: 0.10},
-    ),
-    Site("Balad air base", "Iraq", "US contractors", True, False, {ROCKET: 0.10, DRONE: 0.05}),
-    Site(
-        "al-Omar oil field",
-        "Syria",
-        "US forces",
-        True,
-        True,
-        {ROCKET: 0.10, DRONE: 0.08, OTHER: 0.30},
-    ),
-    Site("Conoco gas field", "Syria", "US forces", True, True, {ROCKET: 0.05, OTHER: 0.10}),
-    Site("al-Tanf garrison", "Syria", "US forces", True, False, {DRONE: 0.07}),
-    Site(
-        "logistics convoy",
-        "Iraq",
-        "coalition logistics convoy",
-        False,
-        False,
-        {IED: 1.0, OTHER: 0.50},
-    ),
-)
 
 
 def _site_table():
@@ -107,7 +52,6 @@ def _site_table():
 
 
 _SITE_CUM = _site_table()  # (4 types, n sites) cumulative site probabilities by weapon
-_SITE_PERSONNEL = np.array([s.personnel for s in SITES])
 _SITE_RETURN_FIRE = np.array([s.return_fire for s in SITES])
 _SITE_IN_IRAQ = np.array([s.country == "Iraq" for s in SITES])
 
@@ -115,6 +59,44 @@ _SITE_IN_IRAQ = np.array([s.country == "Iraq" for s in SITES])
 #: Most attacks one group can mount in a day. Never reached at calibrated rates (2021's
 #: busiest day saw a handful), it bounds runaway revenge feedback at extreme parameters.
 MAX_DAILY_ATTACKS = 20
+
+# -- constants of the attacks, each with its source or stated as an assumption -------------------
+#: Americans injured by an attack that injures: 1 + Poisson(mean 1), two on average. Gulf
+#: International Forum, July 2021: 14 rockets on Ain al-Asad on 7 July "resulted in two
+#: personnel sustaining minor injuries"; one report, so the mean is an assumption.
+EXTRA_INJURED_MEAN = 1.0
+#: Rockets per volley: 1 + Poisson(2.5), 3.5 on average. Gulf International Forum, July 2021:
+#: three rockets on Ain al-Asad (5 July), 14 (7 July), two on the embassy (8 July); 2.5 is set
+#: by hand between the usual small volley and the rare large salvo (an assumption).
+EXTRA_ROCKETS_MEAN = 2.5
+#: Probability that a drone attack uses two drones rather than one. Newsweek, September 2021:
+#: at Erbil on 11 September "1 UAS impacted inside perimeter; 1 UAS impacted outside
+#: perimeter"; other 2021 reports name single drones. The value 0.3 is an assumption.
+SECOND_DRONE_PROB = 0.3
+#: Probability that a US strike site hits the group the US blames most (the rest hit the
+#: other group). US network news report, 28 June 2021: facilities of Kata'ib Hezbollah and
+#: Kata'ib Sayyid al-Shuhada, the groups behind the drone attacks, were struck together; the
+#: value 0.7 is an assumption.
+BLAMED_GROUP_PROB = 0.7
+
+# -- constants of Israel's interdiction (assumptions: no source reports daily flows) -------------
+#: Daily transfers through the crossing are uniform on [0, TRANSFER_SPREAD x their mean]: a
+#: cheap noisy flow with the right mean (an assumption).
+TRANSFER_SPREAD = 2.0
+#: Weight of today's transfers in the smoothed activity Israel watches (exponential smoothing,
+#: a memory of about ten days; an assumption).
+ACTIVITY_WEIGHT = 0.1
+#: Weight of yesterday's activity (exactly 0.9 in floating point).
+ACTIVITY_PERSISTENCE = 1.0 - ACTIVITY_WEIGHT
+#: Share of the watched activity left after an Israeli strike (convoys and depots destroyed;
+#: Newsweek, September 2021, the al-Bukamal convoy strike; halving is an assumption).
+ACTIVITY_AFTER_STRIKE = 0.5
+
+# -- constants of Baghdad -----------------------------------------------------------------------
+#: US presence once Baghdad demands withdrawal: troops drawn down to half of 2021's 2,500
+#: (Gulf International Forum, July 2021: troops already "reduced to 2,500"; halving again is an
+#: assumption).
+PRESENCE_AFTER_DEMAND = 0.5
 
 
 @dataclass(frozen=True)
@@ -137,6 +119,9 @@ GROUPS = (
 )
 
 
+P = TypeVar("P", bound=Policy)
+
+
 class BatchedAgent(mesa.Agent):
     """Shared plumbing: the model's parameters, buffer and per-world random streams."""
 
@@ -147,8 +132,16 @@ class BatchedAgent(mesa.Agent):
         self.n = model.n_worlds
 
     @property
-    def p(self):
+    def p(self) -> SimpleNamespace:
+        """The model's parameters (numbers, or arrays over worlds)."""
         return self.model.p
+
+    def scenario_policy(self, actor: str, slot: str, kind: type[P]) -> P:
+        """The policy the model's scenario chose for ``actor``'s ``slot``, a ``kind``."""
+        policy = make_policy(actor, slot, self.model.policy(actor, slot))
+        if not isinstance(policy, kind):
+            raise TypeError(f"policy {policy!r} for {actor} {slot} is not a {kind.__name__}")
+        return policy
 
 
 class Iran(BatchedAgent):
@@ -165,18 +158,18 @@ class Iran(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.policy = make_policy("Iran", "patronage", model.policy("Iran", "patronage"))
+        self.policy = self.scenario_policy("Iran", "patronage", RestraintWhileTalks)
         self.scheduled = self.policy.scheduled(model.dates)
         self.collapsed = np.zeros(self.n, dtype=bool)
         self.talks_alive = np.zeros(self.n)
         self.push = np.ones(self.n)
 
-    def step(self):
+    def step(self) -> None:
         m = self.model
         recent_rounds = m.recent_rounds.total
         hazard = np.minimum(1.0, self.p.talks_fragility * recent_rounds)
         breaking = (
-            bernoulli(hazard, m.u[:, 0])
+            bernoulli(hazard, m.draws.iran.talks_collapse)
             & ~self.collapsed
             & bool(self.scheduled[m.day] and not m.replaying)
             & (recent_rounds > 0)
@@ -214,17 +207,17 @@ class Militia(BatchedAgent):
         super().__init__(model)
         self.group = group
         self.index = index
-        self.harassment = make_policy(
-            "militia", "harassment", model.policy("militia", "harassment")
-        )
-        self.reprisal = make_policy("militia", "reprisal", model.policy("militia", "reprisal"))
+        self.harassment = self.scenario_policy("militia", "harassment", Harassment)
+        self.reprisal = self.scenario_policy("militia", "reprisal", Reprisal)
         self.revenge = np.zeros(self.n)
         self.losses = np.zeros(self.n)
         self.rate = np.zeros(self.n)
+        #: Days on which the draw exceeded :data:`MAX_DAILY_ATTACKS` and was cut to it.
+        self.truncated = np.zeros(self.n, dtype=np.int64)
         self.group_code = model.code("group", group.name)
         self.front_codes = np.array([model.code("group", f) for f in group.fronts])
 
-    def step(self):
+    def step(self) -> None:
         m, p = self.model, self.p
         self.revenge = self.reprisal.update(self.revenge, self.losses, m.revenge_decay)
         self.losses = np.zeros(self.n)
@@ -241,7 +234,9 @@ class Militia(BatchedAgent):
         if m.replaying:
             self._replay(m.observed_today.attacks[self.index])
             return
-        counts = np.minimum(poisson(self.rate, m.u[:, 1 + self.index]), MAX_DAILY_ATTACKS)
+        drawn = poisson(self.rate, m.draws.militia[self.index].attacks)
+        self.truncated += drawn > MAX_DAILY_ATTACKS
+        counts = np.minimum(drawn, MAX_DAILY_ATTACKS)
         worlds = np.repeat(np.arange(self.n), counts)
         if worlds.size:
             self._attack(worlds, perceived)
@@ -264,7 +259,7 @@ class Militia(BatchedAgent):
 
     def _attack(self, worlds, perceived):
         m, p = self.model, self.p
-        u = m.event_draws(worlds)
+        u = m.event_draws(worlds, "militia_attack")
         drone = np.broadcast_to(_at(p.drone_share, worlds), worlds.shape)
         ied = _at(p.ied_share, worlds)
         tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], _at(p.caution, worlds)))
@@ -275,29 +270,35 @@ class Militia(BatchedAgent):
             [rest * (1 - ied) * (1 - other), drone_w, rest * ied, rest * (1 - ied) * other], axis=1
         )
         cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
-        kind = categorical(cum, u[:, 0])
-        site = (u[:, 1][:, None] >= _SITE_CUM[kind]).sum(axis=1)
+        kind = categorical(cum, u.weapon)
+        site = (u.site[:, None] >= _SITE_CUM[kind]).sum(axis=1)
         site = np.minimum(site, len(SITES) - 1)
         p_intercept = np.select(
             [kind == 1, kind == 0],
             [_at(p.interception_drone, worlds), _at(p.interception_rocket, worlds)],
             0.0,
         )
-        intercepted = u[:, 2] < p_intercept
+        intercepted = u.intercepted < p_intercept
         hit = ~intercepted
-        exposure = _SITE_PERSONNEL[site] * m.presence[worlds]
+        exposure = SITE_PERSONNEL[site] * m.presence[worlds]
         injured = np.where(
-            hit & (u[:, 3] < _at(p.injury_prob, worlds) * exposure), 1 + poisson(1.0, u[:, 4]), 0
+            hit & (u.injures < _at(p.injury_prob, worlds) * exposure),
+            1 + poisson(EXTRA_INJURED_MEAN, u.injured_count),
+            0,
         )
-        killed = (hit & (u[:, 5] < _at(p.lethality, worlds) * exposure)).astype(np.int64)
-        others = (hit & (u[:, 6] < _at(p.other_casualty_prob, worlds))).astype(np.int64)
+        killed = (hit & (u.kills < _at(p.lethality, worlds) * exposure)).astype(np.int64)
+        others = (hit & (u.others_killed < _at(p.other_casualty_prob, worlds))).astype(np.int64)
         projectiles = np.select(
-            [kind == 0, kind == 1], [1 + poisson(2.5, u[:, 7]), 1 + (u[:, 7] < 0.3)], 1
+            [kind == 0, kind == 1],
+            [
+                1 + poisson(EXTRA_ROCKETS_MEAN, u.projectiles),
+                1 + (u.projectiles < SECOND_DRONE_PROB),
+            ],
+            1,
         )
-        claimed = u[:, 8] < _at(p.claim_share, worlds)
-        front = self.front_codes[
-            np.minimum((u[:, 9] * len(self.front_codes)).astype(int), len(self.front_codes) - 1)
-        ]
+        claimed = u.claimed < _at(p.claim_share, worlds)
+        n_fronts = len(self.front_codes)
+        front = self.front_codes[np.minimum((u.front * n_fronts).astype(int), n_fronts - 1)]
         etype = np.where(intercepted, _INTERCEPTED, _TYPE_CODE[kind])
         m.emit(
             worlds,
@@ -331,31 +332,30 @@ class Israel(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.policy = make_policy("Israel", "interdiction", model.policy("Israel", "interdiction"))
+        self.policy = self.scenario_policy("Israel", "interdiction", Interdiction)
         self.activity = np.broadcast_to(np.asarray(self.p.transfer_rate, float), (self.n,)).copy()
 
-    def step(self):
+    def step(self) -> None:
         m, p = self.model, self.p
-        # Transfers are uniform on [0, 2 x mean]: a cheap noisy flow with the right mean.
-        transfers = 2.0 * m.u[:, 5] * p.transfer_rate * m.iran.push
-        self.activity = 0.9 * self.activity + 0.1 * transfers
+        transfers = TRANSFER_SPREAD * m.draws.israel.transfers * p.transfer_rate * m.iran.push
+        self.activity = ACTIVITY_PERSISTENCE * self.activity + ACTIVITY_WEIGHT * transfers
         if m.replaying:
             observed = m.observed_today.israeli_strikes
             k = len(observed["group"])
             worlds = np.repeat(np.arange(self.n), k)
-            u = m.event_draws(worlds)
+            u = m.event_draws(worlds, "israeli_strike")
             killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
         else:
             strike = self.policy.strike(
-                self.activity, p.israel_threshold, p.israel_strike_prob, m.u[:, 6]
+                self.activity, p.israel_threshold, p.israel_strike_prob, m.draws.israel.strike
             )
             worlds = np.flatnonzero(strike)
-            u = m.event_draws(worlds)
-            killed = poisson(_at(p.israel_fighters, worlds), u[:, 0])
-            group = (u[:, 1] >= GROUPS[0].share_of_attacks).astype(int)
+            u = m.event_draws(worlds, "israeli_strike")
+            killed = poisson(_at(p.israel_fighters, worlds), u.fighters_killed)
+            group = (u.group >= GROUPS[0].share_of_attacks).astype(int)
         if not worlds.size:
             return
-        self.activity[worlds] *= 0.5
+        self.activity[worlds] *= ACTIVITY_AFTER_STRIKE
         m.emit(
             worlds,
             Actor.ISRAEL,
@@ -368,7 +368,7 @@ class Israel(BatchedAgent):
             attributed=False,
             note=m.code("note", "unclaimed strike attributed to Israel"),
         )
-        blamed_us = u[:, 2] < _at(p.blame_us_share, worlds)
+        blamed_us = u.blamed_us < _at(p.blame_us_share, worlds)
         denied = blamed_us  # the US denies what it did not do
         if denied.any():
             m.emit(
@@ -380,7 +380,7 @@ class Israel(BatchedAgent):
                 location=m.code("location", "Washington"),
                 note=m.code("note", "US denies conducting the strike"),
             )
-        believed = denied & (u[:, 3] < _at(p.denial_credibility, worlds))
+        believed = denied & (u.denial_believed < _at(p.denial_credibility, worlds))
         for g, militia in enumerate(m.militias):
             hit = (group == g) & blamed_us & ~believed
             np.add.at(militia.losses, worlds[hit], killed[hit])
@@ -403,8 +403,7 @@ class UnitedStates(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        choice = model.policy("US", "retaliation")
-        self.policy = make_policy("US", "retaliation", choice)
+        self.policy = self.scenario_policy("US", "retaliation", Retaliation)
         self.clarity = float(getattr(self.policy, "clarity", 1.0))
         # What militias can be deterred from: the share of attacks that would cross the line.
         self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
@@ -422,7 +421,7 @@ class UnitedStates(BatchedAgent):
             restraint=p.talks_restraint * m.iran.talks_alive,
         )
 
-    def step(self):
+    def step(self) -> None:
         m = self.model
         self.group_grievance = (
             self.group_grievance * m.grievance_decay[..., None] + m.today.group_severity
@@ -431,7 +430,13 @@ class UnitedStates(BatchedAgent):
             self._replay(m.observed_today.us_strikes)
             return
         self._return_fire()
-        sites = self.policy.respond(self.memory, m.today.provocation(), self.context(), m.u[:, 7:9])
+        sites = self.policy.respond(
+            self.memory,
+            m.today.provocation(),
+            self.context(),
+            m.draws.us.strike_order,
+            m.draws.us.strike_delay,
+        )
         self.strike_sites = sites
         worlds = np.flatnonzero(sites)
         if worlds.size:
@@ -458,7 +463,7 @@ class UnitedStates(BatchedAgent):
     def _return_fire(self):
         m, p = self.model, self.p
         fire = m.today.syria_attacks > 0
-        fire &= bernoulli(p.return_fire_prob, m.u[:, 9])
+        fire &= bernoulli(p.return_fire_prob, m.draws.us.return_fire)
         worlds = np.flatnonzero(fire)
         if worlds.size:
             m.emit(
@@ -473,16 +478,16 @@ class UnitedStates(BatchedAgent):
 
     def _strike(self, worlds):
         m, p = self.model, self.p
-        u = m.event_draws(worlds)
+        u = m.event_draws(worlds, "us_strike")
         room = np.clip(
             1.0 - m.iraq.pressure[worlds] / np.maximum(_at(p.withdrawal_threshold, worlds), 1e-9),
             0,
             1,
         )
-        in_iraq = u[:, 0] < _at(p.us_iraq_share, worlds) * room
+        in_iraq = u.in_iraq < _at(p.us_iraq_share, worlds) * room
         blamed = np.argmax(self.group_grievance[worlds], axis=1)
-        group = np.where(u[:, 1] < 0.7, blamed, 1 - blamed)
-        killed = poisson(_at(p.fighters_per_site, worlds), u[:, 2])
+        group = np.where(u.group < BLAMED_GROUP_PROB, blamed, 1 - blamed)
+        killed = poisson(_at(p.fighters_per_site, worlds), u.fighters_killed)
         self._consequences(worlds, group, in_iraq, killed)
 
     def _consequences(self, worlds, group, in_iraq, killed):
@@ -521,19 +526,15 @@ class IraqiGovernment(BatchedAgent):
 
     def __init__(self, model):
         super().__init__(model)
-        self.sovereignty = make_policy(
-            "Iraqi government", "sovereignty", model.policy("Iraqi government", "sovereignty")
-        )
-        self.crackdown = make_policy(
-            "Iraqi government", "crackdown", model.policy("Iraqi government", "crackdown")
-        )
+        self.sovereignty = self.scenario_policy("Iraqi government", "sovereignty", Sovereignty)
+        self.crackdown = self.scenario_policy("Iraqi government", "crackdown", Crackdown)
         self.pressure = np.zeros(self.n)
         self.demanded = np.zeros(self.n, dtype=bool)
         self.crackdown_days = np.zeros(self.n, dtype=np.int64)
         self.crackdown_active = np.zeros(self.n)
-        self.recent_attacks = RollingSum(self.n, 30)
+        self.recent_attacks = RollingSum(self.n, CRACKDOWN_MEMORY_DAYS)
 
-    def step(self):
+    def step(self) -> None:
         m, p = self.model, self.p
         t = m.today
         self.pressure = (
@@ -551,19 +552,19 @@ class IraqiGovernment(BatchedAgent):
         if demand.any():
             self._act(np.flatnonzero(demand), "US", "demands the withdrawal of US forces")
             self.demanded |= demand
-            m.presence = np.where(demand, np.minimum(m.presence, 0.5), m.presence)
+            m.presence = np.where(demand, np.minimum(m.presence, PRESENCE_AFTER_DEMAND), m.presence)
         recent = self.recent_attacks.push(t.iraq_attacks)
         self.crackdown_days = np.maximum(self.crackdown_days - 1, 0)
         if m.replaying:
             start = np.full(self.n, m.observed_today.crackdown)
         else:
-            start = self.crackdown.starts(recent, p.crackdown_rate, m.u[:, 10])
+            start = self.crackdown.starts(recent, p.crackdown_rate, m.draws.iraq.crackdown)
         start &= self.crackdown_days == 0
         if start.any():
             self._act(
                 np.flatnonzero(start), "militias", "crackdown: arrests and raids on militia members"
             )
-            self.crackdown_days = np.where(start, 30, self.crackdown_days)
+            self.crackdown_days = np.where(start, CRACKDOWN_DAYS, self.crackdown_days)
         self.crackdown_active = (self.crackdown_days > 0).astype(float)
 
     def _act(self, worlds, target, note):
@@ -604,13 +605,23 @@ class Today:
         self.tally = np.zeros((n, len(self.TALLIES) + len(EVENT_TYPES)))
         self.us_sites_in_iraq = np.zeros(n)
 
-    def reset(self):
+    def reset(self) -> None:
+        """Clear the tallies for a new day."""
         self.tally[:] = 0.0
         self.us_sites_in_iraq[:] = 0.0
 
-    def record_attacks(self, worlds, group, site, etype, killed, injured, others):
+    def record_attacks(
+        self,
+        worlds: np.ndarray,
+        group: int,
+        site: np.ndarray,
+        etype: np.ndarray,
+        killed: np.ndarray,
+        injured: np.ndarray,
+        others: np.ndarray,
+    ) -> None:
         """Fold a batch of attacks into today's per-world tallies."""
-        on_personnel = _SITE_PERSONNEL[site]
+        on_personnel = SITE_PERSONNEL[site]
         sev = severity(etype, killed, injured, others) * on_personnel
         values = np.zeros((len(worlds), self.tally.shape[1]))
         values[:, 0] = 1.0

@@ -102,7 +102,15 @@ class Ladder:
         self.index = np.zeros(n_worlds)
         self.decay = index_decay()
 
-    def advance(self, attacks, harm, responses, rounds, killed, day_severity):
+    def advance(
+        self,
+        attacks: np.ndarray,
+        harm: np.ndarray,
+        responses: np.ndarray,
+        rounds: np.ndarray,
+        killed: np.ndarray,
+        day_severity: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Push one day's counts; return (rung, escalation index)."""
         self.index = self.index * self.decay + day_severity
         rung = ladder_rung(

@@ -13,17 +13,20 @@ batch it is run in, and Mesa's own ``model.rng`` seeded from the same
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 from types import SimpleNamespace
 
 import mesa
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from escalation.errors import ScenarioError
+from escalation.events.counts import starts_new_round
 from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, severity
 from escalation.model.agents import (
     GROUPS,
-    SITES,
     Iran,
     IraqiGovernment,
     Israel,
@@ -34,10 +37,23 @@ from escalation.model.agents import (
 from escalation.model.eventlog import EventBuffer
 from escalation.model.ladder import Ladder, RollingSum
 from escalation.model.parameters import PARAMETERS
-from escalation.model.policies import halflife_factor
-from escalation.model.replay import ObservedDays
-from escalation.model.scenario import Scenario
-from escalation.model.streams import WorldStreams, seed_sequence
+from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
+from escalation.model.replay import DayRecord, ObservedDays
+from escalation.model.scenario import DEFAULT_SCENARIO, PolicyChoice, Scenario
+from escalation.model.sites import SITES
+from escalation.model.streams import (
+    DAILY_SLOTS_READ,
+    DailyDraws,
+    Draws,
+    WorldStreams,
+    event_draws,
+)
+from escalation.runtime import Seed, seed_sequence
+
+try:  # Mesa 3.5 has scenarios of its own; Mesa 3.3 does not.
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+except ImportError:  # pragma: no cover - depends on the installed Mesa
+    MesaScenario = None
 
 #: Daily state variables recorded for every world (see ``docs/ODD.md``).
 STATE_VARIABLES = (
@@ -57,7 +73,6 @@ COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
     "us_killed",
     "us_injured",
 )
-_CORE_SLOTS = 11
 _AIRSTRIKE = EVENT_TYPES.index(EventType.AIRSTRIKE)
 _RETURN_FIRE = EVENT_TYPES.index(EventType.RETURN_FIRE)
 
@@ -65,11 +80,15 @@ _RETURN_FIRE = EVENT_TYPES.index(EventType.RETURN_FIRE)
 class EscalationModel(mesa.Model):
     """Attacks and reprisals between US forces, militias, Israel and Baghdad, in many worlds.
 
+    The scenario is kept as ``spec``, not ``scenario``: Mesa 3.5's ``Model.scenario`` is its own
+    kind of scenario (see :attr:`scenario`).
+
     Parameters
     ----------
-    scenario : Scenario, str or None
+    scenario : Scenario, str, path or None
         The scenario (a :class:`~escalation.model.scenario.Scenario`, a built-in name or a TOML
-        path); None means ``baseline_2021``.
+        path); None means ``baseline_2021``. A Mesa scenario (``mesa.experimental.scenarios``)
+        stands for ``baseline_2021`` with those of its attributes that name parameters set.
     n_worlds : int
         Number of independent worlds advanced together.
     seed : int, sequence of ints or numpy.random.SeedSequence, optional
@@ -77,6 +96,10 @@ class EscalationModel(mesa.Model):
     parameters : mapping, optional
         Parameter values overriding the scenario's, each a number or an array of shape
         ``(n_worlds,)`` (one value per world, as calibration and posterior draws need).
+    **parameter_overrides : float or array
+        The same, as flat keywords (``militia_attack_rate=0.5``): what Mesa's SolaraViz
+        sliders pass when they re-create the model as ``EscalationModel(**model_params)``.
+        A name given both here and in ``parameters`` is an error.
     first_world : int
         Global index of this batch's first world: world ``first_world + i`` draws the
         same numbers here as in any other batch of the same seed.
@@ -93,31 +116,33 @@ class EscalationModel(mesa.Model):
 
     def __init__(
         self,
-        scenario=None,
+        scenario: Scenario | str | os.PathLike[str] | None = DEFAULT_SCENARIO,
         n_worlds: int = 1,
-        seed=None,
+        seed: Seed = None,
         *,
-        parameters=None,
+        parameters: Mapping[str, ArrayLike] | None = None,
         first_world: int = 0,
         record_daily: bool = True,
-        history=None,
+        history: pd.DataFrame | None = None,
         replay_days: int = 0,
-    ):
-        if n_worlds < 1:
-            raise ValueError(f"n_worlds must be at least 1, got {n_worlds}")
+        **parameter_overrides: ArrayLike,
+    ) -> None:
+        if isinstance(n_worlds, bool) or not isinstance(n_worlds, int | np.integer) or n_worlds < 1:
+            raise ValueError(f"n_worlds must be a positive integer, got {n_worlds!r}")
         self.seed_sequence = seed_sequence(seed)
         super().__init__(rng=np.random.Generator(np.random.PCG64(self.seed_sequence)))
-        # Not ``self.scenario``: Mesa 3.5 reserves that name for its own scenarios.
-        self.spec = _as_scenario(scenario)
+        ours, from_mesa = _split_mesa_scenario(scenario)
+        self.spec = Scenario.coerce(ours)
         self.n_worlds = int(n_worlds)
         self.first_world = int(first_world)
         self.days = self.spec.days
         self.dates = [self.spec.start + dt.timedelta(days=d) for d in range(self.days)]
-        self.p = SimpleNamespace(**_parameter_values(self.spec, parameters, self.n_worlds))
+        overrides = _merge_overrides(from_mesa, parameters, parameter_overrides)
+        self.p = SimpleNamespace(**_parameter_values(self.spec, overrides, self.n_worlds))
         self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
         self.buffer = EventBuffer()
         self.day = 0
-        self.observed = (
+        self.observed: ObservedDays | None = (
             ObservedDays.from_events(history, self.spec.start, min(replay_days, self.days))
             if history is not None and replay_days > 0
             else None
@@ -128,7 +153,8 @@ class EscalationModel(mesa.Model):
         n = self.n_worlds
         self.presence = np.broadcast_to(np.asarray(self.p.us_presence, float), (n,)).copy()
         self.today = Today(n)
-        self.recent_rounds = RollingSum(n, 7)
+        self.recent_rounds = RollingSum(n, TALKS_MEMORY_DAYS)
+        self.last_strike_day = np.full(n, -NEVER, dtype=np.int64)
         self.ladder = Ladder(n)
         self.day_severity = np.zeros(n)
         self._event_index = np.zeros(n, dtype=np.int64)
@@ -144,16 +170,33 @@ class EscalationModel(mesa.Model):
 
         self.record_daily = record_daily
         if record_daily:
-            self.daily_state = {
+            self.daily_state: dict[str, np.ndarray] = {
                 v: np.zeros((self.days, n), dtype=np.float32) for v in STATE_VARIABLES
             }
-            self.daily_counts = {c: np.zeros((self.days, n), dtype=np.int16) for c in COUNT_SERIES}
+            self.daily_counts: dict[str, np.ndarray] = {
+                c: np.zeros((self.days, n), dtype=np.int16) for c in COUNT_SERIES
+            }
         self.datacollector = (
             mesa.DataCollector(model_reporters={v: _world_zero(v) for v in STATE_VARIABLES})
             if n == 1
             else None
         )
         self.state = {v: np.zeros(n) for v in STATE_VARIABLES}
+
+    @property
+    def scenario(self) -> None:
+        """Mesa's scenario slot, left empty: this model's scenario is :attr:`spec`.
+
+        Mesa 3.5's ``Model`` sets ``self.scenario`` to a Mesa scenario of its own, and
+        SolaraViz, when it finds one, passes a fresh one back as ``scenario=`` on reset,
+        replacing the escalation scenario the user chose. Reading None here, SolaraViz
+        re-creates the model from its keyword parameters alone, scenario included.
+        """
+        return None
+
+    @scenario.setter
+    def scenario(self, value: object) -> None:
+        self._mesa_scenario = value
 
     # -- set-up ---------------------------------------------------------------------------------
     def _derive_rates(self):
@@ -179,17 +222,17 @@ class EscalationModel(mesa.Model):
         }[kind]
         return table.code(value)
 
-    def policy(self, actor: str, slot: str):
+    def policy(self, actor: str, slot: str) -> PolicyChoice:
         """The scenario's policy choice for an actor's slot."""
         return self.spec.policy(actor, slot)
 
     # -- the day --------------------------------------------------------------------------------
-    def step(self):
+    def step(self) -> None:
         """Advance every world by one day."""
         if self.day >= self.days:
             self.running = False
             return
-        self.u = self.streams.core(self.day, _CORE_SLOTS)
+        self.draws = DailyDraws.of(self.streams.core(self.day, DAILY_SLOTS_READ))
         self.today.reset()
         self.day_severity[:] = 0.0
         self._event_index[:] = 0
@@ -208,7 +251,13 @@ class EscalationModel(mesa.Model):
             self.step()
         return self
 
-    def emit(self, worlds, actor: Actor, event_type, **fields):
+    def emit(
+        self,
+        worlds: ArrayLike,
+        actor: Actor,
+        event_type: EventType | ArrayLike,
+        **fields: ArrayLike,
+    ) -> None:
         """Record one event in each of ``worlds`` today (see :meth:`EventBuffer.add`)."""
         worlds = np.asarray(worlds, dtype=np.int64)
         if not self.replaying:
@@ -235,12 +284,17 @@ class EscalationModel(mesa.Model):
         return self.observed is not None and self.day < len(self.observed)
 
     @property
-    def observed_today(self):
-        """Today's observed actions (a :class:`.replay.DayRecord`) while replaying."""
+    def observed_today(self) -> DayRecord:
+        """Today's observed actions while replaying."""
+        if self.observed is None:
+            raise RuntimeError("no observed history is being replayed")
         return self.observed[self.day]
 
-    def event_draws(self, worlds: np.ndarray) -> np.ndarray:
-        """``(len(worlds), EVENT_DRAWS)`` uniforms, fresh for each event of each world today."""
+    def event_draws(self, worlds: np.ndarray, kind: str) -> Draws:
+        """Named draws of one new event of ``kind`` in each of ``worlds`` today (fresh for each).
+
+        ``kind`` is a key of :data:`~escalation.model.streams.EVENT_DRAWS_BY_KIND`.
+        """
         worlds = np.asarray(worlds, dtype=np.int64)
         order = np.argsort(worlds, kind="stable")
         ranked = worlds[order]
@@ -248,11 +302,11 @@ class EscalationModel(mesa.Model):
         rank[order] = np.arange(len(worlds)) - np.searchsorted(ranked, ranked, side="left")
         index = self._event_index[worlds] + rank
         np.add.at(self._event_index, worlds, 1)
-        return self.streams.events(self.day, worlds, index)
+        return event_draws(self.streams.events(self.day, worlds, index), kind)
 
     def _record(self):
         t = self.today
-        rounds = (self.us.strike_sites > 0).astype(float)
+        rounds = self._new_strike_rounds().astype(float)
         self.recent_rounds.push(rounds)
         rung, index = self.ladder.advance(
             t.attacks,
@@ -288,6 +342,14 @@ class EscalationModel(mesa.Model):
         if self.datacollector is not None:
             self.datacollector.collect(self)
 
+    def _new_strike_rounds(self) -> np.ndarray:
+        """Per world: whether today's US airstrikes start a strike round (the rule of
+        :func:`escalation.events.counts.starts_new_round`, as for observed logs)."""
+        struck = self.us.strike_sites > 0
+        new = struck & starts_new_round(self.day - self.last_strike_day)
+        self.last_strike_day = np.where(struck, self.day, self.last_strike_day)
+        return new
+
     # -- output ---------------------------------------------------------------------------------
     def event_log(self) -> pd.DataFrame:
         """Events so far: the canonical schema plus ``world`` (global index) and ``day``."""
@@ -311,6 +373,12 @@ class EscalationModel(mesa.Model):
         return frame
 
     @property
+    def truncated_attack_days(self) -> np.ndarray:
+        """Per world: group-days on which the drawn number of attacks exceeded
+        :data:`~escalation.model.agents.MAX_DAILY_ATTACKS` and was cut to it."""
+        return sum((m.truncated for m in self.militias), np.zeros(self.n_worlds, dtype=np.int64))
+
+    @property
     def withdrawal_demanded(self) -> np.ndarray:
         """Per world: whether Baghdad has demanded that US forces leave."""
         return self.iraq.demanded
@@ -323,32 +391,44 @@ def _world_zero(name):
     return report
 
 
-def _as_scenario(scenario) -> Scenario:
-    if scenario is None:
-        return Scenario.load("baseline_2021")
-    if isinstance(scenario, Scenario):
-        return scenario
-    return Scenario.load(scenario)
+def _split_mesa_scenario(
+    scenario: Scenario | str | os.PathLike[str] | None,
+) -> tuple[Scenario | str | os.PathLike[str] | None, dict[str, object]]:
+    """A Mesa scenario stands for the default scenario with its parameter attributes set."""
+    if MesaScenario is None or not isinstance(scenario, MesaScenario):
+        return scenario, {}
+    return None, {k: v for k, v in vars(scenario).items() if k in PARAMETERS}
 
 
-def _parameter_values(scenario: Scenario, overrides, n_worlds: int) -> dict:
-    """Scenario values with overrides; per-world arrays checked for shape and range."""
-    values = {k: np.float64(v) for k, v in scenario.parameters.items()}
-    for name, value in (overrides or {}).items():
+def _merge_overrides(*sources: Mapping[str, object] | None) -> dict[str, object]:
+    """Parameter overrides from several arguments; a name given twice is an error."""
+    merged: dict[str, object] = {}
+    for source in sources:
+        for name, value in (source or {}).items():
+            if name in merged:
+                raise ScenarioError(f"parameters: {name!r} is given twice; give it once")
+            merged[name] = value
+    return merged
+
+
+def _parameter_values(
+    scenario: Scenario, overrides: Mapping[str, object], n_worlds: int
+) -> dict[str, np.float64 | np.ndarray]:
+    """Scenario values with overrides, each checked by :meth:`.Parameter.check`, per-world
+    arrays also for their length."""
+    values: dict[str, np.float64 | np.ndarray] = {
+        k: np.float64(v) for k, v in scenario.parameters.items()
+    }
+    for name, value in overrides.items():
         if name not in PARAMETERS:
             raise ScenarioError(
                 f"parameters: unknown parameter {name!r}; expected one of {', '.join(PARAMETERS)}"
             )
-        array = np.asarray(value, dtype=float)
-        if array.ndim not in (0, 1) or (array.ndim == 1 and array.shape[0] != n_worlds):
+        checked = PARAMETERS[name].check(value, f"parameters: {name!r}")
+        if np.shape(checked) not in ((), (n_worlds,)):
             raise ScenarioError(
-                f"parameters: {name!r} has shape {array.shape}; expected a number or ({n_worlds},)"
+                f"parameters: {name!r} has shape {np.shape(checked)}; expected a number or "
+                f"({n_worlds},)"
             )
-        declared = PARAMETERS[name]
-        if np.any((array < declared.low) | (array > declared.high)) or np.any(np.isnan(array)):
-            raise ScenarioError(
-                f"parameters: {name!r} has values outside the valid range "
-                f"[{declared.low:g}, {declared.high:g}] ({declared.unit})"
-            )
-        values[name] = array if array.ndim == 1 else np.float64(array)
+        values[name] = checked
     return values

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.stats
 
+from escalation.errors import ScenarioError
+
 GIF = (
     'Gulf International Forum, July 2021, "U.S.-Iran Clashes in Syria and Iraq: '
     'Exchange of Messages or Serious Escalation?"'
@@ -98,8 +100,18 @@ class TruncatedPrior:
         grid = np.linspace(0.0005, 0.9995, 1000)
         return float(np.mean(self.ppf(grid)))
 
-    def __hash__(self):
-        return hash((self.dist, tuple(sorted(self.args.items()))))
+    def _key(self) -> tuple:
+        return (self.dist.name, self.args, tuple(sorted(self.kwds.items())))
+
+    def __hash__(self) -> int:
+        """Hash of the family, its arguments and the range (equal priors hash alike)."""
+        return hash(self._key())
+
+    def __eq__(self, other: object) -> bool:
+        """Same family, arguments and range."""
+        if not isinstance(other, TruncatedPrior):
+            return NotImplemented
+        return self._key() == other._key()
 
 
 @dataclass(frozen=True)
@@ -115,9 +127,41 @@ class Parameter:
     source: str
     prior: Prior | None = None
 
-    def check(self, value: float) -> bool:
-        """True when ``value`` lies in the valid range (inclusive)."""
-        return self.low <= value <= self.high
+    def check(self, value: object, where: str) -> np.float64 | np.ndarray:
+        """``value`` (a number, or one number per world) as floats, if within the valid range.
+
+        The one range check of the library: scenarios, the model's overrides and anything
+        else that sets a parameter call it. Raises :class:`~escalation.errors.ScenarioError`
+        starting with ``where`` (the file and key, or the argument) when ``value`` is not a
+        number, not a number or one-dimensional array, or outside ``[low, high]`` (NaN
+        included).
+        """
+        if isinstance(value, bool | str | bytes):
+            raise ScenarioError(f"{where}: {value!r} is not a number")
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ScenarioError(f"{where}: {value!r} is not a number") from None
+        if array.ndim > 1:
+            raise ScenarioError(
+                f"{where}: has shape {array.shape}; expected a number or one number per world"
+            )
+        problem = range_problem(array, self.low, self.high)
+        if problem:
+            raise ScenarioError(f"{where}: {value} {problem} ({self.unit})")
+        return array if array.ndim == 1 else np.float64(array)
+
+
+def range_problem(value: object, low: float, high: float) -> str | None:
+    """What is wrong with ``value`` (a number or array) for the range ``[low, high]``, or None.
+
+    Shared by parameters (:meth:`Parameter.check`) and policy options
+    (:class:`~escalation.model.policies.Option`), so a range means the same everywhere.
+    """
+    array = np.asarray(value, dtype=float)
+    if np.any(np.isnan(array)) or np.any((array < low) | (array > high)):
+        return f"is outside the valid range [{low:g}, {high:g}]"
+    return None
 
 
 def _p(name, default, low, high, unit, meaning, source, prior=None):

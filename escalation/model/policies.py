@@ -28,16 +28,49 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from escalation.events.schema import EventType, severity
+from escalation.model.parameters import range_problem
 from escalation.model.streams import poisson
 
 #: What crosses a red line, from the lowest bar to the highest (GIF: the 2021 line is
 #: "attacks against its personnel, even if they do not result in U.S. casualties"; the
 #: Trump administration "drew the 'red line' at the killing of an American").
 LINES = ("personnel", "injury", "killed")
+#: A parameter as policies receive it: one number for every world, or one per world.
+Value = float | np.ndarray
+
+# -- constants of the policies, each with its source or stated as an assumption -----------------
+#: Daily persistence of the count of one's own recent strike rounds (the inertia term of
+#: :class:`PartialReciprocity`): a half-life of about 23 days, so a round weighs for about a
+#: month, like the grievance. An assumption; Goldstein & Freeman 1991 estimate inertia on
+#: monthly data, where a month's own actions carry into the next.
+RECENT_ROUNDS_PERSISTENCE = 0.97
+#: Most sites in one :class:`RedLine` round. NETWORK: the 27 June round struck "two locations in
+#: Syria and one in Iraq"; one site per multiple of the threshold reached.
+RED_LINE_MAX_SITES = 3
+#: Most sites in one :class:`DelayedProportional` round (an assumption: the largest rounds a
+#: proportional answer would order; :class:`Disproportionate` uses the same number by default).
+PROPORTIONAL_MAX_SITES = 5
+#: Severity of one site of a US strike round: what a proportional answer weighs provocation
+#: against (:data:`escalation.events.schema.EventType.AIRSTRIKE`'s base severity).
+SITE_SEVERITY = float(severity(EventType.AIRSTRIKE))
+#: Days since the last strike round before any: a value no memory reaches ("never").
+NEVER = 10_000
+#: Days a crackdown lasts once started. GIF: Washington demands that Baghdad "rein in the
+#: militias"; how long Baghdad keeps at it is not reported, and a month is an assumption.
+CRACKDOWN_DAYS = 30
+#: Days of militia attacks in Iraq Baghdad weighs when deciding a crackdown ("the last month",
+#: the unit of ``crackdown_rate``; an assumption like :data:`CRACKDOWN_DAYS`).
+CRACKDOWN_MEMORY_DAYS = 30
+#: Days of US strike rounds the talks-collapse hazard counts ("the last week": the unit of
+#: ``talks_fragility``). GIF: "a dramatic escalation could dissolve the talks"; a week is an
+#: assumption.
+TALKS_MEMORY_DAYS = 7
 
 
 # -- declared options ------------------------------------------------------------------------
@@ -47,11 +80,12 @@ class Option:
 
     default: object
     choices: tuple = ()
-    low: float | None = None
-    high: float | None = None
+    low: float = -math.inf
+    high: float = math.inf
     meaning: str = ""
 
-    def problem(self, name: str, value) -> str | None:
+    def problem(self, name: str, value: object) -> str | None:
+        """A message naming ``name`` if ``value`` is not a valid setting of this option."""
         if self.choices:
             if value not in self.choices:
                 return (
@@ -60,11 +94,8 @@ class Option:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"option {name!r}: {value!r} is not a number"
-        if not (self.low <= value <= self.high):
-            return (
-                f"option {name!r}: {value} is outside the valid range [{self.low:g}, {self.high:g}]"
-            )
-        return None
+        problem = range_problem(value, self.low, self.high)
+        return f"option {name!r}: {value} {problem}" if problem else None
 
 
 def check_options(policy_class, options: dict) -> str | None:
@@ -86,7 +117,7 @@ class Policy:
     classifier: dict = {}
     options: dict = {}
 
-    def __init__(self, **options):
+    def __init__(self, **options: object) -> None:
         problem = check_options(type(self), options)
         if problem:
             raise ValueError(problem)
@@ -123,18 +154,19 @@ class RetaliationMemory:
 
     @classmethod
     def fresh(cls, n: int, credibility: float = 1.0) -> RetaliationMemory:
+        """The memory of ``n`` worlds before any crossing: a fully credible line, nothing owed."""
         return cls(
             grievance=np.zeros(n),
             credibility=np.full(n, float(credibility)),
             pending=np.full(n, -1, dtype=np.int64),
             pending_sites=np.zeros(n, dtype=np.int64),
             grudge=np.zeros(n, dtype=bool),
-            since_strike=np.full(n, 10_000, dtype=np.int64),
+            since_strike=np.full(n, NEVER, dtype=np.int64),
             recent=np.zeros(n),
             today=np.zeros(n),
         )
 
-    def subset(self, worlds) -> RetaliationMemory:
+    def subset(self, worlds: np.ndarray | list[int]) -> RetaliationMemory:
         """A copy restricted to some worlds (used to check batch == world by world)."""
         return RetaliationMemory(**{k: v[worlds].copy() for k, v in vars(self).items()})
 
@@ -185,8 +217,9 @@ class Retaliation(Policy):
 
     options = {"line": Option("personnel", LINES, meaning="what crosses the line")}
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+    line: str
 
-    def reach(self, injury_prob, lethality):
+    def reach(self, injury_prob: Value, lethality: Value) -> Value:
         """Share of attacks on personnel that cross the line: what the line can deter.
 
         Every such attack crosses a line at "personnel"; only those that injure (or kill)
@@ -200,18 +233,23 @@ class Retaliation(Policy):
         memory: RetaliationMemory,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
+        u_order: np.ndarray,
+        u_delay: np.ndarray,
     ) -> np.ndarray:
-        """Sites struck today per world; ``u`` is ``(n_worlds, 2)`` uniforms."""
+        """Sites struck today per world.
+
+        ``u_order`` (the uniforms a stochastic :meth:`order` reads) and ``u_delay`` (those
+        that draw the delay of a round ordered today) are ``(n_worlds,)`` arrays.
+        """
         crossings = self._remember(memory, provocation, context)
         idle = memory.pending < 0
-        sites = np.where(idle, self.order(memory, crossings, provocation, context, u[:, 0]), 0)
+        sites = np.where(idle, self.order(memory, crossings, provocation, context, u_order), 0)
         ordered = sites > 0
         if ordered.any():
             who = np.flatnonzero(ordered)
             lag_mean = np.asarray(context.lag_mean, float)
             lag_mean = lag_mean if lag_mean.ndim == 0 else lag_mean[who]
-            memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u[who, 1])
+            memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u_delay[who])
         memory.pending_sites = np.where(ordered, sites, memory.pending_sites)
         self._discount(memory, crossings > 0, ordered | ~idle, context)
         due = memory.pending == 0
@@ -221,7 +259,13 @@ class Retaliation(Policy):
         self._struck(memory, due)
         return struck
 
-    def replay(self, memory, provocation, context, struck: np.ndarray) -> None:
+    def replay(
+        self,
+        memory: RetaliationMemory,
+        provocation: Provocation,
+        context: RetaliationContext,
+        struck: np.ndarray,
+    ) -> None:
         """Update the memory with what was observed: crossings and actual strike rounds.
 
         Used to carry an observed history into the agents before a forecast: the memory
@@ -237,7 +281,7 @@ class Retaliation(Policy):
         memory.today = provocation.crossing_severity(self.line)
         memory.grievance *= context.grievance_decay
         memory.grievance += memory.today
-        memory.recent *= 0.97
+        memory.recent *= RECENT_ROUNDS_PERSISTENCE
         memory.since_strike += 1
         memory.grudge |= crossings > 0
         return crossings
@@ -273,7 +317,14 @@ class NoRetaliation(Retaliation):
     name = "no_retaliation"
     classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return np.zeros(len(crossings), dtype=np.int64)
 
 
@@ -291,11 +342,12 @@ class RedLine(Retaliation):
     answers, whatever the threshold. ``clarity`` is how clearly the line is drawn
     (communicated "through diplomatic channels", GIF): militias read credibility times
     clarity times the line's reach (:meth:`Retaliation.reach`).
-    Sites per round: 1 + (provocation beyond twice the threshold), at most 3 (NETWORK:
-    "two locations in Syria and one in Iraq").
+    Sites per round: one per multiple of the threshold reached, at most
+    :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria and one in Iraq").
     """
 
     name = "red_line"
+    clarity: float
     options = {
         **Retaliation.options,
         "clarity": Option(1.0, low=0.0, high=1.0, meaning="how clearly the line is drawn"),
@@ -307,10 +359,19 @@ class RedLine(Retaliation):
         "threshold": True,
     }
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         bar = context.threshold * (1.0 + context.restraint)
         over = ((memory.grievance >= bar) & (memory.grievance > 0)) | (provocation.killed > 0)
-        sites = 1 + (memory.grievance >= 2 * bar) + (memory.grievance >= 3 * bar)
+        sites = 1 + sum(
+            (memory.grievance >= k * bar).astype(np.int64) for k in range(2, RED_LINE_MAX_SITES + 1)
+        )
         return np.where(over, sites, 0).astype(np.int64)
 
 
@@ -325,7 +386,14 @@ class TitForTat(Retaliation):
     # Stochastic only through the delay before each round (see Retaliation).
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return (crossings > 0).astype(np.int64)
 
 
@@ -337,13 +405,21 @@ class GenerousTitForTat(Retaliation):
     """
 
     name = "generous_tit_for_tat"
+    generosity: float
     options = {
         **Retaliation.options,
         "generosity": Option(0.3, low=0.0, high=1.0, meaning="probability to forgive"),
     }
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return ((crossings > 0) & (u >= self.generosity)).astype(np.int64)
 
 
@@ -356,6 +432,7 @@ class Grudger(Retaliation):
     """
 
     name = "grudger"
+    interval: float
     options = {
         **Retaliation.options,
         "interval": Option(14, low=1, high=365, meaning="days between strike rounds"),
@@ -363,7 +440,14 @@ class Grudger(Retaliation):
     # Stochastic only through the delay before each round (see Retaliation).
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         return (memory.grudge & (memory.since_strike >= self.interval)).astype(np.int64)
 
 
@@ -377,6 +461,8 @@ class PartialReciprocity(Retaliation):
     """
 
     name = "partial_reciprocity"
+    k: float
+    inertia: float
     options = {
         **Retaliation.options,
         "k": Option(0.3, low=0.0, high=10.0, meaning="response per unit of provocation"),
@@ -384,7 +470,14 @@ class PartialReciprocity(Retaliation):
     }
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         hazard = self.k * memory.grievance / context.threshold + self.inertia * memory.recent
         fire = (u < 1.0 - np.exp(-hazard)) & (memory.grievance > 0)
         return fire.astype(np.int64)
@@ -395,19 +488,30 @@ class DelayedProportional(Retaliation):
 
     NETWORK: the June round answered the drone attacks "since April"; in the public record
     the February round came ten days after the 15 February Erbil attack. Sites =
-    ceil(``ratio`` x severity / 6) (6 = base severity of one airstrike site), between 1 and 5.
+    ceil(``ratio`` x severity / :data:`SITE_SEVERITY`), between 1 and
+    :data:`PROPORTIONAL_MAX_SITES`.
     """
 
     name = "delayed_proportional"
+    ratio: float
     options = {
         **Retaliation.options,
         "ratio": Option(1.0, low=0.0, high=10.0, meaning="strike severity per unit of provocation"),
     }
-    classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
+    # Orders read today's crossings only (pending orders are not memory, as for tit-for-tat).
+    classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         severity = provocation.crossing_severity(self.line)
-        sites = np.clip(np.ceil(self.ratio * severity / 6.0), 1, 5).astype(np.int64)
+        sites = np.ceil(self.ratio * severity / SITE_SEVERITY)
+        sites = np.clip(sites, 1, PROPORTIONAL_MAX_SITES).astype(np.int64)
         return np.where(crossings > 0, sites, 0)
 
 
@@ -419,13 +523,22 @@ class Disproportionate(RedLine):
     """
 
     name = "disproportionate"
+    scale: float
+    sites: float
     options = {
         **RedLine.options,
         "scale": Option(0.5, low=0.0, high=1.0, meaning="threshold multiplier"),
-        "sites": Option(5, low=1, high=10, meaning="sites per round"),
+        "sites": Option(PROPORTIONAL_MAX_SITES, low=1, high=10, meaning="sites per round"),
     }
 
-    def order(self, memory, crossings, provocation, context, u):
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
         bar = self.scale * context.threshold * (1.0 + context.restraint)
         return np.where(
             (memory.grievance >= bar) & (memory.grievance > 0), int(self.sites), 0
@@ -438,11 +551,11 @@ class Harassment(Policy):
 
     classifier = {"stochastic": True, "memory_depth": 1}
 
-    def rate_factor(self, perceived_credibility: np.ndarray, deterrence) -> np.ndarray:
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence: Value) -> np.ndarray:
         """Multiplier on the attack rate given the red line's perceived credibility."""
         raise NotImplementedError
 
-    def type_tilt(self, perceived_credibility: np.ndarray, caution) -> np.ndarray:
+    def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         """Log-weight subtracted from the drone option (the type most likely to cross)."""
         raise NotImplementedError
 
@@ -458,10 +571,10 @@ class AntBites(Harassment):
 
     name = "ant_bites"
 
-    def rate_factor(self, perceived_credibility, deterrence):
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence: Value) -> np.ndarray:
         return 1.0 - deterrence * perceived_credibility
 
-    def type_tilt(self, perceived_credibility, caution):
+    def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         return caution * perceived_credibility
 
 
@@ -474,10 +587,10 @@ class Unrestrained(Harassment):
     name = "unrestrained"
     classifier = {"stochastic": True, "memory_depth": 0}
 
-    def rate_factor(self, perceived_credibility, deterrence):
+    def rate_factor(self, perceived_credibility: np.ndarray, deterrence: Value) -> np.ndarray:
         return np.ones_like(perceived_credibility)
 
-    def type_tilt(self, perceived_credibility, caution):
+    def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         return np.zeros_like(perceived_credibility)
 
 
@@ -486,11 +599,11 @@ class Reprisal(Policy):
 
     classifier = {"stochastic": False, "memory_depth": float("inf")}
 
-    def update(self, stock: np.ndarray, losses: np.ndarray, decay) -> np.ndarray:
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
         """New revenge stock from the old one and today's losses blamed on the US."""
         raise NotImplementedError
 
-    def rate_factor(self, stock: np.ndarray, gain) -> np.ndarray:
+    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
         """Multiplier on the attack rate from the revenge stock."""
         raise NotImplementedError
 
@@ -507,10 +620,10 @@ class RevengeAfterLosses(Reprisal):
 
     name = "revenge"
 
-    def update(self, stock, losses, decay):
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
         return stock * decay + losses
 
-    def rate_factor(self, stock, gain):
+    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
         return 1.0 + gain * stock
 
 
@@ -520,10 +633,10 @@ class NoReprisal(Reprisal):
     name = "none"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def update(self, stock, losses, decay):
+    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
         return np.zeros_like(stock)
 
-    def rate_factor(self, stock, gain):
+    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
         return np.ones_like(stock)
 
 
@@ -533,7 +646,9 @@ class Interdiction(Policy):
 
     classifier = {"stochastic": True, "memory_depth": 1, "claims": False}
 
-    def strike(self, activity: np.ndarray, threshold, probability, u: np.ndarray) -> np.ndarray:
+    def strike(
+        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    ) -> np.ndarray:
         """Whether Israel strikes today in each world."""
         raise NotImplementedError
 
@@ -549,6 +664,8 @@ class ThresholdInterdiction(Interdiction):
     """
 
     name = "threshold_interdiction"
+    threshold_scale: float
+    intensity: float
     options = {
         "threshold_scale": Option(1.0, low=0.0, high=10.0, meaning="multiplier on the threshold"),
         "intensity": Option(
@@ -556,7 +673,9 @@ class ThresholdInterdiction(Interdiction):
         ),
     }
 
-    def strike(self, activity, threshold, probability, u):
+    def strike(
+        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    ) -> np.ndarray:
         p = np.minimum(1.0, self.intensity * probability)
         return (activity > self.threshold_scale * threshold) & (u < p)
 
@@ -567,7 +686,9 @@ class NoInterdiction(Interdiction):
     name = "none"
     classifier = {"stochastic": False, "memory_depth": 0, "claims": False}
 
-    def strike(self, activity, threshold, probability, u):
+    def strike(
+        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    ) -> np.ndarray:
         return np.zeros(np.shape(activity), dtype=bool)
 
 
@@ -577,7 +698,7 @@ class Sovereignty(Policy):
 
     classifier = {"stochastic": False, "memory_depth": float("inf")}
 
-    def demands_withdrawal(self, pressure: np.ndarray, threshold) -> np.ndarray:
+    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         """Whether Baghdad demands that US forces leave, given its pressure."""
         raise NotImplementedError
 
@@ -593,7 +714,7 @@ class SovereigntyPressure(Sovereignty):
 
     name = "sovereignty_pressure"
 
-    def demands_withdrawal(self, pressure, threshold):
+    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         return pressure >= threshold
 
 
@@ -603,7 +724,7 @@ class Acquiescence(Sovereignty):
     name = "acquiescence"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def demands_withdrawal(self, pressure, threshold):
+    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         return np.zeros(np.shape(pressure), dtype=bool)
 
 
@@ -612,15 +733,17 @@ class Crackdown(Policy):
 
     GIF: "Washington is demanding the Iraqi prime minister to rein in the militias' attacks
     on America's interests in Iraq". The daily chance of a crackdown is ``scale x
-    crackdown_rate x`` militia attacks in Iraq over the last month; while it lasts (30
-    days) militia attack rates in Iraq fall by ``crackdown_effect``.
+    crackdown_rate x`` militia attacks in Iraq over the last :data:`CRACKDOWN_MEMORY_DAYS`
+    days; while it lasts (:data:`CRACKDOWN_DAYS` days) militia attack rates fall by
+    ``crackdown_effect``.
     """
 
     name = "crackdown"
     options = {"scale": Option(1.0, low=0.0, high=100.0, meaning="multiplier on crackdown_rate")}
-    classifier = {"stochastic": True, "memory_depth": 30}
+    classifier = {"stochastic": True, "memory_depth": CRACKDOWN_MEMORY_DAYS}
+    scale: float
 
-    def starts(self, recent_attacks: np.ndarray, rate, u: np.ndarray) -> np.ndarray:
+    def starts(self, recent_attacks: np.ndarray, rate: Value, u: np.ndarray) -> np.ndarray:
         """Whether a crackdown starts today in each world."""
         return u < np.minimum(1.0, self.scale * rate * recent_attacks)
 
@@ -632,7 +755,7 @@ class NoCrackdown(Crackdown):
     options = {}
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def starts(self, recent_attacks, rate, u):
+    def starts(self, recent_attacks: np.ndarray, rate: Value, u: np.ndarray) -> np.ndarray:
         return np.zeros(np.shape(recent_attacks), dtype=bool)
 
 
@@ -649,9 +772,9 @@ VIENNA_TALKS_2021 = (
 class Patronage(Policy):
     """Base of Iran's steering of the militias."""
 
-    classifier = {"stochastic": True, "memory_depth": 7}
+    classifier = {"stochastic": True, "memory_depth": TALKS_MEMORY_DAYS}
 
-    def push(self, talks_alive: np.ndarray, restraint) -> np.ndarray:
+    def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         """Multiplier on militia attack rates."""
         raise NotImplementedError
 
@@ -671,11 +794,12 @@ class RestraintWhileTalks(Patronage):
     options = {
         "talks": Option("2021", ("2021", "collapsed", "alive"), meaning="course of the talks")
     }
+    talks: str
 
-    def push(self, talks_alive, restraint):
+    def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         return 1.0 - restraint * talks_alive
 
-    def scheduled(self, dates) -> np.ndarray:
+    def scheduled(self, dates: Sequence[dt.date]) -> np.ndarray:
         """Whether talks are scheduled on each date (before any collapse)."""
         if self.talks == "collapsed":
             return np.zeros(len(dates), dtype=bool)
@@ -690,7 +814,7 @@ class FullPush(RestraintWhileTalks):
     name = "full_push"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def push(self, talks_alive, restraint):
+    def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         return np.ones_like(talks_alive, dtype=float)
 
 

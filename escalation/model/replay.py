@@ -7,10 +7,10 @@ unanswered crossings, Baghdad's pressure, crackdowns). :class:`ObservedDays` tur
 canonical event log into those daily inputs: militia attacks by group and site, US
 strike sites, Israeli (and unattributed) strikes, Iraqi crackdowns.
 
-Matching observed rows to the model's sites and groups is by name: a location that
-names a modelled site is that site; attacks on convoys (or whose target names a convoy)
-are convoy attacks; any other location counts as a site with US personnel in its
-country. A group naming Kata'ib Sayyid al-Shuhada or one of its fronts is that group;
+Observed attacks are matched to the model's sites by
+:func:`escalation.model.sites.site_index` (a location or target naming a site's alias is
+that site; any other place counts as a site with US personnel in its country), and to
+groups by name. A group naming Kata'ib Sayyid al-Shuhada or one of its fronts is that group;
 everything else is attributed to Kata'ib Hezbollah, the larger of the two.
 """
 
@@ -22,26 +22,12 @@ import numpy as np
 import pandas as pd
 
 from escalation.events.counts import CASUALTIES, day_offsets, known_counts
-from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, EventType
-from escalation.model.agents import GROUPS, SITES
+from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS
+from escalation.model.agents import GROUPS
+from escalation.model.sites import sites_of
 
 _ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
-_SITE_KEYS = (
-    ("asad", "Ain al-Asad air base"),
-    ("erbil", "Erbil airport"),
-    ("embassy", "Baghdad embassy"),
-    ("green zone", "Baghdad embassy"),
-    ("airport", "Baghdad airport"),
-    ("victory", "Baghdad airport"),
-    ("balad", "Balad air base"),
-    ("omar", "al-Omar oil field"),
-    ("conoco", "Conoco gas field"),
-    ("tanf", "al-Tanf garrison"),
-    ("convoy", "logistics convoy"),
-)
-_SITE_INDEX = {s.name: i for i, s in enumerate(SITES)}
-#: Sites standing in for an unlisted place with US personnel, by country.
-_DEFAULT_SITE = {"Iraq": "Ain al-Asad air base", "Syria": "al-Omar oil field"}
+_EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}
 
 
 @dataclass(frozen=True)
@@ -75,24 +61,14 @@ class ObservedDays:
         etype = ev["event_type"].astype(str).to_numpy()
         killed, injured, others = (known_counts(ev, c).astype(np.int64) for c in CASUALTIES)
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
-        site = np.array(
-            [
-                site_index(loc, tgt, ctry)
-                for loc, tgt, ctry in zip(
-                    ev["location"].astype(str),
-                    ev["target"].astype(str),
-                    ev["country"].astype(str),
-                    strict=True,
-                )
-            ],
-            dtype=np.int64,
-        )
-        code = np.array([EVENT_TYPES.index(EventType(t)) for t in etype], dtype=np.int64)
+        site = sites_of(ev)
+        code = np.array([_EVENT_CODE[t] for t in etype], dtype=np.int64)
         attack = (actor == "militia") & np.isin(etype, list(_ATTACK_VALUES))
         strike = etype == "airstrike"
         us_strike = strike & (actor == "US")
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])
-        notes = (ev["notes"].astype(str) + " " + ev["target"].astype(str)).str.lower().to_numpy()
+        notes = ev["notes"].fillna("").astype(str) + " " + ev["target"].fillna("").astype(str)
+        notes = notes.str.lower().to_numpy()
         crackdown = (
             (actor == "Iraqi government")
             & (etype == "political_action")
@@ -124,15 +100,6 @@ class ObservedDays:
             israeli = {"group": group[mask], "killed": others[mask]}
             records.append(DayRecord(attacks, us, israeli, bool((today & crackdown).any())))
         return cls(records)
-
-
-def site_index(location: str, target: str, country: str) -> int:
-    """The model's site for an observed attack (see the module docstring)."""
-    text = f"{location} {target}".lower()
-    for key, name in _SITE_KEYS:
-        if key in text:
-            return _SITE_INDEX[name]
-    return _SITE_INDEX[_DEFAULT_SITE.get(country, "Ain al-Asad air base")]
 
 
 def group_index(group: str) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.resources
+import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,9 @@ from types import MappingProxyType
 
 from escalation.errors import ScenarioError
 from escalation.model.parameters import PARAMETERS, Prior, defaults
+
+#: The scenario used when none is named: the 2021 record and policies.
+DEFAULT_SCENARIO = "baseline_2021"
 
 TOP_LEVEL_KEYS = (
     "name",
@@ -125,7 +129,25 @@ class Scenario:
         return replace(self, policies=_check_policies(raw, self.origin))
 
     @classmethod
-    def load(cls, name_or_path) -> Scenario:
+    def coerce(cls, scenario: Scenario | str | os.PathLike[str] | None) -> Scenario:
+        """The scenario meant by ``scenario``, normalised in one place for every entry point.
+
+        A :class:`Scenario` is returned as is, a string or path is a built-in name or a TOML
+        file (:meth:`load`), and None means :data:`DEFAULT_SCENARIO`.
+        """
+        if scenario is None:
+            return cls.load(DEFAULT_SCENARIO)
+        if isinstance(scenario, Scenario):
+            return scenario
+        if not isinstance(scenario, str | os.PathLike):
+            raise ScenarioError(
+                f"scenario: expected a Scenario, a built-in scenario name or a TOML path, "
+                f"not {type(scenario).__name__}"
+            )
+        return cls.load(scenario)
+
+    @classmethod
+    def load(cls, name_or_path: str | os.PathLike[str]) -> Scenario:
         """A built-in scenario by name, or a scenario TOML file by path."""
         path = _resolve(name_or_path)
         return cls.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
@@ -310,15 +332,10 @@ def _check_parameter(key: str, value, origin: str, where: str) -> float:
             f"{origin}: key '{where}.{key}': unknown parameter; expected one of "
             f"{', '.join(PARAMETERS)}"
         )
-    declared = PARAMETERS[key]
+    place = f"{origin}: key '{where}.{key}'"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ScenarioError(f"{origin}: key '{where}.{key}': {value!r} is not a number")
-    if not declared.check(value):
-        raise ScenarioError(
-            f"{origin}: key '{where}.{key}': {value} is outside the valid range "
-            f"[{declared.low:g}, {declared.high:g}] ({declared.unit})"
-        )
-    return float(value)
+        raise ScenarioError(f"{place}: {value!r} is not a number")
+    return float(PARAMETERS[key].check(value, place))
 
 
 def _check_prior(name: str, spec, origin: str) -> Prior:

@@ -15,20 +15,32 @@ Slots are fixed per day: ``CORE_SLOTS`` for the daily decisions, then ``EVENT_DR
 numbers for each of up to ``MAX_EVENTS`` events of a world on a day. Each 64-bit output is
 split into two uniforms of 32 bits (a resolution of 2.3e-10, far below any probability the
 model uses), which halves the hashing per draw.
+
+Agents never read a slot by its number. :data:`DAILY_DRAWS` names each daily slot per
+actor and :data:`EVENT_DRAWS_BY_KIND` each of an event's draws; the model hands them out as
+:class:`Draws` (``model.draws.us.strike_order``, ``draws.site`` for one militia attack), so a
+slot's meaning is written once, here.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import scipy.special
+
+from escalation.runtime import Seed, seed_sequence
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 2.0**-32
 
+#: Uniforms reserved per world and day for the daily decisions (the hashing layout: changing it
+#: changes every draw). :data:`DAILY_DRAWS` names the slots in use.
 CORE_SLOTS = 32
 EVENT_DRAWS = 10
 MAX_EVENTS = 64
@@ -43,22 +55,10 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def seed_sequence(seed) -> np.random.SeedSequence:
-    """Normalise a seed (None, int, sequence of ints or SeedSequence) to a SeedSequence."""
-    if isinstance(seed, np.random.SeedSequence):
-        return seed
-    if isinstance(seed, np.random.Generator | bool):
-        raise TypeError(
-            f"seed must be None, an int, a sequence of ints or a numpy.random.SeedSequence, not "
-            f"{type(seed).__name__}: a Generator's state cannot be recorded or resumed"
-        )
-    return np.random.SeedSequence(seed)
-
-
 class WorldStreams:
     """Uniform draws for a set of worlds, addressed by day and slot."""
 
-    def __init__(self, seed, world_ids):
+    def __init__(self, seed: Seed, world_ids: np.ndarray):
         self.seed = seed_sequence(seed)
         self.world_ids = np.asarray(world_ids, dtype=np.uint64)
         base = self.seed.generate_state(1, np.uint64)[0]
@@ -100,6 +100,123 @@ class WorldStreams:
         out = halves.astype(np.float64)
         out *= _TO_UNIT
         return out
+
+
+# -- named draws --------------------------------------------------------------------------------
+#: The daily draws of each actor: name -> core slot. Militias have one table per group, in the
+#: order of :data:`escalation.model.agents.GROUPS`. Slots 3 and 4 are read by nobody: they are
+#: left empty so that every later slot keeps its number (and every simulated world its draws).
+DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = MappingProxyType(
+    {
+        "iran": MappingProxyType({"talks_collapse": 0}),
+        "militia": (
+            MappingProxyType({"attacks": 1}),  # Kata'ib Hezbollah: number of attacks today
+            MappingProxyType({"attacks": 2}),  # Kata'ib Sayyid al-Shuhada
+        ),
+        "israel": MappingProxyType({"transfers": 5, "strike": 6}),
+        "us": MappingProxyType({"strike_order": 7, "strike_delay": 8, "return_fire": 9}),
+        "iraq": MappingProxyType({"crackdown": 10}),
+    }
+)
+
+#: The draws of one event, by kind of event: name -> column of :meth:`WorldStreams.events`.
+EVENT_DRAWS_BY_KIND: Mapping[str, Mapping[str, int]] = MappingProxyType(
+    {
+        "militia_attack": MappingProxyType(
+            {
+                "weapon": 0,
+                "site": 1,
+                "intercepted": 2,
+                "injures": 3,
+                "injured_count": 4,
+                "kills": 5,
+                "others_killed": 6,
+                "projectiles": 7,
+                "claimed": 8,
+                "front": 9,
+            }
+        ),
+        "us_strike": MappingProxyType({"in_iraq": 0, "group": 1, "fighters_killed": 2}),
+        "israeli_strike": MappingProxyType(
+            {"fighters_killed": 0, "group": 1, "blamed_us": 2, "denial_believed": 3}
+        ),
+    }
+)
+
+
+def _tables(actor: str) -> tuple[Mapping[str, int], ...]:
+    table = DAILY_DRAWS[actor]
+    return table if isinstance(table, tuple) else (table,)
+
+
+#: Core slots the model reads each day: up to the highest declared slot.
+DAILY_SLOTS_READ = 1 + max(
+    slot for actor in DAILY_DRAWS for table in _tables(actor) for slot in table.values()
+)
+
+
+class Draws:
+    """Named uniforms of shape ``(n,)``: the columns of a matrix of draws, read by name.
+
+    Parameters
+    ----------
+    uniforms : numpy.ndarray
+        ``(n, k)`` uniforms in [0, 1).
+    names : mapping of str to int
+        Each draw's column in ``uniforms``.
+    label : str
+        Whose draws these are (``"us"``, ``"militia[0]"``, ``"militia_attack"``), for messages.
+    """
+
+    __slots__ = ("_label", "_names", "_uniforms")
+
+    def __init__(self, uniforms: np.ndarray, names: Mapping[str, int], label: str) -> None:
+        self._uniforms = uniforms
+        self._names = names
+        self._label = label
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        """The draws called ``name``, one per row."""
+        if name.startswith("_"):  # copy and pickle probe for these before the slots are set
+            raise AttributeError(name)
+        try:
+            column = self._names[name]
+        except KeyError:
+            raise AttributeError(
+                f"{self._label} has no draw named {name!r}; declared: {', '.join(self._names)}"
+            ) from None
+        return self._uniforms[:, column]
+
+    @property
+    def label(self) -> str:
+        """Whose draws these are."""
+        return self._label
+
+
+@dataclass(frozen=True)
+class DailyDraws:
+    """One day's named draws, per actor: ``iran``, ``militia`` (one per group), ``israel``,
+    ``us``, ``iraq`` (see :data:`DAILY_DRAWS`)."""
+
+    iran: Draws
+    militia: tuple[Draws, ...]
+    israel: Draws
+    us: Draws
+    iraq: Draws
+
+    @classmethod
+    def of(cls, core: np.ndarray) -> DailyDraws:
+        """Name the columns of ``(n_worlds, DAILY_SLOTS_READ)`` core uniforms."""
+        militia = tuple(
+            Draws(core, table, f"militia[{g}]") for g, table in enumerate(_tables("militia"))
+        )
+        single = {a: Draws(core, _tables(a)[0], a) for a in DAILY_DRAWS if a != "militia"}
+        return cls(militia=militia, **single)
+
+
+def event_draws(uniforms: np.ndarray, kind: str) -> Draws:
+    """Name the ``(n_events, EVENT_DRAWS)`` uniforms of events of ``kind``."""
+    return Draws(uniforms, EVENT_DRAWS_BY_KIND[kind], kind)
 
 
 # -- distributions by inversion ----------------------------------------------------------------
