@@ -163,13 +163,26 @@ def test_compare_two_scenarios(tmp_path, capsys):
 
 def test_calibrate_with_a_tiny_budget_saves_the_posterior(tmp_path, capsys):
     out = tmp_path / "posterior"
-    argv = ["calibrate", "--budget", "300", "--population", "50", "--seed", "4", "--out", str(out)]
-    assert main(argv) == 0
+    argv = ["calibrate", "--method", "abc", "--budget", "300", "--population", "50", "--seed", "4"]
+    assert main([*argv, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "militia_attack_rate" in printed
     posterior = Posterior.load(out)
     assert len(posterior.samples) == 50
     assert (out / "posterior.png").stat().st_size > 0
+
+
+def test_calibrate_by_the_likelihood_reports_the_evidence(tmp_path, capsys):
+    out = tmp_path / "posterior"
+    window = ["--start", "2021-06-01", "--end", "2021-07-31"]
+    argv = ["calibrate", *window, "--population", "40", "--runs", "1", "--seed", "4"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "likelihood: log evidence" in printed
+    posterior = Posterior.load(out)
+    assert posterior.log_evidence is not None and math.isfinite(posterior.log_evidence)
+    assert main(["calibrate", "--budget", "300", "--out", str(tmp_path / "x")]) == 2
+    assert "--budget: applies to --method abc" in capsys.readouterr().err
 
 
 def test_forecast_prints_weekly_quantiles(tmp_path, capsys):
@@ -222,7 +235,7 @@ def one_error_line(capsys) -> str:
 @pytest.mark.parametrize(
     "command",
     [
-        ["calibrate", "--budget", "300", "--population", "50"],
+        ["calibrate", "--method", "abc", "--budget", "300", "--population", "50"],
         ["forecast", "--start", "2021-07-01", "--days", "7", "--worlds", "10"],
     ],
     ids=["calibrate", "forecast"],

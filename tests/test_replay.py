@@ -18,8 +18,9 @@ from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
 from escalation.model.agents import GROUPS, SITES
 from escalation.model.model import EscalationModel
 from escalation.model.policies import halflife_factor
-from escalation.model.replay import ObservedDays, group_index, site_index
+from escalation.model.replay import ObservedDays, group_index
 from escalation.model.scenario import Scenario
+from escalation.model.sites import site_index
 
 START = pd.Timestamp("2021-03-01")
 SITE = {site.name: i for i, site in enumerate(SITES)}

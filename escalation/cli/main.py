@@ -60,7 +60,7 @@ from escalation.compare import (
 )
 from escalation.ensemble import EnsembleResult, dask_client, run_ensemble
 from escalation.forecasting import forecast
-from escalation.inference.calibration import DEFAULT_POPULATION, calibrate
+from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario, describe_scenarios
 from escalation.provenance import with_outputs
@@ -140,7 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(command=_run)
 
-    p = sub.add_parser("calibrate", help="infer the calibrated parameters by ABC-SMC")
+    p = sub.add_parser(
+        "calibrate", help="infer the calibrated parameters (exact likelihood, or ABC-SMC)"
+    )
     add_events_options(p)
     p.add_argument(
         "--scenario",
@@ -150,16 +152,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, default=None, help="first day (default: first event)")
     p.add_argument("--end", type=_date, default=None, help="last day (default: last event)")
     p.add_argument(
+        "--method",
+        choices=("likelihood", "abc"),
+        default="likelihood",
+        help="likelihood-tempered SMC on the exact likelihood (default) or ABC-SMC",
+    )
+    p.add_argument(
         "--budget",
         type=positive_number,
-        default=200_000,
-        help="simulated worlds in all (default 200000)",
+        default=None,
+        help="ABC: simulated worlds in all (default 200000)",
+    )
+    p.add_argument(
+        "--runs",
+        type=positive_number,
+        default=2,
+        help="likelihood: independent runs pooled (default 2: evidence error and R-hat)",
     )
     p.add_argument(
         "--population",
         type=positive_number,
-        default=DEFAULT_POPULATION,
-        help=f"particles per generation (default {DEFAULT_POPULATION})",
+        default=None,
+        help=f"particles per run (likelihood, default {LIKELIHOOD_POPULATION}) or per "
+        f"generation (ABC, default {DEFAULT_POPULATION})",
     )
     add_seed_option(p)
     p.add_argument(
@@ -329,6 +344,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     events = read_events(args.events, args.format)
     events_in(events, args.start, args.end, _origin(args.events))
     out = check_out(args.out or Path("results") / f"posterior_{scenario.name}")
+    if args.budget is not None and args.method != "abc":
+        raise UsageError("--budget: applies to --method abc")
     posterior = calibrate(
         events,
         scenario,
@@ -339,13 +356,28 @@ def _calibrate(args: argparse.Namespace) -> int:
         checkpoint=args.checkpoint,
         progress=None,
         population_size=args.population,
+        method=args.method,
+        **({"runs": args.runs} if args.method == "likelihood" else {}),
     )
-    diagnostics = posterior.diagnostics
+    d = posterior.diagnostics
+    if args.method == "abc":
+        how = (
+            f"{d.get('generations', '?')} generations, {d.get('simulations_total', '?')} "
+            f"simulated worlds (stopped: {d.get('stop_reason', '?')})"
+        )
+    else:
+        how = (
+            f"log evidence {d['log_evidence']:.2f}"
+            + (
+                f" (+- {d['log_evidence_mc_sd']:.2f} across runs)"
+                if "log_evidence_mc_sd" in d
+                else ""
+            )
+            + f", largest R-hat {max(d.get('rhat', {}).values(), default=float('nan')):.3f}"
+        )
     print(
         f"{scenario.name}: {len(posterior.samples)} particles, effective sample size "
-        f"{posterior.ess:.0f}, {diagnostics.get('generations', '?')} generations, "
-        f"{diagnostics.get('simulations_total', '?')} simulated worlds, seed {args.seed} "
-        f"(stopped: {diagnostics.get('stop_reason', '?')})"
+        f"{posterior.ess:.0f}, seed {args.seed}, {args.method}: {how}"
     )
     print()
     with pd.option_context("display.width", 120, "display.max_columns", 20):

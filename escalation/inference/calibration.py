@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -27,8 +29,9 @@ from escalation.ensemble import posterior_draws, simulate_statistics
 from escalation.errors import ScenarioError
 from escalation.events.io import load_events, validate_events
 from escalation.events.statistics import summary_statistics
+from escalation.inference.likelihood import loglik
 from escalation.inference.posterior import Posterior
-from escalation.inference.smc import abc_smc
+from escalation.inference.smc import TemperedResult, abc_smc, tempered_smc
 from escalation.model.parameters import PARAMETERS
 from escalation.model.scenario import Scenario
 from escalation.provenance import manifest
@@ -59,6 +62,12 @@ STATISTICS = (
     "chain_length_max",
 )
 DEFAULT_POPULATION = 1000
+#: Particles per run of likelihood-tempered SMC: with two runs pooled, about 1,000 draws.
+LIKELIHOOD_POPULATION = 400
+#: Most Metropolis moves per tempering step: enough for the particles to travel about one
+#: population standard deviation in each parameter on the 2021 record (the engine's criterion),
+#: measured in ``benchmarks/bench_calibration.py``.
+LIKELIHOOD_MAX_MOVES = 12
 
 
 def calibration_statistics(table: pd.DataFrame) -> pd.DataFrame:
@@ -101,16 +110,27 @@ def calibrate(
     scenario: Scenario | str | Path | None = None,
     start: DateLike | None = None,
     end: DateLike | None = None,
-    budget: int = 200_000,
+    budget: int | None = None,
     seed: Seed = None,
     checkpoint: str | Path | None = None,
     executor: ExecutorLike = None,
     progress: bool | None = None,
-    population_size: int = DEFAULT_POPULATION,
+    population_size: int | None = None,
     min_epsilon: float = 0.0,
     max_generations: int = 30,
+    *,
+    method: Literal["likelihood", "abc"] = "likelihood",
+    runs: int = 2,
+    max_moves: int | None = None,
 ) -> Posterior:
-    """Infer the scenario's calibrated parameters from ``observed`` by ABC-SMC.
+    """Infer the scenario's calibrated parameters from ``observed``: a posterior, not a point.
+
+    ``method="likelihood"`` (the default) samples the exact posterior by likelihood-tempered
+    SMC on the record's likelihood by replay (:func:`escalation.loglik`), in ``runs``
+    independent runs pooled into one posterior whose diagnostics hold the log evidence, its
+    Monte Carlo error across the runs and the R-hat between them. ``method="abc"`` matches
+    summary statistics by ABC-SMC (for statistics that have no likelihood, and as a
+    cross-check); ``budget``, ``min_epsilon`` and ``max_generations`` are its settings.
 
     Parameters
     ----------
@@ -120,8 +140,9 @@ def calibrate(
         Declares which parameters are calibrated and their priors; default ``baseline_2021``.
     start, end : date-like, optional
         The window; default the span of the observed dates. Simulated worlds cover it too.
-    budget : int
-        Simulated worlds across all generations; the run stops there or at ``min_epsilon``.
+    budget : int, optional
+        ABC: simulated worlds across all generations (default 200,000); the run stops there
+        or at ``min_epsilon``.
     seed : int or SeedSequence, optional
     checkpoint : path, optional
         Each generation is saved there; calling again with the same path resumes.
@@ -129,9 +150,28 @@ def calibrate(
         Where batches run; the posterior does not depend on it.
     progress : bool, optional
         Progress bar over generations (default: when stderr is a terminal, CI unset).
-    population_size : int
-        Accepted particles per generation.
+    population_size : int, optional
+        Particles per run (likelihood, default :data:`LIKELIHOOD_POPULATION`) or accepted per
+        generation (ABC, default :data:`DEFAULT_POPULATION`).
+    method : {"likelihood", "abc"}
+    runs : int
+        Likelihood: independent runs (each with its own stream of the seed), at least 1; two
+        or more give the evidence's Monte Carlo error and R-hat.
+    max_moves : int, optional
+        Likelihood: most Metropolis moves per tempering step (default
+        :data:`LIKELIHOOD_MAX_MOVES`); fewer is faster and mixes less.
     """
+    if method == "likelihood":
+        if budget is not None:
+            raise ValueError("budget: applies to method='abc' (the likelihood needs no budget)")
+        return _calibrate_by_likelihood(
+            observed, scenario, start, end, seed, checkpoint, executor, progress,
+            population_size or LIKELIHOOD_POPULATION, runs, max_moves or LIKELIHOOD_MAX_MOVES,
+        )  # fmt: skip
+    if method != "abc":
+        raise ValueError(f"method: expected 'likelihood' or 'abc', found {method!r}")
+    budget = 200_000 if budget is None else budget
+    population_size = population_size or DEFAULT_POPULATION
     observed = _events(observed)
     start, end = calibration_window(observed, start, end)
     base = calibration_scenario(scenario, start, end)
@@ -165,6 +205,85 @@ def calibrate(
         observed_rows=len(observed),
     )
     return Posterior.from_abc(result, base, record)
+
+
+def _calibrate_by_likelihood(
+    observed: pd.DataFrame | str | Path,
+    scenario: Scenario | str | Path | None,
+    start: DateLike | None,
+    end: DateLike | None,
+    seed: Seed,
+    checkpoint: str | Path | None,
+    executor: ExecutorLike,
+    progress: bool | None,
+    population_size: int,
+    runs: int,
+    max_moves: int,
+) -> Posterior:
+    """Likelihood-tempered SMC on the exact likelihood by replay, ``runs`` times, pooled."""
+    if int(runs) < 1:
+        raise ValueError(f"runs: expected a positive integer, found {runs!r}")
+    events = _events(observed)
+    first, last = calibration_window(events, start, end)
+    base = calibration_scenario(scenario, first, last)
+    root = seed_sequence(seed)
+    tasks = [
+        partial(
+            _tempered_run,
+            base.to_toml(),  # a Scenario holds read-only mappings, which do not pickle
+            events,
+            population_size,
+            max_moves,
+            run_seed,
+            None if checkpoint is None else f"{checkpoint}.run{run}",
+            progress if executor is None else False,
+        )
+        for run, run_seed in enumerate(root.spawn(int(runs)))
+    ]
+    # Runs are independent: with an executor they run side by side, each in one worker (a
+    # replay's cost is mostly per day, not per world, so splitting a population gains little).
+    if executor is None:
+        results = [task() for task in tasks]
+    else:
+        results = [future.result() for future in [executor.submit(task) for task in tasks]]
+    posteriors = [Posterior.from_tempered(result, base) for result in results]
+    record = manifest(
+        scenario=base,
+        seed=root,
+        method="likelihood",
+        runs=int(runs),
+        population_size=population_size,
+        likelihood_evaluations=sum(p.diagnostics["evaluations_total"] for p in posteriors),
+        window=[first.isoformat(), last.isoformat()],
+        observed_rows=len(events),
+    )
+    return Posterior.pool(posteriors, record) if len(posteriors) > 1 else posteriors[0]
+
+
+def _tempered_run(
+    scenario_toml: str,
+    events: pd.DataFrame,
+    population_size: int,
+    max_moves: int,
+    seed: np.random.SeedSequence,
+    checkpoint: str | None,
+    progress: bool | None,
+) -> TemperedResult:
+    """One run of likelihood-tempered SMC on the record's exact likelihood."""
+    base = Scenario.from_toml(scenario_toml, origin="calibration")
+
+    def target(theta: dict[str, np.ndarray]) -> np.ndarray:
+        return np.asarray(loglik(theta, events, scenario=base))
+
+    return tempered_smc(
+        target,
+        priors(base),
+        population_size=population_size,
+        seed=seed,
+        max_moves=max_moves,
+        checkpoint=checkpoint,
+        progress=progress,
+    )
 
 
 def posterior_predictive(

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import mesa
 import numpy as np
 
 from escalation.events.schema import EVENT_TYPES, Actor, EventType, severity
 from escalation.model.ladder import RollingSum
+from escalation.model.likelihood import PendingOrders, log_bernoulli
 from escalation.model.policies import (
     CRACKDOWN_DAYS,
     CRACKDOWN_MEMORY_DAYS,
@@ -40,6 +41,9 @@ from escalation.model.policies import (
 )
 from escalation.model.sites import DRONE, IED, OTHER, ROCKET, SITE_PERSONNEL, SITES
 from escalation.model.streams import bernoulli, categorical, poisson
+
+if TYPE_CHECKING:  # replay reads the groups defined here
+    from escalation.model.replay import DayRecord
 
 ATTACK_TYPES = (ROCKET, DRONE, IED, OTHER)
 _TYPE_CODE = np.array([EVENT_TYPES.index(t) for t in ATTACK_TYPES])
@@ -80,9 +84,6 @@ SECOND_DRONE_PROB = 0.3
 BLAMED_GROUP_PROB = 0.7
 
 # -- constants of Israel's interdiction (assumptions: no source reports daily flows) -------------
-#: Daily transfers through the crossing are uniform on [0, TRANSFER_SPREAD x their mean]: a
-#: cheap noisy flow with the right mean (an assumption).
-TRANSFER_SPREAD = 2.0
 #: Weight of today's transfers in the smoothed activity Israel watches (exponential smoothing,
 #: a memory of about ten days; an assumption).
 ACTIVITY_WEIGHT = 0.1
@@ -168,12 +169,14 @@ class Iran(BatchedAgent):
         m = self.model
         recent_rounds = m.recent_rounds.total
         hazard = np.minimum(1.0, self.p.talks_fragility * recent_rounds)
-        breaking = (
-            bernoulli(hazard, m.draws.iran.talks_collapse)
-            & ~self.collapsed
-            & bool(self.scheduled[m.day] and not m.replaying)
-            & (recent_rounds > 0)
-        )
+        at_risk = ~self.collapsed & bool(self.scheduled[m.day]) & (recent_rounds > 0)
+        if m.replaying:
+            breaking = np.full(self.n, m.observed_today.talks_collapse) & ~self.collapsed
+            if m.scoring:
+                chance = np.where(at_risk, hazard, 0.0)
+                m.score("Iran", np.where(at_risk | breaking, log_bernoulli(chance, breaking), 0.0))
+        else:
+            breaking = bernoulli(hazard, m.draws.iran.talks_collapse) & at_risk
         if breaking.any():
             m.emit(
                 np.flatnonzero(breaking),
@@ -212,6 +215,8 @@ class Militia(BatchedAgent):
         self.revenge = np.zeros(self.n)
         self.losses = np.zeros(self.n)
         self.rate = np.zeros(self.n)
+        #: The red line's credibility as the militias read it today (credibility x clarity x reach).
+        self.perceived = np.zeros(self.n)
         #: Days on which the draw exceeded :data:`MAX_DAILY_ATTACKS` and was cut to it.
         self.truncated = np.zeros(self.n, dtype=np.int64)
         self.group_code = model.code("group", group.name)
@@ -222,6 +227,7 @@ class Militia(BatchedAgent):
         self.revenge = self.reprisal.update(self.revenge, self.losses, m.revenge_decay)
         self.losses = np.zeros(self.n)
         perceived = m.us.memory.credibility * m.us.clarity * m.us.reach
+        self.perceived = perceived
         self.rate = (
             p.militia_attack_rate
             * self.group.share_of_attacks
@@ -257,19 +263,28 @@ class Militia(BatchedAgent):
                 tiled["others"],
             )
 
-    def _attack(self, worlds, perceived):
-        m, p = self.model, self.p
-        u = m.event_draws(worlds, "militia_attack")
+    def weapon_probabilities(self, perceived: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+        """``(len(worlds), 4)`` chances of rocket, drone, IED and other for an attack today.
+
+        The weapon mix of ``drone_share``, ``ied_share`` and ``other_share``, with drones
+        (the weapon most likely to cross the line) tilted down as the line grows credible.
+        """
+        p = self.p
         drone = np.broadcast_to(_at(p.drone_share, worlds), worlds.shape)
         ied = _at(p.ied_share, worlds)
         tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], _at(p.caution, worlds)))
-        drone_w = drone * tilt
         rest = 1.0 - drone
         other = _at(p.other_share, worlds)
         probs = np.stack(
-            [rest * (1 - ied) * (1 - other), drone_w, rest * ied, rest * (1 - ied) * other], axis=1
+            [rest * (1 - ied) * (1 - other), drone * tilt, rest * ied, rest * (1 - ied) * other],
+            axis=1,
         )
-        cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+        return probs / probs.sum(axis=1, keepdims=True)
+
+    def _attack(self, worlds, perceived):
+        m, p = self.model, self.p
+        u = m.event_draws(worlds, "militia_attack")
+        cum = np.cumsum(self.weapon_probabilities(perceived, worlds), axis=1)
         kind = categorical(cum, u.weapon)
         site = (u.site[:, None] >= _SITE_CUM[kind]).sum(axis=1)
         site = np.minimum(site, len(SITES) - 1)
@@ -337,10 +352,15 @@ class Israel(BatchedAgent):
 
     def step(self) -> None:
         m, p = self.model, self.p
-        transfers = TRANSFER_SPREAD * m.draws.israel.transfers * p.transfer_rate * m.iran.push
+        transfers = p.transfer_rate * m.iran.push
         self.activity = ACTIVITY_PERSISTENCE * self.activity + ACTIVITY_WEIGHT * transfers
         if m.replaying:
             observed = m.observed_today.israeli_strikes
+            if m.scoring:
+                chance = self.policy.strike_probability(
+                    self.activity, p.israel_threshold, p.israel_strike_prob
+                )
+                m.score("Israel", log_bernoulli(chance, bool(observed["attributed"].any())))
             k = len(observed["group"])
             worlds = np.repeat(np.arange(self.n), k)
             u = m.event_draws(worlds, "israeli_strike")
@@ -368,8 +388,7 @@ class Israel(BatchedAgent):
             attributed=False,
             note=m.code("note", "unclaimed strike attributed to Israel"),
         )
-        blamed_us = u.blamed_us < _at(p.blame_us_share, worlds)
-        denied = blamed_us  # the US denies what it did not do
+        denied = u.blamed_us < _at(p.blame_us_share, worlds)  # the US denies what it did not do
         if denied.any():
             m.emit(
                 worlds[denied],
@@ -380,10 +399,12 @@ class Israel(BatchedAgent):
                 location=m.code("location", "Washington"),
                 note=m.code("note", "US denies conducting the strike"),
             )
-        believed = denied & (u.denial_believed < _at(p.denial_credibility, worlds))
+        # Militias count an unclaimed strike's dead as far as they believe the US did it: first
+        # blamed on the US, and the US denial not believed (Newsweek, September 2021).
+        belief = _at(p.blame_us_share, worlds) * (1.0 - _at(p.denial_credibility, worlds))
         for g, militia in enumerate(m.militias):
-            hit = (group == g) & blamed_us & ~believed
-            np.add.at(militia.losses, worlds[hit], killed[hit])
+            hit = group == g
+            np.add.at(militia.losses, worlds[hit], (killed * belief)[hit])
 
 
 class UnitedStates(BatchedAgent):
@@ -408,6 +429,8 @@ class UnitedStates(BatchedAgent):
         # What militias can be deterred from: the share of attacks that would cross the line.
         self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
         self.memory = RetaliationMemory.fresh(self.n)
+        #: The hidden order book, summed out while scoring a replayed record.
+        self.orders = PendingOrders(self.n, self.p.us_lag_mean)
         self.group_grievance = np.zeros((self.n, len(GROUPS)))
         self.strike_sites = np.zeros(self.n, dtype=np.int64)
 
@@ -419,6 +442,7 @@ class UnitedStates(BatchedAgent):
             grievance_decay=m.grievance_decay,
             credibility_decay=p.credibility_decay,
             restraint=p.talks_restraint * m.iran.talks_alive,
+            threshold_width=p.us_threshold_width,
         )
 
     def step(self) -> None:
@@ -427,7 +451,7 @@ class UnitedStates(BatchedAgent):
             self.group_grievance * m.grievance_decay[..., None] + m.today.group_severity
         )
         if m.replaying:
-            self._replay(m.observed_today.us_strikes)
+            self._replay(m.observed_today)
             return
         self._return_fire()
         sites = self.policy.respond(
@@ -443,13 +467,26 @@ class UnitedStates(BatchedAgent):
             self._strike(np.repeat(worlds, sites[worlds]))
             self.group_grievance[worlds] = 0.0
 
-    def _replay(self, observed: dict):
-        """Remember the day's crossings and the observed strike sites, in every world."""
+    def _replay(self, record: DayRecord):
+        """Remember the day's crossings and the observed strike sites, in every world.
+
+        Scoring, the observed start of a strike round is set against the chance that an order
+        given on some earlier day falls due today (:class:`PendingOrders`), and return fire
+        against its chance on a day with attacks in Syria.
+        """
+        m, p = self.model, self.p
+        observed = record.us_strikes
         k = len(observed["group"])
         self.strike_sites = np.full(self.n, k, dtype=np.int64)
-        self.policy.replay(
-            self.memory, self.model.today.provocation(), self.context(), self.strike_sites
+        order = self.policy.replay(
+            self.memory, m.today.provocation(), self.context(), self.strike_sites
         )
+        if m.scoring:
+            rounds = self.orders.observe(order, record.round_start)
+            chance = p.return_fire_prob * (m.today.syria_attacks > 0)
+            m.score("US", rounds + log_bernoulli(chance, record.return_fire > 0))
+        if record.return_fire:
+            self._fire_back(np.arange(self.n))
         if k:
             worlds = np.repeat(np.arange(self.n), k)
             self._consequences(
@@ -466,15 +503,20 @@ class UnitedStates(BatchedAgent):
         fire &= bernoulli(p.return_fire_prob, m.draws.us.return_fire)
         worlds = np.flatnonzero(fire)
         if worlds.size:
-            m.emit(
-                worlds,
-                Actor.US,
-                EventType.RETURN_FIRE,
-                target=m.code("target", "militia launch point"),
-                country=m.code("country", "Syria"),
-                location=m.code("location", "al-Mayadin"),
-                note=m.code("note", "US return fire at launch points"),
-            )
+            self._fire_back(worlds)
+
+    def _fire_back(self, worlds: np.ndarray) -> None:
+        """US return fire at the launch points, in each of ``worlds``."""
+        m = self.model
+        m.emit(
+            worlds,
+            Actor.US,
+            EventType.RETURN_FIRE,
+            target=m.code("target", "militia launch point"),
+            country=m.code("country", "Syria"),
+            location=m.code("location", "al-Mayadin"),
+            note=m.code("note", "US return fire at launch points"),
+        )
 
     def _strike(self, worlds):
         m, p = self.model, self.p
@@ -545,10 +587,20 @@ class IraqiGovernment(BatchedAgent):
         condemn = np.flatnonzero(t.us_sites_in_iraq > 0)
         if condemn.size:
             self._act(condemn, "US", "condemns US strikes on Iraqi soil; considers legal options")
-        demand = (
-            self.sovereignty.demands_withdrawal(self.pressure, p.withdrawal_threshold)
-            & ~self.demanded
-        )
+        if m.replaying:
+            demand = np.full(self.n, m.observed_today.withdrawal_demand) & ~self.demanded
+            if m.scoring:
+                chance = self.sovereignty.demand_probability(self.pressure, p.withdrawal_threshold)
+                m.score(
+                    "Iraqi government", np.where(self.demanded, 0.0, log_bernoulli(chance, demand))
+                )
+        else:
+            demand = (
+                self.sovereignty.demands_withdrawal(
+                    self.pressure, p.withdrawal_threshold, m.draws.iraq.withdrawal_demand
+                )
+                & ~self.demanded
+            )
         if demand.any():
             self._act(np.flatnonzero(demand), "US", "demands the withdrawal of US forces")
             self.demanded |= demand
@@ -557,6 +609,10 @@ class IraqiGovernment(BatchedAgent):
         self.crackdown_days = np.maximum(self.crackdown_days - 1, 0)
         if m.replaying:
             start = np.full(self.n, m.observed_today.crackdown)
+            if m.scoring:
+                chance = self.crackdown.start_probability(recent, p.crackdown_rate)
+                eligible = self.crackdown_days == 0
+                m.score("Iraqi government", np.where(eligible, log_bernoulli(chance, start), 0.0))
         else:
             start = self.crackdown.starts(recent, p.crackdown_rate, m.draws.iraq.crackdown)
         start &= self.crackdown_days == 0

@@ -36,11 +36,16 @@ from escalation.model.agents import (
 )
 from escalation.model.eventlog import EventBuffer
 from escalation.model.ladder import Ladder, RollingSum
+from escalation.model.likelihood import (
+    attack_log_likelihood,
+    log_bernoulli,
+    log_poisson,
+)
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
 from escalation.model.replay import DayRecord, ObservedDays
 from escalation.model.scenario import DEFAULT_SCENARIO, PolicyChoice, Scenario
-from escalation.model.sites import SITES
+from escalation.model.sites import SITE_PERSONNEL, SITES
 from escalation.model.streams import (
     DAILY_SLOTS_READ,
     DailyDraws,
@@ -54,6 +59,18 @@ try:  # Mesa 3.5 has scenarios of its own; Mesa 3.3 does not.
     from mesa.experimental.scenarios import Scenario as MesaScenario
 except ImportError:  # pragma: no cover - depends on the installed Mesa
     MesaScenario = None
+
+#: The actors whose observed acts replay scores (the keys of ``log_likelihood``).
+SCORED_ACTORS = ("militia", "US", "Israel", "Iraqi government", "Iran")
+#: Code of each event type in :func:`~escalation.model.likelihood.attack_log_likelihood`:
+#: rocket, drone, IED and other attacks 0-3, an intercepted attack 4 (others unused).
+_INTERCEPTED_CODE = 4
+_OBSERVED_TYPE = np.full(len(EVENT_TYPES), -1)
+for _code, _type in enumerate(
+    (EventType.ROCKET_ATTACK, EventType.DRONE_ATTACK, EventType.IED_ATTACK, EventType.OTHER_ATTACK)
+):
+    _OBSERVED_TYPE[EVENT_TYPES.index(_type)] = _code
+_OBSERVED_TYPE[EVENT_TYPES.index(EventType.INTERCEPTION_ONLY)] = _INTERCEPTED_CODE
 
 #: Daily state variables recorded for every world (see ``docs/ODD.md``).
 STATE_VARIABLES = (
@@ -112,6 +129,11 @@ class EscalationModel(mesa.Model):
         holds only the simulated days that follow.
     replay_days : int
         Number of days, from the scenario's start, taken from ``history``.
+    score : bool
+        While replaying, score what the record says each actor did against the chances its
+        policy gives (:mod:`escalation.model.likelihood`): ``log_likelihood[actor]`` holds the
+        log probability of each replayed day in each world. This is how
+        :func:`escalation.loglik` computes the exact likelihood of a record.
     """
 
     def __init__(
@@ -125,6 +147,7 @@ class EscalationModel(mesa.Model):
         record_daily: bool = True,
         history: pd.DataFrame | None = None,
         replay_days: int = 0,
+        score: bool = False,
         **parameter_overrides: ArrayLike,
     ) -> None:
         if isinstance(n_worlds, bool) or not isinstance(n_worlds, int | np.integer) or n_worlds < 1:
@@ -168,6 +191,13 @@ class EscalationModel(mesa.Model):
         # (and its arrays) alive for the life of the process; no agent is created after this.
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
+        self.scoring = bool(score)
+        #: Log probability of each replayed day's observed acts, by actor: ``(days, n_worlds)``.
+        self.log_likelihood: dict[str, np.ndarray] = (
+            {actor: np.zeros((len(self.observed or ()), n)) for actor in SCORED_ACTORS}
+            if self.scoring
+            else {}
+        )
         self.record_daily = record_daily
         if record_daily:
             self.daily_state: dict[str, np.ndarray] = {
@@ -240,6 +270,8 @@ class EscalationModel(mesa.Model):
         self._return_fire_today = np.zeros(self.n_worlds, dtype=np.int64)
         self._israeli_today = np.zeros(self.n_worlds, dtype=np.int64)
         self.agents.do("step")
+        if self.scoring and self.replaying:
+            self._score_attacks()
         self._record()
         self.day += 1
         if self.day >= self.days:
@@ -277,6 +309,48 @@ class EscalationModel(mesa.Model):
                 np.add.at(self._return_fire_today, worlds, 1)
         elif actor is Actor.ISRAEL:
             np.add.at(self._israeli_today, worlds, 1)
+
+    def score(self, actor: str, log_probability: np.ndarray) -> None:
+        """Add today's log probability of ``actor``'s observed acts, per world (when scoring)."""
+        self.log_likelihood[actor][self.day] += log_probability
+
+    def _score_attacks(self) -> None:
+        """Score the day's observed militia attacks: their number, weapons and casualties.
+
+        The number is Poisson with the groups' summed rates (the record seldom says which group
+        attacked, so the split is summed over); each attack's weapon is scored against the
+        harassment policy's mix (an intercepted attack, whose weapon the record does not give,
+        against rockets and drones together); each attack that landed with known casualties
+        scores whether it killed or injured Americans (at sites with personnel) and killed
+        others. Sites have no free parameter and are not scored.
+        """
+        record, p = self.observed_today, self.p
+        attacks = {
+            key: np.concatenate([record.attacks[g][key] for g in range(len(GROUPS))])
+            for key in ("site", "etype", "killed", "injured", "others", "known")
+        }
+        rate = np.sum([militia.rate for militia in self.militias], axis=0)
+        logp = log_poisson(len(attacks["site"]), rate)
+        if len(attacks["site"]):
+            everyone = np.arange(self.n_worlds)
+            weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
+            observed = _OBSERVED_TYPE[attacks["etype"]]
+            logp = logp + attack_log_likelihood(
+                weapons,
+                np.broadcast_to(p.interception_rocket, everyone.shape),
+                np.broadcast_to(p.interception_drone, everyone.shape),
+                observed,
+            )
+            landed = attacks["known"] & (observed < _INTERCEPTED_CODE)
+            for j in np.flatnonzero(landed):
+                exposure = SITE_PERSONNEL[attacks["site"][j]] * self.presence
+                logp = (
+                    logp
+                    + log_bernoulli(p.lethality * exposure, attacks["killed"][j] > 0)
+                    + log_bernoulli(p.injury_prob * exposure, attacks["injured"][j] > 0)
+                    + log_bernoulli(p.other_casualty_prob, attacks["others"][j] > 0)
+                )
+        self.score("militia", logp)
 
     @property
     def replaying(self) -> bool:

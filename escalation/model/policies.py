@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.special
 
 from escalation.events.schema import EventType, severity
 from escalation.model.parameters import range_problem
@@ -59,6 +60,12 @@ PROPORTIONAL_MAX_SITES = 5
 #: Severity of one site of a US strike round: what a proportional answer weighs provocation
 #: against (:data:`escalation.events.schema.EventType.AIRSTRIKE`'s base severity).
 SITE_SEVERITY = float(severity(EventType.AIRSTRIKE))
+#: How fuzzy a tolerated level is, as a share of the level: Israel's tolerance of militia
+#: activity and Baghdad's of pressure to expel US forces (GIF: "a certain level ... above which
+#: the U.S. and Israel will not tolerate"; the articles give no sharpness). An assumption: the
+#: chance of acting is 27% at 10% below the level, 73% at 10% above; a hard level would make
+#: one early or late act impossible, so the record could not inform the level.
+TOLERANCE_WIDTH = 0.1
 #: Days since the last strike round before any: a value no memory reaches ("never").
 NEVER = 10_000
 #: Days a crackdown lasts once started. GIF: Washington demands that Baghdad "rein in the
@@ -202,14 +209,47 @@ class RetaliationContext:
     grievance_decay: np.ndarray  # daily factor, from grievance_halflife
     credibility_decay: np.ndarray
     restraint: np.ndarray  # talks restraint on the US (0 when no talks)
+    threshold_width: Value = 0.0  # us_threshold_width (0: the hard threshold)
+
+
+def tolerance(level: np.ndarray, tolerated: np.ndarray, width: float) -> np.ndarray:
+    """Chance of acting at ``level`` against a ``tolerated`` one: logistic, ``width`` x level wide.
+
+    With a width of zero (or nothing tolerated) it is the hard rule: act once above the level.
+    """
+    scale = width * tolerated
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        chance = scipy.special.expit((level - tolerated) / scale)
+    return np.where(scale > 0, chance, (level > tolerated).astype(float))
+
+
+def threshold_hazard(grievance: np.ndarray, bar: Value, context: RetaliationContext) -> np.ndarray:
+    """Daily chance of ordering a round as provocation nears ``bar``: a logistic curve.
+
+    ``1 / (1 + exp(-(grievance - bar) / (threshold_width x bar)))``, zero without grievance.
+    A hard threshold (order exactly when the grievance reaches the bar) is its limit as
+    ``us_threshold_width`` goes to 0; a smooth one lets the record inform the threshold,
+    since a strike round that came earlier or later than a hard bar allows is not impossible.
+    """
+    bar = np.asarray(bar, dtype=float)
+    width = np.asarray(context.threshold_width, dtype=float) * bar
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        hard = (grievance >= bar).astype(float)
+        smooth = scipy.special.expit((grievance - bar) / width)
+    hazard = np.where(width > 0, smooth, hard)
+    return np.where(grievance > 0, hazard, 0.0)
 
 
 class Retaliation(Policy):
     """Base of the US retaliation policies.
 
-    :meth:`respond` is the decision method: it ages the memory, lets :meth:`order` decide
-    new strike rounds where none is pending, schedules them after a delay, and returns the
-    number of sites struck today in each world (0 = no strike). Delays follow
+    :meth:`respond` is the decision method: it ages the memory, orders a strike round with
+    the probability :meth:`order_probability` gives where none is pending (of the size
+    :meth:`round_sites` gives), schedules it after a delay, and returns the number of sites
+    struck today in each world (0 = no strike). One decision, two uses: simulation draws the
+    order from that probability; replay scores the observed strike rounds against it
+    (:class:`~escalation.model.likelihood.PendingOrders`). Militias see strikes, not orders,
+    so a crossing costs the line credibility unless a strike lands that day. Delays follow
     ``1 + Poisson(lag_mean - 1)`` days: "necessary, appropriate and deliberate" action
     (WIRE; NETWORK) takes deliberation, and in the public record the February round came
     ten days after the 15 February Erbil attack (eleven in local dates; docs/data.md).
@@ -251,8 +291,8 @@ class Retaliation(Policy):
             lag_mean = lag_mean if lag_mean.ndim == 0 else lag_mean[who]
             memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u_delay[who])
         memory.pending_sites = np.where(ordered, sites, memory.pending_sites)
-        self._discount(memory, crossings > 0, ordered | ~idle, context)
         due = memory.pending == 0
+        self._discount(memory, crossings > 0, due, context)
         struck = np.where(due, memory.pending_sites, 0)
         memory.pending = np.where(memory.pending >= 0, memory.pending - 1, memory.pending)
         memory.pending_sites = np.where(due, 0, memory.pending_sites)
@@ -265,16 +305,18 @@ class Retaliation(Policy):
         provocation: Provocation,
         context: RetaliationContext,
         struck: np.ndarray,
-    ) -> None:
+    ) -> np.ndarray:
         """Update the memory with what was observed: crossings and actual strike rounds.
 
-        Used to carry an observed history into the agents before a forecast: the memory
-        ends as it would have, had the policy watched those days, whatever it would have
-        ordered.
+        Used to carry an observed history into the agents: the memory ends as it would have,
+        had the policy watched those days. Returns today's probability of ordering a round
+        (where none is pending), which replay scores the observed rounds against.
         """
         crossings = self._remember(memory, provocation, context)
+        probability = self.order_probability(memory, crossings, provocation, context)
         self._discount(memory, crossings > 0, struck > 0, context)
         self._struck(memory, struck > 0)
+        return probability
 
     def _remember(self, memory, provocation, context) -> np.ndarray:
         crossings = provocation.crossings(self.line)
@@ -303,9 +345,38 @@ class Retaliation(Policy):
         memory.since_strike = np.where(due, 0, memory.since_strike)
         memory.recent = memory.recent + due
 
-    def order(self, memory, crossings, provocation, context, u) -> np.ndarray:
-        """Sites of a strike round ordered today per world (0: none). Override."""
+    def order(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+        u: np.ndarray,
+    ) -> np.ndarray:
+        """Sites of a strike round ordered today per world (0: none), drawn with ``u``."""
+        probability = self.order_probability(memory, crossings, provocation, context)
+        sites = self.round_sites(memory, crossings, provocation, context)
+        return np.where(u < probability, sites, 0).astype(np.int64)
+
+    def order_probability(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+    ) -> np.ndarray:
+        """Probability of ordering a strike round today, per world, where none is pending."""
         raise NotImplementedError
+
+    def round_sites(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+    ) -> np.ndarray:
+        """Sites of a round ordered today, per world (one unless a policy says otherwise)."""
+        return np.ones(len(crossings), dtype=np.int64)
 
 
 class NoRetaliation(Retaliation):
@@ -317,15 +388,14 @@ class NoRetaliation(Retaliation):
     name = "no_retaliation"
     classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
-        return np.zeros(len(crossings), dtype=np.int64)
+        return np.zeros(len(crossings))
 
 
 class RedLine(Retaliation):
@@ -359,20 +429,27 @@ class RedLine(Retaliation):
         "threshold": True,
     }
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
         bar = context.threshold * (1.0 + context.restraint)
-        over = ((memory.grievance >= bar) & (memory.grievance > 0)) | (provocation.killed > 0)
-        sites = 1 + sum(
-            (memory.grievance >= k * bar).astype(np.int64) for k in range(2, RED_LINE_MAX_SITES + 1)
-        )
-        return np.where(over, sites, 0).astype(np.int64)
+        hazard = threshold_hazard(memory.grievance, bar, context)
+        return np.where(provocation.killed > 0, 1.0, hazard)
+
+    def round_sites(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+    ) -> np.ndarray:
+        bar = context.threshold * (1.0 + context.restraint)
+        extra = (memory.grievance >= k * bar for k in range(2, RED_LINE_MAX_SITES + 1))
+        return np.asarray(1 + sum(e.astype(np.int64) for e in extra), dtype=np.int64)
 
 
 class TitForTat(Retaliation):
@@ -386,15 +463,14 @@ class TitForTat(Retaliation):
     # Stochastic only through the delay before each round (see Retaliation).
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
-        return (crossings > 0).astype(np.int64)
+        return (crossings > 0).astype(float)
 
 
 class GenerousTitForTat(Retaliation):
@@ -412,15 +488,14 @@ class GenerousTitForTat(Retaliation):
     }
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
-        return ((crossings > 0) & (u >= self.generosity)).astype(np.int64)
+        return (crossings > 0) * (1.0 - self.generosity)
 
 
 class Grudger(Retaliation):
@@ -440,15 +515,14 @@ class Grudger(Retaliation):
     # Stochastic only through the delay before each round (see Retaliation).
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
-        return (memory.grudge & (memory.since_strike >= self.interval)).astype(np.int64)
+        return (memory.grudge & (memory.since_strike >= self.interval)).astype(float)
 
 
 class PartialReciprocity(Retaliation):
@@ -470,17 +544,15 @@ class PartialReciprocity(Retaliation):
     }
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
         hazard = self.k * memory.grievance / context.threshold + self.inertia * memory.recent
-        fire = (u < 1.0 - np.exp(-hazard)) & (memory.grievance > 0)
-        return fire.astype(np.int64)
+        return np.where(memory.grievance > 0, 1.0 - np.exp(-hazard), 0.0)
 
 
 class DelayedProportional(Retaliation):
@@ -501,18 +573,25 @@ class DelayedProportional(Retaliation):
     # Orders read today's crossings only (pending orders are not memory, as for tit-for-tat).
     classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
+    ) -> np.ndarray:
+        return (crossings > 0).astype(float)
+
+    def round_sites(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
     ) -> np.ndarray:
         severity = provocation.crossing_severity(self.line)
         sites = np.ceil(self.ratio * severity / SITE_SEVERITY)
-        sites = np.clip(sites, 1, PROPORTIONAL_MAX_SITES).astype(np.int64)
-        return np.where(crossings > 0, sites, 0)
+        return np.clip(sites, 1, PROPORTIONAL_MAX_SITES).astype(np.int64)
 
 
 class Disproportionate(RedLine):
@@ -531,18 +610,24 @@ class Disproportionate(RedLine):
         "sites": Option(PROPORTIONAL_MAX_SITES, low=1, high=10, meaning="sites per round"),
     }
 
-    def order(
+    def order_probability(
         self,
         memory: RetaliationMemory,
         crossings: np.ndarray,
         provocation: Provocation,
         context: RetaliationContext,
-        u: np.ndarray,
     ) -> np.ndarray:
         bar = self.scale * context.threshold * (1.0 + context.restraint)
-        return np.where(
-            (memory.grievance >= bar) & (memory.grievance > 0), int(self.sites), 0
-        ).astype(np.int64)
+        return threshold_hazard(memory.grievance, bar, context)
+
+    def round_sites(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+    ) -> np.ndarray:
+        return np.full(len(crossings), int(self.sites), dtype=np.int64)
 
 
 # == Militias ==================================================================================
@@ -649,7 +734,13 @@ class Interdiction(Policy):
     def strike(
         self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
     ) -> np.ndarray:
-        """Whether Israel strikes today in each world."""
+        """Whether Israel strikes today in each world, drawn with ``u``."""
+        return u < self.strike_probability(activity, threshold, probability)
+
+    def strike_probability(
+        self, activity: np.ndarray, threshold: Value, probability: Value
+    ) -> np.ndarray:
+        """Israel's chance of striking today in each world."""
         raise NotImplementedError
 
 
@@ -673,11 +764,13 @@ class ThresholdInterdiction(Interdiction):
         ),
     }
 
-    def strike(
-        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    def strike_probability(
+        self, activity: np.ndarray, threshold: Value, probability: Value
     ) -> np.ndarray:
-        p = np.minimum(1.0, self.intensity * probability)
-        return (activity > self.threshold_scale * threshold) & (u < p)
+        level = self.threshold_scale * np.asarray(threshold, dtype=float)
+        return np.minimum(1.0, self.intensity * np.asarray(probability)) * tolerance(
+            activity, level, TOLERANCE_WIDTH
+        )
 
 
 class NoInterdiction(Interdiction):
@@ -686,10 +779,10 @@ class NoInterdiction(Interdiction):
     name = "none"
     classifier = {"stochastic": False, "memory_depth": 0, "claims": False}
 
-    def strike(
-        self, activity: np.ndarray, threshold: Value, probability: Value, u: np.ndarray
+    def strike_probability(
+        self, activity: np.ndarray, threshold: Value, probability: Value
     ) -> np.ndarray:
-        return np.zeros(np.shape(activity), dtype=bool)
+        return np.zeros(np.shape(activity))
 
 
 # == Iraqi government ==========================================================================
@@ -698,8 +791,14 @@ class Sovereignty(Policy):
 
     classifier = {"stochastic": False, "memory_depth": float("inf")}
 
-    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
-        """Whether Baghdad demands that US forces leave, given its pressure."""
+    def demands_withdrawal(
+        self, pressure: np.ndarray, threshold: Value, u: np.ndarray
+    ) -> np.ndarray:
+        """Whether Baghdad demands that US forces leave today, drawn with ``u``."""
+        return u < self.demand_probability(pressure, threshold)
+
+    def demand_probability(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
+        """Baghdad's chance of demanding withdrawal today, given its pressure."""
         raise NotImplementedError
 
 
@@ -714,8 +813,8 @@ class SovereigntyPressure(Sovereignty):
 
     name = "sovereignty_pressure"
 
-    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
-        return pressure >= threshold
+    def demand_probability(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
+        return tolerance(pressure, np.asarray(threshold, dtype=float), TOLERANCE_WIDTH)
 
 
 class Acquiescence(Sovereignty):
@@ -724,8 +823,8 @@ class Acquiescence(Sovereignty):
     name = "acquiescence"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def demands_withdrawal(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
-        return np.zeros(np.shape(pressure), dtype=bool)
+    def demand_probability(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
+        return np.zeros(np.shape(pressure))
 
 
 class Crackdown(Policy):
@@ -744,8 +843,12 @@ class Crackdown(Policy):
     scale: float
 
     def starts(self, recent_attacks: np.ndarray, rate: Value, u: np.ndarray) -> np.ndarray:
-        """Whether a crackdown starts today in each world."""
-        return u < np.minimum(1.0, self.scale * rate * recent_attacks)
+        """Whether a crackdown starts today in each world, drawn with ``u``."""
+        return u < self.start_probability(recent_attacks, rate)
+
+    def start_probability(self, recent_attacks: np.ndarray, rate: Value) -> np.ndarray:
+        """Baghdad's chance of starting a crackdown today in each world."""
+        return np.minimum(1.0, self.scale * np.asarray(rate) * recent_attacks)
 
 
 class NoCrackdown(Crackdown):
@@ -755,8 +858,8 @@ class NoCrackdown(Crackdown):
     options = {}
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def starts(self, recent_attacks: np.ndarray, rate: Value, u: np.ndarray) -> np.ndarray:
-        return np.zeros(np.shape(recent_attacks), dtype=bool)
+    def start_probability(self, recent_attacks: np.ndarray, rate: Value) -> np.ndarray:
+        return np.zeros(np.shape(recent_attacks))
 
 
 # == Iran ======================================================================================

@@ -21,23 +21,45 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from escalation.events.counts import CASUALTIES, day_offsets, known_counts
+from escalation.events.counts import CASUALTIES, day_offsets, known_counts, strike_round_starts
 from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS
 from escalation.model.agents import GROUPS
 from escalation.model.sites import sites_of
 
 _ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
+#: Words in the notes or target of a political act by Baghdad that make it a crackdown (the 26
+#: May 2021 arrest of Qasim Muslih) or a demand that US forces leave (the 5 January 2020 vote
+#: of parliament to expel them).
+CRACKDOWN_WORDS = ("arrest", "crackdown", "raid", "detain")
+DEMAND_WORDS = ("expel", "demands the withdrawal")
+#: Words in the notes of a context row by Iran that say it broke off the Vienna talks.
+TALKS_COLLAPSE_WORDS = ("breaks off the vienna talks",)
 _EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}
 
 
 @dataclass(frozen=True)
 class DayRecord:
-    """One observed day: arrays of attacks, US strike sites, Israeli strikes; a crackdown flag."""
+    """One observed day: what each actor did, in the form its agent takes and scores it.
 
-    attacks: dict  # group -> dict(site, etype, killed, injured, others) arrays
-    us_strikes: dict  # group, in_iraq, killed arrays (one entry per site struck)
-    israeli_strikes: dict  # group, killed arrays
+    ``attacks``: per group, arrays of site, event type, casualties and whether the casualty
+    counts are known (an empty cell is unknown, and its term is left out of the likelihood);
+    ``us_strikes``: one entry per site struck (group, in Iraq, fighters killed);
+    ``round_start``: True on the first day of a US strike round, None on a later day of the
+    same round, False otherwise; ``israeli_strikes``: strikes by Israel or unknown aircraft
+    (group, fighters killed, attributed to Israel); ``return_fire``: US return-fire events;
+    ``crackdown``: Baghdad arrested or raided militia members; ``withdrawal_demand``: Baghdad
+    (its government or parliament) demanded that US forces leave; ``talks_collapse``: Iran
+    broke off the Vienna talks.
+    """
+
+    attacks: dict
+    us_strikes: dict
+    round_start: bool | None
+    israeli_strikes: dict
+    return_fire: int
     crackdown: bool
+    withdrawal_demand: bool
+    talks_collapse: bool
 
 
 class ObservedDays:
@@ -60,6 +82,7 @@ class ObservedDays:
         actor = ev["actor"].astype(str).to_numpy()
         etype = ev["event_type"].astype(str).to_numpy()
         killed, injured, others = (known_counts(ev, c).astype(np.int64) for c in CASUALTIES)
+        known = ~ev[list(CASUALTIES)].isna().any(axis=1).to_numpy()
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
         site = sites_of(ev)
         code = np.array([_EVENT_CODE[t] for t in etype], dtype=np.int64)
@@ -69,14 +92,12 @@ class ObservedDays:
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])
         notes = ev["notes"].fillna("").astype(str) + " " + ev["target"].fillna("").astype(str)
         notes = notes.str.lower().to_numpy()
-        crackdown = (
-            (actor == "Iraqi government")
-            & (etype == "political_action")
-            & np.array(
-                [any(k in n for k in ("arrest", "crackdown", "raid", "detain")) for n in notes],
-                dtype=bool,
-            )
-        )
+        baghdad = (actor == "Iraqi government") & (etype == "political_action")
+        crackdown = baghdad & _mentions(notes, CRACKDOWN_WORDS)
+        demand = baghdad & _mentions(notes, DEMAND_WORDS)
+        return_fire = (actor == "US") & (etype == "return_fire")
+        collapse = (actor == "Iran") & (etype == "context") & _mentions(notes, TALKS_COLLAPSE_WORDS)
+        round_days = (strike_round_starts(ev) - pd.Timestamp(start)).days.to_numpy()
         records = []
         for d in range(days):
             today = day == d
@@ -89,6 +110,7 @@ class ObservedDays:
                     "killed": killed[mask],
                     "injured": injured[mask],
                     "others": others[mask],
+                    "known": known[mask],
                 }
             mask = today & us_strike
             us = {
@@ -96,10 +118,30 @@ class ObservedDays:
                 "in_iraq": (ev["country"].to_numpy()[mask] == "Iraq"),
                 "killed": others[mask],
             }
+            round_start = bool(np.isin(d, round_days)) or (None if mask.any() else False)
             mask = today & other_strike
-            israeli = {"group": group[mask], "killed": others[mask]}
-            records.append(DayRecord(attacks, us, israeli, bool((today & crackdown).any())))
+            israeli = {
+                "group": group[mask],
+                "killed": others[mask],
+                "attributed": actor[mask] == "Israel",
+            }
+            records.append(
+                DayRecord(
+                    attacks,
+                    us,
+                    round_start,
+                    israeli,
+                    int((today & return_fire).sum()),
+                    bool((today & crackdown).any()),
+                    bool((today & demand).any()),
+                    bool((today & collapse).any()),
+                )
+            )
         return cls(records)
+
+
+def _mentions(notes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
+    return np.array([any(w in n for w in words) for n in notes], dtype=bool)
 
 
 def group_index(group: str) -> int:

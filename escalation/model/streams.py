@@ -104,7 +104,7 @@ class WorldStreams:
 
 # -- named draws --------------------------------------------------------------------------------
 #: The daily draws of each actor: name -> core slot. Militias have one table per group, in the
-#: order of :data:`escalation.model.agents.GROUPS`. Slots 3 and 4 are read by nobody: they are
+#: order of :data:`escalation.model.agents.GROUPS`. Slots 3, 4 and 5 are read by nobody: they are
 #: left empty so that every later slot keeps its number (and every simulated world its draws).
 DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = MappingProxyType(
     {
@@ -113,9 +113,9 @@ DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = M
             MappingProxyType({"attacks": 1}),  # Kata'ib Hezbollah: number of attacks today
             MappingProxyType({"attacks": 2}),  # Kata'ib Sayyid al-Shuhada
         ),
-        "israel": MappingProxyType({"transfers": 5, "strike": 6}),
+        "israel": MappingProxyType({"strike": 6}),
         "us": MappingProxyType({"strike_order": 7, "strike_delay": 8, "return_fire": 9}),
-        "iraq": MappingProxyType({"crackdown": 10}),
+        "iraq": MappingProxyType({"crackdown": 10, "withdrawal_demand": 11}),
     }
 )
 

@@ -32,6 +32,7 @@ def golden_tables() -> dict[str, pd.DataFrame]:
         population_size=200,
         max_generations=3,
         seed=7,
+        method="abc",
         progress=False,
     )
     return {

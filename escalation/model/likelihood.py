@@ -1,0 +1,132 @@
+"""The probability of what was observed, day by day, under the agents' own decisions.
+
+Replay forces the observed history into the agents (:mod:`escalation.model.replay`); with
+``score=True`` each agent also scores what the record says it did against the probabilities
+its policy gives that day. This module holds the pieces they share: Bernoulli and Poisson log
+probabilities with a floor, the exact marginalisation of the US's pending strike orders (which
+the record never shows), and the log probability of each observed attack's weapon and
+casualties. One decision, two uses: the same probabilities are what simulation draws from, so
+simulation and inference cannot drift apart (``../shared/GUIDE.md``, section 3).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.stats
+
+#: Smallest probability an observed act may have: an act the model rules out (a strike by a
+#: policy that never strikes, a death at a site without Americans) costs log(1e-9) ~ -20.7
+#: instead of ruling out every parameter set at once. An assumption ("trembling hand").
+MIN_PROBABILITY = 1e-9
+#: Longest delay (days) between a US order and its strike round the filter tracks; the
+#: Poisson tail beyond it (about 1e-6 at the largest ``us_lag_mean`` of 30) is put on it.
+MAX_ORDER_DELAY = 60
+
+
+def log_bernoulli(probability: np.ndarray, happened: np.ndarray | bool) -> np.ndarray:
+    """``log P(happened)`` for a Bernoulli with success ``probability``, floored."""
+    p = np.clip(np.asarray(probability, dtype=float), MIN_PROBABILITY, 1.0 - MIN_PROBABILITY)
+    return np.where(happened, np.log(p), np.log1p(-p))
+
+
+def log_poisson(count: int, rate: np.ndarray) -> np.ndarray:
+    """``log P(count)`` for a Poisson with mean ``rate``, floored (a zero rate and a count)."""
+    rate = np.maximum(np.asarray(rate, dtype=float), 0.0)
+    with np.errstate(divide="ignore"):
+        value = count * np.log(rate) - rate - math.lgamma(count + 1) if count else -rate
+    return np.maximum(value, np.log(MIN_PROBABILITY))
+
+
+def delay_pmf(lag_mean: np.ndarray) -> np.ndarray:
+    """``(n, MAX_ORDER_DELAY)`` chances of a delay of 1, 2, ... days: ``1 + Poisson(lag - 1)``.
+
+    The same law :meth:`escalation.model.policies.Retaliation.respond` draws delays from.
+    """
+    lam = np.maximum(np.atleast_1d(np.asarray(lag_mean, dtype=float)) - 1.0, 0.0)
+    extra = np.arange(MAX_ORDER_DELAY)
+    pmf = scipy.stats.poisson.pmf(extra[None, :], lam[:, None])
+    pmf[:, -1] += np.maximum(1.0 - pmf.sum(axis=1), 0.0)
+    return pmf
+
+
+_IDLE = np.eye(1 + MAX_ORDER_DELAY)[0]
+
+
+class PendingOrders:
+    """The US's hidden order book, summed out exactly: a forward filter over days to strike.
+
+    The record shows strike rounds, never the orders behind them: a round on day t may have
+    been ordered on any earlier day, and while an order is pending no other is given. The
+    state of each world is "idle" or "a round due in k days" (k = 0 .. MAX_ORDER_DELAY - 1);
+    each day a world that is idle orders with the policy's probability, and the delay follows
+    :func:`delay_pmf`. :meth:`observe` advances the belief over these states by one day and
+    returns the log probability of what was observed (the forward algorithm of a hidden Markov
+    model, Rabiner 1989, "A tutorial on hidden Markov models", Proc. IEEE 77(2)).
+    """
+
+    def __init__(self, n: int, lag_mean: np.ndarray | float) -> None:
+        #: ``belief[:, 0]`` idle; ``belief[:, 1 + k]`` a round due in k days.
+        self.belief = np.zeros((n, 1 + MAX_ORDER_DELAY))
+        self.belief[:, 0] = 1.0
+        self.delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
+
+    def observe(self, order_probability: np.ndarray, struck: bool | None) -> np.ndarray:
+        """One day: the log probability of a round starting today (``struck``) or not.
+
+        ``struck=None`` marks a day that carries no news on orders (the second day of a round
+        already scored): the worlds stay idle and score nothing.
+        """
+        b = self.belief
+        n = len(b)
+        if struck is None:
+            b[:] = 0.0
+            b[:, 0] = 1.0
+            return np.zeros(n)
+        due = b[:, 1]
+        if struck:
+            logp = np.log(np.maximum(due, MIN_PROBABILITY))
+            b[:] = 0.0
+            b[:, 0] = 1.0
+            return logp
+        quiet = np.maximum(1.0 - due, MIN_PROBABILITY)
+        idle = b[:, 0]
+        order = np.broadcast_to(np.asarray(order_probability, dtype=float), (n,))
+        new = np.zeros_like(b)
+        new[:, 0] = idle * (1.0 - order)
+        # Pending rounds come a day closer; an order given today with delay d is due in d - 1.
+        new[:, 1:-1] = b[:, 2:]
+        new[:, 1:] += (idle * order)[:, None] * self.delays
+        total = new.sum(axis=1, keepdims=True)
+        # A round that was surely due did not come (only possible at the floor): start afresh.
+        self.belief = np.where(total > 0, new / np.where(total > 0, total, 1.0), _IDLE)
+        return np.log(quiet)
+
+
+def attack_log_likelihood(
+    weapon_probabilities: np.ndarray,
+    intercept_rocket: np.ndarray,
+    intercept_drone: np.ndarray,
+    observed_type: np.ndarray,
+) -> np.ndarray:
+    """``(n,)`` log probability of one day's observed attack types in each world.
+
+    ``weapon_probabilities`` is ``(n, 4)`` (rocket, drone, IED, other), the chances the
+    militias' harassment policy gives each weapon today; ``observed_type`` holds one code per
+    attack: 0-3 for an attack of that weapon that was not intercepted, 4 for an attack fully
+    intercepted (whose weapon the record does not say: rockets and drones are summed over).
+    """
+    rocket, drone = weapon_probabilities[:, 0], weapon_probabilities[:, 1]
+    per_type = np.stack(
+        [
+            rocket * (1.0 - intercept_rocket),
+            drone * (1.0 - intercept_drone),
+            weapon_probabilities[:, 2],
+            weapon_probabilities[:, 3],
+            rocket * intercept_rocket + drone * intercept_drone,
+        ],
+        axis=1,
+    )
+    counts = np.bincount(observed_type, minlength=5)
+    return np.log(np.maximum(per_type, MIN_PROBABILITY)) @ counts

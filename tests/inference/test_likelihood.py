@@ -1,0 +1,195 @@
+"""The exact likelihood by replay, against hand computation and brute-force enumeration."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import escalation
+from escalation.events.schema import COLUMNS
+from escalation.model.likelihood import MAX_ORDER_DELAY, PendingOrders, delay_pmf
+from escalation.model.scenario import Scenario
+
+#: A week of hand-made history: a rocket on Ain al-Asad (day 0), a US strike round (day 2),
+#: two convoy IEDs with unknown casualties (day 4).
+ROWS = [
+    ("2021-03-01", "militia", "rocket_attack", "Iraq", "Ain al-Asad air base", "US forces", 0),
+    ("2021-03-03", "US", "airstrike", "Syria", "Albu Kamal", "KH facilities", 2),
+    ("2021-03-05", "militia", "ied_attack", "Iraq", "Dhi Qar", "coalition logistics convoy", None),
+    ("2021-03-05", "militia", "ied_attack", "Iraq", "Babil", "coalition logistics convoy", None),
+]
+PARAMETERS = dict(
+    militia_attack_rate=0.4,
+    drone_share=0.2,
+    ied_share=0.5,
+    other_share=0.1,
+    interception_rocket=0.3,
+    lethality=0.05,
+    injury_prob=0.1,
+    other_casualty_prob=0.02,
+    us_presence=1.0,
+    deterrence=0.0,
+    caution=0.0,
+    crackdown_effect=0.0,
+    drawdown_calm=0.0,
+    return_fire_prob=0.4,
+    us_lag_mean=3.0,
+)
+
+
+def _history() -> pd.DataFrame:
+    rows = []
+    for date, actor, etype, country, location, target, casualty in ROWS:
+        known = "" if casualty is None else 0
+        killed = "" if casualty is None else casualty if actor == "US" else 0
+        rows.append(
+            {
+                "date": date,
+                "actor": actor,
+                "group": "",
+                "target": target,
+                "event_type": etype,
+                "country": country,
+                "location": location,
+                "projectiles": "",
+                "us_killed": known,
+                "us_injured": known,
+                "others_killed": killed,
+                "attribution_confirmed": "yes",
+                "source": "hand-made test history",
+                "confidence": "high",
+                "notes": "",
+            }
+        )
+    return escalation.validate_events(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def _scenario() -> Scenario:
+    base = (
+        Scenario.load("baseline_2021")
+        .with_policy("US", "retaliation", "tit_for_tat")
+        .with_policy("militia", "reprisal", "none")
+        .with_policy("Israel", "interdiction", "none")
+        .with_policy("Iraqi government", "sovereignty", "acquiescence")
+        .with_policy("Iraqi government", "crackdown", "none")
+        .with_policy("Iran", "patronage", "full_push")
+        .with_parameters(**PARAMETERS)
+    )
+    return dataclasses.replace(
+        base, start=dt.date(2021, 3, 1), end=dt.date(2021, 3, 6), posterior=None
+    )
+
+
+def test_loglik_of_a_hand_made_week_by_hand():
+    p = PARAMETERS
+    rate = p["militia_attack_rate"]
+    rocket = (1 - p["drone_share"]) * (1 - p["ied_share"]) * (1 - p["other_share"])
+    ied = (1 - p["drone_share"]) * p["ied_share"]
+    militia = (
+        stats.poisson.logpmf(1, rate)
+        + math.log(rocket * (1 - p["interception_rocket"]))
+        + math.log(1 - p["lethality"])
+        + math.log(1 - p["injury_prob"])
+        + math.log(1 - p["other_casualty_prob"])
+        + 4 * stats.poisson.logpmf(0, rate)
+        + stats.poisson.logpmf(2, rate)
+        + 2 * math.log(ied)  # casualties unknown: not scored
+    )
+    # Tit-for-tat orders on day 0 for sure; the round comes after 1 + Poisson(lag - 1) days,
+    # here two: quiet on day 1, the round on day 2.
+    us = stats.poisson.logpmf(1, p["us_lag_mean"] - 1)
+    by_actor = escalation.loglik(_scenario(), _history(), by="actor")
+    assert by_actor.loc[0, "militia"] == pytest.approx(militia, abs=1e-9)
+    assert by_actor.loc[0, "US"] == pytest.approx(us, abs=1e-6)
+    assert by_actor.loc[0, ["Israel", "Iraqi government", "Iran"]].abs().max() < 1e-6
+    total = escalation.loglik(_scenario(), _history())
+    assert total[0] == pytest.approx(militia + us, abs=1e-6)
+
+
+def test_breakdowns_add_up_and_sets_are_independent():
+    history = _history()
+    sets = pd.DataFrame(
+        {"militia_attack_rate": [0.2, 0.4, 0.8], "us_lag_mean": [2.0, 3.0, 9.0], "weight": 1.0}
+    )
+    scenario = _scenario()
+    together = escalation.loglik(sets, history, scenario=scenario)
+    one_by_one = [
+        escalation.loglik(scenario.with_parameters(**row), history)[0]
+        for row in sets.drop(columns="weight").to_dict("records")
+    ]
+    np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-9)
+    by_day = escalation.loglik(sets, history, scenario=scenario, by="day")
+    assert list(by_day.index) == list(pd.date_range("2021-03-01", "2021-03-06"))
+    np.testing.assert_allclose(by_day.sum().to_numpy(), together, atol=1e-9)
+    by_actor = escalation.loglik(sets, history, scenario=scenario, by="actor")
+    np.testing.assert_allclose(by_actor.sum(axis=1).to_numpy(), together, atol=1e-9)
+
+
+def test_the_likelihood_prefers_the_rate_that_made_the_data():
+    """On a year simulated at a known attack rate, the likelihood peaks near that rate."""
+    truth = 0.5
+    scenario = Scenario.load("baseline_2021").with_parameters(militia_attack_rate=truth)
+    scenario = dataclasses.replace(scenario, posterior=None)
+    world = escalation.EscalationModel(scenario, 1, seed=3).run().event_log()
+    grid = np.linspace(0.2, 1.0, 41)
+    values = escalation.loglik({"militia_attack_rate": grid}, world, scenario=scenario)
+    assert abs(grid[np.argmax(values)] - truth) <= 0.1
+
+
+def _brute_force(orders: np.ndarray, pmf: np.ndarray, struck: list[bool]) -> float:
+    """P(strike pattern) by enumerating every order day and delay (the hidden paths)."""
+    days = len(struck)
+    # Delays past the window all leave the pattern alike: one lumped choice, "late".
+    weights = np.append(pmf[:days], pmf[days:].sum())
+    total = 0.0
+    # A path: the days on which an idle world orders, each with its delay.
+    for n_orders in range(days + 1):
+        for order_days in itertools.combinations(range(days), n_orders):
+            for delays in itertools.product(range(1, days + 2), repeat=n_orders):
+                prob, pending, pattern, ok = 1.0, None, [], True
+                chosen = dict(zip(order_days, delays, strict=True))
+                for t in range(days):
+                    if pending == t:  # due today: strikes, then idle
+                        pattern.append(True)
+                        pending = None
+                        if t in chosen:
+                            ok = False  # no order on a strike day
+                        continue
+                    pattern.append(False)
+                    if pending is None:
+                        if t in chosen:
+                            prob *= orders[t] * weights[chosen[t] - 1]
+                            pending = t + chosen[t]
+                        else:
+                            prob *= 1 - orders[t]
+                    elif t in chosen:
+                        ok = False  # no order while one is pending
+                if ok and pattern == struck:
+                    total += prob
+    return total
+
+
+def test_pending_orders_filter_equals_enumeration_of_every_path():
+    rng = np.random.default_rng(5)
+    orders = rng.uniform(0.05, 0.6, size=7)
+    lag = 2.5
+    pmf = delay_pmf(np.array([lag]))[0]
+    for struck in ([False] * 7, [False, False, True, False, False, True, False]):
+        book = PendingOrders(1, lag)
+        logp = sum(book.observe(orders[t], struck[t])[0] for t in range(7))
+        assert math.exp(logp) == pytest.approx(_brute_force(orders, pmf, struck), rel=1e-9)
+
+
+def test_delay_law_matches_the_simulation_rule():
+    pmf = delay_pmf(np.array([1.0, 4.0]))
+    assert pmf.shape == (2, MAX_ORDER_DELAY)
+    np.testing.assert_allclose(pmf.sum(axis=1), 1.0)
+    assert pmf[0, 0] == pytest.approx(1.0)  # lag 1: always the next day
+    assert pmf[1, 2] == pytest.approx(stats.poisson.pmf(2, 3.0))
