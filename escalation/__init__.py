@@ -41,6 +41,7 @@ _PUBLIC = {
     "Forecast": "escalation.forecasting",
     "score": "escalation.scoring",
     "compare_scenarios": "escalation.compare",
+    "validate": "escalation.validation",
 }
 
 #: Submodules reachable as attributes of the package, imported on first use.
@@ -57,6 +58,7 @@ _SUBMODULES = (
     "plotting",
     "provenance",
     "scoring",
+    "validation",
 )
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
