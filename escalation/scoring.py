@@ -275,7 +275,7 @@ def pit_chisquare(pit, bins: int = PIT_BINS) -> ChiSquare:
     return ChiSquare(float(result.statistic), float(result.pvalue), bins, int(values.size))
 
 
-def pit_coverage(pit, levels: Sequence[float]) -> np.ndarray:
+def pit_coverage(pit, levels: Sequence[float] | np.ndarray) -> np.ndarray:
     """Share of PIT values inside the central interval of each nominal level.
 
     A value lies inside the central ``p`` interval when it falls in [(1 - p) / 2, (1 + p) / 2].

@@ -186,3 +186,29 @@ def test_bad_arguments_are_named():
 
 def test_public_name():
     assert escalation.validate is validate
+
+
+# ----- figures -------------------------------------------------------------------------------
+
+
+def test_pit_histogram_draws_densities_around_the_uniform_line():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    pit = np.array([0.05, 0.05, 0.15, 0.95])  # bins of width 0.5: 3 and 1 of 4 values
+    ax = escalation.plotting.pit_histogram(pit, bins=2)
+    heights = [patch.get_height() for patch in ax.patches]
+    np.testing.assert_allclose(heights, [3 / 4 / 0.5, 1 / 4 / 0.5])
+    assert [tuple(line.get_ydata()) for line in ax.lines] == [(1.0, 1.0)]
+    assert "chi2 = 1.0" in ax.get_title(loc="left")  # the shared style titles on the left
+    matplotlib.pyplot.close(ax.figure)
+
+
+def test_reliability_diagram_plots_the_coverage_of_each_level():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    pit = np.array([0.5, 0.02, 0.7, 0.96])
+    ax = escalation.plotting.reliability_diagram({"a": pit}, levels=[0.5, 0.9])
+    diagonal, line = ax.lines
+    np.testing.assert_allclose(line.get_xydata(), [[0.5, 0.5], [0.9, 0.5]])
+    assert line.get_label() == "a"
+    matplotlib.pyplot.close(ax.figure)
