@@ -43,6 +43,7 @@ _PUBLIC = {
     "Forecast": "escalation.forecasting",
     "score": "escalation.scoring",
     "compare_scenarios": "escalation.compare",
+    "validate": "escalation.validation",
 }
 
 #: Submodules reachable as attributes of the package, imported on first use.
@@ -59,6 +60,7 @@ _SUBMODULES = (
     "plotting",
     "provenance",
     "scoring",
+    "validation",
 )
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

@@ -1,10 +1,12 @@
-"""Statistical baselines the model must beat: Poisson, Conflictology and Hawkes.
+"""Statistical baselines the model must beat: Poisson, negative binomial, Conflictology, Hawkes.
 
 Each baseline is fitted to observed canonical events before the forecast start and returns a
 :class:`~escalation.forecasting.Forecast` of daily militia attacks (and, where it models them,
 US strike rounds), so that all methods are scored alike by :mod:`escalation.scoring`:
 
 - :class:`Poisson`: a constant daily rate, the no-memory benchmark.
+- :class:`NegativeBinomial`: iid overdispersed daily counts, the strongest no-memory rival for
+  counts that cluster (mean and dispersion by maximum likelihood).
 - :class:`Conflictology`: resample recent weeks, the ViEWS "conflictology" benchmark (Hegre et
   al. 2019, "ViEWS: A political violence early-warning system", *Journal of Peace Research*
   56(2); Vesco et al. 2022, "United they stand: findings from an escalation prediction
@@ -23,13 +25,15 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, signal, special
+from scipy import optimize, signal, special, stats
 
 from escalation.events.counts import MILITIA, STRIKE_ROUNDS, as_day, daily_counts
 from escalation.forecasting import Forecast
+from escalation.runtime import DateLike, Seed, seed_sequence
 
 
 def history_window(history: pd.DataFrame, start=None, end=None) -> tuple[pd.Timestamp, int]:
@@ -46,28 +50,33 @@ def history_window(history: pd.DataFrame, start=None, end=None) -> tuple[pd.Time
     return first, (last - first).days + 1
 
 
-class _Baseline:
-    """Shared fit/forecast plumbing; subclasses implement ``fit_counts`` and ``_simulate``."""
+class Baseline:
+    """What every baseline shares: ``fit`` on events, ``forecast`` from a seed; subclasses
+    implement ``fit_counts``, ``params`` and ``_simulate``."""
 
     name = ""
 
-    def fit(self, history: pd.DataFrame, start=None, end=None):
+    def fit(
+        self, history: pd.DataFrame, start: DateLike | None = None, end: DateLike | None = None
+    ) -> Self:
         """Fit to canonical events in the window ``start``..``end`` (inclusive); returns self."""
         first, days = history_window(history, start, end)
         return self.fit_counts(
             daily_counts(history, first, days), end=first + pd.Timedelta(days - 1, "D")
         )
 
-    def fit_counts(self, counts: dict[str, np.ndarray], end):
+    def fit_counts(self, counts: dict[str, np.ndarray], end: DateLike) -> Self:
         """Fit to daily series (as from :func:`~escalation.forecasting.daily_counts`) ending on
         ``end``; returns self."""
         raise NotImplementedError
 
-    def forecast(self, start, days: int, n_worlds: int = 1000, seed=None) -> Forecast:
+    def forecast(
+        self, start: DateLike, days: int, n_worlds: int = 1000, seed: Seed = None
+    ) -> Forecast:
         """Simulate ``n_worlds`` worlds for ``days`` days from ``start`` (after the window).
 
-        ``seed`` is anything :func:`numpy.random.default_rng` accepts (int, SeedSequence,
-        Generator); the same seed gives the same forecast.
+        ``seed`` is None, an int, a sequence of ints or a SeedSequence
+        (:func:`escalation.runtime.seed_sequence`); the same seed gives the same forecast.
         """
         if not hasattr(self, "end_"):
             raise RuntimeError(f"{self.name}: call fit() before forecast()")
@@ -80,17 +89,20 @@ class _Baseline:
         if n_worlds < 1 or days < 1:
             raise ValueError(f"n_worlds and days must be positive, found {n_worlds}, {days}")
         gap = (start - self.end_).days - 1
-        daily = self._simulate(gap, int(days), int(n_worlds), np.random.default_rng(seed))
+        rng = np.random.default_rng(seed_sequence(seed))
+        daily = self._simulate(gap, int(days), int(n_worlds), rng)
         probabilities = {}
         if STRIKE_ROUNDS in daily:
             probabilities["us_strike_round"] = float(np.mean(daily[STRIKE_ROUNDS].any(axis=1)))
         return Forecast(self.name, start, days, daily, probabilities, extra=self.params())
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """Fitted parameters, recorded in the forecast's ``extra``."""
         raise NotImplementedError
 
-    def _simulate(self, gap: int, days: int, n_worlds: int, rng) -> dict[str, np.ndarray]:
+    def _simulate(
+        self, gap: int, days: int, n_worlds: int, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
         raise NotImplementedError
 
 
@@ -100,45 +112,192 @@ def _militia(counts: dict[str, np.ndarray]) -> np.ndarray:
     return np.asarray(counts[MILITIA])
 
 
-class Poisson(_Baseline):
+def _lookback(counts: dict[str, np.ndarray], lookback_days: int | None, name: str) -> int:
+    """The number of final history days a constant-rate baseline is fitted on."""
+    length = len(_militia(counts))
+    lookback = length if lookback_days is None else lookback_days
+    if lookback > length:
+        raise ValueError(
+            f"{name}: lookback_days={lookback} exceeds the {length}-day history window"
+        )
+    return lookback
+
+
+def _check_lookback(lookback_days: int | None) -> int | None:
+    if lookback_days is not None and lookback_days < 1:
+        raise ValueError(f"lookback_days must be positive or None, found {lookback_days}")
+    return lookback_days
+
+
+def poisson_loglik(counts: np.ndarray, rate: float) -> float:
+    """Log-likelihood of iid Poisson(``rate``) daily ``counts``, log N! constant included."""
+    return float(np.sum(stats.poisson.logpmf(np.asarray(counts), rate)))
+
+
+class Poisson(Baseline):
     """Constant daily rates: militia attacks and US strike rounds as Poisson processes.
 
     The rate of each series is its maximum-likelihood estimate, the mean daily count over the
     last ``lookback_days`` days of the history window (default ``None``: the whole window).
+    ``loglik_`` is the fitted log-likelihood of the militia series.
     """
 
     name = "Poisson"
 
-    def __init__(self, lookback_days: int | None = None):
-        if lookback_days is not None and lookback_days < 1:
-            raise ValueError(f"lookback_days must be positive or None, found {lookback_days}")
-        self.lookback_days = lookback_days
+    def __init__(self, lookback_days: int | None = None) -> None:
+        self.lookback_days = _check_lookback(lookback_days)
 
-    def fit_counts(self, counts, end):
-        length = len(_militia(counts))
-        lookback = length if self.lookback_days is None else self.lookback_days
-        if lookback > length:
-            raise ValueError(
-                f"Poisson: lookback_days={lookback} exceeds the {length}-day history window"
-            )
+    def fit_counts(self, counts: dict[str, np.ndarray], end: DateLike) -> Self:
+        lookback = _lookback(counts, self.lookback_days, self.name)
         self.rates_ = {
             name: float(np.mean(counts[name][-lookback:]))
             for name in (MILITIA, STRIKE_ROUNDS)
             if name in counts
         }
+        self.loglik_ = poisson_loglik(counts[MILITIA][-lookback:], self.rates_[MILITIA])
         self.end_ = as_day(end)
         return self
 
-    def params(self):
-        return {"rates": dict(self.rates_), "lookback_days": self.lookback_days}
+    def params(self) -> dict[str, Any]:
+        return {
+            "rates": dict(self.rates_),
+            "lookback_days": self.lookback_days,
+            "loglik": self.loglik_,
+        }
 
-    def _simulate(self, gap, days, n_worlds, rng):
+    def _simulate(
+        self, gap: int, days: int, n_worlds: int, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
         return {
             name: rng.poisson(rate, size=(n_worlds, days)) for name, rate in self.rates_.items()
         }
 
 
-class Conflictology(_Baseline):
+#: Upper bound of the negative binomial size r in the fit: beyond it (variance within 1% of
+#: the mean at a mean of 10) the counts are read as Poisson.
+MAX_NB_SIZE = 1e3
+
+
+def nb_loglik(counts: np.ndarray, mean: float, size: float) -> float:
+    """Log-likelihood of iid negative binomial daily ``counts`` (log N! constant included).
+
+    Parametrised by the mean m and the size (dispersion) r: variance m + m^2 / r, so
+    P(N = k) = Gamma(k + r) / (Gamma(r) k!) (r / (r + m))^r (m / (r + m))^k.
+    """
+    counts = np.asarray(counts, dtype=float)
+    return float(
+        np.sum(
+            special.gammaln(counts + size)
+            - special.gammaln(size)
+            - special.gammaln(counts + 1)
+            + size * np.log(size / (size + mean))
+            + special.xlogy(counts, mean / (size + mean))
+        )
+    )
+
+
+def fit_negative_binomial(counts: np.ndarray) -> tuple[float, float | None]:
+    """Maximum-likelihood (mean, size) of iid negative binomial ``counts``.
+
+    Maximised numerically (L-BFGS-B on log mean and log size) rather than through the score
+    equations. The likelihood has an interior maximum only when the counts are overdispersed
+    (sample variance, divided by n, above the mean; Anscombe 1950, "Sampling theory of the
+    negative binomial and logarithmic series distributions", *Biometrika* 37(3/4)); otherwise,
+    or when the fitted size exceeds :data:`MAX_NB_SIZE`, the size is returned as ``None``: the
+    counts are Poisson at their mean.
+    """
+    counts = np.asarray(counts, dtype=float)
+    if counts.size == 0 or np.any(counts < 0):
+        raise ValueError("counts must be a non-empty array of non-negative counts")
+    mean, variance = float(counts.mean()), float(counts.var())
+    if mean == 0 or variance <= mean:
+        return mean, None
+    start = np.log([mean, mean**2 / (variance - mean)])
+    result = optimize.minimize(
+        lambda theta: -nb_loglik(counts, *np.exp(theta)),
+        start,
+        method="L-BFGS-B",
+        bounds=[(math.log(mean) - 5, math.log(mean) + 5), (-10.0, math.log(MAX_NB_SIZE))],
+    )
+    fitted_mean, size = (float(v) for v in np.exp(result.x))
+    if size >= MAX_NB_SIZE * (1 - 1e-6):
+        return mean, None
+    return fitted_mean, size
+
+
+class NegativeBinomial(Baseline):
+    """Independent, identically distributed negative binomial daily counts.
+
+    Militia attacks cluster: some days bring several, most none, so their daily counts are
+    overdispersed and a Poisson rate understates both quiet and busy weeks. Each series
+    (attacks, US strike rounds) gets its own mean m and size r by maximum likelihood
+    (:func:`fit_negative_binomial`) over the last ``lookback_days`` days of the history window
+    (default ``None``: all of it), variance m + m^2 / r, and no memory from day to day. A
+    series that is not overdispersed falls back to Poisson at its mean (``sizes_`` holds
+    ``None`` for it and :attr:`poisson_fallback` names it). ``loglik_`` is the fitted
+    log-likelihood of the militia series.
+
+    Worlds are drawn with :meth:`numpy.random.Generator.negative_binomial` (failures before r
+    successes with success probability r / (r + m), which has mean m).
+    """
+
+    name = "Negative binomial"
+
+    def __init__(self, lookback_days: int | None = None) -> None:
+        self.lookback_days = _check_lookback(lookback_days)
+
+    @property
+    def poisson_fallback(self) -> list[str]:
+        """Series fitted as Poisson because their counts were not overdispersed."""
+        return [name for name, size in self.sizes_.items() if size is None]
+
+    def fit_counts(self, counts: dict[str, np.ndarray], end: DateLike) -> Self:
+        lookback = _lookback(counts, self.lookback_days, self.name)
+        self.means_: dict[str, float] = {}
+        self.sizes_: dict[str, float | None] = {}
+        for name in (MILITIA, STRIKE_ROUNDS):
+            if name in counts:
+                self.means_[name], self.sizes_[name] = fit_negative_binomial(
+                    counts[name][-lookback:]
+                )
+        attacks, mean, size = (
+            counts[MILITIA][-lookback:],
+            self.means_[MILITIA],
+            self.sizes_[MILITIA],
+        )
+        self.loglik_ = (
+            poisson_loglik(attacks, mean) if size is None else nb_loglik(attacks, mean, size)
+        )
+        self.end_ = as_day(end)
+        return self
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "means": dict(self.means_),
+            "sizes": dict(self.sizes_),
+            "lookback_days": self.lookback_days,
+            "loglik": self.loglik_,
+        }
+
+    def _simulate(
+        self, gap: int, days: int, n_worlds: int, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        return {
+            name: _draw_counts(rng, mean, self.sizes_[name], (n_worlds, days))
+            for name, mean in self.means_.items()
+        }
+
+
+def _draw_counts(
+    rng: np.random.Generator, mean: float, size: float | None, shape: tuple[int, int]
+) -> np.ndarray:
+    """Negative binomial (mean, size) draws, or Poisson draws when ``size`` is None."""
+    if size is None:
+        return rng.poisson(mean, size=shape)
+    return rng.negative_binomial(size, size / (size + mean), size=shape)
+
+
+class Conflictology(Baseline):
     """Resample whole recent weeks: the ViEWS "conflictology" benchmark.
 
     Each forecast week is one of the last ``lookback_weeks`` (default 12) weeks of the history
@@ -250,7 +409,7 @@ def simulate_hawkes(
     return attacks, strikes
 
 
-class Hawkes(_Baseline):
+class Hawkes(Baseline):
     """Self-exciting militia attacks, cross-excited by US strike rounds, over a moving background.
 
     lambda_t = mu(t) + alpha sum_{s<t} g_beta(t - s) N_s + gamma sum_{s<t} g_delta(t - s) S_s,

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from numpy.typing import ArrayLike
 
 from escalation.events.counts import (
     MILITIA,
@@ -36,7 +39,7 @@ from escalation.model.model import COUNT_SERIES
 from escalation.model.parameters import PARAMETERS
 from escalation.model.sites import SITE_PERSONNEL, sites_of
 from escalation.montecarlo import QUANTILES
-from escalation.scoring import score
+from escalation.scoring import PIT_BINS, pit_chisquare, pit_coverage, score
 
 __all__ = [
     "ACTOR_COLORS",
@@ -989,3 +992,75 @@ def _month_axis(ax) -> None:
     )
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(formatter)
+
+
+# == forecast calibration: PIT and reliability ===================================================
+__all__ += ["pit_histogram", "reliability_diagram"]
+
+#: Nominal levels of the central intervals in :func:`reliability_diagram`: 10% to 90%.
+RELIABILITY_LEVELS = tuple(np.round(np.arange(0.1, 1.0, 0.1), 1))
+
+
+@style()
+def pit_histogram(
+    pit_values: ArrayLike, bins: int = PIT_BINS, ax: Axes | None = None, label: str | None = None
+) -> Axes:
+    """Histogram of PIT values as a density, with the uniform reference line at 1.
+
+    ``pit_values`` are randomised PITs of count forecasts
+    (:func:`escalation.scoring.randomized_pit`; Czado, Gneiting & Held 2009). A calibrated
+    forecaster gives a flat histogram; a U shape says its intervals are too narrow, a hump
+    too wide, a slope that it is biased. The title gives the chi-square test of uniformity
+    (:func:`escalation.scoring.pit_chisquare`).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    values = np.asarray(pit_values, dtype=float).ravel()
+    test = pit_chisquare(values, bins)
+    ax = _axes(ax, (4, 3))
+    color = ACTOR_COLORS[Actor.MILITIA.value]
+    ax.hist(values, bins=bins, range=(0, 1), density=True, color=color, alpha=0.7, ec="white")
+    ax.axhline(1.0, color=_NEUTRAL, lw=1.2, ls="--", label="uniform")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("PIT")
+    ax.set_ylabel("Density")
+    prefix = f"{label}\n" if label else ""
+    ax.set_title(
+        f"{prefix}chi2 = {test.statistic:.1f}, p = {test.p_value:.2g} (n = {test.n})",
+        fontsize="small",
+    )
+    return ax
+
+
+@style()
+def reliability_diagram(
+    pit_values: Mapping[str, ArrayLike] | ArrayLike,
+    levels: Sequence[float] = RELIABILITY_LEVELS,
+    ax: Axes | None = None,
+) -> Axes:
+    """Observed frequency inside central prediction intervals against their nominal level.
+
+    ``pit_values`` are randomised PITs, or a mapping of method name to them (one line each).
+    A week lies inside the central ``p`` interval when its PIT falls in
+    [(1 - p) / 2, (1 + p) / 2] (:func:`escalation.scoring.pit_coverage`), which is exact for
+    counts. Points on the diagonal are calibrated; below it, intervals too narrow.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    series = dict(pit_values) if isinstance(pit_values, Mapping) else {"": pit_values}
+    nominal = np.asarray(levels, dtype=float)
+    ax = _axes(ax, (4.5, 4))
+    ax.plot([0, 1], [0, 1], color=_NEUTRAL, lw=1, ls="--", label="calibrated")
+    for name, values in series.items():
+        ax.plot(nominal, pit_coverage(values, nominal), marker="o", ms=4, label=name or None)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_xlabel("Nominal level of the central interval")
+    ax.set_ylabel("Observed frequency inside")
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    return ax

@@ -1,0 +1,380 @@
+"""Rolling-origin validation: every method forecasts from many origins and is scored alike.
+
+At each origin (by default the first of every month once three months of history exist)
+every method sees only the events before the origin: the model is recalibrated on them and
+forecasts from a posterior over that history (:func:`escalation.calibrate`, then
+:func:`escalation.forecast`), and each baseline (:mod:`escalation.baselines`) is refitted on
+the same history. Each method forecasts the longest horizon once; a horizon H is scored on
+the forecast's first H days, week by week, so every method is scored on the same weeks.
+This is the evaluation on a rolling forecasting origin of Tashman 2000 ("Out-of-sample tests
+of forecasting accuracy: an analysis and review", *International Journal of Forecasting*
+16(4)), scored as forecasters score count forecasts: CRPS, logarithmic score, 90% coverage,
+interval score, randomised PIT (Czado, Gneiting & Held 2009, "Predictive model assessment
+for count data", *Biometrics* 65(4)) and Diebold-Mariano tests (see :mod:`escalation.scoring`).
+
+Usage::
+
+    table = validate(observed, end="2022-12-31", seed=1)
+    mean_scores(table); dm_tests(table); pit_tests(table)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from escalation.baselines import (
+    Baseline,
+    Conflictology,
+    Hawkes,
+    NegativeBinomial,
+    Poisson,
+    history_window,
+)
+from escalation.events.counts import MILITIA, as_day
+from escalation.events.io import validate_events
+from escalation.forecasting import METHOD, Forecast, forecast
+from escalation.inference.calibration import calibrate as abc_calibrate
+from escalation.inference.posterior import Posterior
+from escalation.runtime import DateLike, ExecutorLike, Seed, progress_bar, seed_sequence
+from escalation.scoring import PIT_BINS, diebold_mariano, pit_chisquare, weekly_scores
+
+#: Horizons in days: four and eight weeks.
+HORIZONS = (28, 56)
+#: Months of history before the first default origin.
+MIN_HISTORY_MONTHS = 3
+#: Scores averaged by :func:`mean_scores` (``covered`` becomes ``coverage90``).
+SCORES = ("crps", "log_score", "ignorance", "interval_score", "covered")
+
+#: Fits a posterior to ``(history, start, end, seed)``: the events before an origin, the
+#: calibration window and a seed.
+Calibrator: TypeAlias = Callable[
+    [pd.DataFrame, pd.Timestamp, pd.Timestamp, np.random.SeedSequence], Posterior
+]
+#: Forecasts ``(history, history_start, origin, days, n_worlds, seed)``.
+Method: TypeAlias = Callable[
+    [pd.DataFrame, pd.Timestamp, pd.Timestamp, int, int, np.random.SeedSequence], Forecast
+]
+
+
+def abc_calibrator(
+    budget: int = 20_000,
+    population_size: int = 500,
+    executor: ExecutorLike = None,
+    **options: Any,
+) -> Calibrator:
+    """A :data:`Calibrator` running ABC-SMC (:func:`escalation.calibrate`) with these settings.
+
+    ``options`` go to :func:`escalation.calibrate` as they are (``scenario``,
+    ``max_generations``...). The default budget is small: twenty recalibrations must fit in
+    a run; pass a larger one, or another calibrator, for a posterior that has converged.
+    """
+
+    def fit(
+        history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, seed: np.random.SeedSequence
+    ) -> Posterior:
+        return abc_calibrate(
+            history,
+            start=start,
+            end=end,
+            budget=budget,
+            population_size=population_size,
+            seed=seed,
+            executor=executor,
+            progress=False,
+            **options,
+        )
+
+    return fit
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelMethod:
+    """The model: recalibrated on the history before the origin, then forecast from there."""
+
+    calibrate: Calibrator = dataclasses.field(default_factory=abc_calibrator)
+    executor: ExecutorLike = None
+
+    def __call__(
+        self,
+        history: pd.DataFrame,
+        first: pd.Timestamp,
+        origin: pd.Timestamp,
+        days: int,
+        n_worlds: int,
+        seed: np.random.SeedSequence,
+    ) -> Forecast:
+        """Calibrate on ``first``..the day before ``origin``, forecast ``days`` days."""
+        calibration_seed, forecast_seed = seed.spawn(2)
+        posterior = self.calibrate(history, first, origin - pd.Timedelta(days=1), calibration_seed)
+        return forecast(
+            posterior,
+            history,
+            origin,
+            days,
+            n_worlds=n_worlds,
+            seed=forecast_seed,
+            executor=self.executor,
+            progress=False,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class BaselineMethod:
+    """A baseline refitted at each origin on ``first``..the day before the origin."""
+
+    factory: Callable[[], Baseline]
+
+    def __call__(
+        self,
+        history: pd.DataFrame,
+        first: pd.Timestamp,
+        origin: pd.Timestamp,
+        days: int,
+        n_worlds: int,
+        seed: np.random.SeedSequence,
+    ) -> Forecast:
+        """Fit a fresh baseline on the history window and forecast ``days`` days."""
+        fitted = self.factory().fit(history, start=first, end=origin - pd.Timedelta(days=1))
+        return fitted.forecast(origin, days, n_worlds, seed=seed)
+
+
+def default_methods(
+    calibrate: Calibrator | None = None, executor: ExecutorLike = None
+) -> dict[str, Method]:
+    """The model and the four baselines, by the names the table uses."""
+    return {
+        METHOD: ModelMethod(calibrate or abc_calibrator(executor=executor), executor),
+        "Poisson": BaselineMethod(Poisson),
+        "Negative binomial": BaselineMethod(NegativeBinomial),
+        "Conflictology": BaselineMethod(Conflictology),
+        "Hawkes": BaselineMethod(Hawkes),
+    }
+
+
+def monthly_origins(
+    start: DateLike,
+    end: DateLike,
+    horizon: int = max(HORIZONS),
+    min_history_months: int = MIN_HISTORY_MONTHS,
+) -> pd.DatetimeIndex:
+    """First days of months from ``start`` + ``min_history_months`` whose ``horizon`` days
+    end by ``end``."""
+    first = as_day(start) + pd.DateOffset(months=min_history_months)
+    last = as_day(end) - pd.Timedelta(days=horizon - 1)
+    return pd.date_range(first, last, freq="MS")
+
+
+def validate(
+    observed: pd.DataFrame,
+    origins: Sequence[DateLike] | None = None,
+    horizons: Sequence[int] = HORIZONS,
+    methods: Mapping[str, Method] | Sequence[str] | None = None,
+    n_worlds: int = 1000,
+    seed: Seed = None,
+    calibrate: Calibrator | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    executor: ExecutorLike = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin validation of the model and the baselines on ``observed`` events.
+
+    Parameters
+    ----------
+    observed : pandas.DataFrame
+        Canonical events covering ``start``..``end`` (days without rows count zero).
+    origins : sequence of date-like, optional
+        Forecast origins; default :func:`monthly_origins` (the first of every month after
+        three months of history whose longest horizon ends by ``end``).
+    horizons : sequence of int
+        Horizons in days (default 28 and 56); each is scored on the forecast's first days.
+    methods : mapping of name to Method, or sequence of names, optional
+        The methods; names select among :func:`default_methods` (default: all of them).
+    n_worlds : int
+        Worlds per forecast.
+    seed : int or SeedSequence, optional
+        Each (origin, method) draws from its own child of it, keyed by the origin's index and
+        the method's name, so adding a method changes no other's forecasts.
+    calibrate : Calibrator, optional
+        How the model is recalibrated at each origin; default :func:`abc_calibrator`.
+    start, end : date-like, optional
+        The observed span: default 1 January of the first event's year to the last event.
+    executor : Executor or dask Client, optional
+        Where the model's worlds run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (origin, horizon, week, method): origin, horizon, lead (week 1, 2...),
+        week_start, method, observed, mean_forecast, lower, upper, covered, crps, ignorance,
+        log_score, interval_score (see :func:`escalation.scoring.weekly_scores`), pit_lower,
+        pit_upper and pit (the randomised PIT, drawn once per week so the horizons share it).
+    """
+    observed = validate_events(observed)
+    first, last = _span(observed, start, end)
+    horizons = _check_horizons(horizons)
+    days = max(horizons)
+    origin_index = (
+        monthly_origins(first, last, days) if origins is None else _check_origins(origins)
+    )
+    if len(origin_index) == 0:
+        raise ValueError(f"no origin between {first.date()} and {last.date()} leaves {days} days")
+    for origin in origin_index:
+        if origin <= first or origin + pd.Timedelta(days=days - 1) > last:
+            raise ValueError(
+                f"origin {origin.date()}: needs history from {first.date()} and {days} observed "
+                f"days before {last.date()}"
+            )
+    chosen = _methods(methods, calibrate, executor)
+    root = seed_sequence(seed)
+    frames = []
+    with progress_bar(len(origin_index), "origins", "origin", progress) as bar:
+        for i, origin in enumerate(origin_index):
+            history = observed[observed["date"] < origin]
+            for name, method in chosen.items():
+                result = method(history, first, origin, days, n_worlds, _child(root, i, name))
+                pit_draws = np.random.default_rng(_child(root, i, "PIT " + name))
+                frames.append(
+                    _score_horizons(
+                        result, observed, horizons, pit_draws.random(_weeks(days))
+                    ).assign(origin=origin, method=name)
+                )
+            bar.update()
+    table = pd.concat(frames, ignore_index=True)
+    first_columns = ["origin", "horizon", "lead", "week_start", "method"]
+    return table[first_columns + [c for c in table.columns if c not in first_columns]]
+
+
+def mean_scores(table: pd.DataFrame) -> pd.DataFrame:
+    """Scores averaged over origins and weeks, per horizon and method.
+
+    Columns crps, log_score, ignorance, interval_score, coverage90 (share of weeks inside
+    the central 90% interval), n_origins and n_weeks.
+    """
+    grouped = table.groupby(["horizon", "method"], sort=True)
+    means = grouped[list(SCORES)].mean().rename(columns={"covered": "coverage90"})
+    means["n_origins"] = grouped["origin"].nunique()
+    means["n_weeks"] = grouped.size()
+    return means
+
+
+def dm_tests(table: pd.DataFrame, reference: str = METHOD, score: str = "crps") -> pd.DataFrame:
+    """Diebold-Mariano tests of ``reference`` against every other method, per horizon.
+
+    The losses (``score`` per week) are ordered by origin and week; the autocovariances are
+    summed to lag ``weeks - 1``, ``weeks`` the horizon in weeks, which covers the correlation
+    between weeks of one forecast and between overlapping windows of consecutive origins.
+    A negative mean difference says the reference scores better.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (horizon, method), columns mean_difference, statistic, p_value, n.
+    """
+    if reference not in set(table["method"]):
+        raise ValueError(f"reference method {reference!r} not in the table")
+    losses = table.pivot_table(
+        index=["horizon", "origin", "lead"], columns="method", values=score, aggfunc="first"
+    ).sort_index()
+    rows = {}
+    for horizon in losses.index.unique(level="horizon"):
+        block = losses.xs(horizon, level="horizon")
+        for method in block.columns.drop(reference):
+            test = diebold_mariano(
+                block[reference].to_numpy(), block[method].to_numpy(), _weeks(int(horizon))
+            )
+            rows[(horizon, method)] = {
+                "mean_difference": test.mean_difference,
+                "statistic": test.statistic,
+                "p_value": test.p_value,
+                "n": test.n,
+            }
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["horizon", "method"])
+
+
+def pit_tests(table: pd.DataFrame, bins: int = PIT_BINS) -> pd.DataFrame:
+    """Chi-square tests of uniformity of the randomised PIT, per horizon and method.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (horizon, method), columns chi2, p_value, bins, n.
+    """
+    rows = {
+        key: pit_chisquare(group["pit"].to_numpy(), bins)._asdict()
+        for key, group in table.groupby(["horizon", "method"], sort=True)
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index").rename(columns={"statistic": "chi2"})
+    return frame.rename_axis(["horizon", "method"])
+
+
+def _score_horizons(
+    result: Forecast, observed: pd.DataFrame, horizons: Sequence[int], uniforms: np.ndarray
+) -> pd.DataFrame:
+    """Weekly scores of the forecast's first H days for each horizon H, with the PIT."""
+    frames = []
+    for horizon in horizons:
+        window = Forecast(
+            result.method, result.start, horizon, {MILITIA: result.series()[:, :horizon]}
+        )
+        weeks = weekly_scores(window, observed).reset_index()
+        draws = uniforms[: len(weeks)]
+        weeks["pit"] = weeks["pit_lower"] + draws * (weeks["pit_upper"] - weeks["pit_lower"])
+        frames.append(weeks.assign(horizon=horizon, lead=np.arange(1, len(weeks) + 1)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _weeks(days: int) -> int:
+    """Weeks in a forecast of ``days`` days (the last may be partial)."""
+    return math.ceil(days / 7)
+
+
+def _child(root: np.random.SeedSequence, origin: int, name: str) -> np.random.SeedSequence:
+    """The seed of one origin and method: the root's entropy with a key of both."""
+    key = (*root.spawn_key, origin, zlib.crc32(name.encode()))
+    return np.random.SeedSequence(root.entropy, spawn_key=key)
+
+
+def _methods(methods, calibrate, executor) -> dict[str, Method]:
+    defaults = default_methods(calibrate, executor)
+    if methods is None:
+        return defaults
+    if isinstance(methods, Mapping):
+        if not methods:
+            raise ValueError("methods is empty")
+        return dict(methods)
+    if isinstance(methods, str):
+        methods = [methods]
+    unknown = [name for name in methods if name not in defaults]
+    if unknown or not methods:
+        raise ValueError(f"methods: unknown {unknown}, expected some of {sorted(defaults)}")
+    return {name: defaults[name] for name in methods}
+
+
+def _span(observed: pd.DataFrame, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the observed span, as :func:`.baselines.history_window` reads it."""
+    first, days = history_window(observed, start, end)
+    return first, first + pd.Timedelta(days=days - 1)
+
+
+def _check_horizons(horizons: Sequence[int]) -> list[int]:
+    values = list(horizons)
+    if not values or any(
+        isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1 for h in values
+    ):
+        raise ValueError(f"horizons must be positive whole numbers of days, found {horizons!r}")
+    return sorted({int(h) for h in values})
+
+
+def _check_origins(origins: Sequence[DateLike]) -> pd.DatetimeIndex:
+    days = pd.DatetimeIndex([as_day(o) for o in origins])
+    if days.has_duplicates:
+        raise ValueError("origins must be distinct days")
+    return days.sort_values()
