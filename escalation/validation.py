@@ -40,7 +40,7 @@ from escalation.baselines import (
 from escalation.events.counts import MILITIA, as_day
 from escalation.events.io import validate_events
 from escalation.forecasting import METHOD, Forecast, forecast
-from escalation.inference.calibration import calibrate as abc_calibrate
+from escalation.inference.calibration import calibrate
 from escalation.inference.posterior import Posterior
 from escalation.runtime import DateLike, ExecutorLike, Seed, progress_bar, seed_sequence
 from escalation.scoring import PIT_BINS, diebold_mariano, pit_chisquare, weekly_scores
@@ -52,6 +52,8 @@ MIN_HISTORY_MONTHS = 3
 #: Scores averaged by :func:`mean_scores` (``covered`` becomes ``coverage90``).
 SCORES = ("crps", "log_score", "ignorance", "interval_score", "covered")
 
+#: Particles of the one likelihood run that recalibrates the model at each origin.
+ORIGIN_POPULATION = 200
 #: Fits a posterior to ``(history, start, end, seed)``: the events before an origin, the
 #: calibration window and a seed.
 Calibrator: TypeAlias = Callable[
@@ -63,32 +65,22 @@ Method: TypeAlias = Callable[
 ]
 
 
-def abc_calibrator(
-    budget: int = 20_000,
-    population_size: int = 500,
-    executor: ExecutorLike = None,
-    **options: Any,
-) -> Calibrator:
-    """A :data:`Calibrator` running ABC-SMC (:func:`escalation.calibrate`) with these settings.
+def calibrator(executor: ExecutorLike = None, **options: Any) -> Calibrator:
+    """A :data:`Calibrator` running :func:`escalation.calibrate` with these settings.
 
-    ``options`` go to :func:`escalation.calibrate` as they are (``scenario``,
-    ``max_generations``...). The default budget is small: twenty recalibrations must fit in
-    a run; pass a larger one, or another calibrator, for a posterior that has converged.
+    ``options`` go to :func:`escalation.calibrate` as they are (``method``, ``scenario``,
+    ``population_size``, ``runs``, ``budget`` for ABC...). The default is the exact likelihood
+    with one run of :data:`ORIGIN_POPULATION` particles: twenty recalibrations must fit in a run.
     """
+    settings = {"method": "likelihood", **options}
+    if settings["method"] == "likelihood":
+        settings = {"population_size": ORIGIN_POPULATION, "runs": 1, **settings}
 
     def fit(
         history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, seed: np.random.SeedSequence
     ) -> Posterior:
-        return abc_calibrate(
-            history,
-            start=start,
-            end=end,
-            budget=budget,
-            population_size=population_size,
-            seed=seed,
-            executor=executor,
-            progress=False,
-            **options,
+        return calibrate(
+            history, start=start, end=end, seed=seed, executor=executor, progress=False, **settings
         )
 
     return fit
@@ -98,7 +90,7 @@ def abc_calibrator(
 class ModelMethod:
     """The model: recalibrated on the history before the origin, then forecast from there."""
 
-    calibrate: Calibrator = dataclasses.field(default_factory=abc_calibrator)
+    calibrate: Calibrator = dataclasses.field(default_factory=calibrator)
     executor: ExecutorLike = None
 
     def __call__(
@@ -150,7 +142,7 @@ def default_methods(
 ) -> dict[str, Method]:
     """The model and the four baselines, by the names the table uses."""
     return {
-        METHOD: ModelMethod(calibrate or abc_calibrator(executor=executor), executor),
+        METHOD: ModelMethod(calibrate or calibrator(executor=executor), executor),
         "Poisson": BaselineMethod(Poisson),
         "Negative binomial": BaselineMethod(NegativeBinomial),
         "Conflictology": BaselineMethod(Conflictology),
@@ -203,7 +195,8 @@ def validate(
         Each (origin, method) draws from its own child of it, keyed by the origin's index and
         the method's name, so adding a method changes no other's forecasts.
     calibrate : Calibrator, optional
-        How the model is recalibrated at each origin; default :func:`abc_calibrator`.
+        How the model is recalibrated at each origin; default :func:`calibrator` (the exact
+        likelihood).
     start, end : date-like, optional
         The observed span: default 1 January of the first event's year to the last event.
     executor : Executor or dask Client, optional
