@@ -1,6 +1,7 @@
 """Out-of-sample skill: fit on January-June 2021, forecast July-December, score against baselines.
 
-The model is calibrated on the first half of 2021 only (ABC-SMC over 1 January - 30 June);
+The model is calibrated on the first half of 2021 only (the exact likelihood over 1 January -
+30 June);
 that history is replayed into the agents' memories and the second half is forecast with
 parameters drawn from the first-half posterior. Three statistical baselines are fitted on the
 same history: Poisson, Conflictology (resampling recent weeks, as the ViEWS benchmark) and a
@@ -11,7 +12,7 @@ ignorance score, 90% interval coverage and the interval score
 
 Writes ``scores.csv``, ``weekly_quantiles.csv`` and ``forecasts.png`` to ``--out``.
 
-    python experiments/validate_2021.py --quick    # small budget and ensemble, under a minute
+    python experiments/validate_2021.py --quick    # small populations and ensemble, about a minute
     python experiments/validate_2021.py            # the full run, a few minutes
 """
 
@@ -29,7 +30,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 
 from escalation import plotting  # noqa: E402
-from escalation.baselines import Conflictology, Hawkes, Poisson  # noqa: E402
+from escalation.baselines import Conflictology, Hawkes, NegativeBinomial, Poisson  # noqa: E402
 from escalation.cli.scripts import add_out_option, add_seed_option
 from escalation.events.io import load_events
 from escalation.forecasting import forecast
@@ -41,16 +42,15 @@ FIT_START, FIT_END, FORECAST_START, FORECAST_DAYS = "2021-01-01", "2021-06-30", 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget", type=int, default=200_000, help="calibration budget (worlds)")
-    parser.add_argument("--population", type=int, default=1000)
+    parser.add_argument("--population", type=int, default=None, help="particles per run")
     parser.add_argument("--worlds", type=int, default=4000, help="worlds per forecast")
     add_seed_option(parser)
     parser.add_argument("--workers", type=int, default=2)
     add_out_option(parser, "results/validate_2021")
-    parser.add_argument("--quick", action="store_true", help="budget 6,000, 1,000 worlds")
+    parser.add_argument("--quick", action="store_true", help="100 particles, 1,000 worlds")
     args = parser.parse_args(argv)
     if args.quick:
-        args.budget, args.population, args.worlds = 6_000, 300, 1000
+        args.population, args.worlds = 100, 1000
     out = args.out or Path("results/validate_2021")
     out.mkdir(parents=True, exist_ok=True)
 
@@ -63,7 +63,6 @@ def main(argv=None):
             history,
             start=FIT_START,
             end=FIT_END,
-            budget=args.budget,
             population_size=args.population,
             seed=args.seed,
             executor=executor,
@@ -81,7 +80,7 @@ def main(argv=None):
         if executor is not None:
             executor.shutdown()
     forecasts = {"Escalation model": model}
-    for baseline in (Poisson(), Conflictology(), Hawkes()):
+    for baseline in (Poisson(), NegativeBinomial(), Conflictology(), Hawkes()):
         fitted = baseline.fit(history, start=FIT_START, end=FIT_END)
         forecasts[baseline.name] = fitted.forecast(
             FORECAST_START, FORECAST_DAYS, args.worlds, seed=args.seed + 2
