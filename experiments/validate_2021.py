@@ -1,11 +1,11 @@
 """Out-of-sample skill: fit on January-June 2021, forecast July-December, score against baselines.
 
 The model is calibrated on the first half of 2021 only (the exact likelihood over 1 January -
-30 June);
-that history is replayed into the agents' memories and the second half is forecast with
-parameters drawn from the first-half posterior. Three statistical baselines are fitted on the
-same history: Poisson, Conflictology (resampling recent weeks, as the ViEWS benchmark) and a
-Hawkes process with cross-excitation from US strike rounds. All four forecasts of weekly
+30 June); that history is replayed into the agents' memories and the second half is forecast
+with parameters drawn from the first-half posterior. Four statistical baselines are fitted on
+the same history: Poisson, negative binomial, Conflictology (resampling recent weeks, as the
+ViEWS benchmark) and a Hawkes process with cross-excitation from US strike rounds. All five
+forecasts of weekly
 militia attacks are scored against what was observed in July-December with CRPS, the
 ignorance score, 90% interval coverage and the interval score
 (:func:`escalation.scoring.score`). Nothing here looks at the second half before scoring.
