@@ -97,8 +97,8 @@ def main(argv=None):
 
     seconds = time.perf_counter() - began
     print(
-        f"Fit on {FIT_START}..{FIT_END} (posterior from {post.diagnostics['simulations_total']} "
-        f"simulated worlds), forecast {FORECAST_DAYS} days from {FORECAST_START}, "
+        f"Fit on {FIT_START}..{FIT_END} (exact likelihood, log evidence "
+        f"{post.log_evidence:.2f}), forecast {FORECAST_DAYS} days from {FORECAST_START}, "
         f"{args.worlds} worlds per method; {seconds:.0f} s.\n"
     )
     columns = [
