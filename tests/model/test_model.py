@@ -286,6 +286,7 @@ def world_record(model: EscalationModel, world: int) -> tuple:
     return events.reset_index(drop=True).to_csv(), daily
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PARAMETERS))
 def test_every_parameter_reaches_each_world_its_own_value(name):
     """Three worlds, three values: world i of the batch is the one-world run of world i with
