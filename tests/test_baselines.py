@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import canonical
 from scipy import optimize
 
 from escalation.baselines import (
@@ -18,6 +17,7 @@ from escalation.baselines import (
 )
 from escalation.events.counts import daily_counts
 from escalation.forecasting import Forecast
+from tests.helpers import canonical
 
 
 def day(offset: int) -> pd.Timestamp:

@@ -144,6 +144,7 @@ def test_tiny_real_comparison_has_the_columns_and_a_zero_self_difference():
     assert all(q.name in text for q in QUANTITIES)
 
 
+@pytest.mark.statistical
 def test_shared_posterior_gives_each_world_the_same_draw_in_every_scenario(tmp_path):
     base = Scenario.load("baseline_2021")
     samples = pd.DataFrame({"militia_attack_rate": [0.1, 0.3, 0.6], "weight": [1.0, 1.0, 1.0]})

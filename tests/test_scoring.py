@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import canonical
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from escalation.scoring import (
     score,
     weekly_scores,
 )
+from tests.helpers import canonical
 
 counts = st.lists(st.integers(0, 60), min_size=1, max_size=30)
 

@@ -4,6 +4,9 @@ The export below is written by hand in ACLED's full column layout (ACLED Codeboo
 with the mix a real Iraq export has: protests, Iraqi forces against the Islamic State,
 Turkish strikes on the PKK, militia rockets on Ain al-Asad, US strikes, convoy IEDs on
 private security contractors, in both date formats. Expectations are written per row.
+
+Fixture ``data/acled_sample.csv`` holds ten rows written from the ACLED codebook, one per
+mapping branch, each checked cell by cell and varied one change at a time.
 """
 
 import csv
@@ -11,8 +14,12 @@ import csv
 import pandas as pd
 import pytest
 
+from escalation.errors import EventDataError
 from escalation.events.acled import AcledReport, AcledRowsSetAside, SetAside, load_acled
 from escalation.events.io import validate_events
+from tests.helpers import DATA, csv_rows, write_rows
+
+ACLED = DATA / "acled_sample.csv"
 
 HEADER = (
     "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
@@ -224,3 +231,149 @@ def test_convoy_needs_both_the_supply_run_and_its_client(tmp_path):
     ids = sorted(events["notes"].str.extract(r"^ACLED (\w+): ")[0])
     assert ids == ["V2", "V3"]
     assert (events["event_type"] == "ied_attack").all()
+
+
+# ---------------------------------------------------------------------------- load_acled
+
+# Expected canonical cells of each ACLED fixture row, in file order.
+ACLED_EXPECTED = [
+    ("2021-06-27", "US", "", "airstrike", "Iraq", "Al Qaim", 4, "yes"),
+    ("2021-06-28", "militia", "", "rocket_attack", "Syria", "Al Omar Oil Field", 0, "no"),
+    ("2021-06-28", "US", "", "return_fire", "Syria", "Al Mayadin", 0, "yes"),
+    ("2021-07-06", "militia", "Kata'ib Hezbollah", "drone_attack", "Iraq", "Erbil Airport", 0,
+     "yes"),
+    ("2021-05-30", "militia", "", "ied_attack", "Iraq", "Ad Diwaniyah", 0, "no"),
+    ("2021-09-14", "unknown", "", "airstrike", "Syria", "Al Bukamal", 3, "no"),
+    ("2021-09-20", "Israel", "", "airstrike", "Syria", "Damascus", 2, "yes"),
+    ("2021-04-04", "militia", "Asa'ib Ahl al-Haq", "other_attack", "Iraq", "Baghdad - Al Resafa",
+     1, "yes"),
+    ("2021-06-29", "none", "Protesters (Iraq)", "political_action", "Iraq", "Baghdad - Al Resafa",
+     0, "yes"),
+    ("2021-07-26", "Iraqi government", "", "context", "Iraq", "Baghdad - Al Resafa", 0, "yes"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("position", range(len(ACLED_EXPECTED)))
+def test_load_acled_maps_each_row(position):
+    raw = csv_rows(ACLED)[position]
+    df = load_acled(ACLED)
+    # Rows come back sorted by date; find this one by its ACLED id in the notes.
+    row = df[df["notes"].str.startswith(f"ACLED {raw['event_id_cnty']}: ")].iloc[0]
+    date, actor, group, event_type, country, location, killed, confirmed = ACLED_EXPECTED[position]
+    assert row["date"] == pd.Timestamp(date)
+    assert (row["actor"], row["group"], row["event_type"]) == (actor, group, event_type)
+    # A convoy attack's target says so, keeping ACLED's actor2 in brackets.
+    target = raw["actor2"] if position != 4 else f"coalition logistics convoy ({raw['actor2']})"
+    assert (row["country"], row["location"], row["target"]) == (country, location, target)
+    assert row["others_killed"] == killed
+    # ACLED does not separate US casualties or count projectiles: unknown, not zero.
+    assert row[["us_killed", "us_injured", "projectiles"]].isna().all()
+    assert row["attribution_confirmed"] == confirmed and row["confidence"] == "medium"
+    assert row["source"] == raw["source"]
+    assert row["notes"] == f"ACLED {raw['event_id_cnty']}: {raw['notes']}"
+
+
+def test_load_acled_returns_a_valid_canonical_log():
+    df = load_acled(ACLED)
+    assert len(df) == len(ACLED_EXPECTED)
+    pd.testing.assert_frame_equal(validate_events(df), df)
+
+
+def acled_variant(tmp_path, **changes):
+    rows = csv_rows(ACLED)
+    rows[1].update(changes)  # line 3 of the file
+    return write_rows(tmp_path / "acled_variant.csv", rows)
+
+
+@pytest.mark.parametrize(
+    "changes, actor, group, event_type",
+    [
+        ({"sub_event_type": "Attack"}, "militia", "", "other_attack"),
+        ({"sub_event_type": "Grenade"}, "militia", "", "other_attack"),
+        ({"actor1": "Kataib Sayyid al-Shuhada"}, "militia", "Kata'ib Sayyid al-Shuhada",
+         "rocket_attack"),
+        ({"actor1": "Saraya Awliya al-Dam"}, "militia", "Saraya Awliya al-Dam", "rocket_attack"),
+        ({"actor1": "PMF: Popular Mobilization Forces"}, "militia", "Popular Mobilization Forces",
+         "rocket_attack"),
+        ({"actor1": "Military Forces of Iraq (2020-)", "sub_event_type": "Air/drone strike"},
+         "Iraqi government", "", "airstrike"),
+        ({"actor1": "Military Forces of Israel (2021-)", "sub_event_type": "Armed clash"},
+         "Israel", "", "return_fire"),
+        ({"event_type": "Riots", "sub_event_type": "Mob violence", "actor1": "Rioters (Iraq)"},
+         "none", "Rioters (Iraq)", "political_action"),
+        ({"event_type": "Strategic developments", "sub_event_type": "Arrests",
+          "actor1": "Kataib Hezbollah"}, "militia", "Kata'ib Hezbollah", "context"),
+    ],
+)  # fmt: skip
+def test_load_acled_other_branches(tmp_path, changes, actor, group, event_type):
+    df = load_acled(acled_variant(tmp_path, **changes))
+    row = df[df["notes"].str.startswith("ACLED SYRFIX02: ")].iloc[0]
+    assert (row["actor"], row["group"], row["event_type"]) == (actor, group, event_type)
+
+
+@pytest.mark.parametrize(
+    "changes, actor1, reason",
+    [
+        ({"actor1": "Islamic State (Iraq)"}, "Islamic State (Iraq)", SetAside.ACTOR),
+        ({"actor2": "Civilians (Syria)"}, "Unidentified Armed Group (Syria)",
+         SetAside.COUNTERPART),
+        ({"actor1": "Military Forces of the United States (2021-)",
+          "sub_event_type": "Remote explosive/landmine/IED"},
+         "Military Forces of the United States (2021-)", SetAside.SUB_EVENT),
+        ({"sub_event_type": "Suicide bomb"}, "Unidentified Armed Group (Syria)",
+         SetAside.SUB_EVENT),
+    ],
+)  # fmt: skip
+def test_load_acled_row_outside_the_escalation_is_set_aside_and_reported(
+    tmp_path, changes, actor1, reason
+):
+    path = acled_variant(tmp_path, **changes)
+    with pytest.warns(AcledRowsSetAside, match="1 of 10 ACLED rows set aside") as caught:
+        df = load_acled(path)
+    assert len(caught) == 1
+    assert len(df) == len(ACLED_EXPECTED) - 1
+    assert not df["notes"].str.startswith("ACLED SYRFIX02: ").any()
+    report = df.attrs["acled_report"]
+    assert (report.rows_read, report.rows_mapped, report.rows_set_aside) == (10, 9, 1)
+    assert report.set_aside.to_dict("records") == [
+        {"actor1": actor1, "reason": reason.value, "rows": 1, "first_line": 3}
+    ]
+
+
+@pytest.mark.parametrize(
+    "changes, column, value",
+    [
+        ({"event_date": "31 Juin 2021"}, "event_date", "31 Juin 2021"),
+        ({"event_date": "30 February 2021"}, "event_date", "30 February 2021"),
+        ({"event_type": "Explosions"}, "event_type", "Explosions"),
+        ({"actor1": ""}, "actor1", ""),
+        ({"fatalities": "-2"}, "fatalities", "-2"),
+        ({"fatalities": "a few"}, "fatalities", "a few"),
+        ({"source": ""}, "source", ""),
+        # Malformed rows reject the file even when they would have been set aside.
+        ({"event_date": "2021-13-01", "actor1": "Islamic State (Iraq)"}, "event_date",
+         "2021-13-01"),
+        ({"fatalities": "many", "actor1": "Protesters (Iraq)"}, "fatalities", "many"),
+    ],
+)  # fmt: skip
+def test_load_acled_malformed_row_raises_with_line_and_value(tmp_path, changes, column, value):
+    with pytest.raises(EventDataError) as info:
+        load_acled(acled_variant(tmp_path, **changes))
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'acled_variant.csv'}, line 3, column '{column}'")
+    assert (f"'{value}'" if value else "an empty field") in message
+
+
+def test_load_acled_without_set_aside_rows_warns_nothing(recwarn):
+    df = load_acled(ACLED)
+    assert not [w for w in recwarn if issubclass(w.category, AcledRowsSetAside)]
+    report = df.attrs["acled_report"]
+    assert (report.rows_read, report.rows_mapped, len(report.set_aside)) == (10, 10, 0)
+
+
+def test_load_acled_missing_column(tmp_path):
+    rows = csv_rows(ACLED)
+    for row in rows:
+        del row["sub_event_type"]
+    with pytest.raises(EventDataError, match="missing ACLED column 'sub_event_type'"):
+        load_acled(write_rows(tmp_path / "acled.csv", rows))

@@ -10,13 +10,13 @@ import functools
 
 import numpy as np
 import pytest
-from conftest import BUILT_IN
 
 from escalation.ensemble import EnsembleResult, run_ensemble
 from escalation.events.schema import Actor, EventType
 from escalation.model.model import EscalationModel
 from escalation.model.scenario import Scenario, list_scenarios
 from escalation.plotting import attacks_on_personnel
+from tests.helpers import BUILT_IN
 
 #: Outlets of the seed articles, as the project cites them (README, "Sources").
 OUTLETS = (

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BUILT_IN
 
 from escalation.cli.main import main
 from escalation.ensemble import EnsembleResult
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import list_scenarios
+from tests.helpers import BUILT_IN, DATA
 
 
 def test_scenarios_lists_all_nine(capsys):
@@ -145,6 +145,7 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys):
         assert fragment in lines[0], (fragment, lines[0])
 
 
+@pytest.mark.slow
 def test_compare_two_scenarios(tmp_path, capsys):
     out = tmp_path / "compare"
     argv = ["compare", "no_retaliation", "us_withdrawal", "--worlds", "20", "--out", str(out)]
@@ -161,6 +162,7 @@ def test_compare_two_scenarios(tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
 
 
+@pytest.mark.slow
 def test_calibrate_with_a_tiny_budget_saves_the_posterior(tmp_path, capsys):
     out = tmp_path / "posterior"
     argv = ["calibrate", "--method", "abc", "--budget", "300", "--population", "50", "--seed", "4"]
@@ -208,6 +210,7 @@ def test_forecast_prints_weekly_quantiles(tmp_path, capsys):
     assert (out / "forecast.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_console_script_lists_scenarios():
     script = Path(sys.executable).with_name("escalation")
     script = str(script) if script.exists() else shutil.which("escalation")
@@ -219,7 +222,6 @@ def test_console_script_lists_scenarios():
 
 
 # == the rough edges =============================================================================
-DATA = Path(__file__).parent / "data"
 HEADER_ONLY = "date,actor,event_type,country,location,source\n"
 
 
@@ -304,6 +306,7 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir())
 
 
+@pytest.mark.slow
 def test_no_events_writes_no_events_and_less(tmp_path, capsys):
     full, _ = run_folder(tmp_path, "full")
     lean, _ = run_folder(tmp_path, "lean", "--no-events")
@@ -356,6 +359,7 @@ def test_run_prints_the_observed_2021_value_beside_each_quantity(tmp_path, capsy
     assert math.isnan(summary.loc["P(Baghdad demands withdrawal)", "observed"])
 
 
+@pytest.mark.slow
 def test_compare_baseline_is_the_run_with_the_same_worlds_and_seed(tmp_path, capsys):
     assert (
         main(

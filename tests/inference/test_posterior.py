@@ -100,6 +100,7 @@ def test_prior_sd_of_a_truncated_prior_is_exact():
     assert prior_sd(narrowed) == pytest.approx(3 / math.sqrt(12), rel=1e-8)
 
 
+@pytest.mark.statistical
 def test_a_real_scenario_supplies_the_calibration_priors():
     base = Scenario.load("baseline_2021")
     names = ("militia_attack_rate", "deterrence")

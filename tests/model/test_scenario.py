@@ -222,17 +222,6 @@ def test_extends_a_chain_of_three_levels(tmp_path):
     assert scenario.policy("militia", "harassment").name == "ant_bites"  # parent
 
 
-def test_truncated_priors_hash_and_compare_by_family_arguments_and_range():
-    """A truncated prior can key a dict or sit in a set (ABC-SMC caches by prior)."""
-    declared = PARAMETERS["deterrence"]
-    a = declared.prior.within(declared.low, declared.high)
-    b = declared.prior.within(declared.low, declared.high)
-    narrower = declared.prior.within(declared.low, 0.5)
-    assert hash(a) == hash(b) and a == b
-    assert a != narrower
-    assert len({a, b, narrower}) == 2
-
-
 def test_coerce_accepts_a_scenario_a_name_a_path_or_none(tmp_path):
     base = Scenario.load("baseline_2021")
     assert Scenario.coerce(base) is base

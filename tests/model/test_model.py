@@ -180,6 +180,7 @@ def test_same_seed_same_log_other_seed_other_log():
     assert not plain(a).equals(plain(c))
 
 
+@pytest.mark.slow
 def test_world_is_the_same_whatever_the_batch():
     """Worlds 0..19 of one 20-world run are exactly the 20 one-world runs with first_world=i."""
     batch = EscalationModel(BASELINE, n_worlds=20, seed=99).run()
@@ -199,6 +200,7 @@ def test_a_chunk_of_worlds_is_the_same_chunk_in_a_bigger_batch():
     pd.testing.assert_frame_equal(whole[whole["world"] >= 8].reset_index(drop=True), chunk)
 
 
+@pytest.mark.slow
 @pytest.mark.statistical
 def test_batch_and_separate_runs_agree_in_distribution():
     """Mean militia attacks over 30 days: a 400-world batch and 400 one-world runs with other
@@ -284,6 +286,7 @@ def world_record(model: EscalationModel, world: int) -> tuple:
     return events.reset_index(drop=True).to_csv(), daily
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PARAMETERS))
 def test_every_parameter_reaches_each_world_its_own_value(name):
     """Three worlds, three values: world i of the batch is the one-world run of world i with
@@ -514,6 +517,7 @@ def test_a_simulated_2021_has_every_kind_of_event(ensemble):
     assert (log["attribution_confirmed"].astype(str) == "yes").any()
 
 
+@pytest.mark.statistical
 def test_trump_red_line_means_fewer_strike_rounds():
     """Only a killing crosses the old line: far fewer rounds (300 worlds each, margin 5 SE)."""
     base = EscalationModel(BASELINE, n_worlds=300, seed=31, record_daily=True).run()

@@ -1,8 +1,10 @@
 """Replay: observed rows become the day records the agents consume, and the agents act on them.
 
 Hand-made tiny histories; every expectation is read off the rules stated in
-``escalation/model/replay.py`` (sites and groups matched by name, arrests as crackdowns,
-Israeli and unattributed strikes together) and worked out by hand below.
+``escalation/model/replay.py`` (groups matched by name, sites by
+``escalation/model/sites.py`` as tests/model/test_sites.py checks, arrests as crackdowns,
+Israeli and unattributed strikes together) and worked out by hand below. forecast() relies
+on this replay (tests/test_forecasting.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.events.io import validate_events
+from escalation.events.io import load_events, validate_events
 from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
 from escalation.model.agents import GROUPS, SITES
 from escalation.model.model import EscalationModel
@@ -23,6 +25,8 @@ from escalation.model.scenario import Scenario
 from escalation.model.sites import site_index
 
 START = pd.Timestamp("2021-03-01")
+#: Day 0 of the histories replayed into the ``baseline_to_february`` scenario (its first day).
+JANUARY = pd.Timestamp("2021-01-01")
 SITE = {site.name: i for i, site in enumerate(SITES)}
 KH, KSS = 0, 1
 ROCKET, DRONE, IED, INTERCEPTED = (
@@ -36,11 +40,22 @@ ROCKET, DRONE, IED, INTERCEPTED = (
 )
 
 
-def row(day, actor, event_type, *, group="", target="", country="Iraq", location="", **extra):
-    """One canonical row ``day`` days after START; counts default to unknown (empty)."""
+def row(
+    day,
+    actor,
+    event_type,
+    *,
+    start=START,
+    group="",
+    target="",
+    country="Iraq",
+    location="",
+    **extra,
+):
+    """One canonical row ``day`` days after ``start``; counts default to unknown (empty)."""
     record = dict.fromkeys(COLUMNS, "")
     record.update(
-        date=(START + pd.Timedelta(days=day)).strftime("%Y-%m-%d"),
+        date=(start + pd.Timedelta(days=day)).strftime("%Y-%m-%d"),
         actor=actor,
         event_type=event_type,
         group=group,
@@ -98,33 +113,7 @@ def observed():
     return ObservedDays.from_events(HISTORY, START, DAYS)
 
 
-# ----- names to sites and groups -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("location", "target", "country", "site"),
-    [
-        ("Ain al-Asad", "US forces", "Iraq", "Ain al-Asad air base"),
-        ("AIN AL-ASAD AIR BASE", "", "Iraq", "Ain al-Asad air base"),  # case does not matter
-        ("Erbil airport", "coalition forces", "Iraq", "Erbil airport"),
-        ("Baghdad", "US embassy", "Iraq", "Baghdad embassy"),  # named in the target
-        ("Green Zone", "", "Iraq", "Baghdad embassy"),
-        ("Baghdad airport (Victory base)", "", "Iraq", "Baghdad airport"),
-        ("Baghdad", "Camp Victory", "Iraq", "Baghdad airport"),
-        ("Balad air base", "US contractors", "Iraq", "Balad air base"),
-        ("al-Omar oil field", "US forces", "Syria", "al-Omar oil field"),
-        ("Conoco gas field", "", "Syria", "Conoco gas field"),
-        ("al-Tanf", "", "Syria", "al-Tanf garrison"),
-        ("Diwaniyah province", "coalition logistics convoy", "Iraq", "logistics convoy"),
-        ("Nasiriyah", "convoy of Iraqi contractors", "Iraq", "logistics convoy"),
-        # an unlisted place stands for a site with US personnel in its country
-        ("Harir air base (Bashur)", "US forces", "Iraq", "Ain al-Asad air base"),
-        ("Deir ez-Zor", "US forces", "Syria", "al-Omar oil field"),
-        ("Kuwait City", "", "Kuwait", "Ain al-Asad air base"),
-    ],
-)
-def test_an_observed_place_maps_to_the_site_it_names(location, target, country, site):
-    assert SITES[site_index(location, target, country)].name == site
+# ----- names to groups --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -270,3 +259,69 @@ def test_replay_covers_the_first_replay_days_within_the_window(scenario):
     assert model.observed[1].us_strikes["group"].tolist() == [KH, KSS]
     long = EscalationModel(scenario, n_worlds=3, seed=5, history=HISTORY, replay_days=50)
     assert len(long.observed) == scenario.days == 10
+
+
+def test_losses_in_the_history_become_revenge(baseline_to_february):
+    history = validate_events(
+        pd.DataFrame(
+            [
+                row(4, "US", "airstrike", start=JANUARY, group="Kata'ib Sayyid al-Shuhada",
+                    target="KSS facilities", country="Syria", location="Albu Kamal",
+                    others_killed=10),
+            ]
+        )
+    )  # fmt: skip
+    model = EscalationModel(
+        baseline_to_february, n_worlds=3, seed=1, history=history, replay_days=5
+    )
+    for _ in range(6):
+        model.step()
+    # Day 4 (5 January) is the strike; on day 5 the militia folds in the losses: 0 * decay + 10.
+    np.testing.assert_allclose(model.militias[1].revenge, 10.0)
+    np.testing.assert_allclose(model.militias[0].revenge, 0.0)
+    model.step()
+    decay = halflife_factor(baseline_to_february.parameters["revenge_halflife"])
+    np.testing.assert_allclose(model.militias[1].revenge, 10.0 * decay)
+
+
+def test_unanswered_crossings_cost_credibility_and_a_strike_restores_it(baseline_to_february):
+    decay = baseline_to_february.parameters["credibility_decay"]
+    rows = [
+        row(day, "militia", "rocket_attack", start=JANUARY, target="US forces",
+            location="Ain al-Asad air base")
+        for day in (1, 2, 3)
+    ]  # fmt: skip
+    history = validate_events(pd.DataFrame(rows))
+    model = EscalationModel(
+        baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=6
+    )
+    for _ in range(5):
+        model.step()
+    np.testing.assert_allclose(model.us.memory.credibility, (1 - decay) ** 3)
+    rows.append(
+        row(5, "US", "airstrike", start=JANUARY, group="Kata'ib Hezbollah",
+            target="KH facilities", location="al-Qa'im", others_killed=1)
+    )  # fmt: skip
+    history = validate_events(pd.DataFrame(rows))
+    model = EscalationModel(
+        baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=7
+    )
+    for _ in range(7):
+        model.step()
+    np.testing.assert_allclose(model.us.memory.credibility, 1.0)
+    np.testing.assert_allclose(model.us.memory.grievance, 0.0)
+    # The strike on Iraqi soil raised Baghdad's pressure by pressure_per_strike (decayed one day).
+    pressure_decay = halflife_factor(baseline_to_february.parameters["pressure_halflife"])
+    assert (
+        model.iraq.pressure[0]
+        >= baseline_to_february.parameters["pressure_per_strike"] * pressure_decay
+    )
+
+
+def test_replayed_days_leave_no_simulated_events(baseline_to_february):
+    history = load_events()
+    model = EscalationModel(
+        baseline_to_february, n_worlds=4, seed=3, history=history, replay_days=31
+    ).run()
+    log = model.event_log()
+    assert log["date"].min() >= pd.Timestamp("2021-02-01")

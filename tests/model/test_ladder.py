@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.events.counts import daily_counts, daily_severity
-from escalation.events.schema import COLUMNS, COUNTS
 from escalation.model.ladder import (
     INDEX_HALFLIFE,
     Ladder,
@@ -17,25 +15,7 @@ from escalation.model.ladder import (
     index_decay,
     ladder_rung,
 )
-
-START = pd.Timestamp("2021-01-01")
-
-
-def events(rows):
-    """A canonical events frame from (day offset, actor, event_type, us_killed, us_injured,
-    others_killed) rows; None is an unknown count, other columns are left empty."""
-    frame = pd.DataFrame(
-        rows, columns=["day", "actor", "event_type", "us_killed", "us_injured", "others_killed"]
-    )
-    frame["date"] = START + pd.to_timedelta(frame.pop("day"), unit="D")
-    for column in COLUMNS:
-        if column in COUNTS:
-            frame[column] = pd.array(
-                frame[column] if column in frame else [pd.NA] * len(frame), dtype="Int64"
-            )
-        elif column not in frame:
-            frame[column] = pd.array([pd.NA] * len(frame), dtype="str")
-    return frame[list(COLUMNS)]
+from tests.helpers import DAY_ZERO, TINY, events_by_day
 
 
 # -- ladder rungs ------------------------------------------------------------------------------
@@ -100,35 +80,12 @@ def test_ladder_advance_decays_the_index():
 
 
 # -- an observed log, by hand -------------------------------------------------------------------
-TINY = [
-    (-1, "militia", "rocket_attack", 0, 0, 0),  # before the window: ignored
-    (0, "militia", "rocket_attack", 0, 0, 0),  # severity 3
-    (1, "militia", "drone_attack", 0, 2, None),  # 4 + 2 x 2 = 8; harm 2
-    (3, "US", "airstrike", None, None, 4),  # 6 + 4 = 10; opens a round
-    (4, "US", "airstrike", None, None, None),  # 6; same round (one day later)
-    (5, "Israel", "airstrike", None, None, 3),  # 6 + 3 = 9; not a US response, not harm
-    (6, "militia", "interception_only", 0, 0, 0),  # 1
-    (10, "US", "airstrike", 0, 0, 0),  # 6; a second round (six days later)
-    (12, "militia", "rocket_attack", 0, 0, 0),  # after the window: ignored
-]
-
-
-def test_daily_counts_of_a_tiny_log():
-    counts = daily_counts(events(TINY), START, 12)
-    np.testing.assert_array_equal(np.flatnonzero(counts["militia_attacks"]), [0, 1, 6])
-    np.testing.assert_array_equal(counts["harm"], [0, 2] + [0] * 10)
-    np.testing.assert_array_equal(np.flatnonzero(counts["us_strike_rounds"]), [3, 10])
-    np.testing.assert_array_equal(counts["return_fire"], np.zeros(12))
-    np.testing.assert_array_equal(counts["us_killed"], np.zeros(12))
-    expected_severity = np.zeros(12)
-    expected_severity[[0, 1, 3, 4, 5, 6, 10]] = [3, 8, 10, 6, 9, 1, 6]
-    np.testing.assert_array_equal(daily_severity(events(TINY), START, 12), expected_severity)
-
-
 def test_daily_record_of_a_tiny_log():
-    record = daily_record(events(TINY), START, 12)
+    record = daily_record(events_by_day(TINY), DAY_ZERO, 12)
     assert list(record.columns) == ["date", "ladder", "escalation_index"]
-    assert record["date"].iloc[0] == START and record["date"].iloc[-1] == pd.Timestamp("2021-01-12")
+    assert record["date"].iloc[0] == DAY_ZERO and record["date"].iloc[-1] == pd.Timestamp(
+        "2021-01-12"
+    )
     # harassment; casualties (2 injured); reprisal (round on day 3, same round on day 4);
     # lethal exchange from day 10 (second round within 30 days).
     assert record["ladder"].tolist() == [1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4]
@@ -144,20 +101,20 @@ def test_daily_record_of_a_tiny_log():
 def test_ladder_windows_expire():
     """One attack on day 0: harassment for 14 days (today and 13 before), then calm;
     one American killed on day 0: a lethal exchange for 30 days, then harassment is over too."""
-    attack = daily_record(events([(0, "militia", "rocket_attack", 0, 0, 0)]), START, 20)
+    attack = daily_record(events_by_day([(0, "militia", "rocket_attack", 0, 0, 0)]), DAY_ZERO, 20)
     assert attack["ladder"].tolist() == [1] * 14 + [0] * 6
-    killing = daily_record(events([(0, "militia", "rocket_attack", 1, 0, 0)]), START, 32)
+    killing = daily_record(events_by_day([(0, "militia", "rocket_attack", 1, 0, 0)]), DAY_ZERO, 32)
     assert killing["ladder"].tolist() == [4] * 30 + [0] * 2
 
 
 def test_three_americans_killed_is_open_war_and_return_fire_is_a_reprisal():
-    log = events(
+    log = events_by_day(
         [
             (0, "militia", "drone_attack", 3, 0, 0),
             (40, "militia", "rocket_attack", 0, 0, 0),
             (40, "US", "return_fire", None, None, None),
         ]
     )
-    record = daily_record(log, START, 45)
+    record = daily_record(log, DAY_ZERO, 45)
     assert record["ladder"].iloc[0] == Rung.OPEN_WAR
     assert record["ladder"].iloc[40] == Rung.REPRISAL

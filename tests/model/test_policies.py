@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import pytest
-from conftest import canonical
 
 from escalation.model.model import EscalationModel
 from escalation.model.policies import (
@@ -47,6 +46,7 @@ from escalation.model.policies import (
 )
 from escalation.model.scenario import PolicyChoice, Scenario
 from escalation.model.streams import WorldStreams
+from tests.helpers import canonical
 
 INF = float("inf")
 START = dt.date(2021, 1, 1)

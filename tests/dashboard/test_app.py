@@ -36,7 +36,7 @@ else:
 from escalation import dashboard  # noqa: E402
 
 HOST = "127.0.0.1"
-FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
+FIGURES = Path(__file__).resolve().parents[2] / "docs" / "figures"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -112,6 +112,7 @@ def _wait_for_figure(page) -> None:
     )
 
 
+@pytest.mark.slow
 def test_ensemble_and_step_offline(server, page):
     page.goto(server)
     page.get_by_role("button", name="Run ensemble").click()

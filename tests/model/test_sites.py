@@ -1,0 +1,32 @@
+"""Sites: an observed place, target and country map to the modelled site they name."""
+
+import pytest
+
+from escalation.model.agents import SITES
+from escalation.model.sites import site_index
+
+
+@pytest.mark.parametrize(
+    ("location", "target", "country", "site"),
+    [
+        ("Ain al-Asad", "US forces", "Iraq", "Ain al-Asad air base"),
+        ("AIN AL-ASAD AIR BASE", "", "Iraq", "Ain al-Asad air base"),  # case does not matter
+        ("Erbil airport", "coalition forces", "Iraq", "Erbil airport"),
+        ("Baghdad", "US embassy", "Iraq", "Baghdad embassy"),  # named in the target
+        ("Green Zone", "", "Iraq", "Baghdad embassy"),
+        ("Baghdad airport (Victory base)", "", "Iraq", "Baghdad airport"),
+        ("Baghdad", "Camp Victory", "Iraq", "Baghdad airport"),
+        ("Balad air base", "US contractors", "Iraq", "Balad air base"),
+        ("al-Omar oil field", "US forces", "Syria", "al-Omar oil field"),
+        ("Conoco gas field", "", "Syria", "Conoco gas field"),
+        ("al-Tanf", "", "Syria", "al-Tanf garrison"),
+        ("Diwaniyah province", "coalition logistics convoy", "Iraq", "logistics convoy"),
+        ("Nasiriyah", "convoy of Iraqi contractors", "Iraq", "logistics convoy"),
+        # an unlisted place stands for a site with US personnel in its country
+        ("Harir air base (Bashur)", "US forces", "Iraq", "Ain al-Asad air base"),
+        ("Deir ez-Zor", "US forces", "Syria", "al-Omar oil field"),
+        ("Kuwait City", "", "Kuwait", "Ain al-Asad air base"),
+    ],
+)
+def test_an_observed_place_maps_to_the_site_it_names(location, target, country, site):
+    assert SITES[site_index(location, target, country)].name == site

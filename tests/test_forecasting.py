@@ -1,0 +1,221 @@
+"""Tests of the Forecast type on handmade series, and of forecast(): observed history replayed
+into the agents' memories, then simulated (the replay itself is tested in
+tests/model/test_replay.py)."""
+
+import dataclasses
+import datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from escalation.ensemble import run_ensemble  # noqa: E402
+from escalation.events.io import load_events  # noqa: E402
+from escalation.events.schema import COLUMNS, MILITIA_ATTACKS  # noqa: E402
+from escalation.forecasting import SERIES, Forecast, forecast  # noqa: E402
+from escalation.inference.posterior import Posterior  # noqa: E402
+from escalation.model.scenario import Scenario  # noqa: E402
+from tests.helpers import canonical  # noqa: E402
+
+
+def forecast_of(daily, start="2021-07-01", **kwargs):
+    """A Forecast of handmade daily counts, one array of (worlds, days) per series."""
+    daily = {name: np.asarray(v, dtype=np.int64) for name, v in daily.items()}
+    days = next(iter(daily.values())).shape[1]
+    return Forecast("test", start, days, daily, **kwargs)
+
+
+# ----- the Forecast type ---------------------------------------------------------------------
+
+
+def test_weekly_counts_and_week_starts_count_from_the_start():
+    daily = np.array([[1, 0, 0, 0, 0, 0, 2, 3, 0, 0, 0, 0, 0, 0, 4], [0] * 14 + [5]])
+    f = forecast_of({"militia_attacks": daily}, start=pd.Timestamp("2021-07-01 15:30"))
+    assert f.start == pd.Timestamp("2021-07-01")
+    assert (f.days, f.n_worlds) == (15, 2)
+    np.testing.assert_array_equal(f.weekly(), [[3, 3, 4], [0, 0, 5]])
+    assert list(f.week_starts) == list(pd.to_datetime(["2021-07-01", "2021-07-08", "2021-07-15"]))
+    assert f.end == pd.Timestamp("2021-07-15")
+
+
+def test_start_accepts_a_date():
+    f = forecast_of({"militia_attacks": [[0] * 7]}, start=datetime.date(2021, 7, 1))
+    assert f.start == pd.Timestamp("2021-07-01")
+
+
+def test_quantiles_over_worlds_per_week():
+    # Five worlds with weekly totals 0, 1, 2, 3, 4 in week 0 and 10..50 in week 1.
+    daily = np.zeros((5, 14), dtype=np.int64)
+    daily[:, 0] = np.arange(5)
+    daily[:, 7] = 10 * np.arange(1, 6)
+    table = forecast_of({"militia_attacks": daily}).quantiles(q=(0.25, 0.5, 1.0))
+    assert list(table.columns) == [0.25, 0.5, 1.0]
+    assert table.index.name == "week_start"
+    np.testing.assert_allclose(table.to_numpy(), [[1, 2, 4], [20, 30, 50]])
+    by_day = forecast_of({"militia_attacks": daily}).quantiles(q=(0.5,), weekly=False)
+    assert len(by_day) == 14
+    assert by_day.iloc[7, 0] == 30
+
+
+def test_to_frame_is_a_tidy_table_of_weekly_counts():
+    daily = {
+        "militia_attacks": [[1, 1, 0, 0, 0, 0, 0, 2], [0, 0, 0, 0, 0, 0, 0, 0]],
+        "us_strike_rounds": [[0, 0, 0, 0, 0, 0, 1, 0], [1, 0, 0, 0, 0, 0, 0, 0]],
+    }
+    table = forecast_of(daily).to_frame()
+    assert list(table.columns) == ["world", "week_start", "series", "count"]
+    assert len(table) == 2 * 2 * 2  # series x worlds x weeks
+    row = table[
+        (table.series == "militia_attacks")
+        & (table.world == 0)
+        & (table.week_start == pd.Timestamp("2021-07-08"))
+    ]
+    assert row["count"].tolist() == [2]
+    assert table.groupby("series")["count"].sum().to_dict() == {
+        "militia_attacks": 4,
+        "us_strike_rounds": 2,
+    }
+
+
+def test_probability_returns_the_stored_value_and_names_what_is_missing():
+    f = forecast_of({"militia_attacks": [[0] * 7]}, probabilities={"american_killed": 0.2})
+    assert f.probability("american_killed") == 0.2
+    with pytest.raises(KeyError, match="american_killed"):
+        f.probability("withdrawal_demanded")
+
+
+@pytest.mark.parametrize(
+    ("daily", "message"),
+    [
+        ({"rocket_attack": np.zeros((2, 7), dtype=int)}, "militia_attacks"),
+        ({"militia_attacks": np.zeros((2, 6), dtype=int)}, "shape"),
+        ({"militia_attacks": np.zeros(7, dtype=int)}, "shape"),
+        ({"militia_attacks": np.zeros((2, 7)), "x": np.zeros((2, 7), dtype=int)}, "integers"),
+        ({"militia_attacks": -np.ones((2, 7), dtype=int)}, "non-negative"),
+        (
+            {"militia_attacks": np.zeros((2, 7), dtype=int), "x": np.zeros((3, 7), dtype=int)},
+            "same n_worlds",
+        ),
+    ],
+)
+def test_forecast_rejects_malformed_series(daily, message):
+    with pytest.raises(ValueError, match=message):
+        Forecast("bad", "2021-07-01", 7, daily)
+
+
+def test_forecast_rejects_a_probability_outside_zero_one():
+    with pytest.raises(ValueError, match="american_killed"):
+        forecast_of({"militia_attacks": [[0] * 7]}, probabilities={"american_killed": 1.5})
+
+
+def test_plot_draws_bands_median_and_observed_weekly_counts():
+    daily = np.zeros((3, 10), dtype=np.int64)
+    daily[:, 0] = [1, 2, 3]
+    f = forecast_of({"militia_attacks": daily})
+    observed = canonical([("2021-07-02", "militia", "rocket_attack")] * 4)
+    ax = Figure().subplots()
+    assert f.plot(observed=observed, ax=ax) is ax
+    assert ax.get_ylabel() == "Militia attacks per week"
+    assert len(ax.collections) == 2  # the 5-95% and 25-75% bands
+    median, points = ax.get_lines()
+    # Steps over the week edges 1 July, 8 July and 11 July (the end of the partial week).
+    np.testing.assert_array_equal(median.get_ydata(), [2, 0, 0])
+    np.testing.assert_array_equal(points.get_ydata(), [4, 0])
+    middles = pd.to_datetime(["2021-07-04 12:00", "2021-07-09 12:00"])
+    np.testing.assert_array_equal(points.get_xdata(), middles.to_numpy())
+
+
+def test_plot_creates_a_figure_when_no_axes_is_given():
+    import matplotlib.pyplot as plt
+
+    ax = forecast_of({"militia_attacks": [[0] * 7]}).plot(name="militia_attacks")
+    try:
+        assert ax.figure is not None
+        assert ax.get_lines()[0].get_ydata().tolist() == [0, 0]
+    finally:
+        plt.close(ax.figure)
+
+
+# ----- forecast() ----------------------------------------------------------------------------
+
+
+def test_forecast_shapes_and_probabilities():
+    history = load_events()
+    f = forecast(
+        "baseline_2021",
+        history[history["date"] < "2021-07-01"],
+        "2021-07-01",
+        30,
+        n_worlds=50,
+        seed=4,
+    )
+    assert isinstance(f, Forecast)
+    assert f.start == pd.Timestamp("2021-07-01") and f.days == 30 and f.n_worlds == 50
+    assert f.extra["replayed_days"] == 181
+    series = f.series()
+    assert series.shape == (50, 30)
+    # Weeks from 1 July: four full weeks and a final two days.
+    weeks = np.concatenate([series[:, :28].reshape(50, 4, 7).sum(axis=2), series[:, 28:].sum(
+        axis=1, keepdims=True)], axis=1)  # fmt: skip
+    np.testing.assert_array_equal(f.weekly(), weeks)
+    np.testing.assert_array_equal(
+        series, sum(f.daily[t.value] for t in MILITIA_ATTACKS)
+    )  # the total is the sum of the attack types
+    # Probabilities are shares of worlds in which the event happens inside the horizon.
+    assert f.probability("american_killed") == np.mean(f.daily["us_killed"].sum(axis=1) > 0)
+    rounds = f.daily["us_strike_rounds"].sum(axis=1)
+    assert f.probability("us_strike_round") == np.mean(rounds > 0)
+    assert 0 < f.probability("us_strike_round") < 1
+    again = forecast(
+        "baseline_2021",
+        history[history["date"] < "2021-07-01"],
+        "2021-07-01",
+        30,
+        n_worlds=50,
+        seed=4,
+    )
+    np.testing.assert_array_equal(f.series(), again.series())
+
+
+def _forward_run(start: str, days: int, n_worlds: int, seed: int):
+    """The baseline scenario run forward from ``start`` for ``days`` days, nothing replayed."""
+    first = pd.Timestamp(start).date()
+    window = dataclasses.replace(
+        Scenario.load("baseline_2021"), start=first, end=first + datetime.timedelta(days=days - 1)
+    )
+    return run_ensemble(window, n_worlds, seed=seed, progress=False)
+
+
+def test_forecast_from_the_scenario_start_is_a_forward_run():
+    """With nothing to replay, a forecast is the scenario's own worlds: same draws, same counts."""
+    f = forecast("baseline_2021", None, "2021-01-01", 45, n_worlds=30, seed=1)
+    run = _forward_run("2021-01-01", 45, 30, seed=1)
+    assert f.extra["replayed_days"] == 0
+    for name in SERIES:
+        np.testing.assert_array_equal(f.daily[name], run.daily_worlds[name].T, err_msg=name)
+    for event in ("american_killed", "us_strike_round", "withdrawal_demanded"):
+        assert f.probability(event) == run.probability(event)
+    assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
+
+
+def test_forecast_with_empty_history_starts_fresh():
+    empty = pd.DataFrame(columns=list(COLUMNS))
+    f = forecast("baseline_2021", empty, "2021-03-01", 14, n_worlds=20, seed=1)
+    run = _forward_run("2021-03-01", 14, 20, seed=1)
+    for name in SERIES:
+        np.testing.assert_array_equal(f.daily[name], run.daily_worlds[name].T, err_msg=name)
+
+
+def test_forecast_from_a_posterior_draws_parameters_per_world(baseline_to_february):
+    samples = pd.DataFrame({"militia_attack_rate": [0.0, 3.0], "weight": [0.5, 0.5]})
+    post = Posterior(samples, baseline_to_february)
+    f = forecast(post, None, "2021-02-01", 28, n_worlds=40, seed=2)
+    totals = f.series().sum(axis=1)
+    # Worlds drew rate 0 (no attacks at all) or 3 per day (dozens in four weeks).
+    assert set(np.unique(totals > 0)) == {False, True}
+    assert totals[totals > 0].min() > 20
