@@ -46,7 +46,7 @@ from escalation.errors import ScenarioError
 from escalation.events.counts import daily_counts, day_offsets
 from escalation.events.io import load_events
 from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
-from escalation.events.statistics import summary_statistics
+from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.model.ladder import Rung, daily_record
 from escalation.model.scenario import Scenario
 from escalation.runtime import seed_sequence
@@ -339,17 +339,6 @@ def compare_scenarios(
 
 
 # == observed values =============================================================================
-#: The episode statistics of :func:`~escalation.events.statistics.summary_statistics` that the
-#: worlds table carries under the same names.
-_EPISODE_COLUMNS = (
-    "episodes",
-    "episode_length_mean",
-    "quiet_mean",
-    "unanswered_share",
-    "chain_length_max",
-    "chain_length_mean",
-    "strike_lag_mean",
-)
 
 
 def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
@@ -383,7 +372,7 @@ def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
         "first_us_death_day": float(killed_days[0]) if len(killed_days) else math.nan,
         "max_rung": daily_record(events, start, days)["ladder"].max(),
         "withdrawal_demanded": math.nan,
-        **{column: stats[column] for column in _EPISODE_COLUMNS},
+        **{column: stats[column] for column in EPISODE_STATISTICS},
     }
     return pd.DataFrame([row])
 

@@ -30,7 +30,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from escalation.events.io import validate_events
-from escalation.events.statistics import summary_statistics
+from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.inference.posterior import Posterior
 from escalation.model.ladder import Rung
 from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
@@ -219,16 +219,7 @@ def _world_summaries(
         others, events["world"].to_numpy() - model.first_world, events["others_killed"].to_numpy()
     )
     frame["others_killed"] = others
-    episode_columns = [
-        "episodes",
-        "episode_length_mean",
-        "quiet_mean",
-        "unanswered_share",
-        "chain_length_max",
-        "chain_length_mean",
-        "strike_lag_mean",
-    ]
-    for column in episode_columns:
+    for column in EPISODE_STATISTICS:
         frame[column] = stats[column].to_numpy()
     return frame
 

@@ -29,6 +29,17 @@ from escalation.events.schema import (
 )
 from escalation.runtime import DateLike
 
+#: The episode statistics of :func:`summary_statistics` (Abrahams et al. 2020, "Mostly
+#: Deterred"), which ensemble and comparison tables carry under the same names.
+EPISODE_STATISTICS = (
+    "episodes",
+    "episode_length_mean",
+    "quiet_mean",
+    "unanswered_share",
+    "chain_length_max",
+    "chain_length_mean",
+    "strike_lag_mean",
+)
 #: How far back (days) the trigger of a strike round is looked for.
 TRIGGER_LOOKBACK_DAYS = 30
 _TYPE_CODE = {t: code for code, t in enumerate(EVENT_TYPES)}

@@ -22,7 +22,6 @@ from escalation.model.model import EscalationModel
 from escalation.model.policies import halflife_factor
 from escalation.model.replay import ObservedDays, group_index
 from escalation.model.scenario import Scenario
-from escalation.model.sites import site_index
 
 START = pd.Timestamp("2021-03-01")
 #: Day 0 of the histories replayed into the ``baseline_to_february`` scenario (its first day).
