@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import canonical
 from scipy import stats
 
 from escalation.baselines import (
@@ -16,6 +15,7 @@ from escalation.baselines import (
 from escalation.events.counts import MILITIA, STRIKE_ROUNDS, daily_counts
 from escalation.events.io import load_events
 from escalation.forecasting import Forecast
+from tests.helpers import canonical
 
 START = pd.Timestamp("2021-01-01")
 

@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import canonical
 
 import escalation
 from escalation.baselines import Poisson
@@ -22,6 +21,7 @@ from escalation.validation import (
     pit_tests,
     validate,
 )
+from tests.helpers import canonical
 
 START = pd.Timestamp("2021-01-01")
 #: Attacks on days of 2021 (offsets from 1 January), bursts and quiet spells.
