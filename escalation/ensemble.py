@@ -20,6 +20,7 @@ import importlib.resources
 import json
 import math
 import os
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,18 +272,62 @@ def _is_dask_client(executor) -> bool:
     return type(executor).__module__.startswith("distributed")
 
 
-def dask_client(n_workers: int = 2, **kwargs):
-    """A Dask ``LocalCluster`` client (requires the ``dask`` extra)."""
+#: What to install when Dask is missing.
+DASK_EXTRA_ADVICE = (
+    'running on Dask needs the optional "dask" extra: pip install "escalation[dask]"'
+)
+
+
+def _distributed() -> Any:
+    """The ``distributed`` package, or an :class:`ImportError` saying how to install it."""
     try:
-        from distributed import Client, LocalCluster
+        import distributed
     except ImportError as exc:
-        raise ImportError(
-            "running on Dask needs the optional 'dask' extra: pip install 'escalation[dask]'"
-        ) from exc
-    cluster = LocalCluster(
+        raise ImportError(DASK_EXTRA_ADVICE) from exc
+    return distributed
+
+
+def dask_client(n_workers: int = 2, **kwargs: Any) -> Any:
+    """A client of a new Dask ``LocalCluster`` on this machine (requires the ``dask`` extra).
+
+    One thread per worker process, as the simulation is single-threaded numpy work.
+    """
+    distributed = _distributed()
+    cluster = distributed.LocalCluster(
         n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None, **kwargs
     )
-    return Client(cluster)
+    return distributed.Client(cluster)
+
+
+def connect_dask(address: str, timeout: float = 10.0) -> Any:
+    """A client of the running Dask cluster whose scheduler listens at ``address``.
+
+    For a cluster on other machines (``tcp://HOST:8786``): pass the client as the
+    ``executor`` of :func:`run_ensemble` or :func:`~escalation.inference.calibration.calibrate`
+    and the worlds are the same as a serial run's. Closing the client leaves the cluster
+    running. Raises :class:`ImportError` (with install advice) without the ``dask`` extra and
+    :class:`ConnectionError` naming the address when no scheduler answers within ``timeout``
+    seconds.
+    """
+    distributed = _distributed()
+    try:
+        _probe(distributed, address, timeout)
+        return distributed.Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConnectionError(f"cannot reach a Dask scheduler at {address}: {exc}") from None
+
+
+def _probe(distributed: Any, address: str, timeout: float) -> None:
+    """Check a ``tcp://`` scheduler accepts connections before a client is made.
+
+    A refused or malformed address then fails at once, and no half-made client is left to
+    time out again when it is garbage-collected.
+    """
+    scheme, location = distributed.comm.parse_address(address)
+    if scheme == "tcp":
+        host, port = distributed.comm.parse_host_port(location)
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
 
 
 def _chunk_size(chunk_size, n_worlds: int, executor) -> int:

@@ -14,33 +14,34 @@ input (an unknown scenario, a bad scenario or event file, an event file without 
 the window, an unknown parameter, a bad date or number) ends with exit code 2 and one line on
 stderr, ``escalation: error: ...``, naming the file, field or argument; any other error is a
 bug and shows its traceback.
+
+``run``, ``calibrate``, ``forecast`` and ``compare`` take ``--executor serial|processes|dask``,
+``--workers N`` and ``--scheduler ADDRESS`` (default ``$DASK_SCHEDULER_ADDRESS``) to run on a
+process pool, a local Dask cluster or a running Dask cluster elsewhere, with the same numbers.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
-import os
 import sys
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from escalation import __version__, plotting
-from escalation.cli import report
+from escalation.cli import report, scripts
 from escalation.cli.inputs import events_in, read_events
 from escalation.cli.scripts import (
     Parser,
     UsageError,
     add_events_options,
+    add_executor_options,
     add_out_option,
     add_seed_option,
     add_worlds_options,
@@ -58,14 +59,13 @@ from escalation.compare import (
     observed_summary,
     run_scenarios,
 )
-from escalation.ensemble import EnsembleResult, dask_client, run_ensemble
+from escalation.ensemble import EnsembleResult, run_ensemble
 from escalation.forecasting import forecast
 from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario, describe_scenarios
 from escalation.provenance import with_outputs
 
-EXECUTORS = ("serial", "processes", "dask")
 #: What ``run --keep`` keeps: everything; per-world summaries and daily quantiles; or the
 #: per-world statistics and the summary table only.
 KEEP = ("events", "summaries", "statistics")
@@ -126,18 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         const="summaries",
         help="same as --keep summaries: no events.csv or per-world days",
     )
-    p.add_argument(
-        "--executor",
-        choices=EXECUTORS,
-        default="serial",
-        help="where chunks of worlds run (default serial)",
-    )
-    p.add_argument(
-        "--workers",
-        type=positive_number,
-        default=None,
-        help="processes or Dask workers (default: the number of CPUs)",
-    )
+    add_executor_options(p)
     p.set_defaults(command=_run)
 
     p = sub.add_parser(
@@ -184,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         help="save each generation here; resume from it when it exists",
     )
     add_out_option(p, "results/posterior_SCENARIO")
+    add_executor_options(p)
     p.set_defaults(command=_calibrate)
 
     p = sub.add_parser("forecast", help="forecast the weeks after --start from the history before")
@@ -198,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     add_worlds_options(p)
     add_seed_option(p)
     add_out_option(p, "results/forecast_START")
+    add_executor_options(p)
     p.set_defaults(command=_forecast)
 
     p = sub.add_parser("compare", help="compare scenarios against a baseline with one seed")
@@ -211,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     add_seed_option(p)
     add_worlds_per_draw_option(p)
     add_out_option(p, "results/compare")
+    add_executor_options(p)
     p.set_defaults(command=_compare)
 
     p = sub.add_parser("dashboard", help="serve the browser dashboard on this machine")
@@ -248,7 +240,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario = Scenario.load(args.scenario)
     out = check_out(args.out or Path("results") / scenario.name)
     worlds = n_worlds(args)
-    with _executor(args.executor, args.workers) as executor:
+    with scripts.executor(args) as executor:
         result = run_ensemble(
             scenario,
             worlds,
@@ -315,24 +307,6 @@ def _within(events: pd.DataFrame | None, scenario: Scenario) -> pd.DataFrame | N
     return events.loc[inside]
 
 
-@contextlib.contextmanager
-def _executor(kind: str, workers: int | None) -> Iterator[Any]:
-    """This process (None), a process pool or a local Dask cluster, closed on exit."""
-    if kind == "serial":
-        yield None
-    elif kind == "processes":
-        pool: Executor
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
-            yield pool
-    else:
-        client = dask_client(n_workers=workers or os.cpu_count() or 1)
-        try:
-            yield client
-        finally:
-            client.close()
-            client.cluster.close()
-
-
 def _origin(path: Path | None) -> str:
     return _BUILT_IN_EVENTS if path is None else str(path)
 
@@ -346,19 +320,21 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = check_out(args.out or Path("results") / f"posterior_{scenario.name}")
     if args.budget is not None and args.method != "abc":
         raise UsageError("--budget: applies to --method abc")
-    posterior = calibrate(
-        events,
-        scenario,
-        start=args.start,
-        end=args.end,
-        budget=args.budget,
-        seed=args.seed,
-        checkpoint=args.checkpoint,
-        progress=None,
-        population_size=args.population,
-        method=args.method,
-        **({"runs": args.runs} if args.method == "likelihood" else {}),
-    )
+    with scripts.executor(args) as executor:
+        posterior = calibrate(
+            events,
+            scenario,
+            start=args.start,
+            end=args.end,
+            budget=args.budget,
+            seed=args.seed,
+            checkpoint=args.checkpoint,
+            executor=executor,
+            progress=None,
+            population_size=args.population,
+            method=args.method,
+            **({"runs": args.runs} if args.method == "likelihood" else {}),
+        )
     d = posterior.diagnostics
     if args.method == "abc":
         how = (
@@ -407,7 +383,10 @@ def _forecast(args: argparse.Namespace) -> int:
     source = _forecast_source(args.source)
     out = check_out(args.out or Path("results") / f"forecast_{args.start.isoformat()}")
     worlds = n_worlds(args)
-    result = forecast(source, history, start, args.days, n_worlds=worlds, seed=args.seed)
+    with scripts.executor(args) as executor:
+        result = forecast(
+            source, history, start, args.days, n_worlds=worlds, seed=args.seed, executor=executor
+        )
     tables = []
     for name in ("militia_attacks", "us_strike_rounds"):
         if name in result.daily:
@@ -466,15 +445,17 @@ def _compare(args: argparse.Namespace) -> int:
     worlds = n_worlds(args)
     baseline = Scenario.load(args.baseline)
     out = check_out(args.out or Path("results") / "compare")
-    results = run_scenarios(
-        args.scenarios,
-        worlds,
-        seed=args.seed,
-        baseline=baseline,
-        progress=None,
-        keep_events=True,
-        worlds_per_draw=args.worlds_per_draw,
-    )
+    with scripts.executor(args) as executor:
+        results = run_scenarios(
+            args.scenarios,
+            worlds,
+            seed=args.seed,
+            baseline=baseline,
+            executor=executor,
+            progress=None,
+            keep_events=True,
+            worlds_per_draw=args.worlds_per_draw,
+        )
     table = compare_results(results, baseline.name)
     observed = observed_for(baseline)
     if observed is not None:

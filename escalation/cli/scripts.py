@@ -15,11 +15,14 @@ stderr and exit code 2, and lets every other exception (a bug) show its tracebac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -31,6 +34,7 @@ from escalation.compare import (
     observed_quantities,
     run_scenarios,
 )
+from escalation.ensemble import connect_dask, dask_client
 from escalation.errors import EventDataError, ScenarioError
 from escalation.model.scenario import Scenario
 
@@ -43,6 +47,13 @@ DEFAULT_SEED = 2021
 #: Worlds sharing one posterior draw. One, as in ``escalation run`` and
 #: :func:`escalation.ensemble.run_ensemble`, so a comparison's baseline is the same run.
 DEFAULT_WORLDS_PER_DRAW = 1
+#: Where worlds run: this process, a pool of processes here, or Dask workers.
+EXECUTORS = ("serial", "processes", "dask")
+#: The environment variable naming a Dask scheduler when ``--scheduler`` is not given (the
+#: name Dask itself reads).
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
+#: Seconds to wait for the scheduler at ``--scheduler`` to answer.
+SCHEDULER_TIMEOUT = 10.0
 
 
 class UsageError(Exception):
@@ -126,6 +137,79 @@ def add_worlds_per_draw_option(parser: argparse.ArgumentParser) -> None:
         help=f"worlds sharing each posterior draw (default {DEFAULT_WORLDS_PER_DRAW}, as in "
         "'escalation run'; 2 or more gives the spread across posterior draws)",
     )
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--executor KIND``, ``--workers N`` and ``--scheduler ADDRESS`` (see :func:`executor`)."""
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default=None,
+        help="where chunks of worlds run (default serial, or dask with --scheduler)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_number,
+        default=None,
+        help="processes or local Dask workers (default: the number of CPUs)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help=f"run on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786; "
+        f"default: ${SCHEDULER_VARIABLE} when set); same numbers as a serial run",
+    )
+
+
+def scheduler_address(args: argparse.Namespace) -> str | None:
+    """The scheduler asked for: ``--scheduler``, else ``$DASK_SCHEDULER_ADDRESS`` unless an
+    executor other than Dask was named; a :class:`UsageError` when it conflicts with them."""
+    if args.scheduler is not None:
+        if args.executor not in (None, "dask"):
+            raise UsageError(
+                f"--scheduler: runs on a Dask cluster; it cannot be combined with "
+                f"--executor {args.executor}"
+            )
+        if args.workers is not None:
+            raise UsageError("--workers: the cluster at --scheduler has its own workers")
+        return str(args.scheduler)
+    address = os.environ.get(SCHEDULER_VARIABLE, "").strip()
+    if not address or args.executor not in (None, "dask") or args.workers is not None:
+        return None
+    print(
+        f"escalation: using the Dask scheduler at {address} (from ${SCHEDULER_VARIABLE})",
+        file=sys.stderr,
+    )
+    return address
+
+
+@contextlib.contextmanager
+def executor(args: argparse.Namespace) -> Iterator[Any]:
+    """Where the worlds of a command run, from :func:`add_executor_options`' options.
+
+    None (this process), a process pool, a new local Dask cluster, or a client of the Dask
+    cluster at ``--scheduler`` / ``$DASK_SCHEDULER_ADDRESS``. On exit the pool or local
+    cluster is shut down; a remote cluster is left running and only the client is closed.
+    Every choice gives the same worlds for the same seed.
+    """
+    address = scheduler_address(args)
+    if address is not None:
+        try:
+            client = connect_dask(address, timeout=SCHEDULER_TIMEOUT)
+        except ConnectionError as exc:
+            raise UsageError(f"--scheduler: {exc}") from None
+        with contextlib.closing(client):
+            yield client
+    elif args.executor in (None, "serial"):
+        yield None
+    elif args.executor == "processes":
+        with ProcessPoolExecutor(max_workers=args.workers or os.cpu_count()) as pool:
+            yield pool
+    else:
+        local = dask_client(n_workers=args.workers or os.cpu_count() or 1)
+        with contextlib.closing(local.cluster), contextlib.closing(local):
+            yield local
 
 
 def check_out(out: Path) -> Path:
