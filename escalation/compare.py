@@ -35,7 +35,8 @@ import datetime as dt
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
 from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.model.ladder import Rung, daily_record
 from escalation.model.scenario import Scenario
-from escalation.runtime import seed_sequence
+from escalation.runtime import ExecutorLike, Seed, seed_sequence
 
 BASELINE = "baseline_2021"
 #: Window of the built-in observed data (``escalation/data/events_2021.csv``).
@@ -292,12 +293,12 @@ def compare_results(results: Mapping[str, EnsembleResult], baseline=BASELINE) ->
 
 
 def compare_scenarios(
-    names_or_scenarios,
+    names_or_scenarios: Sequence[Scenario | str | Path],
     n_worlds: int,
-    seed=None,
-    executor=None,
-    baseline=BASELINE,
-    progress=None,
+    seed: Seed = None,
+    executor: ExecutorLike = None,
+    baseline: Scenario | str | Path = BASELINE,
+    progress: bool | None = None,
     worlds_per_draw: int = 1,
 ) -> pd.DataFrame:
     """Run scenarios and the baseline with common random numbers and compare them.

@@ -29,6 +29,7 @@ from escalation.inference.smc import ABCResult, TemperedResult, weighted_quantil
 from escalation.model.parameters import PARAMETERS, TruncatedPrior
 from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest, with_outputs
+from escalation.runtime import Seed, seed_sequence
 
 __all__ = ["POINTS", "Posterior", "between_runs", "prior_sd", "scenario_priors"]
 
@@ -82,7 +83,7 @@ class Posterior:
         diagnostics: Mapping[str, Any] | None = None,
         manifest: Mapping[str, Any] | None = None,
         priors: Mapping[str, Any] | None = None,
-    ):
+    ) -> None:
         self._samples = _check_samples(samples)
         for method in ("with_parameters", "to_toml"):
             if not callable(getattr(base_scenario, method, None)):
@@ -202,7 +203,7 @@ class Posterior:
         return self._samples["weight"].to_numpy(copy=True)
 
     @property
-    def base_scenario(self):
+    def base_scenario(self) -> Scenario:
         """The scenario whose parameters the posterior replaces."""
         return self._base
 
@@ -244,18 +245,18 @@ class Posterior:
             for n in self.parameter_names
         }
 
-    def scenario(self, point: str = "median"):
+    def scenario(self, point: str = "median") -> Scenario:
         """The base scenario with the calibrated parameters set to a point estimate."""
         return self._base.with_parameters(**self.point(point))
 
-    def sample_parameters(self, n: int, seed=None) -> pd.DataFrame:
+    def sample_parameters(self, n: int, seed: Seed = None) -> pd.DataFrame:
         """``n`` parameter sets drawn with replacement by weight (for posterior predictives).
 
-        ``seed`` is anything :func:`numpy.random.default_rng` accepts.
+        ``seed`` follows the package's seed rule (:func:`escalation.runtime.seed_sequence`).
         """
         if int(n) != n or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n}")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed_sequence(seed))
         rows = rng.choice(len(self._samples), size=int(n), p=self.weights)
         return self._samples.loc[:, list(self.parameter_names)].iloc[rows].reset_index(drop=True)
 

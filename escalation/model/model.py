@@ -113,10 +113,11 @@ class EscalationModel(mesa.Model):
     parameters : mapping, optional
         Parameter values overriding the scenario's, each a number or an array of shape
         ``(n_worlds,)`` (one value per world, as calibration and posterior draws need).
-    **parameter_overrides : float or array
+    **kwargs : float or array
         The same, as flat keywords (``militia_attack_rate=0.5``): what Mesa's SolaraViz
         sliders pass when they re-create the model as ``EscalationModel(**model_params)``.
-        A name given both here and in ``parameters`` is an error.
+        A name given both here and in ``parameters`` is an error. (The catch-all is called
+        ``kwargs`` because Mesa 3.3's SolaraViz accepts one under that name only.)
     first_world : int
         Global index of this batch's first world: world ``first_world + i`` draws the
         same numbers here as in any other batch of the same seed.
@@ -148,7 +149,7 @@ class EscalationModel(mesa.Model):
         history: pd.DataFrame | None = None,
         replay_days: int = 0,
         score: bool = False,
-        **parameter_overrides: ArrayLike,
+        **kwargs: ArrayLike,
     ) -> None:
         if isinstance(n_worlds, bool) or not isinstance(n_worlds, int | np.integer) or n_worlds < 1:
             raise ValueError(f"n_worlds must be a positive integer, got {n_worlds!r}")
@@ -160,7 +161,7 @@ class EscalationModel(mesa.Model):
         self.first_world = int(first_world)
         self.days = self.spec.days
         self.dates = [self.spec.start + dt.timedelta(days=d) for d in range(self.days)]
-        overrides = _merge_overrides(from_mesa, parameters, parameter_overrides)
+        overrides = _merge_overrides(from_mesa, parameters, kwargs)
         self.p = SimpleNamespace(**_parameter_values(self.spec, overrides, self.n_worlds))
         self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
         self.buffer = EventBuffer()

@@ -803,15 +803,17 @@ class Sovereignty(Policy):
 
 
 class SovereigntyPressure(Sovereignty):
-    """Condemn strikes on Iraqi soil; demand withdrawal once pressure passes a threshold.
+    """Condemn strikes on Iraqi soil; demand withdrawal as pressure nears a threshold.
 
     WIRE: "The Iraqi government denounced the US strikes on its soil and said it was
     considering 'resorting to all available legal options'". GIF: strikes "would only
     increase pressure on Iraqi Prime Minister Mustafa al-Kadhimi's government to expel the
-    remaining American troops"; parliament had voted to expel US forces in 2020.
+    remaining American troops"; parliament had voted to expel US forces in 2020. The daily
+    chance is logistic in the pressure around ``withdrawal_threshold`` (:data:`TOLERANCE_WIDTH`).
     """
 
     name = "sovereignty_pressure"
+    classifier = {"stochastic": True, "memory_depth": float("inf")}
 
     def demand_probability(self, pressure: np.ndarray, threshold: Value) -> np.ndarray:
         return tolerance(pressure, np.asarray(threshold, dtype=float), TOLERANCE_WIDTH)

@@ -111,7 +111,7 @@ class Scenario:
         return self.policies[actor][slot]
 
     # -- construction --------------------------------------------------------------------------
-    def with_parameters(self, **values) -> Scenario:
+    def with_parameters(self, **values: float) -> Scenario:
         """A copy with some parameters set (validated and pinned)."""
         params = dict(self.parameters)
         for key, value in values.items():
@@ -122,7 +122,7 @@ class Scenario:
             pinned=self.pinned | frozenset(values),
         )
 
-    def with_policy(self, actor: str, slot: str, name: str, **options) -> Scenario:
+    def with_policy(self, actor: str, slot: str, name: str, **options: object) -> Scenario:
         """A copy in which ``actor`` follows policy ``name`` in ``slot``."""
         raw = _policies_as_dict(self.policies)
         raw.setdefault(actor, {})[slot] = {"name": name, **options}
@@ -183,7 +183,7 @@ class Scenario:
                 lines.append(f"{slot} = {_toml_value(choice.as_dict())}")
         return "\n".join(lines) + "\n"
 
-    def save(self, path) -> Path:
+    def save(self, path: str | os.PathLike[str]) -> Path:
         """Write :meth:`to_toml` to ``path``."""
         path = Path(path)
         path.write_text(self.to_toml(), encoding="utf-8")

@@ -137,9 +137,7 @@ EVENT_DRAWS_BY_KIND: Mapping[str, Mapping[str, int]] = MappingProxyType(
             }
         ),
         "us_strike": MappingProxyType({"in_iraq": 0, "group": 1, "fighters_killed": 2}),
-        "israeli_strike": MappingProxyType(
-            {"fighters_killed": 0, "group": 1, "blamed_us": 2, "denial_believed": 3}
-        ),
+        "israeli_strike": MappingProxyType({"fighters_killed": 0, "group": 1, "blamed_us": 2}),
     }
 )
 

@@ -7,6 +7,7 @@ of its options. Each family (retaliation, harassment, ...) says how to feed its 
 method; each policy then adds short scripted cases computed by hand.
 """
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -467,11 +468,12 @@ class TestRedLine(GrievanceRetaliationTest):
 
     def test_personnel_line_answers_harmless_attacks_once_past_threshold(self):
         """Four rockets that hurt nobody (3 points each) reach the threshold of 12 on day 3;
-        the round comes one day later; the three unanswered days cost 10% each."""
+        the round comes one day later; each of the four crossings before it costs 10% (militias
+        see strikes, not the order given on day 3)."""
         days = [dict(personnel=1)] * 4 + [QUIET] * 3
         struck, memory, credibility = play(RedLine(line="personnel"), days)
         assert struck == [0, 0, 0, 0, 1, 0, 0]
-        assert credibility[:4] == pytest.approx([0.9, 0.81, 0.729, 0.729])
+        assert credibility[:4] == pytest.approx([0.9, 0.81, 0.729, 0.6561])
         assert credibility[4:] == [1.0, 1.0, 1.0]
         assert memory.grievance[0] == 0.0
 
@@ -519,11 +521,21 @@ class TestRedLine(GrievanceRetaliationTest):
         struck, _, _ = play(RedLine(), days, context(lag_mean=5.0), u=np.array([[0.5, 0.5]]))
         assert struck == [0, 0, 0, 0, 0, 1, 0, 0]
 
-    def test_crossing_while_a_round_is_pending_is_answered_by_it(self):
+    def test_crossings_while_a_round_is_pending_cost_credibility_until_it_lands(self):
+        """No second order while one is pending; the line regains its credibility on day 5."""
         days = [dict(personnel=1, severity=12.0)] + [dict(personnel=1)] * 3 + [QUIET] * 3
         struck, _, credibility = play(RedLine(), days, context(lag_mean=5.0))
         assert sum(struck) == 1 and struck[5] == 1
-        assert credibility == [1.0] * 7
+        assert credibility == pytest.approx([0.9, 0.81, 0.729, 0.6561, 0.6561, 1.0, 1.0])
+
+    def test_a_smooth_threshold_gives_the_logistic_chance(self):
+        """Width 0.25 of a bar of 12: grievance 9 gives 1 / (1 + exp(3 / 3)) = 0.269."""
+        memory = RetaliationMemory.fresh(1)
+        memory.grievance[:] = 9.0
+        ctx = dataclasses.replace(context(), threshold_width=0.25)
+        provocation = Provocation(*(np.zeros(1) for _ in range(4)))
+        chance = RedLine().order_probability(memory, np.zeros(1), provocation, ctx)
+        assert chance[0] == pytest.approx(1 / (1 + math.exp(1.0)))
 
 
 class TestTitForTat(OneDayRetaliationTest):
@@ -546,7 +558,8 @@ class TestTitForTat(OneDayRetaliationTest):
         for crossing in (1, 4, 11):
             expected[crossing + 1] = 1
         assert struck == expected
-        assert credibility == [1.0] * len(days)  # no crossing goes unanswered
+        # A crossing costs 10% until the next day's round restores the line.
+        assert credibility == [0.9 if d in (1, 4, 11) else 1.0 for d in range(len(days))]
 
     def test_line_decides_what_is_a_crossing(self):
         days = [dict(personnel=1), QUIET, dict(personnel=1, killed=1), QUIET]
@@ -557,17 +570,18 @@ class TestGenerousTitForTat(OneDayRetaliationTest):
     policy_class = GenerousTitForTat
     expected_classifier = {"stochastic": True, "memory_depth": 1, "retaliates": True}
 
-    def test_forgives_when_u_below_generosity(self):
-        """Day 0: u = 0.1 < 0.3, forgiven (credibility falls); day 3: u = 0.5, answered."""
+    def test_forgives_with_probability_generosity(self):
+        """Answered when u < 1 - generosity. Day 0: u = 0.8 >= 0.7, forgiven; day 3: u = 0.5,
+        answered the next day; each crossing costs 10% until a round lands."""
         days = [dict(personnel=1), QUIET, QUIET, dict(personnel=1), QUIET]
-        draws = {0: 0.1, 3: 0.5}
+        draws = {0: 0.8, 3: 0.5}
 
         def u(day):
             return np.array([[draws.get(day, 0.9), 0.5]])
 
         struck, _, credibility = play(GenerousTitForTat(generosity=0.3), days, u=u)
         assert struck == [0, 0, 0, 0, 1]
-        assert credibility == pytest.approx([0.9, 0.9, 0.9, 0.9, 1.0])
+        assert credibility == pytest.approx([0.9, 0.9, 0.9, 0.81, 1.0])
 
     def test_generosity_bounds(self):
         days = [dict(personnel=1), QUIET]
@@ -815,19 +829,19 @@ class TestThresholdInterdiction(InterdictionTest):
     policy_class = ThresholdInterdiction
     expected_classifier = {"stochastic": True, "memory_depth": 1, "claims": False}
 
-    def test_strikes_only_above_the_scaled_threshold(self):
-        activity = np.array([0.8, 0.81, 1.6, 1.61])
-        u = np.zeros(4)
-        np.testing.assert_array_equal(
-            ThresholdInterdiction().strike(activity, 0.8, 0.5, u), [False, True, True, True]
-        )
-        np.testing.assert_array_equal(
-            ThresholdInterdiction(threshold_scale=2.0).strike(activity, 0.8, 0.5, u),
-            [False, False, False, True],
-        )
+    def test_the_chance_is_logistic_around_the_scaled_threshold(self):
+        """Level 0.8, width 10% of it: half the probability at the level, 1/(1+e) below by
+        0.08, e/(1+e) above; twice the level with threshold_scale 2."""
+        activity = np.array([0.72, 0.8, 0.88, 1.6])
+        chance = ThresholdInterdiction().strike_probability(activity, 0.8, 0.5)
+        e = math.e
+        np.testing.assert_allclose(chance[:3], 0.5 * np.array([1 / (1 + e), 0.5, e / (1 + e)]))
+        assert chance[3] > 0.4999
+        doubled = ThresholdInterdiction(threshold_scale=2.0).strike_probability(activity, 0.8, 0.5)
+        assert doubled[1] == pytest.approx(0.5 / (1 + e**5)) and doubled[3] == pytest.approx(0.25)
 
     def test_probability_times_intensity_capped_at_one(self):
-        above = np.full(3, 5.0)
+        above = np.full(3, 50.0)
         u = np.array([0.029, 0.031, 0.999])
         np.testing.assert_array_equal(
             ThresholdInterdiction().strike(above, 0.8, 0.03, u), [True, False, False]
@@ -849,7 +863,6 @@ class TestNoInterdiction(InterdictionTest):
 class SovereigntyTest(PolicyTest):
     actor = "Iraqi government"
     slot = "sovereignty"
-    uses_uniforms = False
     memory_inputs = ("pressure",)
     n_days = 5
 
@@ -857,12 +870,12 @@ class SovereigntyTest(PolicyTest):
         return {"pressure": rng.uniform(0.0, 10.0, n), "threshold": rng.uniform(0.0, 10.0, n)}
 
     def step(self, policy, state, x, u):
-        return state, (policy.demands_withdrawal(x["pressure"], x["threshold"]),)
+        return state, (policy.demands_withdrawal(x["pressure"], x["threshold"], u[:, 0]),)
 
 
 class TestSovereigntyPressure(SovereigntyTest):
     policy_class = SovereigntyPressure
-    expected_classifier = {"stochastic": False, "memory_depth": INF}
+    expected_classifier = {"stochastic": True, "memory_depth": INF}
 
     def check_memory(self, depth):
         """Baghdad's pressure forgets slowly but never: a US strike site in Iraq 300 days back
@@ -871,23 +884,30 @@ class TestSovereigntyPressure(SovereigntyTest):
         assert depth == INF
         strike = (300, "US", "airstrike", "al-Qa'im", "Iraq")
         params = dict(pressure_halflife=365.0, pressure_per_strike=1.0, withdrawal_threshold=1.5)
-        for rows, demanded in (([(0, *strike[1:]), strike], True), ([strike], False)):
+        for rows, above in (([(0, *strike[1:]), strike], True), ([strike], False)):
             *_, model = replayed(rows, 301, **params)
-            assert bool(model.withdrawal_demanded[0]) is demanded
+            chance = SovereigntyPressure().demand_probability(model.iraq.pressure, 1.5)[0]
+            assert bool(chance > 0.5) is above
 
-    def test_demands_at_the_threshold(self):
+    def test_the_chance_is_logistic_around_the_threshold(self):
+        """Threshold 6, width 0.6: a half at 6, 1/(1+e) at 5.4, e/(1+e) at 6.6."""
+        chance = SovereigntyPressure().demand_probability(np.array([5.4, 6.0, 6.6]), 6.0)
+        np.testing.assert_allclose(chance, [1 / (1 + math.e), 0.5, math.e / (1 + math.e)])
+        u = np.array([0.2, 0.4, 0.8])
         np.testing.assert_array_equal(
-            SovereigntyPressure().demands_withdrawal(np.array([5.99, 6.0, 9.0]), 6.0),
-            [False, True, True],
+            SovereigntyPressure().demands_withdrawal(np.array([5.4, 6.0, 6.6]), 6.0, u),
+            [True, True, False],
         )
 
 
 class TestAcquiescence(SovereigntyTest):
     policy_class = Acquiescence
+    uses_uniforms = False
     expected_classifier = {"stochastic": False, "memory_depth": 0}
 
     def test_never_demands(self):
-        assert not Acquiescence().demands_withdrawal(np.array([0.0, 6.0, 100.0]), 6.0).any()
+        u = np.zeros(3)
+        assert not Acquiescence().demands_withdrawal(np.array([0.0, 6.0, 100.0]), 6.0, u).any()
 
 
 class CrackdownTest(PolicyTest):

@@ -25,7 +25,8 @@ from escalation.model.sites import site_index
         # an unlisted place stands for a site with US personnel in its country
         ("Harir air base (Bashur)", "US forces", "Iraq", "Ain al-Asad air base"),
         ("Deir ez-Zor", "US forces", "Syria", "al-Omar oil field"),
-        ("Kuwait City", "", "Kuwait", "Ain al-Asad air base"),
+        # nothing names US personnel: the site without them
+        ("Kuwait City", "", "Kuwait", "logistics convoy"),
     ],
 )
 def test_an_observed_place_maps_to_the_site_it_names(location, target, country, site):
