@@ -7,6 +7,7 @@ when it names one); a moved slider pins the value in every world.
 
 from __future__ import annotations
 
+import pandas as pd
 import solara
 import solara.lab
 
@@ -99,6 +100,7 @@ def Page():
         if run.finished and run.value is not None:
             result, figure = run.value
             solara.FigureMatplotlib(figure, format="png", dependencies=[figure])
-            solara.DataFrame(result.summary().round(4), items_per_page=10)
+            # A plain DataFrame: Solara's table refuses subclasses such as SummaryTable.
+            solara.DataFrame(pd.DataFrame(result.summary()).round(4), items_per_page=10)
         with solara.Card("Parameters"):
             ParameterSliders(scenario, moved, set_moved)
