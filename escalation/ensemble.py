@@ -125,7 +125,10 @@ def run_ensemble(
         for a, b in bounds
     ]
     chunks = _execute(tasks, executor, _progress(progress, len(tasks)))
-    return EnsembleResult.combine(scenario, root, n_worlds, chunks, keep_events, world_parameters)
+    result = EnsembleResult.combine(scenario, root, n_worlds, chunks, keep_events, world_parameters)
+    # Unseeded runs drew fresh entropy (recorded in ``seed``): say so where users look.
+    result.manifest["seeded"] = seed is not None
+    return result
 
 
 def run_chunk(

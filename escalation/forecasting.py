@@ -288,6 +288,7 @@ def forecast(
     start = as_day(start)
     if int(days) < 1:
         raise ValueError(f"days must be at least 1, got {days}")
+    seeded = seed is not None  # unseeded: fresh entropy, and the result says so
     seed = seed_sequence(seed)
     scenario, parameters = _source(source, n_worlds, seed)
     history = _history(history, start)
@@ -332,6 +333,7 @@ def forecast(
             "scenario": scenario.name,
             "replayed_days": replay_days,
             "history_start": str(first.date()),
+            "seeded": seeded,
         },
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from escalation.ensemble import run_ensemble
+from escalation.forecasting import forecast
 from escalation.runtime import progress_bar, seed_sequence, show_progress
 
 
@@ -32,3 +34,13 @@ def test_progress_is_off_under_ci_and_when_asked(monkeypatch):
     assert show_progress(None) is False
     assert show_progress(True) is True
     assert progress_bar(3, "x", "y", progress=False).disable
+
+
+def test_a_result_says_whether_its_call_was_seeded():
+    """Unseeded calls draw fresh entropy; their results say so (and record the entropy)."""
+    short = dict(progress=False)
+    assert run_ensemble("baseline_2021", 2, seed=1, **short).manifest["seeded"] is True
+    unseeded = run_ensemble("baseline_2021", 2, **short)
+    assert unseeded.manifest["seeded"] is False and unseeded.manifest["seed"] is not None
+    assert forecast("baseline_2021", None, "2021-03-01", 7, n_worlds=2).extra["seeded"] is False
+    assert forecast("baseline_2021", None, "2021-03-01", 7, n_worlds=2, seed=3).extra["seeded"]

@@ -199,6 +199,7 @@ def calibrate(
     record = manifest(
         scenario=base,
         seed=root,
+        seeded=seed is not None,
         n_worlds=result.simulations_total,
         statistics=columns,
         window=[start.isoformat(), end.isoformat()],
@@ -250,6 +251,7 @@ def _calibrate_by_likelihood(
     record = manifest(
         scenario=base,
         seed=root,
+        seeded=seed is not None,
         method="likelihood",
         runs=int(runs),
         population_size=population_size,
