@@ -804,7 +804,7 @@ class _Run:
             squared = cdist(whitened_new[rows], whitened_old, "sqeuclidean")
             log_mixture[rows] = logsumexp(log_w_old - 0.5 * squared, axis=1)
         log_weights = self.space.log_density(particles) - log_mixture
-        weights = np.exp(log_weights - log_weights.max())
+        weights = np.exp(log_weights - np.max(log_weights))
         return weights / weights.sum()
 
     def call_simulate(self, theta: np.ndarray, seed: np.random.SeedSequence) -> np.ndarray:
