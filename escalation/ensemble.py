@@ -259,7 +259,7 @@ def _execute(tasks, executor, bar):
             if _is_dask_client(executor)
             else (lambda task: executor.submit(run_chunk, *task))
         )
-        window = 2 * worker_count(executor)
+        window = 2 * _worker_count(executor)
         pending = [submit(task) for task in tasks[:window]]
         for index in range(len(tasks)):
             result = pending.pop(0).result()
@@ -340,11 +340,11 @@ def _chunk_size(chunk_size, n_worlds: int, executor) -> int:
         return int(chunk_size)
     if executor is None:
         return min(n_worlds, DEFAULT_CHUNK)
-    workers = worker_count(executor)
+    workers = _worker_count(executor)
     return max(1, min(DEFAULT_CHUNK, math.ceil(n_worlds / (2 * workers))))
 
 
-def worker_count(executor: Any) -> int:
+def _worker_count(executor: Any) -> int:
     """How many workers an executor (a pool or a Dask client) runs on."""
     if _is_dask_client(executor):
         return max(1, len(executor.scheduler_info().get("workers", {})))

@@ -68,8 +68,7 @@ class PendingOrders:
 
     def __init__(self, n: int, lag_mean: np.ndarray | float) -> None:
         #: ``belief[:, 0]`` idle; ``belief[:, 1 + k]`` a round due in k days.
-        self.belief = np.zeros((n, 1 + MAX_ORDER_DELAY))
-        self.belief[:, 0] = 1.0
+        self.belief = np.tile(_IDLE, (n, 1))
         self.delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
 
     def observe(self, order_probability: np.ndarray, struck: bool | None) -> np.ndarray:
@@ -81,14 +80,12 @@ class PendingOrders:
         b = self.belief
         n = len(b)
         if struck is None:
-            b[:] = 0.0
-            b[:, 0] = 1.0
+            b[:] = _IDLE
             return np.zeros(n)
         due = b[:, 1]
         if struck:
             logp = np.log(np.maximum(due, MIN_PROBABILITY))
-            b[:] = 0.0
-            b[:, 0] = 1.0
+            b[:] = _IDLE
             return logp
         quiet = np.maximum(1.0 - due, MIN_PROBABILITY)
         idle = b[:, 0]

@@ -263,7 +263,8 @@ class EscalationModel(mesa.Model):
         if self.day >= self.days:
             self.running = False
             return
-        self.draws = DailyDraws.of(self.streams.core(self.day, DAILY_SLOTS_READ))
+        if not self.replaying:  # replayed days take the record's acts: nothing is drawn
+            self.draws = DailyDraws.of(self.streams.core(self.day, DAILY_SLOTS_READ))
         self.today.reset()
         self.day_severity[:] = 0.0
         self._event_index[:] = 0
