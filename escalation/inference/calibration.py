@@ -29,7 +29,7 @@ from escalation.ensemble import posterior_draws, simulate_statistics
 from escalation.errors import ScenarioError
 from escalation.events.io import load_events, validate_events
 from escalation.events.statistics import summary_statistics
-from escalation.inference.likelihood import loglik
+from escalation.inference.likelihood import ReplayLikelihood
 from escalation.inference.posterior import Posterior
 from escalation.inference.smc import TemperedResult, abc_smc, tempered_smc
 from escalation.model.parameters import PARAMETERS
@@ -273,12 +273,8 @@ def _tempered_run(
 ) -> TemperedResult:
     """One run of likelihood-tempered SMC on the record's exact likelihood."""
     base = Scenario.from_toml(scenario_toml, origin="calibration")
-
-    def target(theta: dict[str, np.ndarray]) -> np.ndarray:
-        return np.asarray(loglik(theta, events, scenario=base))
-
     return tempered_smc(
-        target,
+        ReplayLikelihood(events, base),
         priors(base),
         population_size=population_size,
         seed=seed,

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from escalation.events.io import validate_events
 from escalation.model.model import SCORED_ACTORS, EscalationModel
+from escalation.model.replay import ObservedDays
 from escalation.model.scenario import DEFAULT_SCENARIO, Scenario
 from escalation.runtime import DateLike
 
@@ -57,38 +58,68 @@ def loglik(
         with one row per day (indexed by date) and one column per set.
     """
     base, parameters, n = _sets(scenario_or_parameters, scenario)
-    window = dataclasses.replace(
-        base,
-        start=pd.Timestamp(start).date() if start is not None else base.start,
-        end=pd.Timestamp(end).date() if end is not None else base.end,
-        posterior=None,
-    )
-    events = validate_events(observed, origin="observed")
-    parts = []
-    for a in range(0, n, CHUNK):
-        b = min(a + CHUNK, n)
-        chunk = {k: v if np.ndim(v) == 0 else v[a:b] for k, v in parameters.items()}
-        model = EscalationModel(
-            window,
-            n_worlds=b - a,
-            seed=0,  # replay draws nothing that the likelihood depends on
-            parameters=chunk,
-            record_daily=False,
-            history=events,
-            replay_days=window.days,
-            score=True,
-        )
-        model.run()
-        parts.append(np.stack([model.log_likelihood[actor] for actor in SCORED_ACTORS]))
-    table = np.concatenate(parts, axis=2)  # (actors, days, sets)
+    record = ReplayLikelihood(observed, base, start, end)
+    table = record.table(parameters, n)
     if by is None:
         return table.sum(axis=(0, 1))
     if by == "actor":
         return pd.DataFrame(table.sum(axis=1).T, columns=list(SCORED_ACTORS))
     if by == "day":
-        dates = pd.date_range(window.start, window.end, freq="D", name="date")
+        dates = pd.date_range(record.scenario.start, record.scenario.end, freq="D", name="date")
         return pd.DataFrame(table.sum(axis=0), index=dates)
     raise ValueError(f"by: expected None, 'actor' or 'day', found {by!r}")
+
+
+class ReplayLikelihood:
+    """The likelihood of one observed record under one scenario, for parameter sets in batches.
+
+    The record is checked and split by day once (:class:`~escalation.model.replay.ObservedDays`),
+    so calibration, which evaluates thousands of parameter sets in batches, pays for that once.
+    Calling it with parameter arrays (one value per set) returns one log-likelihood per set.
+    """
+
+    def __init__(
+        self,
+        observed: pd.DataFrame,
+        scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+        start: DateLike | None = None,
+        end: DateLike | None = None,
+    ) -> None:
+        base = Scenario.coerce(scenario)
+        #: The scenario over the window replayed and scored (default its own), no posterior.
+        self.scenario = dataclasses.replace(
+            base,
+            start=pd.Timestamp(start).date() if start is not None else base.start,
+            end=pd.Timestamp(end).date() if end is not None else base.end,
+            posterior=None,
+        )
+        events = validate_events(observed, origin="observed")
+        self.days = ObservedDays.from_events(events, self.scenario.start, self.scenario.days)
+
+    def __call__(self, parameters: Mapping[str, np.ndarray]) -> np.ndarray:
+        """``(n_sets,)`` log-likelihoods of parameter sets given as equal-length arrays."""
+        n = len(next(iter(parameters.values())))
+        return self.table(parameters, n).sum(axis=(0, 1))
+
+    def table(self, parameters: Mapping[str, ArrayLike], n: int) -> np.ndarray:
+        """``(actors, days, n)`` log probabilities of each actor's observed acts, day by day."""
+        parts = []
+        for a in range(0, n, CHUNK):
+            b = min(a + CHUNK, n)
+            chunk = {k: v if np.ndim(v) == 0 else np.asarray(v)[a:b] for k, v in parameters.items()}
+            model = EscalationModel(
+                self.scenario,
+                n_worlds=b - a,
+                seed=0,  # replay draws nothing that the likelihood depends on
+                parameters=chunk,
+                record_daily=False,
+                history=self.days,
+                replay_days=self.scenario.days,
+                score=True,
+            )
+            model.run()
+            parts.append(np.stack([model.log_likelihood[actor] for actor in SCORED_ACTORS]))
+        return np.concatenate(parts, axis=2)
 
 
 def _sets(

@@ -363,7 +363,6 @@ class Israel(BatchedAgent):
                 m.score("Israel", log_bernoulli(chance, bool(observed["attributed"].any())))
             k = len(observed["group"])
             worlds = np.repeat(np.arange(self.n), k)
-            u = m.event_draws(worlds, "israeli_strike")
             killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
         else:
             strike = self.policy.strike(
@@ -388,7 +387,19 @@ class Israel(BatchedAgent):
             attributed=False,
             note=m.code("note", "unclaimed strike attributed to Israel"),
         )
-        denied = u.blamed_us < _at(p.blame_us_share, worlds)  # the US denies what it did not do
+        if not m.replaying:  # replay takes the record's denials as they came
+            self._us_denial(worlds, u.blamed_us)
+        # Militias count an unclaimed strike's dead as far as they believe the US did it: first
+        # blamed on the US, and the US denial not believed (Newsweek, September 2021).
+        belief = _at(p.blame_us_share, worlds) * (1.0 - _at(p.denial_credibility, worlds))
+        for g, militia in enumerate(m.militias):
+            hit = group == g
+            np.add.at(militia.losses, worlds[hit], (killed * belief)[hit])
+
+    def _us_denial(self, worlds: np.ndarray, draw: np.ndarray) -> None:
+        """The US denies a strike it did not conduct, in the worlds where it is first blamed."""
+        m = self.model
+        denied = draw < _at(self.p.blame_us_share, worlds)
         if denied.any():
             m.emit(
                 worlds[denied],
@@ -399,12 +410,6 @@ class Israel(BatchedAgent):
                 location=m.code("location", "Washington"),
                 note=m.code("note", "US denies conducting the strike"),
             )
-        # Militias count an unclaimed strike's dead as far as they believe the US did it: first
-        # blamed on the US, and the US denial not believed (Newsweek, September 2021).
-        belief = _at(p.blame_us_share, worlds) * (1.0 - _at(p.denial_credibility, worlds))
-        for g, militia in enumerate(m.militias):
-            hit = group == g
-            np.add.at(militia.losses, worlds[hit], (killed * belief)[hit])
 
 
 class UnitedStates(BatchedAgent):

@@ -51,25 +51,31 @@ def delay_pmf(lag_mean: np.ndarray) -> np.ndarray:
     return pmf
 
 
-_IDLE = np.eye(1 + MAX_ORDER_DELAY)[0]
-
-
 class PendingOrders:
     """The US's hidden order book, summed out exactly: a forward filter over days to strike.
 
     The record shows strike rounds, never the orders behind them: a round on day t may have
     been ordered on any earlier day, and while an order is pending no other is given. The
-    state of each world is "idle" or "a round due in k days" (k = 0 .. MAX_ORDER_DELAY - 1);
+    state of each world is "idle" or "a round due on day t" for the next MAX_ORDER_DELAY days;
     each day a world that is idle orders with the policy's probability, and the delay follows
     :func:`delay_pmf`. :meth:`observe` advances the belief over these states by one day and
     returns the log probability of what was observed (the forward algorithm of a hidden Markov
     model, Rabiner 1989, "A tutorial on hidden Markov models", Proc. IEEE 77(2)).
+
+    The belief is kept unnormalised, over calendar days in a ring of MAX_ORDER_DELAY + 1 slots,
+    with its total alongside: a quiet day then costs one update of the slots instead of a shift
+    and a renormalisation of the whole belief (the total falls by exactly the mass that was
+    due, since a new order only moves mass from "idle" to "due").
     """
 
     def __init__(self, n: int, lag_mean: np.ndarray | float) -> None:
-        #: ``belief[:, 0]`` idle; ``belief[:, 1 + k]`` a round due in k days.
-        self.belief = np.tile(_IDLE, (n, 1))
-        self.delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
+        #: ``due[t % slots]``: unnormalised chance of a round due on day t; then idle and total.
+        self.due = np.zeros((MAX_ORDER_DELAY + 1, n))
+        self.idle = np.ones(n)
+        self.total = np.ones(n)
+        self.day = 0
+        delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
+        self.delays = np.ascontiguousarray(delays.T)  # (MAX_ORDER_DELAY, n)
 
     def observe(self, order_probability: np.ndarray, struck: bool | None) -> np.ndarray:
         """One day: the log probability of a round starting today (``struck``) or not.
@@ -77,28 +83,41 @@ class PendingOrders:
         ``struck=None`` marks a day that carries no news on orders (the second day of a round
         already scored): the worlds stay idle and score nothing.
         """
-        b = self.belief
-        n = len(b)
+        slots = len(self.due)
+        today = self.day % slots
+        self.day += 1
         if struck is None:
-            b[:] = _IDLE
-            return np.zeros(n)
-        due = b[:, 1]
+            self._reset(slice(None))
+            return np.zeros(len(self.idle))
+        due = self.due[today] / self.total
         if struck:
             logp = np.log(np.maximum(due, MIN_PROBABILITY))
-            b[:] = _IDLE
+            self._reset(slice(None))
             return logp
-        quiet = np.maximum(1.0 - due, MIN_PROBABILITY)
-        idle = b[:, 0]
-        order = np.broadcast_to(np.asarray(order_probability, dtype=float), (n,))
-        new = np.zeros_like(b)
-        new[:, 0] = idle * (1.0 - order)
-        # Pending rounds come a day closer; an order given today with delay d is due in d - 1.
-        new[:, 1:-1] = b[:, 2:]
-        new[:, 1:] += (idle * order)[:, None] * self.delays
-        total = new.sum(axis=1, keepdims=True)
+        logp = np.log(np.maximum(1.0 - due, MIN_PROBABILITY))
+        self.total -= self.due[today]
+        self.due[today] = 0.0
+        ordered = self.idle * np.asarray(order_probability, dtype=float)
+        self.idle -= ordered
+        # An order given today with a delay of d days falls due on day today + d.
+        head = slots - 1 - today
+        self.due[today + 1 :] += self.delays[:head] * ordered
+        self.due[:today] += self.delays[head:] * ordered
         # A round that was surely due did not come (only possible at the floor): start afresh.
-        self.belief = np.where(total > 0, new / np.where(total > 0, total, 1.0), _IDLE)
-        return np.log(quiet)
+        spent = self.total <= 1e-300
+        if spent.any():
+            self._reset(spent)
+        if self.total.min() < 1e-100:  # keep the unnormalised belief clear of underflow
+            self.due /= self.total
+            self.idle /= self.total
+            self.total[:] = 1.0
+        return logp
+
+    def _reset(self, worlds: slice | np.ndarray) -> None:
+        """Back to idle, with no round pending, in ``worlds``."""
+        self.due[:, worlds] = 0.0
+        self.idle[worlds] = 1.0
+        self.total[worlds] = 1.0
 
 
 def attack_log_likelihood(

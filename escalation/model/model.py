@@ -123,8 +123,10 @@ class EscalationModel(mesa.Model):
         same numbers here as in any other batch of the same seed.
     record_daily : bool
         Keep the daily state and counts of every world (``daily_state``, ``daily_counts``).
-    history : DataFrame, optional
-        Observed events (canonical schema) replayed on the first ``replay_days`` days:
+    history : DataFrame or ObservedDays, optional
+        Observed events (canonical schema, or already split by day from the scenario's start by
+        :meth:`ObservedDays.from_events`, as repeated replays of one record do) replayed on the
+        first ``replay_days`` days:
         there the agents take the observed actions instead of drawing their own and
         update their memories as in simulation (:mod:`escalation.model.replay`); the event log
         holds only the simulated days that follow.
@@ -146,7 +148,7 @@ class EscalationModel(mesa.Model):
         parameters: Mapping[str, ArrayLike] | None = None,
         first_world: int = 0,
         record_daily: bool = True,
-        history: pd.DataFrame | None = None,
+        history: pd.DataFrame | ObservedDays | None = None,
         replay_days: int = 0,
         score: bool = False,
         **kwargs: ArrayLike,
@@ -166,11 +168,7 @@ class EscalationModel(mesa.Model):
         self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
         self.buffer = EventBuffer()
         self.day = 0
-        self.observed: ObservedDays | None = (
-            ObservedDays.from_events(history, self.spec.start, min(replay_days, self.days))
-            if history is not None and replay_days > 0
-            else None
-        )
+        self.observed = _observed_days(history, self.spec.start, min(replay_days, self.days))
         self._derive_rates()
         self._encode_sites()
 
@@ -458,6 +456,22 @@ class EscalationModel(mesa.Model):
     def withdrawal_demanded(self) -> np.ndarray:
         """Per world: whether Baghdad has demanded that US forces leave."""
         return self.iraq.demanded
+
+
+def _observed_days(
+    history: pd.DataFrame | ObservedDays | None, start: dt.date, days: int
+) -> ObservedDays | None:
+    """The first ``days`` observed days of ``history`` from ``start``, or None (no replay)."""
+    if history is None or days <= 0:
+        return None
+    if isinstance(history, ObservedDays):
+        if history.start != start or len(history) < days:
+            raise ValueError(
+                f"history: observed days split from {history.start} ({len(history)} days), "
+                f"but the scenario replays {days} days from {start}"
+            )
+        return ObservedDays(history.records[:days], start)
+    return ObservedDays.from_events(history, start, days)
 
 
 def _world_zero(name):

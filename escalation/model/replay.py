@@ -16,6 +16,7 @@ everything else is attributed to Kata'ib Hezbollah, the larger of the two.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,7 @@ from escalation.events.counts import CASUALTIES, day_offsets, known_counts, stri
 from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS
 from escalation.model.agents import GROUPS
 from escalation.model.sites import sites_of
+from escalation.runtime import DateLike
 
 _ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
 #: Words in the notes or target of a political act by Baghdad that make it a crackdown (the 26
@@ -63,10 +65,11 @@ class DayRecord:
 
 
 class ObservedDays:
-    """Observed events of a window, split by day for replay."""
+    """Observed events of a window, split by day for replay, from its first day ``start``."""
 
-    def __init__(self, records: list[DayRecord]):
+    def __init__(self, records: list[DayRecord], start: dt.date):
         self.records = records
+        self.start = start
 
     def __len__(self) -> int:
         return len(self.records)
@@ -75,7 +78,7 @@ class ObservedDays:
         return self.records[day]
 
     @classmethod
-    def from_events(cls, events: pd.DataFrame, start, days: int) -> ObservedDays:
+    def from_events(cls, events: pd.DataFrame, start: DateLike, days: int) -> ObservedDays:
         day, inside = day_offsets(events, start, days)
         ev = events.loc[inside].reset_index(drop=True)
         day = day[inside]
@@ -137,7 +140,7 @@ class ObservedDays:
                     bool((today & collapse).any()),
                 )
             )
-        return cls(records)
+        return cls(records, pd.Timestamp(start).date())
 
 
 def _mentions(notes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:

@@ -193,3 +193,42 @@ def test_delay_law_matches_the_simulation_rule():
     np.testing.assert_allclose(pmf.sum(axis=1), 1.0)
     assert pmf[0, 0] == pytest.approx(1.0)  # lag 1: always the next day
     assert pmf[1, 2] == pytest.approx(stats.poisson.pmf(2, 3.0))
+
+
+def _shifted_filter(orders, struck, lag):
+    """The order-book filter written plainly: shift the whole belief each day, renormalise."""
+    pmf = delay_pmf(np.array([lag]))[0]
+    belief = np.zeros(1 + MAX_ORDER_DELAY)
+    belief[0] = 1.0
+    total = 0.0
+    for order, hit in zip(orders, struck, strict=True):
+        if hit is None:
+            belief[:] = 0.0
+            belief[0] = 1.0
+            continue
+        if hit:
+            total += math.log(belief[1])
+            belief[:] = 0.0
+            belief[0] = 1.0
+            continue
+        total += math.log(1.0 - belief[1])
+        new = np.zeros_like(belief)
+        new[0] = belief[0] * (1.0 - order)
+        new[1:-1] = belief[2:]
+        new[1:] += belief[0] * order * pmf
+        belief = new / new.sum()
+    return total
+
+
+def test_pending_orders_filter_over_many_months_equals_the_plain_filter():
+    # 200 days wrap the filter's ring of slots three times; strikes and a no-news day included.
+    rng = np.random.default_rng(11)
+    days = 200
+    orders = rng.uniform(0.0, 0.2, size=(days, 3))
+    struck: list[bool | None] = [False] * days
+    struck[40], struck[41], struck[130] = True, None, True
+    lags = np.array([1.0, 6.5, 25.0])
+    book = PendingOrders(3, lags)
+    logp = sum(book.observe(orders[t], struck[t]) for t in range(days))
+    for w, lag in enumerate(lags):
+        assert logp[w] == pytest.approx(_shifted_filter(orders[:, w], struck, lag), rel=1e-9)
