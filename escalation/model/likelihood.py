@@ -63,9 +63,8 @@ class PendingOrders:
     model, Rabiner 1989, "A tutorial on hidden Markov models", Proc. IEEE 77(2)).
 
     The belief is kept unnormalised, over calendar days in a ring of MAX_ORDER_DELAY + 1 slots,
-    with its total alongside: a quiet day then costs one update of the slots instead of a shift
-    and a renormalisation of the whole belief (the total falls by exactly the mass that was
-    due, since a new order only moves mass from "idle" to "due").
+    with its total alongside: a quiet day then costs an update of the slots and their sum
+    instead of a shift and a renormalisation of the whole belief.
     """
 
     def __init__(self, n: int, lag_mean: np.ndarray | float) -> None:
@@ -95,16 +94,19 @@ class PendingOrders:
             self._reset(slice(None))
             return logp
         logp = np.log(np.maximum(1.0 - due, MIN_PROBABILITY))
-        self.total -= self.due[today]
         self.due[today] = 0.0
-        ordered = self.idle * np.asarray(order_probability, dtype=float)
-        self.idle -= ordered
+        order = np.asarray(order_probability, dtype=float)
+        ordered = self.idle * order
+        self.idle = self.idle * (1.0 - order)
         # An order given today with a delay of d days falls due on day today + d.
         head = slots - 1 - today
         self.due[today + 1 :] += self.delays[:head] * ordered
         self.due[:today] += self.delays[head:] * ordered
+        # Summed afresh each day: a running total minus what fell due loses its precision
+        # within weeks as the unnormalised mass shrinks.
+        self.total = self.idle + self.due.sum(axis=0)
         # A round that was surely due did not come (only possible at the floor): start afresh.
-        spent = self.total <= 1e-300
+        spent = self.total <= 0.0
         if spent.any():
             self._reset(spent)
         if self.total.min() < 1e-100:  # keep the unnormalised belief clear of underflow
