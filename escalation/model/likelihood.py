@@ -27,7 +27,9 @@ MAX_ORDER_DELAY = 60
 
 def log_bernoulli(probability: np.ndarray, happened: np.ndarray | bool) -> np.ndarray:
     """``log P(happened)`` for a Bernoulli with success ``probability``, floored."""
-    p = np.clip(np.asarray(probability, dtype=float), MIN_PROBABILITY, 1.0 - MIN_PROBABILITY)
+    p = np.minimum(np.maximum(probability, MIN_PROBABILITY), 1.0 - MIN_PROBABILITY)
+    if np.ndim(happened) == 0:  # one outcome for every world: one logarithm, not two
+        return np.log(p) if happened else np.log1p(-p)
     return np.where(happened, np.log(p), np.log1p(-p))
 
 

@@ -136,7 +136,8 @@ class EscalationModel(mesa.Model):
         While replaying, score what the record says each actor did against the chances its
         policy gives (:mod:`escalation.model.likelihood`): ``log_likelihood[actor]`` holds the
         log probability of each replayed day in each world. This is how
-        :func:`escalation.loglik` computes the exact likelihood of a record.
+        :func:`escalation.loglik` computes the exact likelihood of a record. Scoring every
+        day without ``record_daily`` (and more than one world) keeps no ladder or daily state.
     """
 
     def __init__(
@@ -211,6 +212,14 @@ class EscalationModel(mesa.Model):
             else None
         )
         self.state = {v: np.zeros(n) for v in STATE_VARIABLES}
+        #: Every day is replayed and scored, and no daily output is asked for: the ladder and
+        #: the daily state are then not kept (``state`` stays at zero).
+        self._scores_only = (
+            self.scoring
+            and not record_daily
+            and self.datacollector is None
+            and len(self.observed or ()) >= self.days
+        )
 
     @property
     def scenario(self) -> None:
@@ -382,6 +391,8 @@ class EscalationModel(mesa.Model):
         t = self.today
         rounds = self._new_strike_rounds().astype(float)
         self.recent_rounds.push(rounds)
+        if self._scores_only:
+            return  # scoring needs the agents' memories, not the ladder or the daily outputs
         rung, index = self.ladder.advance(
             t.attacks,
             t.injured + t.killed + t.others,
