@@ -51,6 +51,7 @@ _HISTOGRAM = {
     "iraqi_pressure": (50.0, 5000),
     "militia_resolve": (20.0, 4000),
     "red_line_credibility": (1.0, 1000),
+    "campaign": (1.0, 1000),
 }
 #: Fixed-point scale for exact, order-independent sums of state variables across worlds.
 _FIXED = 2.0**24

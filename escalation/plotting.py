@@ -75,6 +75,7 @@ VARIABLE_LABELS = {
     "iraqi_pressure": "Iraqi pressure to expel US forces",
     "militia_resolve": "Militia attack rate (x baseline)",
     "red_line_credibility": "Credibility of the US red line (0-1)",
+    "campaign": "Chance the militias are in a campaign (0-1)",
     "militia_attacks": "Militia attacks",
     "rocket_attack": "Militia rocket attacks",
     "drone_attack": "Militia drone attacks",
@@ -92,6 +93,7 @@ VARIABLE_LABELS = {
 _VARIABLE_ACTOR = {
     **{name: Actor.MILITIA.value for name in COUNT_SERIES},
     "militia_resolve": Actor.MILITIA.value,
+    "campaign": Actor.MILITIA.value,
     "us_strike_rounds": Actor.US.value,
     "us_strike_sites": Actor.US.value,
     "return_fire": Actor.US.value,

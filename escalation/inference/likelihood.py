@@ -6,7 +6,7 @@ what the actor did. :func:`loglik` multiplies these probabilities over days and 
 parameter sets at once (one world per parameter set, advanced in lockstep), summing out the
 one hidden state the record never shows, the US's pending strike orders, exactly
 (:class:`~escalation.model.likelihood.PendingOrders`). What each actor's term covers is in
-:meth:`escalation.model.model.EscalationModel._score_attacks` and in the agents' ``_replay``.
+:meth:`escalation.model.model.EscalationModel._observe_attacks` and in the agents' ``_replay``.
 """
 
 from __future__ import annotations

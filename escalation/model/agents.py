@@ -232,6 +232,7 @@ class Militia(BatchedAgent):
             p.militia_attack_rate
             * self.group.share_of_attacks
             * m.iran.push
+            * m.campaign.multiplier()
             * np.maximum(self.harassment.rate_factor(perceived, p.deterrence), 0.0)
             * self.reprisal.rate_factor(self.revenge, p.revenge_gain)
             * (1.0 - p.crackdown_effect * m.iraq.crackdown_active)
@@ -579,6 +580,8 @@ class IraqiGovernment(BatchedAgent):
         self.demanded = np.zeros(self.n, dtype=bool)
         self.crackdown_days = np.zeros(self.n, dtype=np.int64)
         self.crackdown_active = np.zeros(self.n)
+        #: Whether a crackdown started today (a trigger of militia campaigns).
+        self.started = np.zeros(self.n, dtype=bool)
         self.recent_attacks = RollingSum(self.n, CRACKDOWN_MEMORY_DAYS)
 
     def step(self) -> None:
@@ -621,6 +624,7 @@ class IraqiGovernment(BatchedAgent):
         else:
             start = self.crackdown.starts(recent, p.crackdown_rate, m.draws.iraq.crackdown)
         start &= self.crackdown_days == 0
+        self.started = start
         if start.any():
             self._act(
                 np.flatnonzero(start), "militias", "crackdown: arrests and raids on militia members"

@@ -34,6 +34,7 @@ from escalation.model.agents import (
     Today,
     UnitedStates,
 )
+from escalation.model.campaign import Campaign
 from escalation.model.eventlog import EventBuffer
 from escalation.model.ladder import Ladder, RollingSum
 from escalation.model.likelihood import (
@@ -79,6 +80,7 @@ STATE_VARIABLES = (
     "iraqi_pressure",
     "militia_resolve",
     "red_line_credibility",
+    "campaign",
 )
 #: Daily counts recorded for every world (forecasts and fan charts read these).
 COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
@@ -172,6 +174,7 @@ class EscalationModel(mesa.Model):
         self.observed = _observed_days(history, self.spec.start, min(replay_days, self.days))
         self._derive_rates()
         self._encode_sites()
+        self.campaign = Campaign(self)
 
         n = self.n_worlds
         self.presence = np.broadcast_to(np.asarray(self.p.us_presence, float), (n,)).copy()
@@ -278,9 +281,13 @@ class EscalationModel(mesa.Model):
         self._strikes_today = np.zeros(self.n_worlds, dtype=np.int64)
         self._return_fire_today = np.zeros(self.n_worlds, dtype=np.int64)
         self._israeli_today = np.zeros(self.n_worlds, dtype=np.int64)
+        self.campaign.start_of_day(None if self.replaying else self.draws.iran.campaign)
         self.agents.do("step")
-        if self.scoring and self.replaying:
-            self._score_attacks()
+        if self.replaying:
+            self._observe_attacks()
+        self.campaign.end_of_day(
+            (self.us.strike_sites > 0) | (self._israeli_today > 0), self.iraq.started
+        )
         self._record()
         self.day += 1
         if self.day >= self.days:
@@ -323,15 +330,16 @@ class EscalationModel(mesa.Model):
         """Add today's log probability of ``actor``'s observed acts, per world (when scoring)."""
         self.log_likelihood[actor][self.day] += log_probability
 
-    def _score_attacks(self) -> None:
-        """Score the day's observed militia attacks: their number, weapons and casualties.
+    def _observe_attacks(self) -> None:
+        """Filter the campaign state from the day's observed attacks; score them when scoring.
 
         The number is Poisson with the groups' summed rates (the record seldom says which group
-        attacked, so the split is summed over); each attack's weapon is scored against the
-        harassment policy's mix (an intercepted attack, whose weapon the record does not give,
-        against rockets and drones together); each attack that landed with known casualties
-        scores whether it killed or injured Americans (at sites with personnel) and killed
-        others. Sites have no free parameter and are not scored.
+        attacked, so the split is summed over), mixed over calm and campaign
+        (:meth:`~escalation.model.campaign.Campaign.observe`). Scoring, each attack's weapon is
+        scored against the harassment policy's mix (an intercepted attack, whose weapon the record
+        does not give, against rockets and drones together); each attack that landed with known
+        casualties scores whether it killed or injured Americans (at sites with personnel) and
+        killed others. Sites have no free parameter and are not scored.
         """
         record, p = self.observed_today, self.p
         attacks = {
@@ -339,8 +347,11 @@ class EscalationModel(mesa.Model):
             for key in ("site", "etype", "killed", "injured", "others", "known")
         }
         rate = np.sum([militia.rate for militia in self.militias], axis=0)
-        logp = log_poisson(len(attacks["site"]), rate)
-        if len(attacks["site"]):
+        k = len(attacks["site"])
+        logp = self.campaign.observe(lambda multiplier: log_poisson(k, rate * multiplier))
+        if not self.scoring:
+            return
+        if k:
             everyone = np.arange(self.n_worlds)
             weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
             observed = _OBSERVED_TYPE[attacks["etype"]]
@@ -409,6 +420,7 @@ class EscalationModel(mesa.Model):
             "iraqi_pressure": self.iraq.pressure,
             "militia_resolve": resolve,
             "red_line_credibility": self.us.memory.credibility,
+            "campaign": self.campaign.probability,
         }
         if self.record_daily:
             d = self.day

@@ -563,6 +563,68 @@ _DECLARED = [
         "US force presence relative to 2021 (2,500 troops in Iraq): scales exposure of personnel.",
         f'{GIF} ("reduced to 2,500 troops"); {NEWSWEEK} (combat mission ending).',
     ),
+    # -- campaign regimes (escalation.model.campaign) ---------------------------------------
+    _p(
+        "campaign_onset",
+        0.01,
+        0.0,
+        0.5,
+        "per day",
+        "Daily chance that the militias, calm, open a campaign of attacks without any trigger.",
+        f"{GIF} (attacks come in sequences: 5-8 July after the 27 June strikes); the 2021 "
+        "record (attacks cluster in weeks: 15 February - 3 March, June - July). An assumption: "
+        "prior mean about one untriggered campaign every 100 days.",
+        Prior("beta", {"a": 1.0, "b": 100.0}),
+    ),
+    _p(
+        "campaign_duration",
+        14.0,
+        1.0,
+        120.0,
+        "days",
+        "Mean length of a campaign (it ends each day with chance 1 / campaign_duration).",
+        f"{GIF} (the 28 June - 8 July sequence lasted about ten days). The prior (mean 20 days) "
+        "is an assumption.",
+        Prior("gamma", {"a": 2.0, "scale": 10.0}),
+    ),
+    _p(
+        "campaign_intensity",
+        3.0,
+        1.0,
+        20.0,
+        "multiplier",
+        "Militia attack rate in a campaign relative to calm.",
+        f'{GIF} ("death by ant bites" between sequences of attacks); the 2021 record (four '
+        "attacks in January, ten in the fortnight after the June strikes). Prior median 3, an "
+        "assumption.",
+        Prior("lognorm", {"s": 0.6, "scale": 3.0}),
+    ),
+    _p(
+        "campaign_trigger_gain",
+        1.0,
+        -5.0,
+        5.0,
+        "log multiplier",
+        "Log of the rise in the chance of opening a campaign in the week after a strike on the "
+        "militias (US or Israeli) or an anniversary.",
+        f'{WIRE} (the PMF "vowed revenge" for the 27 June strikes; rockets hit al-Omar the '
+        "next day); 3 January anniversary of the 2020 Baghdad airport strike. The prior "
+        "(normal, mean 1, sd 1) lets the record choose the sign.",
+        Prior("norm", {"loc": 1.0, "scale": 1.0}),
+    ),
+    _p(
+        "arrest_trigger_gain",
+        0.0,
+        -5.0,
+        5.0,
+        "log multiplier",
+        "Log of the change in the chance of opening a campaign in the week after Baghdad "
+        "arrests militia members: positive if arrests provoke, negative if they deter.",
+        f"{GIF} (Washington demands that al-Kadhimi rein in the militias); the 2021 record "
+        "(the 26 May arrest of Qasim Muslih was followed by more attacks in June). Prior normal, "
+        "mean 0, sd 1.5: the data decide the sign.",
+        Prior("norm", {"loc": 0.0, "scale": 1.5}),
+    ),
 ]
 
 #: All parameters, by name.

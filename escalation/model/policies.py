@@ -7,10 +7,10 @@ and update lives in arrays of shape ``(n_worlds,)`` owned by the agent (a
 :class:`RetaliationMemory` for the retaliating side), so one call decides for every world
 at once, and a batch gives the same decisions as the worlds one by one.
 
-Policies are grouped by the *slot* of an actor's behaviour they fill (see
-:data:`POLICY_SLOTS`): the US's ``retaliation``; the militias' ``harassment`` and
-``reprisal``; Israel's ``interdiction``; Baghdad's ``sovereignty`` and ``crackdown``;
-Iran's ``patronage``. A :class:`~escalation.model.scenario.Scenario` picks one policy per slot.
+Policies are grouped by the *slot* of an actor's behaviour they fill (see :data:`POLICY_SLOTS`): the
+US's ``retaliation``; the militias' ``harassment``, ``reprisal`` and ``campaigns``; Israel's
+``interdiction``; Baghdad's ``sovereignty`` and ``crackdown``; Iran's ``patronage``. A
+:class:`~escalation.model.scenario.Scenario` picks one policy per slot.
 
 Sources, cited by outlet, date and title (files in ``shared/seeds``):
 
@@ -78,6 +78,9 @@ CRACKDOWN_MEMORY_DAYS = 30
 #: ``talks_fragility``). GIF: "a dramatic escalation could dissolve the talks"; a week is an
 #: assumption.
 TALKS_MEMORY_DAYS = 7
+#: Days a strike on the militias, an anniversary or an arrest raises the chance of a campaign
+#: (WIRE: the answer to the 27 June strikes began the next day; a week is an assumption).
+CAMPAIGN_TRIGGER_DAYS = 7
 
 
 # -- declared options ------------------------------------------------------------------------
@@ -725,6 +728,69 @@ class NoReprisal(Reprisal):
         return np.ones_like(stock)
 
 
+class Campaigns(Policy):
+    """Base of how the militias' attacks alternate between calm and campaigns.
+
+    The state is hidden: the record shows attacks, never a decision to open a campaign, so
+    replay sums it out (:class:`escalation.model.campaign.Campaign`).
+    """
+
+    classifier = {"stochastic": True, "memory_depth": 1}
+
+    def onset_probability(self, strikes: np.ndarray, arrests: np.ndarray, p) -> np.ndarray:
+        """Daily chance that a calm militia opens a campaign, given the recent triggers."""
+        raise NotImplementedError
+
+    def end_probability(self, p) -> np.ndarray:
+        """Daily chance that a campaign ends."""
+        raise NotImplementedError
+
+    def intensity(self, p) -> np.ndarray:
+        """Multiplier on attack rates during a campaign."""
+        raise NotImplementedError
+
+
+class CampaignRegime(Campaigns):
+    """Attack in campaigns that strikes, anniversaries and arrests can set off.
+
+    GIF: "death by ant bites" between sequences like 5-8 July; WIRE: the PMF "vowed revenge"
+    for the 27 June strikes and rockets followed the next day. A two-state Markov chain
+    (calm, campaign): a calm militia opens a campaign each day with chance
+    ``1 - exp(-campaign_onset x exp(campaign_trigger_gain x strikes + arrest_trigger_gain x
+    arrests))``, where ``strikes`` and ``arrests`` count the trigger days of the last
+    :data:`CAMPAIGN_TRIGGER_DAYS` days; a campaign ends each day with chance
+    ``1 / campaign_duration`` and multiplies attack rates by ``campaign_intensity``.
+    """
+
+    name = "campaign_regime"
+
+    def onset_probability(self, strikes: np.ndarray, arrests: np.ndarray, p) -> np.ndarray:
+        log_gain = p.campaign_trigger_gain * strikes + p.arrest_trigger_gain * arrests
+        return -np.expm1(-p.campaign_onset * np.exp(np.minimum(log_gain, 50.0)))
+
+    def end_probability(self, p) -> np.ndarray:
+        return 1.0 / np.asarray(p.campaign_duration, dtype=float)
+
+    def intensity(self, p) -> np.ndarray:
+        return np.asarray(p.campaign_intensity, dtype=float)
+
+
+class NoCampaigns(Campaigns):
+    """Attacks at one steady intensity: no campaigns (the mechanism switched off)."""
+
+    name = "none"
+    classifier = {"stochastic": False, "memory_depth": 0}
+
+    def onset_probability(self, strikes: np.ndarray, arrests: np.ndarray, p) -> np.ndarray:
+        return np.zeros(np.shape(strikes))
+
+    def end_probability(self, p) -> np.ndarray:
+        return np.ones(())
+
+    def intensity(self, p) -> np.ndarray:
+        return np.ones(())
+
+
 # == Israel ====================================================================================
 class Interdiction(Policy):
     """Base of Israel's policies towards militia activity near the Albu Kamal crossing."""
@@ -945,6 +1011,7 @@ POLICY_SLOTS = {
     "militia": {
         "harassment": _registry(AntBites, Unrestrained),
         "reprisal": _registry(RevengeAfterLosses, NoReprisal),
+        "campaigns": _registry(CampaignRegime, NoCampaigns),
     },
     "Israel": {"interdiction": _registry(ThresholdInterdiction, NoInterdiction)},
     "Iraqi government": {
@@ -953,6 +1020,12 @@ POLICY_SLOTS = {
     },
     "Iran": {"patronage": _registry(RestraintWhileTalks, FullPush)},
 }
+
+
+#: Slots of mechanisms added after the first release, with the policy that switches each off:
+#: a scenario (or a saved posterior's scenario) that does not name one gets the mechanism off,
+#: which is the model it was written and calibrated for.
+SLOTS_OFF_UNLESS_NAMED = {("militia", "campaigns"): NoCampaigns.name}
 
 
 def make_policy(actor: str, slot: str, choice) -> Policy:

@@ -108,7 +108,7 @@ class WorldStreams:
 #: left empty so that every later slot keeps its number (and every simulated world its draws).
 DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = MappingProxyType(
     {
-        "iran": MappingProxyType({"talks_collapse": 0}),
+        "iran": MappingProxyType({"talks_collapse": 0, "campaign": 12}),
         "militia": (
             MappingProxyType({"attacks": 1}),  # Kata'ib Hezbollah: number of attacks today
             MappingProxyType({"attacks": 2}),  # Kata'ib Sayyid al-Shuhada

@@ -76,6 +76,7 @@ def _scenario() -> Scenario:
         Scenario.load("baseline_2021")
         .with_policy("US", "retaliation", "tit_for_tat")
         .with_policy("militia", "reprisal", "none")
+        .with_policy("militia", "campaigns", "none")
         .with_policy("Israel", "interdiction", "none")
         .with_policy("Iraqi government", "sovereignty", "acquiescence")
         .with_policy("Iraqi government", "crackdown", "none")

@@ -105,7 +105,7 @@ def test_event_log_is_canonical(year):
 
 def test_datacollector_records_the_state_every_day(year):
     frame = year.datacollector.get_model_vars_dataframe()
-    assert frame.shape == (365, 5)
+    assert frame.shape == (365, len(STATE_VARIABLES))
     assert set(frame.columns) == set(STATE_VARIABLES)
     for name in STATE_VARIABLES:
         np.testing.assert_allclose(frame[name], year.daily_state[name][:, 0], rtol=1e-6)
@@ -262,6 +262,7 @@ SPREAD = {
     "us_iraq_share": (0.1, 0.5, 0.9),
     "us_presence": (0.2, 0.6, 1.0),
     "injury_prob": (0.05, 0.2, 0.5),
+    "arrest_trigger_gain": (-5.0, 0.0, 5.0),
 }
 
 

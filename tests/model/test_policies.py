@@ -10,6 +10,7 @@ method; each policy then adds short scripted cases computed by hand.
 import dataclasses
 import datetime as dt
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -21,12 +22,14 @@ from escalation.model.policies import (
     VIENNA_TALKS_2021,
     Acquiescence,
     AntBites,
+    CampaignRegime,
     Crackdown,
     DelayedProportional,
     Disproportionate,
     FullPush,
     GenerousTitForTat,
     Grudger,
+    NoCampaigns,
     NoCrackdown,
     NoInterdiction,
     NoReprisal,
@@ -806,6 +809,62 @@ class TestNoReprisal(ReprisalTest):
         stock = NoReprisal().update(np.array([3.0]), np.array([10.0]), 0.9)
         assert stock[0] == 0.0
         assert NoReprisal().rate_factor(np.array([7.0]), 5.0)[0] == 1.0
+
+
+class CampaignsTest(PolicyTest):
+    actor = "militia"
+    slot = "campaigns"
+    uses_uniforms = False  # the campaign component draws the state; the policy gives its odds
+    memory_inputs = ("strikes", "arrests")
+    n_days = 20
+
+    def inputs(self, rng, n):
+        return {
+            "strikes": rng.integers(0, 4, n).astype(float),
+            "arrests": rng.integers(0, 2, n).astype(float),
+            "campaign_onset": rng.uniform(0.0, 0.1, n),
+            "campaign_duration": rng.uniform(1.0, 60.0, n),
+            "campaign_intensity": rng.uniform(1.0, 8.0, n),
+            "campaign_trigger_gain": rng.normal(1.0, 1.0, n),
+            "arrest_trigger_gain": rng.normal(0.0, 1.5, n),
+        }
+
+    def step(self, policy, state, x, u):
+        p = SimpleNamespace(**x)
+        n = len(x["strikes"])
+        onset = policy.onset_probability(x["strikes"], x["arrests"], p)
+        end = np.broadcast_to(policy.end_probability(p), (n,))
+        return None, (onset, end, np.broadcast_to(policy.intensity(p), (n,)))
+
+
+class TestCampaignRegime(CampaignsTest):
+    policy_class = CampaignRegime
+    expected_classifier = {"stochastic": True, "memory_depth": 1}
+
+    def test_odds_by_hand(self):
+        p = SimpleNamespace(
+            campaign_onset=0.02,
+            campaign_duration=8.0,
+            campaign_intensity=3.0,
+            campaign_trigger_gain=1.2,
+            arrest_trigger_gain=-0.5,
+        )
+        onset = CampaignRegime().onset_probability(np.array([0.0, 2.0]), np.array([1.0, 0.0]), p)
+        expected = [1 - math.exp(-0.02 * math.exp(-0.5)), 1 - math.exp(-0.02 * math.exp(2.4))]
+        np.testing.assert_allclose(onset, expected, rtol=1e-12)
+        assert CampaignRegime().end_probability(p) == pytest.approx(1 / 8)
+        assert CampaignRegime().intensity(p) == pytest.approx(3.0)
+
+
+class TestNoCampaigns(CampaignsTest):
+    policy_class = NoCampaigns
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+
+    def test_never_opens_a_campaign(self):
+        rng = np.random.default_rng(2)
+        _, (onset, _, intensity) = self.step(NoCampaigns(), None, self.inputs(rng, 5), None)
+        assert not onset.any()
+        assert (intensity == 1.0).all()
 
 
 # == Israel =======================================================================================
