@@ -69,6 +69,11 @@ class PendingOrders:
     def __init__(self, n: int, lag_mean: np.ndarray | float) -> None:
         #: ``belief[:, 0]`` idle; ``belief[:, 1 + k]`` a round due in k days.
         self.belief = np.tile(_IDLE, (n, 1))
+        self.set_lag(lag_mean)
+
+    def set_lag(self, lag_mean: np.ndarray | float) -> None:
+        """Delays of orders given from now on: ``1 + Poisson(lag_mean - 1)`` days."""
+        n = len(self.belief)
         self.delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
 
     def observe(self, order_probability: np.ndarray, struck: bool | None) -> np.ndarray:
