@@ -290,14 +290,19 @@ class EscalationModel(mesa.Model):
                 agent.refresh()
 
     def _apply_entry(self, entry: TimelineEntry) -> None:
-        """Set and multiply parameters, and switch a policy, as one timeline entry says."""
+        """Set and multiply parameters, and switch a policy, as one timeline entry says.
+
+        A product outside the parameter's range is clipped to it: with per-world values
+        (calibration, posterior draws) a large value times a large multiplier can leave it, and
+        the scenario's own values were checked at load (``Scenario`` timeline check).
+        """
         p = self.p
         for name, value in entry.assign.items():
             setattr(p, name, np.float64(value))
         for name, factor in entry.multiply.items():
             by = getattr(p, factor) if isinstance(factor, str) else factor
-            changed = getattr(p, name) * by
-            setattr(p, name, PARAMETERS[name].check(changed, f"{entry.where}: multiply.{name}"))
+            declared = PARAMETERS[name]
+            setattr(p, name, np.clip(getattr(p, name) * by, declared.low, declared.high))
         if "us_presence" in entry.assign or "us_presence" in entry.multiply:
             self.presence = _presence(p.us_presence, self.iraq.demanded)
         switch = entry.policy

@@ -420,6 +420,7 @@ def _build(raw: dict, origin: str) -> Scenario:
     )
     for name in scenario.calibrate:
         scenario.prior(name)
+    _check_timeline_values(scenario)
     return scenario
 
 
@@ -492,6 +493,21 @@ def _check_entry(raw: dict, where: str) -> TimelineEntry:
             f"{where}: does nothing; expected at least one of 'set', 'multiply', 'policy', 'event'"
         )
     return entry
+
+
+def _check_timeline_values(scenario: Scenario) -> None:
+    """Walk the timeline with the scenario's own values: every product must stay in range.
+
+    (The model clips a product that per-world values push out of range; a scenario whose own
+    values leave it is an error in the file.)
+    """
+    values = dict(scenario.parameters)
+    for entry in scenario.timeline:
+        values.update(entry.assign)
+        for name, factor in entry.multiply.items():
+            by = values[factor] if isinstance(factor, str) else factor
+            place = f"{entry.where}: key 'multiply.{name}'"
+            values[name] = float(PARAMETERS[name].check(values[name] * by, place))
 
 
 def _table(raw: dict, key: str, where: str) -> dict:

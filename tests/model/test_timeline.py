@@ -349,16 +349,37 @@ def test_changes_dated_before_the_start_hold_from_the_first_day():
     assert model.marked_today == ()  # the agreement is marked on its own day only
 
 
-def test_a_multiplier_out_of_range_at_run_time_names_the_entry():
+def test_a_product_out_of_range_is_an_error_at_load(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        scenario_with(
+            tmp_path,
+            "[[timeline]]\ndate = 2021-02-01\nset = { drone_share = 0.3 }\n"
+            "\n[[timeline]]\ndate = 2021-03-01\nmultiply = { drone_share = 4 }\n",
+            name="bad.toml",
+        )
+    assert "bad.toml: timeline[1]: key 'multiply.drone_share'" in str(info.value)
+    assert "[0, 1]" in str(info.value)
+
+
+def test_a_product_that_per_world_values_push_out_of_range_is_clipped():
+    """Calibration draws per-world values the load-time check never saw: the model clips the
+    product to the parameter's range rather than stopping mid-run."""
     base = Scenario.load("baseline_2021")
-    entry = TimelineEntry(
-        base.start, multiply=MappingProxyType({"drone_share": 10.0}), where="x.toml: timeline[4]"
+    entry = TimelineEntry(base.start, multiply=MappingProxyType({"drone_share": "deterrence"}))
+    model = EscalationModel(
+        with_timeline(base, entry),
+        n_worlds=2,
+        seed=1,
+        parameters={"drone_share": [0.5, 0.9], "deterrence": [0.5, 0.95]},
     )
-    model = EscalationModel(with_timeline(base, entry), n_worlds=1, seed=1)
-    with pytest.raises(
-        ScenarioError, match=r"x.toml: timeline\[4\]: multiply.drone_share.*\[0, 1\]"
-    ):
-        model.step()
+    model.step()
+    np.testing.assert_allclose(model.p.drone_share, [0.25, 0.855])
+    big = TimelineEntry(base.start, multiply=MappingProxyType({"militia_attack_rate": 4.0}))
+    model = EscalationModel(
+        with_timeline(base, big), n_worlds=2, seed=1, parameters={"militia_attack_rate": [1, 2]}
+    )
+    model.step()
+    np.testing.assert_array_equal(model.p.militia_attack_rate, [4.0, 5.0])
 
 
 def test_the_baseline_marks_its_events_and_the_talks_on_their_days():
