@@ -44,7 +44,7 @@ from escalation.runtime import ExecutorLike, Seed, progress_bar, seed_sequence
 DEFAULT_CHUNK = 10_000
 #: Histogram bins used to summarise a state variable across worlds when the per-world
 #: values are not kept: (upper edge of the regular range, bins); values above go in the
-#: last bin. The ladder is exact (one bin per rung).
+#: last bin. The ladder and the talks (0 or 1) are exact (one bin per value).
 _HISTOGRAM = {
     "escalation_index": (400.0, 4000),
     "ladder": (7.0, 7),
@@ -52,6 +52,7 @@ _HISTOGRAM = {
     "militia_resolve": (20.0, 4000),
     "red_line_credibility": (1.0, 1000),
     "campaign": (1.0, 1000),
+    "talks_alive": (2.0, 2),
 }
 #: Fixed-point scale for exact, order-independent sums of state variables across worlds.
 _FIXED = 2.0**24

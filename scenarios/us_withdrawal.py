@@ -1,7 +1,7 @@
 """How much safer are US forces once the combat mission ends and they draw down?
 
-Runs ``us_withdrawal`` (US presence at a fifth of 2021 all year) against ``baseline_2021``
-with common random numbers.
+Runs ``us_withdrawal`` (US presence at a fifth of 2021 from the 26 July 2021 agreement to end
+the combat mission; 2021 as it was before) against ``baseline_2021`` with common random numbers.
 
 Source: Newsweek, September 2021, "U.S. Military Denies, Israel Declines to Comment on
 Iraq-Syria Border Strike Reports": Biden "announced in July that the U.S. would end its

@@ -122,6 +122,18 @@ GROUPS = (
 
 P = TypeVar("P", bound=Policy)
 
+#: Where an agent keeps the policy of each of its decision slots, and the class that policy must
+#: be: ``(actor, slot) -> (attribute, base class)``. A timeline switch re-makes it there.
+POLICY_ATTRIBUTES: dict[tuple[str, str], tuple[str, type[Policy]]] = {
+    ("Iran", "patronage"): ("policy", RestraintWhileTalks),
+    ("militia", "harassment"): ("harassment", Harassment),
+    ("militia", "reprisal"): ("reprisal", Reprisal),
+    ("Israel", "interdiction"): ("policy", Interdiction),
+    ("US", "retaliation"): ("policy", Retaliation),
+    ("Iraqi government", "sovereignty"): ("sovereignty", Sovereignty),
+    ("Iraqi government", "crackdown"): ("crackdown", Crackdown),
+}
+
 
 class BatchedAgent(mesa.Agent):
     """Shared plumbing: the model's parameters, buffer and per-world random streams."""
@@ -144,6 +156,24 @@ class BatchedAgent(mesa.Agent):
             raise TypeError(f"policy {policy!r} for {actor} {slot} is not a {kind.__name__}")
         return policy
 
+    def adopt(self, slot: str) -> None:
+        """Follow from today the policy the model now chooses for this agent's ``slot``.
+
+        A timeline entry switching a policy calls this; the agent's memories (revenge,
+        credibility, pending orders) carry over to the new policy.
+        """
+        actor = self.actor.value
+        attribute, kind = POLICY_ATTRIBUTES[actor, slot]
+        setattr(self, attribute, self.scenario_policy(actor, slot, kind))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-derive what the agent computes once from its policies and parameters.
+
+        Called when the scenario's timeline switches a policy or changes a parameter, so a
+        dated change takes effect from its day; most agents derive nothing.
+        """
+
 
 class Iran(BatchedAgent):
     """The militias' patron: sets how hard they push, restrained while the talks live.
@@ -160,10 +190,14 @@ class Iran(BatchedAgent):
     def __init__(self, model):
         super().__init__(model)
         self.policy = self.scenario_policy("Iran", "patronage", RestraintWhileTalks)
-        self.scheduled = self.policy.scheduled(model.dates)
+        self.refresh()
         self.collapsed = np.zeros(self.n, dtype=bool)
         self.talks_alive = np.zeros(self.n)
         self.push = np.ones(self.n)
+
+    def refresh(self) -> None:
+        """The talks' schedule over the scenario's days, as the patronage policy sets it."""
+        self.scheduled = self.policy.scheduled(self.model.dates)
 
     def step(self) -> None:
         m = self.model
@@ -431,14 +465,19 @@ class UnitedStates(BatchedAgent):
     def __init__(self, model):
         super().__init__(model)
         self.policy = self.scenario_policy("US", "retaliation", Retaliation)
-        self.clarity = float(getattr(self.policy, "clarity", 1.0))
-        # What militias can be deterred from: the share of attacks that would cross the line.
-        self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
         self.memory = RetaliationMemory.fresh(self.n)
         #: The hidden order book, summed out while scoring a replayed record.
         self.orders = PendingOrders(self.n, self.p.us_lag_mean)
+        self.refresh()
         self.group_grievance = np.zeros((self.n, len(GROUPS)))
         self.strike_sites = np.zeros(self.n, dtype=np.int64)
+
+    def refresh(self) -> None:
+        """The policy's clarity and reach, and the order book's delays, from today's values."""
+        self.clarity = float(getattr(self.policy, "clarity", 1.0))
+        # What militias can be deterred from: the share of attacks that would cross the line.
+        self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
+        self.orders.set_lag(self.p.us_lag_mean)
 
     def context(self) -> RetaliationContext:
         m, p = self.model, self.p

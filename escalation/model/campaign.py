@@ -6,7 +6,8 @@ Forum, July 2021, "U.S.-Iran Clashes in Syria and Iraq: Exchange of Messages or 
 Escalation?", lists the 5-8 July sequence). :class:`Campaign` holds, in every world, the chance
 that the militias are in a campaign today, under the scenario's ``campaigns`` policy
 (:class:`~escalation.model.policies.CampaignRegime`: a two-state Markov chain whose chance of
-opening a campaign rises for a week after a strike on the militias or an arrest).
+opening a campaign rises for a week after a strike on the militias, an anniversary the
+scenario's timeline marks, or an arrest).
 
 In simulation the state is drawn each day, so the chance is 0 or 1. In replay it is never
 drawn: the record shows attacks, not campaigns, so the chance is filtered, day by day, from the
@@ -88,6 +89,6 @@ class Campaign:
         return total
 
     def end_of_day(self, struck: np.ndarray, arrested: np.ndarray) -> None:
-        """Remember today's triggers: strikes on the militias, and arrests of their members."""
+        """Remember today's triggers: strikes on the militias (or anniversaries), and arrests."""
         self.strikes.push(np.asarray(struck, dtype=float))
         self.arrests.push(np.asarray(arrested, dtype=float))

@@ -75,6 +75,11 @@ class PendingOrders:
         self.idle = np.ones(n)
         self.total = np.ones(n)
         self.day = 0
+        self.set_lag(lag_mean)
+
+    def set_lag(self, lag_mean: np.ndarray | float) -> None:
+        """Delays of orders given from now on: ``1 + Poisson(lag_mean - 1)`` days."""
+        n = len(self.idle)
         delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
         self.delays = np.ascontiguousarray(delays.T)  # (MAX_ORDER_DELAY, n)
 

@@ -27,6 +27,7 @@ from escalation.events.counts import starts_new_round
 from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS, Actor, EventType, severity
 from escalation.model.agents import (
     GROUPS,
+    PRESENCE_AFTER_DEMAND,
     Iran,
     IraqiGovernment,
     Israel,
@@ -45,7 +46,13 @@ from escalation.model.likelihood import (
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
 from escalation.model.replay import DayRecord, ObservedDays
-from escalation.model.scenario import DEFAULT_SCENARIO, PolicyChoice, Scenario
+from escalation.model.scenario import (
+    DEFAULT_SCENARIO,
+    Mark,
+    PolicyChoice,
+    Scenario,
+    TimelineEntry,
+)
 from escalation.model.sites import SITE_PERSONNEL, SITES
 from escalation.model.streams import (
     DAILY_SLOTS_READ,
@@ -81,6 +88,7 @@ STATE_VARIABLES = (
     "militia_resolve",
     "red_line_credibility",
     "campaign",
+    "talks_alive",
 )
 #: Daily counts recorded for every world (forecasts and fan charts read these).
 COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
@@ -168,6 +176,11 @@ class EscalationModel(mesa.Model):
         self.dates = [self.spec.start + dt.timedelta(days=d) for d in range(self.days)]
         overrides = _merge_overrides(from_mesa, parameters, kwargs)
         self.p = SimpleNamespace(**_parameter_values(self.spec, overrides, self.n_worlds))
+        #: Each actor's current policy choices: the scenario's, as its timeline switches them.
+        self._choices = {actor: dict(slots) for actor, slots in self.spec.policies.items()}
+        self._timeline = _timeline_by_day(self.spec.timeline, self.dates)
+        #: Events the timeline marks today, and the talks opening or pausing (kind, event).
+        self.marked_today: tuple[Mark, ...] = ()
         self.streams = WorldStreams(self.seed_sequence, np.arange(self.n_worlds) + self.first_world)
         self.buffer = EventBuffer()
         self.day = 0
@@ -177,7 +190,7 @@ class EscalationModel(mesa.Model):
         self.campaign = Campaign(self)
 
         n = self.n_worlds
-        self.presence = np.broadcast_to(np.asarray(self.p.us_presence, float), (n,)).copy()
+        self.presence = _presence(self.p.us_presence, np.zeros(n, dtype=bool))
         self.today = Today(n)
         self.recent_rounds = RollingSum(n, TALKS_MEMORY_DAYS)
         self.last_strike_day = np.full(n, -NEVER, dtype=np.int64)
@@ -264,8 +277,58 @@ class EscalationModel(mesa.Model):
         return table.code(value)
 
     def policy(self, actor: str, slot: str) -> PolicyChoice:
-        """The scenario's policy choice for an actor's slot."""
-        return self.spec.policy(actor, slot)
+        """The policy choice for an actor's slot today: the scenario's, or its timeline's."""
+        return self._choices[actor][slot]
+
+    # -- the timeline ---------------------------------------------------------------------------
+    def _apply_timeline(self) -> None:
+        """Apply the scenario's timeline entries due today (see ``TimelineEntry``).
+
+        Runs before the agents act, in simulation and replay alike, so scoring sees the same
+        time-varying parameters. On the first day, changes dated before the start apply too.
+        """
+        due = self._timeline.get(self.day, ())
+        today = self.dates[self.day]
+        marks = tuple(e.mark for e in due if e.mark is not None and e.date == today)
+        self.marked_today = marks + self._talks_mark()
+        changes = [e for e in due if e.changes_model]
+        for entry in changes:
+            self._apply_entry(entry)
+        if changes:
+            self._derive_rates()
+            for agent in self.agents:
+                agent.refresh()
+
+    def _apply_entry(self, entry: TimelineEntry) -> None:
+        """Set and multiply parameters, and switch a policy, as one timeline entry says.
+
+        A product outside the parameter's range is clipped to it: with per-world values
+        (calibration, posterior draws) a large value times a large multiplier can leave it, and
+        the scenario's own values were checked at load (``Scenario`` timeline check).
+        """
+        p = self.p
+        for name, value in entry.assign.items():
+            setattr(p, name, np.float64(value))
+        for name, factor in entry.multiply.items():
+            by = getattr(p, factor) if isinstance(factor, str) else factor
+            declared = PARAMETERS[name]
+            setattr(p, name, np.clip(getattr(p, name) * by, declared.low, declared.high))
+        if "us_presence" in entry.assign or "us_presence" in entry.multiply:
+            self.presence = _presence(p.us_presence, self.iraq.demanded)
+        switch = entry.policy
+        if switch is not None:
+            self._choices[switch.actor][switch.slot] = switch.choice
+            for agent in self.agents:
+                if agent.actor.value == switch.actor:
+                    agent.adopt(switch.slot)
+
+    def _talks_mark(self) -> tuple[Mark, ...]:
+        """A mark on the days the talks open or pause on Iran's schedule (its patronage policy,
+        e.g. the 2021 Vienna rounds), so the schedule is written once."""
+        scheduled, d = self.iran.scheduled, self.day
+        if d == 0 or scheduled[d] == scheduled[d - 1]:
+            return ()
+        return (Mark("talks", "Vienna talks in session" if scheduled[d] else "Vienna talks pause"),)
 
     # -- the day --------------------------------------------------------------------------------
     def step(self) -> None:
@@ -273,6 +336,7 @@ class EscalationModel(mesa.Model):
         if self.day >= self.days:
             self.running = False
             return
+        self._apply_timeline()
         if not self.replaying:  # replayed days take the record's acts: nothing is drawn
             self.draws = DailyDraws.of(self.streams.core(self.day, DAILY_SLOTS_READ))
         self.today.reset()
@@ -285,9 +349,11 @@ class EscalationModel(mesa.Model):
         self.agents.do("step")
         if self.replaying:
             self._observe_attacks()
-        self.campaign.end_of_day(
-            (self.us.strike_sites > 0) | (self._israeli_today > 0), self.iraq.started
-        )
+        # Triggers of campaigns: a strike on the militias, or a marked anniversary (the
+        # timeline's, e.g. of the 3 January 2020 Baghdad airport strike), and arrests.
+        anniversary = any(mark.kind == "anniversary" for mark in self.marked_today)
+        struck = (self.us.strike_sites > 0) | (self._israeli_today > 0) | anniversary
+        self.campaign.end_of_day(struck, self.iraq.started)
         self._record()
         self.day += 1
         if self.day >= self.days:
@@ -421,6 +487,7 @@ class EscalationModel(mesa.Model):
             "militia_resolve": resolve,
             "red_line_credibility": self.us.memory.credibility,
             "campaign": self.campaign.probability,
+            "talks_alive": self.iran.talks_alive,
         }
         if self.record_daily:
             d = self.day
@@ -502,6 +569,24 @@ def _world_zero(name):
         return float(model.state[name][0])
 
     return report
+
+
+def _presence(us_presence: ArrayLike, demanded: np.ndarray) -> np.ndarray:
+    """US presence per world: ``us_presence``, capped where Baghdad has demanded withdrawal."""
+    value = np.broadcast_to(np.asarray(us_presence, float), demanded.shape)
+    return np.where(demanded, np.minimum(value, PRESENCE_AFTER_DEMAND), value)
+
+
+def _timeline_by_day(
+    timeline: tuple[TimelineEntry, ...], dates: list[dt.date]
+) -> dict[int, list[TimelineEntry]]:
+    """Timeline entries by the day they apply: those dated before the start on the first day,
+    those after the end nowhere."""
+    by_day: dict[int, list[TimelineEntry]] = {}
+    for entry in timeline:
+        if entry.date <= dates[-1]:
+            by_day.setdefault(max((entry.date - dates[0]).days, 0), []).append(entry)
+    return by_day
 
 
 def _split_mesa_scenario(

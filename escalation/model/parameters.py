@@ -182,6 +182,23 @@ _DECLARED = [
         Prior("gamma", {"a": 4.0, "scale": 0.08}),
     ),
     _p(
+        "post_agreement_rate",
+        1.0,
+        0.0,
+        5.0,
+        "multiplier",
+        "Multiplier on militia_attack_rate from 26 July 2021, when Biden and Kadhimi agreed to end "
+        "the US combat mission by the end of 2021 (applied by baseline_2021's timeline). The "
+        "default 1 (no change) is an assumption; the prior, centred on no change, lets the record "
+        "decide.",
+        f'{NEWSWEEK} (Biden "announced in July that the U.S. would end its combat mission"); '
+        "Reuters via Hurriyet Daily News, 2021-07-27 (Biden, Kadhimi seal agreement to end US "
+        "combat mission in Iraq); 2021 data: attacks other than convoy IEDs ran 34 in the 206 days "
+        "before 26 July and 4 in the 159 days after (5 with the 7 November drone attack on the "
+        "prime minister's residence), while convoy IEDs ran 18 and 20.",
+        Prior("lognorm", {"s": 1.0, "scale": 1.0}),
+    ),
+    _p(
         "drone_share",
         0.15,
         0.0,

@@ -3,8 +3,9 @@
 A scenario file has the keys ``name``, ``description``, ``extends`` (another scenario's
 name or path, whose values it starts from), ``start``, ``end``, ``posterior`` (a
 calibrated posterior whose draws set the calibrated parameters world by world),
-``calibrate`` (the parameters calibration infers), and the tables ``[parameters]``,
-``[priors.<name>]`` and ``[policies.<actor>]``. For example::
+``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
+``[priors.<name>]`` and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
+:class:`TimelineEntry`). For example::
 
     name = "trump_red_line"
     description = "The earlier US red line: only an American killed is answered."
@@ -12,6 +13,21 @@ calibrated posterior whose draws set the calibrated parameters world by world),
 
     [policies.US]
     retaliation = { name = "red_line", line = "killed" }
+
+A timeline entry changes the scenario from its date on: it may ``set`` parameters, ``multiply``
+them (by a number, or by another parameter, so that a dated change can be calibrated), switch
+one ``policy`` and mark an ``event`` of a ``kind`` (what later mechanisms take as triggers)::
+
+    [[timeline]]
+    date = 2021-07-26
+    event = "Biden and Kadhimi agree to end the US combat mission by the end of 2021"
+    kind = "agreement"
+    multiply = { militia_attack_rate = "post_agreement_rate" }
+    source = "Reuters via Hurriyet Daily News, 2021-07-27"
+
+A scenario that ``extends`` another appends its entries to the parent's (on the same date the
+child's apply after the parent's, so its ``set`` wins); ``timeline = []`` starts from an empty
+timeline instead.
 
 Every parameter must be declared in :mod:`escalation.model.parameters` and lie in its range;
 every policy and option must exist in :mod:`escalation.model.policies`. Anything else raises
@@ -28,9 +44,11 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from escalation.errors import ScenarioError
 from escalation.model.parameters import PARAMETERS, Prior, defaults
+from escalation.model.policies import POLICY_SLOTS, SLOTS_OFF_UNLESS_NAMED, check_options
 
 #: The scenario used when none is named: the 2021 record and policies.
 DEFAULT_SCENARIO = "baseline_2021"
@@ -46,7 +64,12 @@ TOP_LEVEL_KEYS = (
     "parameters",
     "priors",
     "policies",
+    "timeline",
 )
+#: Keys of one ``[[timeline]]`` entry.
+TIMELINE_KEYS = ("date", "set", "multiply", "policy", "event", "kind", "source")
+#: Kinds of marked events: what later mechanisms (campaign regimes, vows) may take as triggers.
+MARK_KINDS = ("agreement", "anniversary", "arrest", "election", "talks", "other")
 
 
 @dataclass(frozen=True)
@@ -58,6 +81,70 @@ class PolicyChoice:
 
     def as_dict(self) -> dict:
         return {"name": self.name, **dict(self.options)}
+
+
+@dataclass(frozen=True)
+class PolicySwitch:
+    """From a timeline entry's date, ``actor`` follows ``choice`` in ``slot``."""
+
+    actor: str
+    slot: str
+    choice: PolicyChoice
+
+    def as_dict(self) -> dict:
+        """The switch as the TOML table it was read from."""
+        return {"actor": self.actor, "slot": self.slot, "choice": self.choice.as_dict()}
+
+
+class Mark(NamedTuple):
+    """An event a scenario's timeline marks on its date: its kind and what happened."""
+
+    kind: str
+    event: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated change of a scenario: from ``date`` on, parameters and policies change.
+
+    ``assign`` (the TOML key ``set``) gives parameters new values; ``multiply`` multiplies
+    them by a number or by the value of a named parameter (which may be calibrated);
+    ``policy`` switches one actor's slot; ``event`` and ``kind`` mark what happened that day
+    (:class:`Mark`). ``where`` names the file and entry in error messages.
+    """
+
+    date: dt.date
+    assign: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    multiply: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    policy: PolicySwitch | None = None
+    event: str | None = None
+    kind: str | None = None
+    source: str | None = None
+    where: str = field(default="<timeline>", compare=False)
+
+    @property
+    def mark(self) -> Mark | None:
+        """The event this entry marks, if any."""
+        return Mark(self.kind or "other", self.event) if self.event else None
+
+    @property
+    def changes_model(self) -> bool:
+        """Whether the entry changes parameters or policies (not only marks an event)."""
+        return bool(self.assign or self.multiply or self.policy)
+
+    def as_dict(self) -> dict:
+        """The entry as the TOML table it was read from."""
+        table: dict = {"date": self.date}
+        if self.assign:
+            table["set"] = dict(self.assign)
+        if self.multiply:
+            table["multiply"] = dict(self.multiply)
+        if self.policy is not None:
+            table["policy"] = self.policy.as_dict()
+        for key in ("event", "kind", "source"):
+            if getattr(self, key) is not None:
+                table[key] = getattr(self, key)
+        return table
 
 
 @dataclass(frozen=True)
@@ -80,6 +167,8 @@ class Scenario:
     posterior: str | None = None
     pinned: frozenset = frozenset()
     origin: str = "<scenario>"
+    #: Dated changes, in date order (entries of one date in file order, parents' first).
+    timeline: tuple[TimelineEntry, ...] = ()
 
     def __post_init__(self):
         if self.end < self.start:
@@ -181,6 +270,9 @@ class Scenario:
             lines += ["", f"[policies.{_toml_key(actor)}]"]
             for slot, choice in slots.items():
                 lines.append(f"{slot} = {_toml_value(choice.as_dict())}")
+        for entry in self.timeline:
+            lines += ["", "[[timeline]]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in entry.as_dict().items()]
         return "\n".join(lines) + "\n"
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -235,6 +327,8 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
             )
     raw.setdefault("parameters", {})
     _check_table(raw, "parameters", origin)
+    if "timeline" in raw:
+        _tag_timeline(raw, origin)
     raw["_pinned"] = set(raw["parameters"])
     raw["_origin"] = {k: origin for k in raw["parameters"]}
     parent_ref = raw.pop("extends", None)
@@ -262,6 +356,8 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
                     raise ScenarioError(f"{origin}: key 'policies.{actor}': expected a table")
                 policies.setdefault(actor, {}).update(slots)
             merged["policies"] = policies
+        elif key == "timeline":
+            merged["timeline"] = _inherited_timeline(parent, value)
         elif key == "_pinned":
             merged["_pinned"] = parent["_pinned"] | value
         elif key == "_origin":
@@ -320,9 +416,11 @@ def _build(raw: dict, origin: str) -> Scenario:
         posterior=posterior,
         pinned=frozenset(raw["_pinned"]),
         origin=origin,
+        timeline=_check_timeline(raw.get("timeline", []), origin),
     )
     for name in scenario.calibrate:
         scenario.prior(name)
+    _check_timeline_values(scenario)
     return scenario
 
 
@@ -336,6 +434,128 @@ def _check_parameter(key: str, value, origin: str, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{place}: {value!r} is not a number")
     return float(PARAMETERS[key].check(value, place))
+
+
+def _tag_timeline(raw: dict, origin: str) -> None:
+    """Name each timeline entry after its file and index, for errors found after merging."""
+    entries = raw.get("timeline", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ScenarioError(
+            f"{origin}: key 'timeline': expected [[timeline]] tables (or timeline = [])"
+        )
+    raw["timeline"] = [{**e, "_where": f"{origin}: timeline[{i}]"} for i, e in enumerate(entries)]
+
+
+def _inherited_timeline(parent: dict, entries: list) -> list:
+    """A child's timeline: its entries after the parent's, or none at all for ``timeline = []``."""
+    return [*parent.get("timeline", []), *entries] if entries else []
+
+
+def _check_timeline(entries: list, origin: str) -> tuple[TimelineEntry, ...]:
+    """Checked timeline entries, in date order (stable: one date keeps file order)."""
+    checked = [_check_entry(dict(e), e.get("_where", origin)) for e in entries]
+    return tuple(sorted(checked, key=lambda e: e.date))
+
+
+def _check_entry(raw: dict, where: str) -> TimelineEntry:
+    raw.pop("_where", None)
+    for key in raw:
+        if key not in TIMELINE_KEYS:
+            raise ScenarioError(
+                f"{where}: unknown key {key!r}; expected one of {', '.join(TIMELINE_KEYS)}"
+            )
+    if "date" not in raw:
+        raise ScenarioError(f"{where}: missing key 'date' (YYYY-MM-DD)")
+    date = _date(raw["date"], "date", where)
+    assign = {k: _check_parameter(k, v, where, "set") for k, v in _table(raw, "set", where).items()}
+    multiply = {k: _check_factor(k, v, where) for k, v in _table(raw, "multiply", where).items()}
+    policy = _check_switch(raw["policy"], where) if "policy" in raw else None
+    event = _optional_string(raw, "event", where)
+    kind = _optional_string(raw, "kind", where)
+    if kind is not None and kind not in MARK_KINDS:
+        raise ScenarioError(
+            f"{where}: key 'kind': unknown kind {kind!r}; expected one of {', '.join(MARK_KINDS)}"
+        )
+    if kind is not None and event is None:
+        raise ScenarioError(f"{where}: key 'kind': given without 'event' (what happened)")
+    entry = TimelineEntry(
+        date=date,
+        assign=MappingProxyType(assign),
+        multiply=MappingProxyType(multiply),
+        policy=policy,
+        event=event,
+        kind=kind,
+        source=_optional_string(raw, "source", where),
+        where=where,
+    )
+    if not entry.changes_model and entry.mark is None:
+        raise ScenarioError(
+            f"{where}: does nothing; expected at least one of 'set', 'multiply', 'policy', 'event'"
+        )
+    return entry
+
+
+def _check_timeline_values(scenario: Scenario) -> None:
+    """Walk the timeline with the scenario's own values: every product must stay in range.
+
+    (The model clips a product that per-world values push out of range; a scenario whose own
+    values leave it is an error in the file.)
+    """
+    values = dict(scenario.parameters)
+    for entry in scenario.timeline:
+        values.update(entry.assign)
+        for name, factor in entry.multiply.items():
+            by = values[factor] if isinstance(factor, str) else factor
+            place = f"{entry.where}: key 'multiply.{name}'"
+            values[name] = float(PARAMETERS[name].check(values[name] * by, place))
+
+
+def _table(raw: dict, key: str, where: str) -> dict:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where}: key {key!r}: expected a table {{ parameter = value }}")
+    return value
+
+
+def _check_factor(key: str, value, where: str) -> float | str:
+    """A multiplier: a non-negative number, or the name of a parameter whose value is used."""
+    if key not in PARAMETERS:
+        raise ScenarioError(
+            f"{where}: key 'multiply.{key}': unknown parameter; expected one of "
+            f"{', '.join(PARAMETERS)}"
+        )
+    if isinstance(value, str):
+        if value not in PARAMETERS:
+            raise ScenarioError(
+                f"{where}: key 'multiply.{key}': {value!r} is not a parameter; expected a "
+                "non-negative number or a parameter name"
+            )
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ScenarioError(
+            f"{where}: key 'multiply.{key}': {value!r}; expected a non-negative number or a "
+            "parameter name"
+        )
+    return float(value)
+
+
+def _check_switch(raw, where: str) -> PolicySwitch:
+    """A policy switch ``{ actor = ..., slot = ..., choice = ... }`` of a timeline entry."""
+    place = f"{where}: key 'policy'"
+    if not isinstance(raw, dict) or set(raw) != {"actor", "slot", "choice"}:
+        raise ScenarioError(f"{place}: expected {{ actor = ..., slot = ..., choice = ... }}")
+    actor, slot = raw["actor"], raw["slot"]
+    if actor not in POLICY_SLOTS:
+        raise ScenarioError(
+            f"{place}.actor: unknown actor {actor!r}; expected one of {', '.join(POLICY_SLOTS)}"
+        )
+    if slot not in POLICY_SLOTS[actor]:
+        raise ScenarioError(
+            f"{place}.slot: unknown slot {slot!r} of {actor}; expected one of "
+            f"{', '.join(POLICY_SLOTS[actor])}"
+        )
+    choice = _check_choice(POLICY_SLOTS[actor][slot], raw["choice"], f"{place}.choice")
+    return PolicySwitch(actor, slot, choice)
 
 
 def _check_prior(name: str, spec, origin: str) -> Prior:
@@ -358,8 +578,6 @@ def _check_prior(name: str, spec, origin: str) -> Prior:
 
 
 def _check_policies(raw, origin: str) -> MappingProxyType:
-    from escalation.model.policies import POLICY_SLOTS, SLOTS_OFF_UNLESS_NAMED, check_options
-
     if not isinstance(raw, dict):
         raise ScenarioError(f"{origin}: key 'policies': expected tables [policies.<actor>]")
     checked = {}
@@ -380,25 +598,9 @@ def _check_policies(raw, origin: str) -> MappingProxyType:
                     f"{origin}: key 'policies.{actor}.{slot}': missing; expected one of "
                     f"{', '.join(registry)}"
                 )
-            spec = given[slot]
-            if isinstance(spec, str):
-                spec = {"name": spec}
-            if not isinstance(spec, dict) or "name" not in spec:
-                raise ScenarioError(
-                    f"{origin}: key 'policies.{actor}.{slot}': expected a policy name or "
-                    "{ name = ..., option = ... }"
-                )
-            name = spec["name"]
-            if name not in registry:
-                raise ScenarioError(
-                    f"{origin}: key 'policies.{actor}.{slot}': unknown policy {name!r}; expected "
-                    f"one of {', '.join(registry)}"
-                )
-            options = {k: v for k, v in spec.items() if k != "name"}
-            problem = check_options(registry[name], options)
-            if problem:
-                raise ScenarioError(f"{origin}: key 'policies.{actor}.{slot}': {problem}")
-            choices[slot] = PolicyChoice(name, MappingProxyType(options))
+            choices[slot] = _check_choice(
+                registry, given[slot], f"{origin}: key 'policies.{actor}.{slot}'"
+            )
         checked[actor] = MappingProxyType(choices)
     for actor in raw:
         if actor not in POLICY_SLOTS:
@@ -409,6 +611,24 @@ def _check_policies(raw, origin: str) -> MappingProxyType:
     return MappingProxyType(checked)
 
 
+def _check_choice(registry: dict, spec, place: str) -> PolicyChoice:
+    """One policy choice, a name or ``{ name = ..., option = ... }``, from ``registry``."""
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    if not isinstance(spec, dict) or "name" not in spec:
+        raise ScenarioError(f"{place}: expected a policy name or {{ name = ..., option = ... }}")
+    name = spec["name"]
+    if name not in registry:
+        raise ScenarioError(
+            f"{place}: unknown policy {name!r}; expected one of {', '.join(registry)}"
+        )
+    options = {k: v for k, v in spec.items() if k != "name"}
+    problem = check_options(registry[name], options)
+    if problem:
+        raise ScenarioError(f"{place}: {problem}")
+    return PolicyChoice(name, MappingProxyType(options))
+
+
 def _policies_as_dict(policies) -> dict:
     return {a: {s: c.as_dict() for s, c in slots.items()} for a, slots in policies.items()}
 
@@ -417,6 +637,13 @@ def _string(raw, key, origin, default=None) -> str:
     value = raw.get(key, default)
     if not isinstance(value, str):
         raise ScenarioError(f"{origin}: key {key!r}: expected a string")
+    return value
+
+
+def _optional_string(raw: dict, key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ScenarioError(f"{where}: key {key!r}: expected a string")
     return value
 
 
@@ -443,6 +670,8 @@ def _toml_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, str):
         escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'

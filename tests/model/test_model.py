@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+from types import MappingProxyType
 
 import mesa
 import numpy as np
@@ -29,7 +30,7 @@ from escalation.model.policies import (
     RED_LINE_MAX_SITES,
     Disproportionate,
 )
-from escalation.model.scenario import Scenario
+from escalation.model.scenario import Scenario, TimelineEntry
 from escalation.model.streams import MAX_EVENTS
 
 BASELINE = Scenario.load("baseline_2021")
@@ -266,6 +267,20 @@ SPREAD = {
 }
 
 
+#: Parameters that act only through a timeline entry, with a busy window where one does.
+BY_TIMELINE = {
+    "post_agreement_rate": dataclasses.replace(
+        BUSY,
+        timeline=(
+            TimelineEntry(
+                BUSY.start + dt.timedelta(days=60),
+                multiply=MappingProxyType({"militia_attack_rate": "post_agreement_rate"}),
+            ),
+        ),
+    ),
+}
+
+
 def three_values(name: str) -> tuple[float, float, float]:
     """Three distinct in-range values of a parameter, one per world."""
     if name in SPREAD:
@@ -295,14 +310,15 @@ def test_every_parameter_reaches_each_world_its_own_value(name):
     sent to the wrong world shows)."""
     values = three_values(name)
     assert len(set(values)) == 3
-    batch = EscalationModel(BUSY, n_worlds=3, seed=3, parameters={name: list(values)}).run()
+    busy = BY_TIMELINE.get(name, BUSY)
+    batch = EscalationModel(busy, n_worlds=3, seed=3, parameters={name: list(values)}).run()
     matters = False
     for i, value in enumerate(values):
-        alone = EscalationModel(BUSY, seed=3, first_world=i, parameters={name: value}).run()
+        alone = EscalationModel(busy, seed=3, first_world=i, parameters={name: value}).run()
         assert world_record(batch, i) == world_record(alone, 0), f"world {i}"
         if not matters:
             other = values[(i + 1) % 3]
-            swapped = EscalationModel(BUSY, seed=3, first_world=i, parameters={name: other}).run()
+            swapped = EscalationModel(busy, seed=3, first_world=i, parameters={name: other}).run()
             matters = world_record(swapped, 0) != world_record(alone, 0)
     assert matters, f"{name} changes nothing in the busy window: the test would be vacuous"
 

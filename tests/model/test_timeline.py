@@ -1,0 +1,452 @@
+"""Tests of scenario timelines: dated parameter changes, policy switches and marked events.
+
+Parsing and every error a timeline entry can make; inheritance and the TOML round trip; and in
+the model, that an entry acts from its day exactly, in simulation and in replay scoring alike.
+"""
+
+import dataclasses
+import datetime as dt
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from escalation.errors import ScenarioError
+from escalation.events.io import load_events
+from escalation.model.agents import PRESENCE_AFTER_DEMAND
+from escalation.model.likelihood import MIN_PROBABILITY
+from escalation.model.model import EscalationModel
+from escalation.model.policies import VIENNA_TALKS_2021, NoRetaliation, halflife_factor
+from escalation.model.scenario import Mark, Scenario, TimelineEntry
+
+#: A one-quarter scenario with no timeline: tests add their entries after its tables.
+HEAD = """\
+name = "head"
+start = 2021-01-01
+end = 2021-03-31
+"""
+POLICIES = """
+[policies.US]
+retaliation = { name = "red_line", line = "personnel" }
+
+[policies.militia]
+harassment = "ant_bites"
+reprisal = "revenge"
+
+[policies.Israel]
+interdiction = "threshold_interdiction"
+
+[policies."Iraqi government"]
+sovereignty = "sovereignty_pressure"
+crackdown = "crackdown"
+
+[policies.Iran]
+patronage = { name = "restraint_while_talks", talks = "2021" }
+
+"""
+
+
+def scenario_with(tmp_path, entries: str, head: str = HEAD, name: str = "s.toml") -> Scenario:
+    """The scenario of ``head`` (top-level keys), the 2021 policies and ``entries``."""
+    path = tmp_path / name
+    path.write_text(head + POLICIES + entries, encoding="utf-8")
+    return Scenario.load(path)
+
+
+def timeline_of(entries: str) -> tuple[TimelineEntry, ...]:
+    """The timeline ``entries`` (TOML) parse into."""
+    return Scenario.from_toml(HEAD + POLICIES + entries).timeline
+
+
+def with_timeline(scenario: Scenario, *entries: TimelineEntry, **fields) -> Scenario:
+    return dataclasses.replace(scenario, timeline=tuple(entries), posterior=None, **fields)
+
+
+def run_days(model: EscalationModel, days: int) -> EscalationModel:
+    for _ in range(days):
+        model.step()
+    return model
+
+
+# -- parsing -------------------------------------------------------------------------------------
+def test_baseline_marks_the_dated_events_of_2021_with_sources():
+    base = Scenario.load("baseline_2021")
+    marks = {e.date: e.mark.kind for e in base.timeline if e.mark is not None}
+    assert marks == {
+        dt.date(2021, 1, 3): "anniversary",
+        dt.date(2021, 6, 18): "election",
+        dt.date(2021, 7, 26): "agreement",
+        dt.date(2021, 10, 10): "election",
+    }
+    assert all(e.source for e in base.timeline)
+    (agreement,) = [e for e in base.timeline if e.date == dt.date(2021, 7, 26)]
+    assert dict(agreement.multiply) == {"militia_attack_rate": "post_agreement_rate"}
+
+
+def test_us_withdrawal_draws_down_from_the_agreement_not_all_year():
+    withdrawal = Scenario.load("us_withdrawal")
+    assert withdrawal.parameters["us_presence"] == 1.0
+    assert "us_presence" not in withdrawal.pinned
+    (own,) = [e for e in withdrawal.timeline if "us_presence" in e.assign]
+    assert (own.date, own.assign["us_presence"]) == (dt.date(2021, 7, 26), 0.2)
+    assert "From 26 July 2021" in withdrawal.description
+    # The parent's entries come along, in date order.
+    base = Scenario.load("baseline_2021")
+    assert all(entry in withdrawal.timeline for entry in base.timeline)
+    assert len(withdrawal.timeline) == len(base.timeline) + 1
+    assert [e.date for e in withdrawal.timeline] == sorted(e.date for e in withdrawal.timeline)
+
+
+def test_entries_parse_into_their_parts(tmp_path):
+    scenario = scenario_with(
+        tmp_path,
+        """
+[[timeline]]
+date = 2021-02-01
+set = { us_presence = 0.5 }
+multiply = { militia_attack_rate = 0.5, drone_share = "post_agreement_rate" }
+policy = { actor = "US", slot = "retaliation", choice = { name = "red_line", line = "killed" } }
+event = "a dated change"
+kind = "other"
+source = "a test"
+""",
+    )
+    (entry,) = scenario.timeline
+    assert entry.date == dt.date(2021, 2, 1)
+    assert dict(entry.assign) == {"us_presence": 0.5}
+    assert dict(entry.multiply) == {
+        "militia_attack_rate": 0.5,
+        "drone_share": "post_agreement_rate",
+    }
+    assert (entry.policy.actor, entry.policy.slot) == ("US", "retaliation")
+    assert entry.policy.choice.as_dict() == {"name": "red_line", "line": "killed"}
+    assert entry.mark == Mark("other", "a dated change")
+    assert entry.where.endswith("s.toml: timeline[0]")
+
+
+@pytest.mark.parametrize(
+    "entry, fragments",
+    [
+        ('date = 2021-02-01\nevent = "x"\ncolour = 1', ["unknown key 'colour'"]),
+        ('event = "x"', ["missing key 'date'"]),
+        ('date = "first of May"\nevent = "x"', ["key 'date'", "YYYY-MM-DD"]),
+        ("date = 2021-02-01\nset = { bogus = 1 }", ["'set.bogus'", "unknown parameter"]),
+        ("date = 2021-02-01\nset = { us_presence = 2 }", ["'set.us_presence'", "[0, 1]"]),
+        ("date = 2021-02-01\nset = 3", ["key 'set'", "expected a table"]),
+        ("date = 2021-02-01\nmultiply = { bogus = 2 }", ["'multiply.bogus'", "unknown parameter"]),
+        (
+            "date = 2021-02-01\nmultiply = { militia_attack_rate = -1 }",
+            ["'multiply.militia_attack_rate'", "non-negative number or a parameter name"],
+        ),
+        (
+            'date = 2021-02-01\nmultiply = { militia_attack_rate = "nope" }',
+            ["'multiply.militia_attack_rate'", "'nope' is not a parameter"],
+        ),
+        (
+            'date = 2021-02-01\npolicy = { actor = "NATO", slot = "x", choice = "y" }',
+            ["key 'policy'.actor", "unknown actor 'NATO'"],
+        ),
+        (
+            'date = 2021-02-01\npolicy = { actor = "US", slot = "x", choice = "y" }',
+            ["key 'policy'.slot", "unknown slot 'x'"],
+        ),
+        (
+            'date = 2021-02-01\npolicy = { actor = "US", slot = "retaliation", choice = "y" }',
+            ["key 'policy'.choice", "unknown policy 'y'"],
+        ),
+        (
+            'date = 2021-02-01\npolicy = { actor = "US", slot = "retaliation", '
+            'choice = { name = "red_line", line = "anything" } }',
+            ["key 'policy'.choice", "line"],
+        ),
+        ('date = 2021-02-01\npolicy = { actor = "US" }', ["key 'policy'", "actor = ..."]),
+        ('date = 2021-02-01\nevent = "x"\nkind = "party"', ["key 'kind'", "unknown kind"]),
+        ('date = 2021-02-01\nkind = "election"', ["key 'kind'", "without 'event'"]),
+        ("date = 2021-02-01\nevent = 3", ["key 'event'", "expected a string"]),
+        ('date = 2021-02-01\nsource = "x"', ["does nothing"]),
+    ],
+)
+def test_bad_entries_name_the_file_the_entry_and_the_field(tmp_path, entry, fragments):
+    good = '[[timeline]]\ndate = 2021-01-05\nevent = "fine"\n\n'
+    with pytest.raises(ScenarioError) as info:
+        scenario_with(tmp_path, good + "[[timeline]]\n" + entry + "\n", name="bad.toml")
+    message = str(info.value)
+    assert "bad.toml: timeline[1]" in message
+    for fragment in fragments:
+        assert fragment in message
+
+
+def test_a_timeline_that_is_not_tables_is_an_error(tmp_path):
+    head = HEAD + "timeline = 3\n"
+    with pytest.raises(ScenarioError, match=r"bad.toml: key 'timeline': expected \[\[timeline\]\]"):
+        scenario_with(tmp_path, "", head=head, name="bad.toml")
+
+
+# -- inheritance and round trip ------------------------------------------------------------------
+def test_children_append_to_the_parents_timeline_or_clear_it(tmp_path):
+    parent = scenario_with(
+        tmp_path,
+        "[[timeline]]\ndate = 2021-03-01\nset = { us_presence = 0.5 }\n"
+        '\n[[timeline]]\ndate = 2021-01-10\nevent = "early"\n',
+        name="parent.toml",
+    )
+    assert [e.date.isoformat() for e in parent.timeline] == ["2021-01-10", "2021-03-01"]
+    child = scenario_with(
+        tmp_path,
+        "[[timeline]]\ndate = 2021-03-01\nset = { us_presence = 0.3 }\n",
+        head='name = "child"\nextends = "parent.toml"\n',
+        name="child.toml",
+    )
+    assert [e.date.isoformat() for e in child.timeline] == ["2021-01-10", "2021-03-01"] + [
+        "2021-03-01"
+    ]
+    assert child.timeline[-1].where.endswith("child.toml: timeline[0]")
+    assert child.timeline[1].where.endswith("parent.toml: timeline[0]")
+    # On the shared date the child's entry applies last, so its value holds.
+    model = run_days(EscalationModel(child, n_worlds=2, seed=1), 60)
+    assert model.p.us_presence == 0.3
+    assert model.presence.tolist() == [0.3, 0.3]
+    silent = scenario_with(
+        tmp_path, "", head='name = "silent"\nextends = "child.toml"\n', name="silent.toml"
+    )
+    assert silent.timeline == child.timeline
+    cleared = scenario_with(
+        tmp_path,
+        "",
+        head='name = "cleared"\nextends = "child.toml"\ntimeline = []\n',
+        name="cleared.toml",
+    )
+    assert cleared.timeline == ()
+
+
+@pytest.mark.parametrize("name", ["baseline_2021", "us_withdrawal"])
+def test_timelines_survive_the_toml_round_trip(name):
+    original = Scenario.load(name)
+    loaded = Scenario.from_toml(original.to_toml())
+    assert loaded.timeline == original.timeline
+    assert loaded.to_toml() == original.to_toml()
+
+
+def test_a_policy_switch_survives_the_toml_round_trip(tmp_path):
+    original = scenario_with(
+        tmp_path,
+        "[[timeline]]\ndate = 2021-02-01\nmultiply = { deterrence = 0.5 }\n"
+        'policy = { actor = "Iran", slot = "patronage", '
+        'choice = { name = "restraint_while_talks", talks = "collapsed" } }\n',
+    )
+    loaded = Scenario.from_toml(original.to_toml())
+    assert loaded.timeline == original.timeline
+    assert loaded.sha256() == original.sha256()
+
+
+# -- in the model --------------------------------------------------------------------------------
+def test_an_entry_acts_from_its_day_in_simulation_exactly():
+    """Common random numbers: with a set dated day 40, the run equals the plain one through
+    day 39 in every world, differs afterwards, and the parameter holds from day 40."""
+    base = with_timeline(Scenario.load("baseline_2021"), end=dt.date(2021, 4, 30))
+    date = base.start + dt.timedelta(days=40)
+    changed = with_timeline(
+        base, TimelineEntry(date, assign=MappingProxyType({"militia_attack_rate": 3.0}))
+    )
+    plain = EscalationModel(base, n_worlds=50, seed=7).run()
+    model = EscalationModel(changed, n_worlds=50, seed=7)
+    run_days(model, 40)
+    assert model.p.militia_attack_rate == base.parameters["militia_attack_rate"]
+    model.step()
+    assert model.p.militia_attack_rate == 3.0
+    model.run()
+    attacks, before = model.daily_counts["militia_attacks"], plain.daily_counts["militia_attacks"]
+    np.testing.assert_array_equal(attacks[:40], before[:40])
+    assert attacks[40:].sum() > 2 * before[40:].sum()
+
+
+def test_same_seed_same_results_with_a_timeline():
+    first = EscalationModel("us_withdrawal", n_worlds=20, seed=11).run()
+    second = EscalationModel("us_withdrawal", n_worlds=20, seed=11).run()
+    for name, values in {**first.daily_state, **first.daily_counts}.items():
+        np.testing.assert_array_equal(
+            values, second.daily_state.get(name, second.daily_counts.get(name))
+        )
+    assert first.event_log().equals(second.event_log())
+
+
+def test_withdrawal_presence_follows_the_date_and_baghdads_demand():
+    model = EscalationModel("us_withdrawal", n_worlds=200, seed=3)
+    agreement = (dt.date(2021, 7, 26) - model.spec.start).days
+    run_days(model, agreement)
+    before = model.presence.copy()
+    assert set(before.tolist()) <= {1.0, PRESENCE_AFTER_DEMAND}
+    demanded = model.iraq.demanded.copy()
+    model.step()
+    np.testing.assert_array_equal(model.presence[~demanded], 0.2)
+
+
+def test_a_policy_switch_takes_effect_on_its_day():
+    """A US that answers attacks with a busy window, switched to no retaliation on day 30:
+    strikes happen before, none after, and the agent holds the new policy."""
+    busy = Scenario.load("baseline_2021").with_parameters(
+        militia_attack_rate=2.0, us_response_threshold=2.0, drone_share=0.5
+    )
+    switch_day = 30
+    switch = TimelineEntry(
+        busy.start + dt.timedelta(days=switch_day),
+        policy=timeline_of(
+            '[[timeline]]\ndate = 2021-01-31\npolicy = { actor = "US", slot = "retaliation", '
+            'choice = "no_retaliation" }\n'
+        )[0].policy,
+    )
+    scenario = with_timeline(busy, switch, end=dt.date(2021, 3, 31))
+    model = EscalationModel(scenario, n_worlds=100, seed=5)
+    run_days(model, switch_day)
+    assert not isinstance(model.us.policy, NoRetaliation)
+    model.run()
+    assert isinstance(model.us.policy, NoRetaliation)
+    assert model.policy("US", "retaliation").name == "no_retaliation"
+    rounds = model.daily_counts["us_strike_rounds"]
+    assert rounds[:switch_day].sum() > 0
+    # Orders given before the switch may still land a few days after it; none later.
+    assert rounds[switch_day + 31 :].sum() == 0
+
+
+def test_switching_the_talks_off_updates_the_schedule():
+    start = Scenario.load("baseline_2021")
+    date = dt.date(2021, 5, 1)
+    off = timeline_of(
+        '[[timeline]]\ndate = 2021-05-01\npolicy = { actor = "Iran", slot = "patronage", '
+        'choice = { name = "restraint_while_talks", talks = "collapsed" } }\n'
+    )
+    scenario = with_timeline(start, *off)
+    model = EscalationModel(scenario, n_worlds=4, seed=1).run()
+    talks = model.daily_state["talks_alive"]
+    day = (date - start.start).days
+    assert talks[day - 1].max() == 1.0
+    assert talks[day:].max() == 0.0
+
+
+def test_halflife_changes_rederive_the_decay():
+    base = Scenario.load("baseline_2021")
+    entry = TimelineEntry(
+        base.start + dt.timedelta(days=3), assign=MappingProxyType({"revenge_halflife": 2.0})
+    )
+    model = EscalationModel(with_timeline(base, entry), n_worlds=1, seed=1)
+    run_days(model, 3)
+    assert model.revenge_decay == pytest.approx(
+        halflife_factor(base.parameters["revenge_halflife"])
+    )
+    model.step()
+    assert model.revenge_decay == pytest.approx(0.5**0.5)
+
+
+def test_changes_dated_before_the_start_hold_from_the_first_day():
+    late = dataclasses.replace(
+        Scenario.load("baseline_2021"), start=dt.date(2021, 8, 1), posterior=None
+    )
+    model = EscalationModel(late, n_worlds=3, seed=1, parameters={"post_agreement_rate": 0.25})
+    model.step()
+    expected = 0.25 * late.parameters["militia_attack_rate"]
+    assert model.p.militia_attack_rate == pytest.approx(expected)
+    assert model.marked_today == ()  # the agreement is marked on its own day only
+
+
+def test_a_product_out_of_range_is_an_error_at_load(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        scenario_with(
+            tmp_path,
+            "[[timeline]]\ndate = 2021-02-01\nset = { drone_share = 0.3 }\n"
+            "\n[[timeline]]\ndate = 2021-03-01\nmultiply = { drone_share = 4 }\n",
+            name="bad.toml",
+        )
+    assert "bad.toml: timeline[1]: key 'multiply.drone_share'" in str(info.value)
+    assert "[0, 1]" in str(info.value)
+
+
+def test_a_product_that_per_world_values_push_out_of_range_is_clipped():
+    """Calibration draws per-world values the load-time check never saw: the model clips the
+    product to the parameter's range rather than stopping mid-run."""
+    base = Scenario.load("baseline_2021")
+    entry = TimelineEntry(base.start, multiply=MappingProxyType({"drone_share": "deterrence"}))
+    model = EscalationModel(
+        with_timeline(base, entry),
+        n_worlds=2,
+        seed=1,
+        parameters={"drone_share": [0.5, 0.9], "deterrence": [0.5, 0.95]},
+    )
+    model.step()
+    np.testing.assert_allclose(model.p.drone_share, [0.25, 0.855])
+    big = TimelineEntry(base.start, multiply=MappingProxyType({"militia_attack_rate": 4.0}))
+    model = EscalationModel(
+        with_timeline(base, big), n_worlds=2, seed=1, parameters={"militia_attack_rate": [1, 2]}
+    )
+    model.step()
+    np.testing.assert_array_equal(model.p.militia_attack_rate, [4.0, 5.0])
+
+
+def test_the_baseline_marks_its_events_and_the_talks_on_their_days():
+    model = EscalationModel("baseline_2021", n_worlds=2, seed=1)
+    marks = {}
+    while model.running:
+        model.step()
+        if model.marked_today:
+            marks[model.dates[model.day - 1]] = [m.kind for m in model.marked_today]
+    (open_, pause), (resume, _) = VIENNA_TALKS_2021
+    assert marks == {
+        dt.date(2021, 1, 3): ["anniversary"],
+        open_: ["talks"],
+        dt.date(2021, 6, 18): ["election"],
+        pause + dt.timedelta(days=1): ["talks"],
+        dt.date(2021, 7, 26): ["agreement"],
+        dt.date(2021, 10, 10): ["election"],
+        resume: ["talks"],
+    }
+    talks = model.daily_state["talks_alive"]
+    scheduled = model.iran.scheduled
+    # Alive only when scheduled; a collapse can only turn it off.
+    assert not talks[~scheduled].any()
+    assert set(np.unique(talks).tolist()) <= {0.0, 1.0}
+
+
+def test_replay_scoring_changes_only_the_militia_term_after_the_date_by_the_poisson_ratio():
+    """With the militia rate multiplied by f from 26 July, the replayed state is the record's,
+    so every day's expected attacks lambda are f times the unmultiplied ones, and the militia
+    log-likelihood of a day with k attacks changes by k log f - (f - 1) lambda; nothing else
+    changes, and nothing before the date."""
+    f = 0.4
+    events = load_events("2021")
+    # Campaigns off: with them the count's law is a mixture, not one Poisson.
+    base = Scenario.load("baseline_2021").with_policy("militia", "campaigns", "none")
+    model = EscalationModel(
+        dataclasses.replace(base, posterior=None),
+        n_worlds=2,
+        seed=1,
+        parameters={"post_agreement_rate": np.array([1.0, f])},
+        history=events,
+        replay_days=base.days,
+        score=True,
+    )
+    rates, counts = [], []
+    while model.running:
+        attacks = model.observed[model.day].attacks
+        counts.append(sum(len(group["site"]) for group in attacks.values()))
+        model.step()
+        rates.append(sum(m.rate for m in model.militias))
+    rates, counts = np.array(rates), np.array(counts)
+    day = (dt.date(2021, 7, 26) - base.start).days
+    np.testing.assert_allclose(rates[day:, 1], f * rates[day:, 0], rtol=1e-12)
+    militia = model.log_likelihood["militia"]
+    difference = militia[:, 1] - militia[:, 0]
+    expected = counts * np.log(f) - (f - 1.0) * rates[:, 0]
+    # A day whose count is less likely than MIN_PROBABILITY scores the floor instead (24 August,
+    # seven convoy IEDs, at the lower rate): there the change is the floor's.
+    floor = np.log(MIN_PROBABILITY)
+    lower = scipy.stats.poisson.logpmf(counts, f * rates[:, 0])
+    upper = scipy.stats.poisson.logpmf(counts, rates[:, 0])
+    floored = lower < floor
+    assert not (upper < floor)[day:].any()
+    expected[floored] = floor - upper[floored]
+    np.testing.assert_array_equal(difference[:day], 0.0)
+    np.testing.assert_allclose(difference[day:], expected[day:], rtol=1e-9, atol=1e-12)
+    assert counts[day:].sum() > 0 and floored.sum() < 3
+    for actor, values in model.log_likelihood.items():
+        if actor != "militia":
+            np.testing.assert_array_equal(values[:, 1], values[:, 0], err_msg=actor)
