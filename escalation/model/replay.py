@@ -7,7 +7,10 @@ unanswered crossings, Baghdad's pressure, crackdowns). :class:`ObservedDays` tur
 canonical event log into those daily inputs: militia attacks by group and site, US
 strike sites, Israeli (and unattributed) strikes, Iraqi crackdowns.
 
-Observed attacks are matched to the model's sites by
+Only the attacks the model simulates are replayed
+(:func:`escalation.events.counts.modelled_attacks`: an attack on an Iraqi leader, such as the 7
+November 2021 drones on the prime minister's residence, is outside the model and crosses no US
+red line). Observed attacks are matched to the model's sites by
 :func:`escalation.model.sites.site_index` (a location or target naming a site's alias is
 that site; any other place counts as a site with US personnel in its country), and to
 groups by name. A group naming Kata'ib Sayyid al-Shuhada or one of its fronts is that group;
@@ -21,12 +24,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from escalation.events.counts import CASUALTIES, day_offsets, known_counts, strike_round_starts
-from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS
+from escalation.events.counts import (
+    CASUALTIES,
+    day_offsets,
+    known_counts,
+    modelled_attacks,
+    strike_round_starts,
+)
+from escalation.events.schema import EVENT_TYPES
 from escalation.model.agents import GROUPS
 from escalation.model.sites import sites_of
 
-_ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
 #: Words in the notes or target of a political act by Baghdad that make it a crackdown (the 26
 #: May 2021 arrest of Qasim Muslih) or a demand that US forces leave (the 5 January 2020 vote
 #: of parliament to expel them).
@@ -86,7 +94,7 @@ class ObservedDays:
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
         site = sites_of(ev)
         code = np.array([_EVENT_CODE[t] for t in etype], dtype=np.int64)
-        attack = (actor == "militia") & np.isin(etype, list(_ATTACK_VALUES))
+        attack = modelled_attacks(ev)
         strike = etype == "airstrike"
         us_strike = strike & (actor == "US")
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])

@@ -324,3 +324,30 @@ def test_replayed_days_leave_no_simulated_events(baseline_to_february):
     ).run()
     log = model.event_log()
     assert log["date"].min() >= pd.Timestamp("2021-02-01")
+
+
+def test_an_attack_on_the_iraqi_prime_minister_is_not_replayed_as_a_crossing(scenario):
+    """The 7 November 2021 drones on PM al-Kadhimi's residence (in the Green Zone, like the US
+    embassy) are outside the model: no attack is replayed, no red line crossed."""
+    history = validate_events(
+        pd.DataFrame(
+            [
+                row(0, "militia", "drone_attack",
+                    target="Iraqi PM Kadhimi's residence (Green Zone)",
+                    location="Baghdad Green Zone (PM residence)", us_killed=0, us_injured=0,
+                    others_killed=0),
+            ]
+        )
+    )  # fmt: skip
+    observed = ObservedDays.from_events(history, START, 1)
+    assert all(len(observed[0].attacks[g]["site"]) == 0 for g in range(len(GROUPS)))
+    model = replayed_model(scenario, history, 2)
+    np.testing.assert_array_equal(model.us.memory.credibility, 1.0)  # no unanswered crossing
+    np.testing.assert_array_equal(model.daily_counts["militia_attacks"][:2], 0)
+
+
+def test_the_2021_record_replays_no_attack_on_7_november(baseline_to_february):
+    events = load_events()
+    day = (pd.Timestamp("2021-11-07") - JANUARY).days
+    observed = ObservedDays.from_events(events, JANUARY, day + 1)
+    assert all(len(observed[day].attacks[g]["site"]) == 0 for g in range(len(GROUPS)))
