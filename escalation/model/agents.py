@@ -365,6 +365,7 @@ class Israel(BatchedAgent):
             worlds = np.repeat(np.arange(self.n), k)
             u = m.event_draws(worlds, "israeli_strike")
             killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
+            attributed = np.tile(observed["attributed"], self.n)
         else:
             strike = self.policy.strike(
                 self.activity, p.israel_threshold, p.israel_strike_prob, m.draws.israel.strike
@@ -373,21 +374,25 @@ class Israel(BatchedAgent):
             u = m.event_draws(worlds, "israeli_strike")
             killed = poisson(_at(p.israel_fighters, worlds), u.fighters_killed)
             group = (u.group >= GROUPS[0].share_of_attacks).astype(int)
+            attributed = np.ones(worlds.size, dtype=bool)
         if not worlds.size:
             return
         self.activity[worlds] *= ACTIVITY_AFTER_STRIKE
-        m.emit(
-            worlds,
-            Actor.ISRAEL,
-            EventType.AIRSTRIKE,
-            group=m.group_code[group],
-            target=m.code("target", "militia convoy"),
-            country=m.code("country", "Syria"),
-            location=m.code("location", "Albu Kamal"),
-            others_killed=killed,
-            attributed=False,
-            note=m.code("note", "unclaimed strike attributed to Israel"),
-        )
+        # A replayed strike by unknown aircraft stays unknown: it is no Israeli strike to count.
+        for actor, rows in ((Actor.ISRAEL, attributed), (Actor.UNKNOWN, ~attributed)):
+            if rows.any():
+                m.emit(
+                    worlds[rows],
+                    actor,
+                    EventType.AIRSTRIKE,
+                    group=m.group_code[group[rows]],
+                    target=m.code("target", "militia convoy"),
+                    country=m.code("country", "Syria"),
+                    location=m.code("location", "Albu Kamal"),
+                    others_killed=killed[rows],
+                    attributed=False,
+                    note=m.code("note", "unclaimed strike attributed to Israel"),
+                )
         denied = u.blamed_us < _at(p.blame_us_share, worlds)  # the US denies what it did not do
         if denied.any():
             m.emit(

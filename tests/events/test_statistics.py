@@ -406,7 +406,7 @@ def reference(events, start, end, gap=7, window=14):
     out["strike_lag_mean"] = np.mean(lags) if lags else np.nan
     for i, column in enumerate(CASUALTIES):
         out[column] = sum(r[3 + i] for r in rows)
-    out["israeli_strikes"] = sum(r[1:3] == ("Israel", "airstrike") for r in rows)
+    out["israeli_strikes"] = len({r[0] for r in rows if r[1:3] == ("Israel", "airstrike")})
 
     def side(r):
         if r in attacks:
@@ -540,3 +540,28 @@ def test_the_attack_on_the_prime_minister_is_counted_apart_from_the_modelled_att
     assert summary.statistics["attacks_drone_attack"] == drones.sum() - 1
     assert summary.statistics["attacks_month_2021-11"] == in_november.sum() - 1
     assert "outside the model (left out of the statistics): 1" in repr(summary)
+
+
+def test_an_israeli_wave_on_several_sites_is_one_strike():
+    """The 13 January 2021 wave: three rows (Deir ez-Zor, Albu Kamal, al-Mayadin), one strike,
+    as the model's Israel strikes at most once a day; unknown aircraft are not Israel."""
+    wave = log(
+        (0, "Israel", "airstrike"),
+        (0, "Israel", "airstrike"),
+        (0, "Israel", "airstrike"),
+        (1, "unknown", "airstrike"),
+        (9, "Israel", "airstrike"),
+    )
+    summary = summarize(wave, START, START + pd.Timedelta(days=13))
+    assert summary.israeli_strikes == summary.statistics["israeli_strikes"] == 2
+    worlds = pd.concat([wave.assign(world=0), wave.iloc[:3].assign(world=1)], ignore_index=True)
+    table = summary_statistics(worlds, START, START + pd.Timedelta(days=13))
+    assert table["israeli_strikes"].tolist() == [2, 1]
+
+
+def test_the_2021_record_counts_israeli_strike_days():
+    events = load_events()
+    israeli = events[(events["actor"] == "Israel") & (events["event_type"] == "airstrike")]
+    summary = summarize(events, "2021-01-01", "2021-12-31")
+    assert len(israeli) == 4  # three rows on 13 January, one on 14 September
+    assert summary.statistics["israeli_strikes"] == israeli["date"].nunique() == 2
