@@ -20,7 +20,13 @@ from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
 from escalation.model.agents import GROUPS, SITES
 from escalation.model.model import EscalationModel
 from escalation.model.policies import halflife_factor
-from escalation.model.replay import ObservedDays, group_index
+from escalation.model.replay import (
+    NO_GROUP,
+    ObservedDays,
+    acknowledged_losses,
+    group_index,
+    named_group,
+)
 from escalation.model.scenario import Scenario
 
 START = pd.Timestamp("2021-03-01")
@@ -363,3 +369,79 @@ def test_the_2021_record_replays_no_attack_on_7_november(baseline_to_february):
     day = (pd.Timestamp("2021-11-07") - JANUARY).days
     observed = ObservedDays.from_events(events, JANUARY, day + 1)
     assert all(len(observed[day].attacks[g]["site"]) == 0 for g in range(len(GROUPS)))
+
+
+# ----- whose dead feed revenge -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "named"),
+    [
+        ("Kata'ib Hezbollah", KH),
+        ("Kataib Hezbollah", KH),  # spelling varies
+        ("Ashab al-Kahf", KH),  # a KH front
+        ("IRGC Quds Force; Kata'ib Hezbollah / PMF", KH),
+        ("Kata'ib Hezbollah; Kata'ib Sayyid al-Shuhada", KSS),
+        ("Qasim al-Jabbarin", KSS),
+        ("IRGC-affiliated groups (Fatemiyoun)", NO_GROUP),
+        ("Harakat Hezbollah al-Nujaba", NO_GROUP),
+        ("", NO_GROUP),
+    ],
+)
+def test_a_strike_names_the_group_whose_fighters_died_or_none(group, named):
+    assert named_group(group) == named
+
+
+def test_only_a_named_groups_dead_under_a_blamed_strike_are_acknowledged_losses():
+    strikes = validate_events(
+        pd.DataFrame(
+            [
+                row(0, "US", "airstrike", group="Kata'ib Sayyid al-Shuhada", others_killed=4),
+                row(0, "Israel", "airstrike", group="Kata'ib Hezbollah", others_killed=3),
+                # unknown aircraft: nobody is blamed
+                row(0, "unknown", "airstrike", group="Kata'ib Hezbollah", others_killed=12),
+                # Syrian soldiers and unnamed fighters (13 January 2021, Deir ez-Zor)
+                row(0, "Israel", "airstrike", target="Syrian army 137th brigade positions",
+                    others_killed=16),
+                row(0, "US", "airstrike", group="IRGC-affiliated groups (Fatemiyoun)",
+                    others_killed=5),
+                row(0, "US", "airstrike", group="Kata'ib Hezbollah"),  # toll unknown
+                row(0, "militia", "rocket_attack", group="Kata'ib Hezbollah", others_killed=1),
+            ]
+        )
+    )  # fmt: skip
+    np.testing.assert_array_equal(acknowledged_losses(strikes), [4, 3, 0, 0, 0, 0, 0])
+
+
+def test_the_january_2021_strikes_feed_no_revenge(baseline_to_february):
+    """Unknown aircraft (12 January) and the 13 January wave on Syrian soldiers and fighters of
+    no named group: no group acknowledged these dead, so no revenge follows."""
+    days = (pd.Timestamp("2021-01-20") - JANUARY).days
+    model = EscalationModel(
+        baseline_to_february, n_worlds=2, seed=1, history=load_events(), replay_days=days
+    )
+    for _ in range(days):
+        model.step()
+    for militia in model.militias:
+        np.testing.assert_array_equal(militia.revenge, 0.0)
+
+
+def test_an_israeli_strike_on_a_named_group_feeds_revenge_as_far_as_it_blames_the_us(
+    baseline_to_february,
+):
+    p = baseline_to_february.parameters
+    belief = p["blame_us_share"] * (1 - p["denial_credibility"])
+    for actor, expected in (("Israel", 10 * belief), ("unknown", 0.0)):
+        history = validate_events(
+            pd.DataFrame(
+                [row(2, actor, "airstrike", start=JANUARY, group="Kata'ib Sayyid al-Shuhada",
+                     country="Syria", location="Albu Kamal", others_killed=10)]
+            )
+        )  # fmt: skip
+        model = EscalationModel(
+            baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=4
+        )
+        for _ in range(4):  # the strike on day 2 is folded into revenge on day 3
+            model.step()
+        np.testing.assert_allclose(model.militias[KSS].revenge, expected, err_msg=actor)
+        np.testing.assert_array_equal(model.militias[KH].revenge, 0.0)
