@@ -43,9 +43,9 @@ from escalation.model.sites import sites_of
 
 #: Words in the notes or target of a political act by Baghdad that make it a crackdown (the 26
 #: May 2021 arrest of Qasim Muslih) or a demand that US forces leave (the 5 January 2020 vote
-#: of parliament to expel them).
+#: of parliament to expel them, whose row says "end the presence of foreign troops").
 CRACKDOWN_WORDS = ("arrest", "crackdown", "raid", "detain")
-DEMAND_WORDS = ("expel", "demands the withdrawal")
+DEMAND_WORDS = ("expel", "expulsion", "demands the withdrawal", "end the presence of foreign")
 #: Words in the notes of a context row by Iran that say it broke off the Vienna talks.
 TALKS_COLLAPSE_WORDS = ("breaks off the vienna talks",)
 _EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}

@@ -445,3 +445,15 @@ def test_an_israeli_strike_on_a_named_group_feeds_revenge_as_far_as_it_blames_th
             model.step()
         np.testing.assert_allclose(model.militias[KSS].revenge, expected, err_msg=actor)
         np.testing.assert_array_equal(model.militias[KH].revenge, 0.0)
+
+
+def test_the_5_january_2020_vote_to_expel_us_forces_is_a_withdrawal_demand():
+    """The one demand in the records: parliament's resolution to "end the presence of foreign
+    troops"; nothing Baghdad did in 2021 is one."""
+    winter = load_events("2019_2020")
+    start = pd.Timestamp("2019-12-27")
+    observed = ObservedDays.from_events(winter, start, 96)
+    demands = [start + pd.Timedelta(days=d) for d in range(96) if observed[d].withdrawal_demand]
+    assert demands == [pd.Timestamp("2020-01-05")]
+    year = ObservedDays.from_events(load_events(), JANUARY, 365)
+    assert not any(year[d].withdrawal_demand for d in range(365))
