@@ -29,6 +29,7 @@ from escalation.events.counts import (
     MILITIA,
     daily_counts,
     known_counts,
+    modelled_attacks,
     strike_round_starts,
     weekly_sums,
 )
@@ -396,15 +397,13 @@ def attacks_on_personnel(events: pd.DataFrame) -> np.ndarray:
     """Mask of militia attacks that crossed the 2021 red line: attacks on US personnel.
 
     An attack counts when it injured or killed Americans or its site has US personnel
-    (:func:`escalation.model.sites.site_index`, the model's own definition); intercepted attacks
+    (:func:`escalation.model.sites.site_index`, the model's own definition), among the attacks the
+    model simulates (:func:`escalation.events.counts.modelled_attacks`); intercepted attacks
     count too, as the 2021 line did not depend on casualties (Gulf International Forum, July
     2021, "U.S.-Iran Clashes in Syria and Iraq").
     """
-    attack = (events["actor"].astype(str) == Actor.MILITIA.value) & events["event_type"].astype(
-        str
-    ).isin([t.value for t in MILITIA_ATTACKS])
     hurt = (known_counts(events, "us_injured") > 0) | (known_counts(events, "us_killed") > 0)
-    return attack.to_numpy() & (hurt | SITE_PERSONNEL[sites_of(events)])
+    return modelled_attacks(events) & (hurt | SITE_PERSONNEL[sites_of(events)])
 
 
 @style()

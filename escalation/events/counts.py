@@ -8,6 +8,8 @@ are one round: US network news report, 28 June 2021).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,52 @@ MILITIA = "militia_attacks"
 STRIKE_ROUNDS = "us_strike_rounds"
 #: Airstrikes at most this many days after the previous US airstrike belong to the same round.
 ROUND_GAP_DAYS = 2
+#: Targets of militia attacks outside the modelled process. The model simulates attacks on US and
+#: coalition forces, diplomats and supply convoys (:mod:`escalation.model.sites`); an attack on an
+#: Iraqi leader or state institution, such as the 7 November 2021 drones on PM al-Kadhimi's
+#: residence, is none of these: it crosses no US red line and is left out of every modelled
+#: attack series (``docs/data.md``, coding rule 10), and counted apart.
+OUTSIDE_MODEL_TARGET = re.compile(
+    r"(?i)\biraqi (?:pm|prime minister|president|speaker|parliament|government)\b"
+)
+
+
+def outside_model(targets: pd.Series) -> np.ndarray:
+    """Whether each target is one of :data:`OUTSIDE_MODEL_TARGET` (an empty target is not).
+
+    The regular expression runs once per distinct target, so long simulated logs stay cheap.
+    """
+    codes, uniques = pd.factorize(targets)  # a missing target has code -1: not outside
+    hit = np.array([OUTSIDE_MODEL_TARGET.search(str(t)) is not None for t in uniques], dtype=bool)
+    return np.append(hit, False)[codes]
+
+
+def modelled_attacks(events: pd.DataFrame) -> np.ndarray:
+    """Mask of the militia attacks the model simulates: the one definition of an observed attack.
+
+    A row counts when its actor is ``militia``, its type is one of
+    :data:`~escalation.events.schema.MILITIA_ATTACKS`, and its target is not outside the model
+    (:data:`OUTSIDE_MODEL_TARGET`; :func:`unmodelled_attacks` gives the rows left out).
+    """
+    return _militia_attack_rows(events) & ~_outside_model_rows(events)
+
+
+def unmodelled_attacks(events: pd.DataFrame) -> np.ndarray:
+    """Mask of the militia attacks left out of the modelled series (on an outside target)."""
+    return _militia_attack_rows(events) & _outside_model_rows(events)
+
+
+def _militia_attack_rows(events: pd.DataFrame) -> np.ndarray:
+    """Rows with actor ``militia`` and a type in ``MILITIA_ATTACKS``, whatever the target."""
+    check_columns(events)
+    militia = events["actor"].astype(str).to_numpy() == Actor.MILITIA.value
+    return militia & np.isin(events["event_type"].astype(str), [t.value for t in MILITIA_ATTACKS])
+
+
+def _outside_model_rows(events: pd.DataFrame) -> np.ndarray:
+    if "target" not in events.columns:
+        return np.zeros(len(events), dtype=bool)
+    return outside_model(events["target"])
 
 
 def as_day(date) -> pd.Timestamp:
@@ -98,9 +146,9 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
     Returns
     -------
     dict of str to numpy.ndarray
-        Integer arrays of shape ``(days,)``: ``"militia_attacks"`` (rows with actor ``militia``
-        and a type in :data:`~escalation.events.schema.MILITIA_ATTACKS`, one per row), one series
-        per militia attack type (``"rocket_attack"``, ...), ``"us_strike_rounds"`` (rounds
+        Integer arrays of shape ``(days,)``: ``"militia_attacks"`` (the attacks the model
+        simulates, :func:`modelled_attacks`, one per row), one series per militia attack type
+        (``"rocket_attack"``, ...), ``"us_strike_rounds"`` (rounds
         counted on their first day, so a round that began before ``start`` is not counted),
         ``"return_fire"`` (US return fire), ``"us_killed"`` (Americans killed), ``"harm"``
         (Americans injured or killed and others killed by militia attacks). Unknown counts
@@ -108,8 +156,7 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
     """
     start, days = as_day(start), check_days(days)
     offsets, inside = day_offsets(events, start, days)
-    militia = (events["actor"] == Actor.MILITIA.value).to_numpy()
-    event_type = events["event_type"].to_numpy()
+    event_type = events["event_type"].astype(str).to_numpy()
 
     def count(mask: np.ndarray, weights=None) -> np.ndarray:
         keep = mask & inside
@@ -118,10 +165,10 @@ def daily_counts(events: pd.DataFrame, start, days: int) -> dict[str, np.ndarray
             np.int64
         )
 
-    counts_as_attack = militia & np.isin(event_type, [t.value for t in MILITIA_ATTACKS])
+    counts_as_attack = modelled_attacks(events)
     counts = {MILITIA: count(counts_as_attack)}
     for attack in MILITIA_ATTACKS:
-        counts[attack.value] = count(militia & (event_type == attack.value))
+        counts[attack.value] = count(counts_as_attack & (event_type == attack.value))
     round_offsets = (strike_round_starts(events) - start).days.to_numpy()
     kept = round_offsets[(round_offsets >= 0) & (round_offsets < days)]
     counts[STRIKE_ROUNDS] = np.bincount(kept.astype(np.int64), minlength=days)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from escalation.errors import EventDataError
-from escalation.events.counts import starts_new_round
+from escalation.events.counts import outside_model, starts_new_round
 from escalation.events.io import CHOICES, as_text, show_value
 from escalation.events.schema import (
     ACTORS,
@@ -74,6 +74,7 @@ class _Log:
     us_killed: np.ndarray  # float, NaN = unknown
     us_injured: np.ndarray
     others_killed: np.ndarray
+    outside_model: np.ndarray  # bool: target outside the model (counts.OUTSIDE_MODEL_TARGET)
 
     def keys(self, mask, reach: int = 0) -> np.ndarray:
         """Sorted (world, day) integer keys of the rows in ``mask``.
@@ -86,8 +87,19 @@ class _Log:
         return (self.actor == _ACTOR_CODE[actor]) & (self.etype == _TYPE_CODE[event_type])
 
     @functools.cached_property
-    def militia_attack(self) -> np.ndarray:
+    def militia_attack_row(self) -> np.ndarray:
+        """Militia attack rows, whatever their target."""
         return (self.actor == _ACTOR_CODE[Actor.MILITIA]) & _IS_ATTACK[self.etype]
+
+    @functools.cached_property
+    def militia_attack(self) -> np.ndarray:
+        """The militia attacks the model simulates (``counts.modelled_attacks``)."""
+        return self.militia_attack_row & ~self.outside_model
+
+    @functools.cached_property
+    def unmodelled_attack(self) -> np.ndarray:
+        """Militia attacks on targets outside the model, left out of every attack statistic."""
+        return self.militia_attack_row & self.outside_model
 
     @functools.cached_property
     def state_strike(self) -> np.ndarray:
@@ -170,6 +182,11 @@ def _prepare(events: pd.DataFrame, start, end, worlds) -> _Log:
     month0 = first.astype("datetime64[M]")
     n_months = int((last.astype("datetime64[M]") - month0).astype(np.int64)) + 1
     counts = {c: events[c].to_numpy(dtype=float, na_value=np.nan)[rows] for c in _CASUALTIES}
+    outside = (
+        outside_model(events["target"].iloc[rows])
+        if "target" in events
+        else np.zeros(rows.size, dtype=bool)
+    )
     return _Log(
         world_ids=ids,
         start=pd.Timestamp(first),
@@ -183,6 +200,7 @@ def _prepare(events: pd.DataFrame, start, end, worlds) -> _Log:
         actor=_codes(events["actor"], CHOICES["actor"], "actor")[rows],
         etype=_codes(events["event_type"], CHOICES["event_type"], "event_type")[rows],
         **counts,
+        outside_model=outside,
     )
 
 
@@ -298,6 +316,17 @@ def _episodes(log: _Log, gap: int) -> dict[str, np.ndarray]:
     }
 
 
+def _israeli_strike_worlds(log: _Log) -> np.ndarray:
+    """The world of each Israeli strike: one per world and day with Israeli airstrikes.
+
+    The model strikes at most once a day (the Israel agent), and one night's wave on several
+    sites is one strike however many rows the record gives it (the 13 January 2021 wave: three
+    rows, ``docs/data.md`` rule 3), so observed and simulated counts mean the same thing.
+    """
+    strike = log.is_(Actor.ISRAEL, EventType.AIRSTRIKE)
+    return log.world[strike][_group_starts(log.keys(strike))]
+
+
 def _unanswered(log: _Log, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Provocations per world and how many were not answered within ``window`` days."""
     attack = log.militia_attack
@@ -342,6 +371,7 @@ def _analyse(log: _Log, gap: int, window: int) -> _Analysis:
         log.world[attack] * n_weeks + log.day[attack] // 7, minlength=n * n_weeks
     ).reshape(n, n_weeks)
     stats["attacks_weekly_sd"] = by_week.std(axis=1, ddof=1) if n_weeks > 1 else np.full(n, np.nan)
+    stats["attacks_outside_model"] = count(log.unmodelled_attack)
 
     rounds = _strike_rounds(log)
     stats["strike_rounds"] = np.bincount(rounds["world"], minlength=n)
@@ -351,7 +381,7 @@ def _analyse(log: _Log, gap: int, window: int) -> _Analysis:
         stats[column] = np.bincount(
             log.world, weights=np.nan_to_num(getattr(log, column)), minlength=n
         )
-    stats["israeli_strikes"] = count(log.is_(Actor.ISRAEL, EventType.AIRSTRIKE))
+    stats["israeli_strikes"] = np.bincount(_israeli_strike_worlds(log), minlength=n)
 
     episodes = _episodes(log, gap)
     length = (episodes["last"] - episodes["first"] + 1).astype(float)
@@ -406,6 +436,7 @@ def summary_statistics(
         Index ``world`` (sorted ids), float columns: ``attacks_total``,
         ``attacks_<type>`` for each militia attack type, ``attacks_month_<YYYY-MM>`` for
         each calendar month touching the window, ``attacks_weekly_sd``,
+        ``attacks_outside_model``,
         ``strike_rounds``, ``return_fire``, ``strike_lag_mean``, ``us_killed``,
         ``us_injured``, ``others_killed``, ``israeli_strikes``, ``episodes``,
         ``episode_length_mean``, ``quiet_mean``, ``unanswered_share``,
@@ -438,6 +469,8 @@ class Summary:
             "US strike rounds:\n" + self.strike_rounds.to_string(index=False),
             "Casualties:\n" + self.casualties.to_string(),
             f"Israeli strikes: {self.israeli_strikes}",
+            "Militia attacks outside the model (left out of the statistics): "
+            f"{int(self.statistics['attacks_outside_model'])}",
             "Statistics:\n" + self.statistics.to_string(float_format=number),
         ]
         return "\n\n".join(parts)
@@ -457,15 +490,21 @@ def summarize(
 
     * **Militia attack**: a row with actor ``militia`` and a type in
       ``escalation.events.schema.MILITIA_ATTACKS`` (rocket, drone, IED, other attack,
-      interception only).
+      interception only) whose target is one the model simulates
+      (``escalation.events.counts.modelled_attacks``). An attack on an Iraqi leader or state
+      institution (``escalation.events.counts.OUTSIDE_MODEL_TARGET``: the 7 November 2021
+      drones on the prime minister's residence) is left out of every statistic and counted
+      apart as ``attacks_outside_model``.
     * **US strike round**: US ``airstrike`` rows taken in date order; an airstrike
       within 2 days of the previous one joins its round (the three sites struck on
       27 June 2021 are one round). US ``return_fire`` rows are counted apart.
     * **Strike lag**: the trigger of a round that starts on day r is the most severe
       militia attack (``escalation.events.severity``; unknown counts add nothing) on
       days r-30 .. r, the latest one on ties; lag = r - trigger day; NaN if none.
-    * **Israeli strikes**: rows with actor ``Israel`` and type ``airstrike``
-      (attributed or not).
+    * **Israeli strikes**: days with ``airstrike`` rows by actor ``Israel`` (attributed or
+      not), one per day however many sites were hit: the model's Israel strikes at most once
+      a day, and the record gives a wave on several sites one row per site (the 13 January
+      2021 wave is three rows, one strike). Strikes by unknown aircraft are not counted.
     * **Hostile acts**: militia attacks, plus ``airstrike`` and ``return_fire`` rows by
       the US, Israel or an unknown actor (the state side).
     * **Episode** (episode statistics as the project's design guide specifies them,
@@ -495,7 +534,8 @@ def summarize(
     Returns
     -------
     Summary
-        ``weekly``: rows of every type counted (any actor) per week, week k = days
+        ``weekly``: rows of every type counted (any actor, attacks outside the model
+        included) per week, week k = days
         [7k, 7k+7) (the last week may be partial), with its first date; ``monthly``:
         the same per calendar month; ``strike_rounds``: one row per round (first and
         last date, sites = airstrike rows, trigger date, lag in days);
@@ -562,7 +602,7 @@ def summarize(
         monthly=monthly,
         strike_rounds=strike_rounds,
         casualties=casualties,
-        israeli_strikes=int(log.is_(Actor.ISRAEL, EventType.AIRSTRIKE).sum()),
+        israeli_strikes=_israeli_strike_worlds(log).size,
         episodes=episode_table,
         statistics=result.statistics.iloc[0],
     )

@@ -399,6 +399,8 @@ class Israel(BatchedAgent):
             k = len(observed["group"])
             worlds = np.repeat(np.arange(self.n), k)
             killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
+            attributed = np.tile(observed["attributed"], self.n)
+            losses = np.tile(observed["losses"], self.n)  # only what the group acknowledges
         else:
             strike = self.policy.strike(
                 self.activity, p.israel_threshold, p.israel_strike_prob, m.draws.israel.strike
@@ -407,21 +409,26 @@ class Israel(BatchedAgent):
             u = m.event_draws(worlds, "israeli_strike")
             killed = poisson(_at(p.israel_fighters, worlds), u.fighters_killed)
             group = (u.group >= GROUPS[0].share_of_attacks).astype(int)
+            attributed = np.ones(worlds.size, dtype=bool)
+            losses = killed  # the group's own fighters, killed by a strike blamed on Israel
         if not worlds.size:
             return
         self.activity[worlds] *= ACTIVITY_AFTER_STRIKE
-        m.emit(
-            worlds,
-            Actor.ISRAEL,
-            EventType.AIRSTRIKE,
-            group=m.group_code[group],
-            target=m.code("target", "militia convoy"),
-            country=m.code("country", "Syria"),
-            location=m.code("location", "Albu Kamal"),
-            others_killed=killed,
-            attributed=False,
-            note=m.code("note", "unclaimed strike attributed to Israel"),
-        )
+        # A replayed strike by unknown aircraft stays unknown: it is no Israeli strike to count.
+        for actor, rows in ((Actor.ISRAEL, attributed), (Actor.UNKNOWN, ~attributed)):
+            if rows.any():
+                m.emit(
+                    worlds[rows],
+                    actor,
+                    EventType.AIRSTRIKE,
+                    group=m.group_code[group[rows]],
+                    target=m.code("target", "militia convoy"),
+                    country=m.code("country", "Syria"),
+                    location=m.code("location", "Albu Kamal"),
+                    others_killed=killed[rows],
+                    attributed=False,
+                    note=m.code("note", "unclaimed strike attributed to Israel"),
+                )
         if not m.replaying:  # replay takes the record's denials as they came
             self._us_denial(worlds, u.blamed_us)
         # Militias count an unclaimed strike's dead as far as they believe the US did it: first
@@ -429,7 +436,7 @@ class Israel(BatchedAgent):
         belief = _at(p.blame_us_share, worlds) * (1.0 - _at(p.denial_credibility, worlds))
         for g, militia in enumerate(m.militias):
             hit = group == g
-            np.add.at(militia.losses, worlds[hit], (killed * belief)[hit])
+            np.add.at(militia.losses, worlds[hit], (losses * belief)[hit])
 
     def _us_denial(self, worlds: np.ndarray, draw: np.ndarray) -> None:
         """The US denies a strike it did not conduct, in the worlds where it is first blamed."""
@@ -539,6 +546,7 @@ class UnitedStates(BatchedAgent):
                 np.tile(observed["group"], self.n),
                 np.tile(observed["in_iraq"], self.n),
                 np.tile(observed["killed"], self.n),
+                np.tile(observed["losses"], self.n),
             )
             self.group_grievance[:] = 0.0
 
@@ -575,10 +583,13 @@ class UnitedStates(BatchedAgent):
         blamed = np.argmax(self.group_grievance[worlds], axis=1)
         group = np.where(u.group < BLAMED_GROUP_PROB, blamed, 1 - blamed)
         killed = poisson(_at(p.fighters_per_site, worlds), u.fighters_killed)
-        self._consequences(worlds, group, in_iraq, killed)
+        self._consequences(worlds, group, in_iraq, killed, killed)
 
-    def _consequences(self, worlds, group, in_iraq, killed):
-        """Record strike sites; militias count their dead; Baghdad counts sites on its soil."""
+    def _consequences(self, worlds, group, in_iraq, killed, losses):
+        """Record strike sites; militias count their acknowledged losses; Baghdad counts sites
+        on its soil. A simulated strike kills the struck group's fighters (``losses`` is
+        ``killed``); a replayed one feeds only the dead its group acknowledges (the record's
+        ``losses``, :func:`escalation.model.replay.acknowledged_losses`)."""
         m = self.model
         m.emit(
             worlds,
@@ -594,7 +605,7 @@ class UnitedStates(BatchedAgent):
             note=m.code("note", "US strike round"),
         )
         for g, militia in enumerate(m.militias):
-            np.add.at(militia.losses, worlds[group == g], killed[group == g])
+            np.add.at(militia.losses, worlds[group == g], losses[group == g])
         np.add.at(m.today.us_sites_in_iraq, worlds[in_iraq], 1)
 
 

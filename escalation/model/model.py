@@ -389,8 +389,8 @@ class EscalationModel(mesa.Model):
                 np.add.at(self._strikes_today, worlds, 1)
             elif code == _RETURN_FIRE:
                 np.add.at(self._return_fire_today, worlds, 1)
-        elif actor is Actor.ISRAEL:
-            np.add.at(self._israeli_today, worlds, 1)
+        elif actor is Actor.ISRAEL:  # one strike a day, however many sites (statistics.summarize)
+            self._israeli_today[worlds] = 1
 
     def score(self, actor: str, log_probability: np.ndarray) -> None:
         """Add today's log probability of ``actor``'s observed acts, per world (when scoring)."""

@@ -7,11 +7,20 @@ unanswered crossings, Baghdad's pressure, crackdowns). :class:`ObservedDays` tur
 canonical event log into those daily inputs: militia attacks by group and site, US
 strike sites, Israeli (and unattributed) strikes, Iraqi crackdowns.
 
-Observed attacks are matched to the model's sites by
+Only the attacks the model simulates are replayed
+(:func:`escalation.events.counts.modelled_attacks`: an attack on an Iraqi leader, such as the 7
+November 2021 drones on the prime minister's residence, is outside the model and crosses no US
+red line). Observed attacks are matched to the model's sites by
 :func:`escalation.model.sites.site_index` (a location or target naming a site's alias is
 that site; any other place counts as a site with US personnel in its country), and to
 groups by name. A group naming Kata'ib Sayyid al-Shuhada or one of its fronts is that group;
 everything else is attributed to Kata'ib Hezbollah, the larger of the two.
+
+A strike's dead feed a group's revenge only as losses the group acknowledges
+(:func:`acknowledged_losses`): its own fighters (the row names the group or a front), killed by
+a strike someone is blamed for (the US, or Israel). Strikes by unknown aircraft, and the dead of
+a row naming no modelled group (Syrian soldiers, fighters of unnamed Iran-backed groups: the 12
+and 13 January 2021 strikes), feed no revenge.
 """
 
 from __future__ import annotations
@@ -22,18 +31,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from escalation.events.counts import CASUALTIES, day_offsets, known_counts, strike_round_starts
-from escalation.events.schema import EVENT_TYPES, MILITIA_ATTACKS
+from escalation.events.counts import (
+    CASUALTIES,
+    day_offsets,
+    known_counts,
+    modelled_attacks,
+    strike_round_starts,
+)
+from escalation.events.schema import EVENT_TYPES
 from escalation.model.agents import GROUPS
 from escalation.model.sites import sites_of
 from escalation.runtime import DateLike
 
-_ATTACK_VALUES = {t.value for t in MILITIA_ATTACKS}
 #: Words in the notes or target of a political act by Baghdad that make it a crackdown (the 26
 #: May 2021 arrest of Qasim Muslih) or a demand that US forces leave (the 5 January 2020 vote
-#: of parliament to expel them).
+#: of parliament to expel them, whose row says "end the presence of foreign troops").
 CRACKDOWN_WORDS = ("arrest", "crackdown", "raid", "detain")
-DEMAND_WORDS = ("expel", "demands the withdrawal")
+DEMAND_WORDS = ("expel", "expulsion", "demands the withdrawal", "end the presence of foreign")
 #: Words in the notes of a context row by Iran that say it broke off the Vienna talks.
 TALKS_COLLAPSE_WORDS = ("breaks off the vienna talks",)
 _EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}
@@ -45,13 +59,14 @@ class DayRecord:
 
     ``attacks``: per group, arrays of site, event type, casualties and whether the casualty
     counts are known (an empty cell is unknown, and its term is left out of the likelihood);
-    ``us_strikes``: one entry per site struck (group, in Iraq, fighters killed);
+    ``us_strikes``: one entry per site struck (group, in Iraq, people killed, and the
+    ``losses`` the group acknowledges, :func:`acknowledged_losses`);
     ``round_start``: True on the first day of a US strike round, None on a later day of the
     same round, False otherwise; ``israeli_strikes``: strikes by Israel or unknown aircraft
-    (group, fighters killed, attributed to Israel); ``return_fire``: US return-fire events;
-    ``crackdown``: Baghdad arrested or raided militia members; ``withdrawal_demand``: Baghdad
-    (its government or parliament) demanded that US forces leave; ``talks_collapse``: Iran
-    broke off the Vienna talks.
+    (group, people killed, attributed to Israel, acknowledged ``losses``); ``return_fire``: US
+    return-fire events; ``crackdown``: Baghdad arrested or raided militia members;
+    ``withdrawal_demand``: Baghdad (its government or parliament) demanded that US forces
+    leave; ``talks_collapse``: Iran broke off the Vienna talks.
     """
 
     attacks: dict
@@ -87,9 +102,10 @@ class ObservedDays:
         killed, injured, others = (known_counts(ev, c).astype(np.int64) for c in CASUALTIES)
         known = ~ev[list(CASUALTIES)].isna().any(axis=1).to_numpy()
         group = np.array([group_index(g) for g in ev["group"].astype(str)], dtype=np.int64)
+        losses = acknowledged_losses(ev)
         site = sites_of(ev)
         code = np.array([_EVENT_CODE[t] for t in etype], dtype=np.int64)
-        attack = (actor == "militia") & np.isin(etype, list(_ATTACK_VALUES))
+        attack = modelled_attacks(ev)
         strike = etype == "airstrike"
         us_strike = strike & (actor == "US")
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])
@@ -120,6 +136,7 @@ class ObservedDays:
                 "group": group[mask],
                 "in_iraq": (ev["country"].to_numpy()[mask] == "Iraq"),
                 "killed": others[mask],
+                "losses": losses[mask],
             }
             round_start = bool(np.isin(d, round_days)) or (None if mask.any() else False)
             mask = today & other_strike
@@ -127,6 +144,7 @@ class ObservedDays:
                 "group": group[mask],
                 "killed": others[mask],
                 "attributed": actor[mask] == "Israel",
+                "losses": losses[mask],
             }
             records.append(
                 DayRecord(
@@ -147,10 +165,50 @@ def _mentions(notes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
     return np.array([any(w in n for w in words) for n in notes], dtype=bool)
 
 
+#: Who an airstrike row's dead may be blamed on, as far as the militias are concerned: the US,
+#: and Israel (first blamed on the US: the Israel agent weighs its dead by that belief). Nobody is
+#: blamed for a strike by unknown aircraft.
+BLAMED_STRIKERS = ("US", "Israel")
+#: :func:`named_group` of a name that names no modelled group.
+NO_GROUP = -1
+
+
 def group_index(group: str) -> int:
-    """The modelled militia an observed group name belongs to."""
-    text = group.lower()
-    kss = GROUPS[1]
-    if any(name.lower() in text for name in (kss.name, *kss.fronts)) or "shuhada" in text:
+    """The modelled militia an observed group name belongs to (unnamed: the larger, KH)."""
+    named = named_group(group)
+    return 0 if named == NO_GROUP else named
+
+
+def named_group(group: str) -> int:
+    """The modelled militia a group name names (the group or a front), else :data:`NO_GROUP`."""
+    text = _plain(group)
+    kh, kss = GROUPS
+    # KSS first: "Kata'ib Hezbollah; Kata'ib Sayyid al-Shuhada" (2021's strike rounds) is KSS.
+    if "shuhada" in text or any(_plain(name) in text for name in (kss.name, *kss.fronts)):
         return 1
-    return 0
+    if any(_plain(name) in text for name in (kh.name, *kh.fronts)):
+        return 0
+    return NO_GROUP
+
+
+def _plain(name: str) -> str:
+    """A name lower-cased without apostrophes (Kata'ib, Kataib and Kata’ib alike)."""
+    return name.lower().replace("'", "").replace("\u2019", "")
+
+
+def acknowledged_losses(events: pd.DataFrame) -> np.ndarray:
+    """Fighters killed by each airstrike row that feed revenge: the losses a group acknowledges.
+
+    A row's ``others_killed`` counts when its ``group`` names a modelled militia or a front
+    (:func:`named_group`: the dead are that group's fighters; a row naming no group may hold
+    Syrian soldiers or other groups' fighters, as the 13 January 2021 Deir ez-Zor row does)
+    and its actor is one the militias blame (:data:`BLAMED_STRIKERS`; unknown aircraft are
+    nobody's). Every other row counts 0. Issue 12: "Losses a group does not acknowledge (deaths
+    it denies, strikes by unknown aircraft, other forces' dead) do not feed" revenge.
+    """
+    killed = known_counts(events, "others_killed").astype(np.int64)
+    groups = events["group"].fillna("").astype(str)
+    named = np.array([named_group(g) != NO_GROUP for g in groups], dtype=bool)
+    blamed = events["actor"].astype(str).isin(BLAMED_STRIKERS).to_numpy()
+    strike = events["event_type"].astype(str).to_numpy() == "airstrike"
+    return np.where(strike & blamed & named, killed, 0)

@@ -75,7 +75,8 @@ SITES = (
         True,
         False,
         {ROCKET: 0.20, DRONE: 0.10},
-        ("embassy", "green zone"),
+        # Not "green zone": the PM's residence and Iraq's ministries are there too.
+        ("embassy",),
     ),
     Site(
         "Baghdad airport",

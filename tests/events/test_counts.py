@@ -4,7 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.events.counts import daily_counts, daily_severity, strike_round_starts, weekly_sums
+from escalation.events.counts import (
+    daily_counts,
+    daily_severity,
+    modelled_attacks,
+    strike_round_starts,
+    unmodelled_attacks,
+    weekly_sums,
+)
+from escalation.events.io import load_events
 from tests.helpers import DAY_ZERO, TINY, canonical, events_by_day
 
 
@@ -73,3 +81,35 @@ def test_daily_counts_of_a_tiny_log():
 def test_weekly_sums_keep_a_final_partial_week():
     daily = np.arange(10).reshape(1, 10)
     np.testing.assert_array_equal(weekly_sums(daily), [[0 + 1 + 2 + 3 + 4 + 5 + 6, 7 + 8 + 9]])
+
+
+#: The 7 November 2021 drones on the Iraqi prime minister's residence, as events_2021.csv has them.
+PM_RESIDENCE = {
+    "target": "Iraqi PM Kadhimi's residence (Green Zone)",
+    "location": "Baghdad Green Zone (PM residence)",
+}
+
+
+def test_an_attack_on_the_iraqi_prime_minister_is_outside_the_modelled_attacks():
+    events = canonical(
+        [
+            ("2021-11-07", "militia", "drone_attack"),
+            ("2021-11-07", "militia", "rocket_attack"),
+            ("2021-11-08", "militia", "drone_attack"),
+        ]
+    )
+    events.loc[0, list(PM_RESIDENCE)] = list(PM_RESIDENCE.values())
+    events.loc[1, "target"] = "US embassy (Green Zone)"  # the embassy is still an attack
+    np.testing.assert_array_equal(modelled_attacks(events), [False, True, True])
+    np.testing.assert_array_equal(unmodelled_attacks(events), [True, False, False])
+    counts = daily_counts(events, "2021-11-07", 2)
+    np.testing.assert_array_equal(counts["militia_attacks"], [1, 1])
+    np.testing.assert_array_equal(counts["drone_attack"], [0, 1])
+    np.testing.assert_array_equal(counts["harm"], [0, 0])
+
+
+def test_the_2021_record_leaves_out_only_the_attack_on_the_prime_minister():
+    events = load_events()
+    left_out = events[unmodelled_attacks(events)]
+    assert left_out["date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-11-07"]
+    assert left_out["target"].str.contains("Kadhimi").all()

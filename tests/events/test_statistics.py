@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalation.errors import EventDataError
-from escalation.events.io import validate_events
+from escalation.events.counts import OUTSIDE_MODEL_TARGET
+from escalation.events.io import load_events, validate_events
 from escalation.events.schema import COLUMNS, EventType, severity
 from escalation.events.statistics import summarize, summary_statistics
 
@@ -86,6 +87,7 @@ def test_toy_sequence_statistics():
         "attacks_month_2021-03": 5,
         # weekly militia attacks 3, 1, 1: mean 5/3, sample variance (16+4+4)/9/2 = 4/3
         "attacks_weekly_sd": math.sqrt(4 / 3),
+        "attacks_outside_model": 0,
         "strike_rounds": 1,
         "return_fire": 1,
         "strike_lag_mean": 3,  # round on day 5, trigger = the drone on day 2
@@ -360,18 +362,21 @@ def test_bad_input_to_summaries():
 def reference(events, start, end, gap=7, window=14):
     """The statistics computed one event at a time, from the definitions in summarize."""
     start, end = pd.Timestamp(start), pd.Timestamp(end)
+    # (day, actor, event_type, us_killed, us_injured, others_killed, attack outside the model)
     rows = [
         (
             (row.date - start).days,
             row.actor,
             row.event_type,
             *(0 if pd.isna(getattr(row, c)) else getattr(row, c) for c in CASUALTIES),
+            OUTSIDE_MODEL_TARGET.search(str(row.target)) is not None,
         )
         for row in events.itertuples()
         if start <= row.date <= end
     ]
     n_days = (end - start).days + 1
-    attacks = [r for r in rows if r[1] == "militia" and r[2] in ATTACKS]
+    attack_rows = [r for r in rows if r[1] == "militia" and r[2] in ATTACKS]
+    attacks = [r for r in attack_rows if not r[6]]
     out = {"attacks_total": len(attacks)}
     for kind in ATTACKS:
         out[f"attacks_{kind}"] = sum(r[2] == kind for r in attacks)
@@ -381,6 +386,7 @@ def reference(events, start, end, gap=7, window=14):
         )
     weeks = [sum(r[0] // 7 == k for r in attacks) for k in range(math.ceil(n_days / 7))]
     out["attacks_weekly_sd"] = pystats.stdev(weeks) if len(weeks) > 1 else np.nan
+    out["attacks_outside_model"] = len(attack_rows) - len(attacks)
 
     rounds = []
     for day in sorted(r[0] for r in rows if r[1:3] == ("US", "airstrike")):
@@ -391,7 +397,7 @@ def reference(events, start, end, gap=7, window=14):
     lags = []
     for first, *_ in rounds:
         candidates = [
-            (severity(r[2], *r[3:]), r[0]) for r in attacks if first - 30 <= r[0] <= first
+            (severity(r[2], *r[3:6]), r[0]) for r in attacks if first - 30 <= r[0] <= first
         ]
         if candidates:
             lags.append(first - max(candidates)[1])  # most severe, then latest
@@ -400,10 +406,10 @@ def reference(events, start, end, gap=7, window=14):
     out["strike_lag_mean"] = np.mean(lags) if lags else np.nan
     for i, column in enumerate(CASUALTIES):
         out[column] = sum(r[3 + i] for r in rows)
-    out["israeli_strikes"] = sum(r[1:3] == ("Israel", "airstrike") for r in rows)
+    out["israeli_strikes"] = len({r[0] for r in rows if r[1:3] == ("Israel", "airstrike")})
 
     def side(r):
-        if r[1] == "militia" and r[2] in ATTACKS:
+        if r in attacks:
             return "militia"
         if r[1] in ("US", "Israel", "unknown") and r[2] in ("airstrike", "return_fire"):
             return "state"
@@ -452,11 +458,13 @@ KINDS = [("militia", t) for t in ATTACKS] + [
     ("none", "context"),
 ]
 count = st.one_of(st.none(), st.integers(0, 3))
+#: Targets: none, a US one, and the Iraqi prime minister (outside the model).
+TARGETS = (None, "US forces", "Iraqi PM's residence")
 event = st.tuples(
     st.integers(0, 3),  # world
     st.integers(-5, 70),  # day (some outside the window)
     st.sampled_from(KINDS),
-    st.fixed_dictionaries(dict.fromkeys(CASUALTIES, count)),
+    st.fixed_dictionaries({**dict.fromkeys(CASUALTIES, count), "target": st.sampled_from(TARGETS)}),
 )
 
 
@@ -518,3 +526,42 @@ def test_reference_agrees_on_the_toy():
 def test_event_type_enum_members_are_accepted():
     frame = TOY.assign(event_type=[EventType(v) for v in TOY["event_type"]])
     pd.testing.assert_series_equal(stats(frame, 21), stats(TOY, 21))
+
+
+def test_the_attack_on_the_prime_minister_is_counted_apart_from_the_modelled_attacks():
+    events = load_events()
+    summary = summarize(events, "2021-01-01", "2021-12-31")
+    militia = events[events["actor"] == "militia"]
+    in_november = militia["date"].dt.month == 11
+    drones = militia["event_type"] == "drone_attack"
+    assert summary.statistics["attacks_outside_model"] == 1  # the 7 November drones
+    # Every other militia row of the record is an attack the model simulates.
+    assert summary.statistics["attacks_total"] == len(militia) - 1
+    assert summary.statistics["attacks_drone_attack"] == drones.sum() - 1
+    assert summary.statistics["attacks_month_2021-11"] == in_november.sum() - 1
+    assert "outside the model (left out of the statistics): 1" in repr(summary)
+
+
+def test_an_israeli_wave_on_several_sites_is_one_strike():
+    """The 13 January 2021 wave: three rows (Deir ez-Zor, Albu Kamal, al-Mayadin), one strike,
+    as the model's Israel strikes at most once a day; unknown aircraft are not Israel."""
+    wave = log(
+        (0, "Israel", "airstrike"),
+        (0, "Israel", "airstrike"),
+        (0, "Israel", "airstrike"),
+        (1, "unknown", "airstrike"),
+        (9, "Israel", "airstrike"),
+    )
+    summary = summarize(wave, START, START + pd.Timedelta(days=13))
+    assert summary.israeli_strikes == summary.statistics["israeli_strikes"] == 2
+    worlds = pd.concat([wave.assign(world=0), wave.iloc[:3].assign(world=1)], ignore_index=True)
+    table = summary_statistics(worlds, START, START + pd.Timedelta(days=13))
+    assert table["israeli_strikes"].tolist() == [2, 1]
+
+
+def test_the_2021_record_counts_israeli_strike_days():
+    events = load_events()
+    israeli = events[(events["actor"] == "Israel") & (events["event_type"] == "airstrike")]
+    summary = summarize(events, "2021-01-01", "2021-12-31")
+    assert len(israeli) == 4  # three rows on 13 January, one on 14 September
+    assert summary.statistics["israeli_strikes"] == israeli["date"].nunique() == 2

@@ -15,6 +15,7 @@ from scipy import stats
 import escalation
 from escalation.events.schema import COLUMNS
 from escalation.model.likelihood import MAX_ORDER_DELAY, PendingOrders, delay_pmf
+from escalation.model.parameters import PARAMETERS as DECLARED
 from escalation.model.scenario import Scenario
 
 #: A week of hand-made history: a rocket on Ain al-Asad (day 0), a US strike round (day 2),
@@ -237,3 +238,21 @@ def test_pending_orders_filter_over_many_months_equals_the_plain_filter():
     for w, lag in enumerate(lags):
         expected = _shifted_filter(orders[:, w], struck, lag)
         assert logp[w] == pytest.approx(expected, rel=0.0, abs=1e-10)
+
+
+def test_the_default_crackdown_rate_is_the_2021_records_maximum_likelihood():
+    """2021 had one crackdown (26 May, the arrest of Qasim Muslih); the default rate is the one
+    under which the replayed record is likeliest (within a grid step), not eight times it."""
+    rates = np.geomspace(1e-4, 4e-3, 33)  # steps of 12%
+    table = escalation.loglik({"crackdown_rate": rates}, escalation.load_events(), by="actor")
+    best = rates[np.argmax(table["Iraqi government"].to_numpy())]
+    default = DECLARED["crackdown_rate"].default
+    assert best / 1.25 <= default <= best * 1.25
+
+
+def test_a_simulated_2021_has_about_the_one_crackdown_of_the_record():
+    worlds = 1000
+    events = escalation.run_ensemble("baseline_2021", worlds, seed=11).events
+    baghdad = events[events["actor"] == "Iraqi government"]
+    crackdowns = baghdad["notes"].astype(str).str.startswith("crackdown").sum() / worlds
+    assert 0.6 <= crackdowns <= 1.4  # Monte Carlo error about 0.03

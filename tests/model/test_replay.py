@@ -20,7 +20,13 @@ from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
 from escalation.model.agents import GROUPS, SITES
 from escalation.model.model import EscalationModel
 from escalation.model.policies import halflife_factor
-from escalation.model.replay import ObservedDays, group_index
+from escalation.model.replay import (
+    NO_GROUP,
+    ObservedDays,
+    acknowledged_losses,
+    group_index,
+    named_group,
+)
 from escalation.model.scenario import Scenario
 
 START = pd.Timestamp("2021-03-01")
@@ -215,7 +221,7 @@ def test_every_world_records_the_observed_counts_on_replayed_days(scenario):
         "us_injured": [2, 0, 0, 0],
         "us_strike_rounds": [0, 1, 0, 0],
         "us_strike_sites": [0, 2, 0, 0],
-        "israeli_strikes": [0, 2, 0, 0],
+        "israeli_strikes": [0, 1, 0, 0],  # one Israeli strike; unknown aircraft are not Israel
     }
     for name, per_day in expected.items():
         np.testing.assert_array_equal(
@@ -258,6 +264,18 @@ def test_replay_covers_the_first_replay_days_within_the_window(scenario):
     assert model.observed[1].us_strikes["group"].tolist() == [KH, KSS]
     long = EscalationModel(scenario, n_worlds=3, seed=5, history=HISTORY, replay_days=50)
     assert len(long.observed) == scenario.days == 10
+
+
+def test_a_replayed_israeli_wave_counts_one_strike_like_a_simulated_one(scenario):
+    """The 13 January 2021 wave on three sites is one strike, as the model writes one a day."""
+    wave = validate_events(
+        pd.DataFrame(
+            [row(1, "Israel", "airstrike", country="Syria", location=place)
+             for place in ("Deir ez-Zor", "Albu Kamal desert", "al-Mayadin desert")]
+        )
+    )  # fmt: skip
+    counts = replayed_model(scenario, wave, 3).daily_counts["israeli_strikes"]
+    np.testing.assert_array_equal(counts[:3], np.repeat([[0], [1], [0]], 3, axis=1))
 
 
 def test_losses_in_the_history_become_revenge(baseline_to_february):
@@ -324,3 +342,118 @@ def test_replayed_days_leave_no_simulated_events(baseline_to_february):
     ).run()
     log = model.event_log()
     assert log["date"].min() >= pd.Timestamp("2021-02-01")
+
+
+def test_an_attack_on_the_iraqi_prime_minister_is_not_replayed_as_a_crossing(scenario):
+    """The 7 November 2021 drones on PM al-Kadhimi's residence (in the Green Zone, like the US
+    embassy) are outside the model: no attack is replayed, no red line crossed."""
+    history = validate_events(
+        pd.DataFrame(
+            [
+                row(0, "militia", "drone_attack",
+                    target="Iraqi PM Kadhimi's residence (Green Zone)",
+                    location="Baghdad Green Zone (PM residence)", us_killed=0, us_injured=0,
+                    others_killed=0),
+            ]
+        )
+    )  # fmt: skip
+    observed = ObservedDays.from_events(history, START, 1)
+    assert all(len(observed[0].attacks[g]["site"]) == 0 for g in range(len(GROUPS)))
+    model = replayed_model(scenario, history, 2)
+    np.testing.assert_array_equal(model.us.memory.credibility, 1.0)  # no unanswered crossing
+    np.testing.assert_array_equal(model.daily_counts["militia_attacks"][:2], 0)
+
+
+def test_the_2021_record_replays_no_attack_on_7_november(baseline_to_february):
+    events = load_events()
+    day = (pd.Timestamp("2021-11-07") - JANUARY).days
+    observed = ObservedDays.from_events(events, JANUARY, day + 1)
+    assert all(len(observed[day].attacks[g]["site"]) == 0 for g in range(len(GROUPS)))
+
+
+# ----- whose dead feed revenge -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "named"),
+    [
+        ("Kata'ib Hezbollah", KH),
+        ("Kataib Hezbollah", KH),  # spelling varies
+        ("Ashab al-Kahf", KH),  # a KH front
+        ("IRGC Quds Force; Kata'ib Hezbollah / PMF", KH),
+        ("Kata'ib Hezbollah; Kata'ib Sayyid al-Shuhada", KSS),
+        ("Qasim al-Jabbarin", KSS),
+        ("IRGC-affiliated groups (Fatemiyoun)", NO_GROUP),
+        ("Harakat Hezbollah al-Nujaba", NO_GROUP),
+        ("", NO_GROUP),
+    ],
+)
+def test_a_strike_names_the_group_whose_fighters_died_or_none(group, named):
+    assert named_group(group) == named
+
+
+def test_only_a_named_groups_dead_under_a_blamed_strike_are_acknowledged_losses():
+    strikes = validate_events(
+        pd.DataFrame(
+            [
+                row(0, "US", "airstrike", group="Kata'ib Sayyid al-Shuhada", others_killed=4),
+                row(0, "Israel", "airstrike", group="Kata'ib Hezbollah", others_killed=3),
+                # unknown aircraft: nobody is blamed
+                row(0, "unknown", "airstrike", group="Kata'ib Hezbollah", others_killed=12),
+                # Syrian soldiers and unnamed fighters (13 January 2021, Deir ez-Zor)
+                row(0, "Israel", "airstrike", target="Syrian army 137th brigade positions",
+                    others_killed=16),
+                row(0, "US", "airstrike", group="IRGC-affiliated groups (Fatemiyoun)",
+                    others_killed=5),
+                row(0, "US", "airstrike", group="Kata'ib Hezbollah"),  # toll unknown
+                row(0, "militia", "rocket_attack", group="Kata'ib Hezbollah", others_killed=1),
+            ]
+        )
+    )  # fmt: skip
+    np.testing.assert_array_equal(acknowledged_losses(strikes), [4, 3, 0, 0, 0, 0, 0])
+
+
+def test_the_january_2021_strikes_feed_no_revenge(baseline_to_february):
+    """Unknown aircraft (12 January) and the 13 January wave on Syrian soldiers and fighters of
+    no named group: no group acknowledged these dead, so no revenge follows."""
+    days = (pd.Timestamp("2021-01-20") - JANUARY).days
+    model = EscalationModel(
+        baseline_to_february, n_worlds=2, seed=1, history=load_events(), replay_days=days
+    )
+    for _ in range(days):
+        model.step()
+    for militia in model.militias:
+        np.testing.assert_array_equal(militia.revenge, 0.0)
+
+
+def test_an_israeli_strike_on_a_named_group_feeds_revenge_as_far_as_it_blames_the_us(
+    baseline_to_february,
+):
+    p = baseline_to_february.parameters
+    belief = p["blame_us_share"] * (1 - p["denial_credibility"])
+    for actor, expected in (("Israel", 10 * belief), ("unknown", 0.0)):
+        history = validate_events(
+            pd.DataFrame(
+                [row(2, actor, "airstrike", start=JANUARY, group="Kata'ib Sayyid al-Shuhada",
+                     country="Syria", location="Albu Kamal", others_killed=10)]
+            )
+        )  # fmt: skip
+        model = EscalationModel(
+            baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=4
+        )
+        for _ in range(4):  # the strike on day 2 is folded into revenge on day 3
+            model.step()
+        np.testing.assert_allclose(model.militias[KSS].revenge, expected, err_msg=actor)
+        np.testing.assert_array_equal(model.militias[KH].revenge, 0.0)
+
+
+def test_the_5_january_2020_vote_to_expel_us_forces_is_a_withdrawal_demand():
+    """The one demand in the records: parliament's resolution to "end the presence of foreign
+    troops"; nothing Baghdad did in 2021 is one."""
+    winter = load_events("2019_2020")
+    start = pd.Timestamp("2019-12-27")
+    observed = ObservedDays.from_events(winter, start, 96)
+    demands = [start + pd.Timedelta(days=d) for d in range(96) if observed[d].withdrawal_demand]
+    assert demands == [pd.Timestamp("2020-01-05")]
+    year = ObservedDays.from_events(load_events(), JANUARY, 365)
+    assert not any(year[d].withdrawal_demand for d in range(365))

@@ -13,7 +13,7 @@ from escalation.model.sites import site_index
         ("AIN AL-ASAD AIR BASE", "", "Iraq", "Ain al-Asad air base"),  # case does not matter
         ("Erbil airport", "coalition forces", "Iraq", "Erbil airport"),
         ("Baghdad", "US embassy", "Iraq", "Baghdad embassy"),  # named in the target
-        ("Green Zone", "", "Iraq", "Baghdad embassy"),
+        ("Baghdad embassy (Green Zone)", "", "Iraq", "Baghdad embassy"),
         ("Baghdad airport (Victory base)", "", "Iraq", "Baghdad airport"),
         ("Baghdad", "Camp Victory", "Iraq", "Baghdad airport"),
         ("Balad air base", "US contractors", "Iraq", "Balad air base"),
@@ -31,3 +31,11 @@ from escalation.model.sites import site_index
 )
 def test_an_observed_place_maps_to_the_site_it_names(location, target, country, site):
     assert SITES[site_index(location, target, country)].name == site
+
+
+def test_the_green_zone_alone_does_not_name_the_us_embassy():
+    """The PM's residence is in the Green Zone too (the 7 November 2021 drones)."""
+    site = site_index(
+        "Baghdad Green Zone (PM residence)", "Iraqi PM Kadhimi's residence (Green Zone)", "Iraq"
+    )
+    assert SITES[site].name != "Baghdad embassy"
