@@ -44,8 +44,15 @@ Carlo samplers", JRSS B 68:411, with the adaptive schedule of Jasra, Stephens, D
   stall the schedule.
 * The log evidence ``log p(data)`` is the sum over steps of the log mean incremental weight.
 * After reweighting, the particles are resampled (systematic) and moved by random-walk Metropolis
-  steps targeting the current tempered posterior, with proposal covariance ``scale^2`` times the
-  weighted particle covariance; ``scale`` starts at ``2.38 / sqrt(d)`` (Roberts, Gelman & Gilks
+  steps targeting the current tempered posterior. The walk runs in unbounded coordinates (the
+  logit of a parameter's place between two finite bounds, the log of its distance to a single
+  one; the Jacobian enters the acceptance ratio), where a parameter pressed against a bound or
+  with a long right tail (half-lives, thresholds) is closer to Gaussian. On one synthetic 2021
+  (``experiments/sbc.py``'s first dataset, 150 particles, 8 moves per step, two runs each),
+  24% of the posterior sds fell below 0.75 of those of a 30-move run on the natural scale, 9% in
+  these coordinates, and the runs' means differed by at most 1.7 sds (``revenge_halflife``)
+  against 0.8. Proposal covariance: ``scale^2`` times the weighted particle covariance (in
+  those coordinates); ``scale`` starts at ``2.38 / sqrt(d)`` (Roberts, Gelman & Gilks
   1997, Annals of Applied Probability 7:110) and is multiplied by
   ``exp(acceptance - target_acceptance)`` after each move, the rule of PyMC's SMC sampler. Moves
   repeat until the particles have moved far enough to forget where they started: until 90% of them
@@ -73,7 +80,7 @@ import numpy as np
 import pandas as pd
 from scipy.linalg import solve_triangular
 from scipy.spatial.distance import cdist
-from scipy.special import logsumexp
+from scipy.special import expit, logit, logsumexp
 from tqdm import tqdm
 
 from escalation.runtime import progress_bar, seed_sequence, show_progress
@@ -132,6 +139,10 @@ class PriorOnlyWarning(UserWarning):
 # --- shared parts: priors, resampling, the Gaussian kernel, seeds, progress, checkpoints --------
 
 
+#: Nearest a particle is taken to a bound when mapped to unbounded coordinates.
+_EDGE = 1e-12
+
+
 class _Priors:
     """The priors of the inferred parameters, in a fixed order: sampling, density and support."""
 
@@ -174,6 +185,44 @@ class _Priors:
     def within_bounds(self, particles: np.ndarray) -> np.ndarray:
         """Rows strictly inside the box of the priors' supports (a quick first test)."""
         return np.all((particles > self.lower) & (particles < self.upper), axis=1)
+
+    def to_free(self, particles: np.ndarray) -> np.ndarray:
+        """Particles in unbounded coordinates: logit of the place between two finite bounds,
+        log of the distance to a single finite bound, unchanged where there is none."""
+        low, high = self.lower, self.upper
+        both, below, above = self._bounded()
+        span = np.where(both, high - low, 1.0)
+        share = np.clip((particles - np.where(both, low, 0.0)) / span, _EDGE, 1.0 - _EDGE)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            free = np.where(both, logit(share), particles)
+            free = np.where(below, np.log(np.maximum(particles - low, _EDGE)), free)
+            return np.where(above, np.log(np.maximum(high - particles, _EDGE)), free)
+
+    def from_free(self, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Particles from unbounded coordinates, and the log Jacobian ``log |d theta / d z|``
+        of each row (what a random walk in these coordinates adds to the target density)."""
+        low, high = self.lower, self.upper
+        both, below, above = self._bounded()
+        with np.errstate(invalid="ignore", over="ignore"):
+            share = expit(free)
+            theta = np.where(
+                both, np.where(both, low, 0.0) + np.where(both, high - low, 1.0) * share, free
+            )
+            theta = np.where(below, low + np.exp(free), theta)
+            theta = np.where(above, high - np.exp(free), theta)
+            log_jacobian = np.where(
+                both,
+                np.log(np.where(both, high - low, 1.0))
+                - np.logaddexp(0.0, -free)
+                - np.logaddexp(0.0, free),
+                np.where(below | above, free, 0.0),
+            )
+        return theta, log_jacobian.sum(axis=1)
+
+    def _bounded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per parameter: both bounds finite, only the lower one, only the upper one."""
+        low, high = np.isfinite(self.lower), np.isfinite(self.upper)
+        return low & high, low & ~high, ~low & high
 
     def batch(self, particles: np.ndarray) -> dict[str, np.ndarray]:
         """Rows of ``particles`` as the mapping from name to values the user's functions take."""
@@ -1223,7 +1272,7 @@ class _Tempering:
         log_mean_increment = float(logsumexp(log_increment) - math.log(self.n))
         weights = np.exp(log_increment - log_increment.max())
         weights /= weights.sum()
-        kernel = _GaussianKernel.fit(previous.particles, weights, 1.0)
+        kernel = _GaussianKernel.fit(self.space.to_free(previous.particles), weights, 1.0)
         index = resample(_rng(self.root, t, 0), weights, self.n, "systematic")
         particles, loglik, rates, scale, evaluations = self.move(
             previous.particles[index], previous.loglik[index], beta, kernel, previous.scales[-1], t
@@ -1260,15 +1309,17 @@ class _Tempering:
         Returns the moved particles, their log likelihoods, each move's acceptance rate, the
         adapted scale, and the number of likelihood evaluations.
         """
-        log_prior = self.space.log_density(particles)
+        free = self.space.to_free(particles)
+        log_prior = self.space.log_density(particles) + self.space.from_free(free)[1]
         jumped = np.zeros(len(particles))
         threshold = self.min_jump * self.space.dimension
         rates: list[float] = []
         evaluations = 0
         for m in range(self.max_moves):
             rng = _rng(self.root, t, m + 1)
-            proposals = kernel.perturb(rng, particles, scale)
-            proposal_prior = self.space.log_density(proposals)
+            proposals_free = kernel.perturb(rng, free, scale)
+            proposals, log_jacobian = self.space.from_free(proposals_free)
+            proposal_prior = self.space.log_density(proposals) + log_jacobian
             inside = np.isfinite(proposal_prior)
             proposal_loglik = np.full(len(particles), -np.inf)
             if inside.any():
@@ -1278,9 +1329,10 @@ class _Tempering:
             # ratio is -inf, never NaN, where the proposal is impossible or outside the support.
             log_ratio = beta * (proposal_loglik - loglik) + proposal_prior - log_prior
             accept = np.log(rng.uniform(size=len(particles))) < log_ratio
-            squared_jump = np.sum(kernel.whiten(proposals - particles) ** 2, axis=1)
+            squared_jump = np.sum(kernel.whiten(proposals_free - free) ** 2, axis=1)
             jumped += np.exp(np.minimum(log_ratio, 0.0)) * squared_jump
             particles = np.where(accept[:, None], proposals, particles)
+            free = np.where(accept[:, None], proposals_free, free)
             loglik = np.where(accept, proposal_loglik, loglik)
             log_prior = np.where(accept, proposal_prior, log_prior)
             rate = float(accept.mean())

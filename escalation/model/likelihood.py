@@ -86,8 +86,9 @@ class PendingOrders:
     def observe(self, order_probability: np.ndarray, struck: bool | None) -> np.ndarray:
         """One day: the log probability of a round starting today (``struck``) or not.
 
-        ``struck=None`` marks a day that carries no news on orders (the second day of a round
-        already scored): the worlds stay idle and score nothing.
+        ``struck=None`` marks a day that carries no news on orders (airstrikes the day after
+        others, one round running past midnight: :func:`escalation.model.replay.order_rounds`):
+        the worlds stay idle and score nothing.
         """
         slots = len(self.due)
         today = self.day % slots

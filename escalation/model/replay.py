@@ -31,13 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from escalation.events.counts import (
-    CASUALTIES,
-    day_offsets,
-    known_counts,
-    modelled_attacks,
-    strike_round_starts,
-)
+from escalation.events.counts import CASUALTIES, day_offsets, known_counts, modelled_attacks
 from escalation.events.schema import EVENT_TYPES
 from escalation.model.agents import GROUPS
 from escalation.model.sites import sites_of
@@ -61,8 +55,9 @@ class DayRecord:
     counts are known (an empty cell is unknown, and its term is left out of the likelihood);
     ``us_strikes``: one entry per site struck (group, in Iraq, people killed, and the
     ``losses`` the group acknowledges, :func:`acknowledged_losses`);
-    ``round_start``: True on the first day of a US strike round, None on a later day of the
-    same round, False otherwise; ``israeli_strikes``: strikes by Israel or unknown aircraft
+    ``round_start``: True on a day of US airstrikes that starts a strike round as the model
+    strikes one (:func:`order_rounds`), None on a day that continues yesterday's round, False
+    on a day without US airstrikes; ``israeli_strikes``: strikes by Israel or unknown aircraft
     (group, people killed, attributed to Israel, acknowledged ``losses``); ``return_fire``: US
     return-fire events; ``crackdown``: Baghdad arrested or raided militia members;
     ``withdrawal_demand``: Baghdad (its government or parliament) demanded that US forces
@@ -95,6 +90,12 @@ class ObservedDays:
     @classmethod
     def from_events(cls, events: pd.DataFrame, start: DateLike, days: int) -> ObservedDays:
         day, inside = day_offsets(events, start, days)
+        round_start = order_rounds(
+            day,
+            events["actor"].astype(str).to_numpy(),
+            events["event_type"].astype(str).to_numpy(),
+            days,
+        )
         ev = events.loc[inside].reset_index(drop=True)
         day = day[inside]
         actor = ev["actor"].astype(str).to_numpy()
@@ -116,7 +117,6 @@ class ObservedDays:
         demand = baghdad & _mentions(notes, DEMAND_WORDS)
         return_fire = (actor == "US") & (etype == "return_fire")
         collapse = (actor == "Iran") & (etype == "context") & _mentions(notes, TALKS_COLLAPSE_WORDS)
-        round_days = (strike_round_starts(ev) - pd.Timestamp(start)).days.to_numpy()
         records = []
         for d in range(days):
             today = day == d
@@ -138,7 +138,6 @@ class ObservedDays:
                 "killed": others[mask],
                 "losses": losses[mask],
             }
-            round_start = bool(np.isin(d, round_days)) or (None if mask.any() else False)
             mask = today & other_strike
             israeli = {
                 "group": group[mask],
@@ -150,7 +149,7 @@ class ObservedDays:
                 DayRecord(
                     attacks,
                     us,
-                    round_start,
+                    round_start[d],
                     israeli,
                     int((today & return_fire).sum()),
                     bool((today & crackdown).any()),
@@ -159,6 +158,28 @@ class ObservedDays:
                 )
             )
         return cls(records, pd.Timestamp(start).date())
+
+
+def order_rounds(day: np.ndarray, actor: np.ndarray, etype: np.ndarray, days: int) -> list:
+    """Per day of the window: whether its US airstrikes are a strike round the model orders.
+
+    The model strikes all the sites of a round on one day, and a world that struck orders its
+    next round the day after at the earliest, due one day later at the soonest
+    (:meth:`escalation.model.policies.Retaliation.respond`): every day of US airstrikes is a
+    round of its own (True), two days apart included, although the counts of
+    :func:`escalation.events.counts.strike_round_starts` join those into one round. Only a
+    day of airstrikes right after another, which the model cannot produce, is read as the
+    same round running past midnight (None: no news on orders). False: no US airstrikes.
+    ``day`` holds the day offset of every event (those outside the window too, so a round
+    begun the day before the window continues into it).
+    """
+    struck = np.unique(day[(actor == "US") & (etype == "airstrike")])
+    continued = np.isin(struck - 1, struck)
+    flags: list = [False] * days
+    for d, cont in zip(struck, continued, strict=True):
+        if 0 <= d < days:
+            flags[d] = None if cont else True
+    return flags
 
 
 def _mentions(notes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:

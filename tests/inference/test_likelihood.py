@@ -45,9 +45,9 @@ PARAMETERS = dict(
 )
 
 
-def _history() -> pd.DataFrame:
+def _history(table: list[tuple] = ROWS) -> pd.DataFrame:
     rows = []
-    for date, actor, etype, country, location, target, casualty in ROWS:
+    for date, actor, etype, country, location, target, casualty in table:
         known = "" if casualty is None else 0
         killed = "" if casualty is None else casualty if actor == "US" else 0
         rows.append(
@@ -113,6 +113,25 @@ def test_loglik_of_a_hand_made_week_by_hand():
     assert by_actor.loc[0, ["Israel", "Iraqi government", "Iran"]].abs().max() < 1e-6
     total = escalation.loglik(_scenario(), _history())
     assert total[0] == pytest.approx(militia + us, abs=1e-6)
+
+
+def test_rounds_two_days_apart_are_two_orders_each_scored():
+    """The model can strike again two days after a round (an order the day after, due the next
+    day): the second round is an order of its own and its delay is scored, although the
+    statistics count both days as one round (``strike_round_starts``). Before the fix the
+    second day was read as the same round and left out of the likelihood."""
+    rows = [
+        ("2021-03-01", "militia", "rocket_attack", "Iraq", "Ain al-Asad air base", "US forces", 0),
+        ("2021-03-02", "US", "airstrike", "Syria", "Albu Kamal", "KH facilities", 0),
+        ("2021-03-03", "militia", "rocket_attack", "Iraq", "Ain al-Asad air base", "US forces", 0),
+        ("2021-03-04", "US", "airstrike", "Syria", "Albu Kamal", "KH facilities", 0),
+    ]
+    history = _history(rows)
+    # Tit-for-tat orders on days 0 and 2 for sure; each round comes after one day, the chance
+    # that 1 + Poisson(lag - 1) is 1.
+    us = 2 * stats.poisson.logpmf(0, PARAMETERS["us_lag_mean"] - 1)
+    by_actor = escalation.loglik(_scenario(), history, by="actor")
+    assert by_actor.loc[0, "US"] == pytest.approx(us, abs=1e-6)
 
 
 def test_breakdowns_add_up_and_sets_are_independent():
