@@ -40,6 +40,7 @@ from escalation.model.likelihood import (
     attack_log_likelihood,
     log_bernoulli,
     log_poisson,
+    reported_attack_log_likelihood,
 )
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
@@ -80,9 +81,12 @@ STATE_VARIABLES = (
     "militia_resolve",
     "red_line_credibility",
 )
-#: Daily counts recorded for every world (forecasts and fan charts read these).
+#: Daily counts recorded for every world (forecasts and fan charts read these). All counts are of
+#: reported events (the record's analogue) except ``militia_attacks_true``: the attacks made,
+#: reported or not (equal to ``militia_attacks`` under full reporting and on replayed days).
 COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
     "militia_attacks",
+    "militia_attacks_true",
     "us_strike_rounds",
     "us_strike_sites",
     "return_fire",
@@ -322,9 +326,11 @@ class EscalationModel(mesa.Model):
         The number is Poisson with the groups' summed rates (the record seldom says which group
         attacked, so the split is summed over); each attack's weapon is scored against the
         harassment policy's mix (an intercepted attack, whose weapon the record does not give,
-        against rockets and drones together); each attack that landed with known casualties
-        scores whether it killed or injured Americans (at sites with personnel) and killed
-        others. Sites have no free parameter and are not scored.
+        against rockets and drones together). Under batched reporting the IEDs are counted
+        apart, by the reporting policy's law
+        (:func:`~escalation.model.likelihood.reported_attack_log_likelihood`). Each attack
+        that landed with known casualties scores whether it killed or injured Americans (at
+        sites with personnel) and killed others. Sites have no free parameter and are not scored.
         """
         record, p = self.observed_today, self.p
         attacks = {
@@ -332,17 +338,25 @@ class EscalationModel(mesa.Model):
             for key in ("site", "etype", "killed", "injured", "others", "known")
         }
         rate = np.sum([militia.rate for militia in self.militias], axis=0)
-        logp = log_poisson(len(attacks["site"]), rate)
-        if len(attacks["site"]):
-            everyone = np.arange(self.n_worlds)
-            weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
-            observed = _OBSERVED_TYPE[attacks["etype"]]
-            logp = logp + attack_log_likelihood(
-                weapons,
-                np.broadcast_to(p.interception_rocket, everyone.shape),
-                np.broadcast_to(p.interception_drone, everyone.shape),
-                observed,
+        everyone = np.arange(self.n_worlds)
+        observed = _OBSERVED_TYPE[attacks["etype"]]
+        reporting = self.militias[0].reporting
+        weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
+        interception = (
+            np.broadcast_to(p.interception_rocket, everyone.shape),
+            np.broadcast_to(p.interception_drone, everyone.shape),
+        )
+        if reporting.batched:
+            ied_rate = rate * weapons[:, 2]
+            batches = reporting.ied_observation(ied_rate, p.ied_report_prob, p.ied_batch_mean)
+            logp = reported_attack_log_likelihood(
+                rate - ied_rate, *batches, weapons, *interception, observed
             )
+        else:
+            logp = log_poisson(len(observed), rate)
+            if len(observed):
+                logp = logp + attack_log_likelihood(weapons, *interception, observed)
+        if len(observed):
             landed = attacks["known"] & (observed < _INTERCEPTED_CODE)
             for j in np.flatnonzero(landed):
                 exposure = SITE_PERSONNEL[attacks["site"][j]] * self.presence
@@ -409,6 +423,7 @@ class EscalationModel(mesa.Model):
             for code, name in ((EVENT_TYPES.index(t_), t_.value) for t_ in MILITIA_ATTACKS):
                 c[name][d] = t.type_counts[:, code]
             c["militia_attacks"][d] = t.attacks
+            c["militia_attacks_true"][d] = t.true_attacks
             c["us_strike_rounds"][d] = rounds
             c["us_strike_sites"][d] = self._strikes_today
             c["return_fire"][d] = self._return_fire_today

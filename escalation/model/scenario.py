@@ -358,7 +358,7 @@ def _check_prior(name: str, spec, origin: str) -> Prior:
 
 
 def _check_policies(raw, origin: str) -> MappingProxyType:
-    from escalation.model.policies import POLICY_SLOTS, check_options
+    from escalation.model.policies import POLICY_SLOTS, SLOT_DEFAULTS, check_options
 
     if not isinstance(raw, dict):
         raise ScenarioError(f"{origin}: key 'policies': expected tables [policies.<actor>]")
@@ -373,6 +373,8 @@ def _check_policies(raw, origin: str) -> MappingProxyType:
                 )
         choices = {}
         for slot, registry in slots.items():
+            if slot not in given and (actor, slot) in SLOT_DEFAULTS:
+                given = {**given, slot: SLOT_DEFAULTS[actor, slot]}
             if slot not in given:
                 raise ScenarioError(
                     f"{origin}: key 'policies.{actor}.{slot}': missing; expected one of "
