@@ -271,7 +271,7 @@ class Militia(BatchedAgent):
         everyone = np.arange(self.n)
         weapons = self.weapon_probabilities(perceived, everyone)
         ied_rate = self.rate * weapons[:, 2]
-        others = self._capped(poisson(self.rate - ied_rate, draws.attacks))
+        others = poisson(self.rate - ied_rate, draws.attacks)
         batch_rate, batch_continue = self.reporting.ied_observation(
             ied_rate, p.ied_report_prob, p.ied_batch_mean
         )
@@ -279,6 +279,10 @@ class Militia(BatchedAgent):
         cdf[:, -1] = 1.0  # reports beyond the cap are cut to it
         reported = categorical(cdf, draws.reported_ieds)
         m.today.true_attacks += others + poisson(ied_rate, draws.true_ieds)
+        # The day's reported attacks, all weapons together, are cut to the cap (IEDs cut first).
+        total = self._capped(others + reported)
+        others = np.minimum(others, total)
+        reported = total - others
         worlds = np.repeat(everyone, others + reported)
         if not worlds.size:
             return

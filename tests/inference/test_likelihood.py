@@ -41,6 +41,8 @@ PARAMETERS = dict(
     drawdown_calm=0.0,
     return_fire_prob=0.4,
     us_lag_mean=3.0,
+    ied_report_prob=0.4,
+    ied_batch_mean=2.5,
 )
 
 
@@ -71,9 +73,10 @@ def _history() -> pd.DataFrame:
     return escalation.validate_events(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
-def _scenario() -> Scenario:
+def _scenario(reporting: str = "full_reporting") -> Scenario:
     base = (
         Scenario.load("baseline_2021")
+        .with_policy("militia", "reporting", reporting)
         .with_policy("US", "retaliation", "tit_for_tat")
         .with_policy("militia", "reprisal", "none")
         .with_policy("Israel", "interdiction", "none")
@@ -111,6 +114,34 @@ def test_loglik_of_a_hand_made_week_by_hand():
     assert by_actor.loc[0, ["Israel", "Iraqi government", "Iran"]].abs().max() < 1e-6
     total = escalation.loglik(_scenario(), _history())
     assert total[0] == pytest.approx(militia + us, abs=1e-6)
+
+
+def test_batched_reporting_of_the_hand_made_week_by_hand():
+    """The same week with convoy IEDs reported in batches: the other attacks are Poisson in
+    rate x (1 - q), the IEDs Pólya-Aeppli (b = rate q r / m batches of size mean m, so
+    P(0) = exp(-b), P(2) = exp(-b) (b (1 - c) c + b**2 (1 - c)**2 / 2) with c = 1 - 1 / m),
+    and the rocket's weapon is scored against the mix without IEDs."""
+    p = PARAMETERS
+    rate = p["militia_attack_rate"]
+    q = (1 - p["drone_share"]) * p["ied_share"]
+    rocket = (1 - p["drone_share"]) * (1 - p["ied_share"]) * (1 - p["other_share"])
+    m, r = p["ied_batch_mean"], p["ied_report_prob"]
+    batches, c = rate * q * r / m, 1 - 1 / m
+    others = rate * (1 - q)
+    militia = (
+        stats.poisson.logpmf(1, others)
+        - batches
+        + math.log(rocket * (1 - p["interception_rocket"]) / (1 - q))
+        + math.log(1 - p["lethality"])
+        + math.log(1 - p["injury_prob"])
+        + math.log(1 - p["other_casualty_prob"])
+        + 4 * (-others - batches)
+        - others
+        - batches
+        + math.log(batches * (1 - c) * c + batches**2 * (1 - c) ** 2 / 2)
+    )
+    by_actor = escalation.loglik(_scenario("batched_reporting"), _history(), by="actor")
+    assert by_actor.loc[0, "militia"] == pytest.approx(militia, abs=1e-9)
 
 
 def test_breakdowns_add_up_and_sets_are_independent():

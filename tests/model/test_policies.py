@@ -21,10 +21,12 @@ from escalation.model.policies import (
     VIENNA_TALKS_2021,
     Acquiescence,
     AntBites,
+    BatchedReporting,
     Crackdown,
     DelayedProportional,
     Disproportionate,
     FullPush,
+    FullReporting,
     GenerousTitForTat,
     Grudger,
     NoCrackdown,
@@ -806,6 +808,43 @@ class TestNoReprisal(ReprisalTest):
         stock = NoReprisal().update(np.array([3.0]), np.array([10.0]), 0.9)
         assert stock[0] == 0.0
         assert NoReprisal().rate_factor(np.array([7.0]), 5.0)[0] == 1.0
+
+
+class ReportingTest(PolicyTest):
+    actor = "militia"
+    slot = "reporting"
+    expected_classifier = {"stochastic": True, "memory_depth": 0}
+    uses_uniforms = False
+    n_days = 10
+
+    def inputs(self, rng, n):
+        return {
+            "ied_rate": rng.uniform(0.0, 2.0, n),
+            "report_prob": rng.uniform(0.0, 1.0, n),
+            "batch_mean": rng.uniform(1.0, 10.0, n),
+        }
+
+    def step(self, policy, state, x, u):
+        return state, policy.ied_observation(x["ied_rate"], x["report_prob"], x["batch_mean"])
+
+
+class TestFullReporting(ReportingTest):
+    policy_class = FullReporting
+
+    def test_reported_ieds_are_the_true_poisson_count(self):
+        rate, cont = FullReporting().ied_observation(np.array([0.3, 1.2]), 0.2, 5.0)
+        np.testing.assert_array_equal(rate, [0.3, 1.2])
+        np.testing.assert_array_equal(cont, [0.0, 0.0])
+
+
+class TestBatchedReporting(ReportingTest):
+    policy_class = BatchedReporting
+
+    def test_batches_of_mean_four_keep_the_reported_mean(self):
+        """Rate 1, reported with 0.5, batches of mean 4: 0.125 batches a day of continuation
+        0.75, so 0.125 / (1 - 0.75) = 0.5 reported IEDs a day."""
+        rate, cont = BatchedReporting().ied_observation(np.array([1.0]), 0.5, 4.0)
+        assert rate[0] == pytest.approx(0.125) and cont[0] == pytest.approx(0.75)
 
 
 # == Israel =======================================================================================

@@ -146,6 +146,10 @@ def test_full_reporting_counts_every_attack_as_true():
 
 
 def test_scenarios_without_a_reporting_slot_get_full_reporting(tmp_path):
+    """A scenario file written before the slot existed keeps its meaning."""
+    text = Scenario.coerce("baseline_2021").to_toml()
+    old = "\n".join(line for line in text.splitlines() if not line.startswith("reporting ="))
+    assert old != text
     path = tmp_path / "old.toml"
-    path.write_text('name = "old"\nextends = "baseline_2021"\n', encoding="utf-8")
+    path.write_text(old, encoding="utf-8")
     assert Scenario.coerce(path).policy("militia", "reporting").name == "full_reporting"
