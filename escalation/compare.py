@@ -349,7 +349,8 @@ def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
     model counts them in a simulated world (:func:`~escalation.events.counts.daily_counts`,
     :func:`~escalation.events.statistics.summary_statistics`, the ladder of
     :func:`~escalation.model.ladder.daily_record`). Baghdad's demand for withdrawal is not
-    coded in the event data, so ``withdrawal_demanded`` is NaN.
+    coded in the event data, nor are the attacks nobody reported, so ``withdrawal_demanded``
+    and ``militia_attacks_true`` are NaN.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     days = (end - start).days + 1
@@ -363,6 +364,7 @@ def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
         "world": 0,
         **{t.value: stats[f"attacks_{t.value}"] for t in MILITIA_ATTACKS},
         "militia_attacks": stats["attacks_total"],
+        "militia_attacks_true": math.nan,  # the record holds reported attacks only
         "us_strike_rounds": stats["strike_rounds"],
         "us_strike_sites": float(np.sum(us_airstrike.to_numpy() & inside)),
         "return_fire": stats["return_fire"],

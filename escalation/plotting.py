@@ -78,6 +78,7 @@ VARIABLE_LABELS = {
     "red_line_credibility": "Credibility of the US red line (0-1)",
     "campaign": "Chance the militias are in a campaign (0-1)",
     "militia_attacks": "Militia attacks",
+    "militia_attacks_true": "Militia attacks made, reported or not",
     "rocket_attack": "Militia rocket attacks",
     "drone_attack": "Militia drone attacks",
     "ied_attack": "Militia IED attacks",

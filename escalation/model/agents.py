@@ -22,7 +22,7 @@ import numpy as np
 
 from escalation.events.schema import EVENT_TYPES, Actor, EventType, severity
 from escalation.model.ladder import RollingSum
-from escalation.model.likelihood import PendingOrders, log_bernoulli
+from escalation.model.likelihood import PendingOrders, log_bernoulli, polya_aeppli_pmf
 from escalation.model.policies import (
     CRACKDOWN_DAYS,
     CRACKDOWN_MEMORY_DAYS,
@@ -31,6 +31,7 @@ from escalation.model.policies import (
     Interdiction,
     Policy,
     Provocation,
+    Reporting,
     Reprisal,
     RestraintWhileTalks,
     Retaliation,
@@ -48,6 +49,8 @@ if TYPE_CHECKING:  # replay reads the groups defined here
 ATTACK_TYPES = (ROCKET, DRONE, IED, OTHER)
 _TYPE_CODE = np.array([EVENT_TYPES.index(t) for t in ATTACK_TYPES])
 _INTERCEPTED = EVENT_TYPES.index(EventType.INTERCEPTION_ONLY)
+#: The cumulative weapon mix of an attack known to be an IED.
+_IED_ONLY = np.cumsum(np.eye(len(ATTACK_TYPES))[ATTACK_TYPES.index(IED)])
 
 
 def _site_table():
@@ -246,6 +249,7 @@ class Militia(BatchedAgent):
         self.index = index
         self.harassment = self.scenario_policy("militia", "harassment", Harassment)
         self.reprisal = self.scenario_policy("militia", "reprisal", Reprisal)
+        self.reporting = self.scenario_policy("militia", "reporting", Reporting)
         self.revenge = np.zeros(self.n)
         self.losses = np.zeros(self.n)
         self.rate = np.zeros(self.n)
@@ -275,16 +279,60 @@ class Militia(BatchedAgent):
         if m.replaying:
             self._replay(m.observed_today.attacks[self.index])
             return
-        drawn = poisson(self.rate, m.draws.militia[self.index].attacks)
-        self.truncated += drawn > MAX_DAILY_ATTACKS
-        counts = np.minimum(drawn, MAX_DAILY_ATTACKS)
+        if self.reporting.batched:
+            self._attack_reported(perceived)
+            return
+        counts = self._capped(poisson(self.rate, m.draws.militia[self.index].attacks))
+        m.today.true_attacks += counts
         worlds = np.repeat(np.arange(self.n), counts)
         if worlds.size:
-            self._attack(worlds, perceived)
+            self._attack(worlds, np.cumsum(self.weapon_probabilities(perceived, worlds), axis=1))
+
+    def _capped(self, drawn: np.ndarray) -> np.ndarray:
+        """Drawn attack counts cut to :data:`MAX_DAILY_ATTACKS` (the cuts are counted)."""
+        self.truncated += drawn > MAX_DAILY_ATTACKS
+        return np.minimum(drawn, MAX_DAILY_ATTACKS)
+
+    def _attack_reported(self, perceived: np.ndarray) -> None:
+        """Under batched reporting: draw the true attacks, then the reported ones, and act those.
+
+        Attacks other than IEDs are all reported (Poisson with the rate times their share); true
+        IEDs are only counted; reported IEDs are a Pólya-Aeppli count whose law the reporting
+        policy gives (:meth:`~escalation.model.policies.Reporting.ied_observation`), the law
+        :func:`~escalation.model.likelihood.reported_attack_log_likelihood` scores.
+        """
+        m, p = self.model, self.p
+        draws = m.draws.militia[self.index]
+        everyone = np.arange(self.n)
+        weapons = self.weapon_probabilities(perceived, everyone)
+        ied_rate = self.rate * weapons[:, 2]
+        others = poisson(self.rate - ied_rate, draws.attacks)
+        batch_rate, batch_continue = self.reporting.ied_observation(
+            ied_rate, p.ied_report_prob, p.ied_batch_mean
+        )
+        cdf = np.cumsum(polya_aeppli_pmf(MAX_DAILY_ATTACKS, batch_rate, batch_continue), axis=1)
+        cdf[:, -1] = 1.0  # reports beyond the cap are cut to it
+        reported = categorical(cdf, draws.reported_ieds)
+        m.today.true_attacks += others + poisson(ied_rate, draws.true_ieds)
+        # The day's reported attacks, all weapons together, are cut to the cap (IEDs cut first).
+        total = self._capped(others + reported)
+        others = np.minimum(others, total)
+        reported = total - others
+        worlds = np.repeat(everyone, others + reported)
+        if not worlds.size:
+            return
+        # Each world's rows: its other attacks, then its reported IEDs.
+        first = np.repeat(np.cumsum(others + reported) - others - reported, others + reported)
+        is_ied = np.arange(len(worlds)) - first >= others[worlds]
+        without_ied = weapons * np.array([1.0, 1.0, 0.0, 1.0])
+        mix = without_ied / np.maximum(without_ied.sum(axis=1, keepdims=True), 1e-300)
+        cum = np.where(is_ied[:, None], _IED_ONLY, np.cumsum(mix, axis=1)[worlds])
+        self._attack(worlds, cum)
 
     def _replay(self, observed: dict):
         """Take the day's observed attacks of this group, in every world."""
         k = len(observed["site"])
+        self.model.today.true_attacks += k  # replayed days: the record is all there is
         if k:
             worlds = np.repeat(np.arange(self.n), k)
             tiled = {key: np.tile(value, self.n) for key, value in observed.items()}
@@ -316,10 +364,10 @@ class Militia(BatchedAgent):
         )
         return probs / probs.sum(axis=1, keepdims=True)
 
-    def _attack(self, worlds, perceived):
+    def _attack(self, worlds: np.ndarray, cum: np.ndarray) -> None:
+        """One attack in each of ``worlds``, its weapon drawn from the cumulative mix ``cum``."""
         m, p = self.model, self.p
         u = m.event_draws(worlds, "militia_attack")
-        cum = np.cumsum(self.weapon_probabilities(perceived, worlds), axis=1)
         kind = categorical(cum, u.weapon)
         site = (u.site[:, None] >= _SITE_CUM[kind]).sum(axis=1)
         site = np.minimum(site, len(SITES) - 1)
@@ -719,11 +767,14 @@ class Today:
         self.n = n
         self.tally = np.zeros((n, len(self.TALLIES) + len(EVENT_TYPES)))
         self.us_sites_in_iraq = np.zeros(n)
+        #: Attacks made today, reported or not (replayed days: those in the record).
+        self.true_attacks = np.zeros(n, dtype=np.int64)
 
     def reset(self) -> None:
         """Clear the tallies for a new day."""
         self.tally[:] = 0.0
         self.us_sites_in_iraq[:] = 0.0
+        self.true_attacks[:] = 0
 
     def record_attacks(
         self,

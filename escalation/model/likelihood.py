@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.special
 import scipy.stats
 
 #: Smallest probability an observed act may have: an act the model rules out (a strike by a
@@ -39,6 +40,56 @@ def log_poisson(count: int, rate: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore"):
         value = count * np.log(rate) - rate - math.lgamma(count + 1) if count else -rate
     return np.maximum(value, np.log(MIN_PROBABILITY))
+
+
+def log_polya_aeppli(count: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``log P(count)`` for a Pólya-Aeppli law (compound Poisson, geometric batches), floored.
+
+    ``count`` is the sum of ``N ~ Poisson(lam)`` batches whose sizes are geometric on 1, 2, ...
+    with ``P(size = b) = (1 - p) p**(b - 1)`` (mean ``1 / (1 - p)``); the mean count is
+    ``lam / (1 - p)``, and ``p = 0`` is the Poisson law. Summing over the number of batches j,
+    ``P(k) = exp(-lam) sum_j lam**j / j! C(k - 1, j - 1) p**(k - j) (1 - p)**j`` (Johnson,
+    Kemp & Kotz 2005, "Univariate Discrete Distributions", 3rd ed., section 9.7).
+    """
+    lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    if count == 0:
+        return np.maximum(-lam, np.log(MIN_PROBABILITY))
+    j = np.arange(1, count + 1, dtype=float)
+    log_choose = (
+        scipy.special.gammaln(count)
+        - scipy.special.gammaln(j)
+        - scipy.special.gammaln(count - j + 1)
+    )
+    lam, p = lam[..., None], p[..., None]
+    terms = (
+        scipy.special.xlogy(j, lam)
+        - scipy.special.gammaln(j + 1)
+        + log_choose
+        + scipy.special.xlogy(count - j, p)  # 0 log 0 = 0: p = 0 leaves the Poisson term j = k
+        + scipy.special.xlog1py(j, -p)
+    )
+    value = scipy.special.logsumexp(terms, axis=-1) - lam[..., 0]
+    return np.maximum(value, np.log(MIN_PROBABILITY))
+
+
+def polya_aeppli_pmf(kmax: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``(n, kmax + 1)`` Pólya-Aeppli probabilities of 0 .. kmax, by Panjer's recursion.
+
+    The same law as :func:`log_polya_aeppli` (which scores it), here as a table to draw from:
+    ``P(0) = exp(-lam)``, ``P(k) = sum_i lam i / k (1 - p) p**(i - 1) P(k - i)`` (Panjer 1981,
+    "Recursive evaluation of a family of compound distributions", ASTIN Bulletin 12(1)).
+    """
+    lam = np.atleast_1d(np.maximum(np.asarray(lam, dtype=float), 0.0))
+    p = np.broadcast_to(np.clip(np.asarray(p, dtype=float), 0.0, 1.0), lam.shape)
+    sizes = np.arange(1, kmax + 1)
+    batch = (1.0 - p)[:, None] * p[:, None] ** (sizes - 1)[None, :]  # P(size = i), i = 1..kmax
+    pmf = np.zeros((len(lam), kmax + 1))
+    pmf[:, 0] = np.exp(-lam)
+    for k in range(1, kmax + 1):
+        i = sizes[:k]
+        pmf[:, k] = lam / k * np.sum(i * batch[:, :k] * pmf[:, k - i], axis=1)
+    return pmf
 
 
 def delay_pmf(lag_mean: np.ndarray) -> np.ndarray:
@@ -156,3 +207,40 @@ def attack_log_likelihood(
     )
     counts = np.bincount(observed_type, minlength=5)
     return np.log(np.maximum(per_type, MIN_PROBABILITY)) @ counts
+
+
+def reported_attack_log_likelihood(
+    other_rate: np.ndarray,
+    ied_batch_rate: np.ndarray,
+    ied_batch_continue: np.ndarray,
+    weapon_probabilities: np.ndarray,
+    intercept_rocket: np.ndarray,
+    intercept_drone: np.ndarray,
+    observed_type: np.ndarray,
+) -> np.ndarray:
+    """``(n,)`` log probability of one day's reported attacks when IED reports are batched.
+
+    Attacks other than IEDs are all reported, a Poisson count with mean ``other_rate``; the
+    reported IEDs are a separate Pólya-Aeppli count (``ied_batch_rate`` batches a day, each of
+    geometric size with ``ied_batch_continue``, :func:`log_polya_aeppli`). Given the two
+    counts, which of the day's ``n`` attacks in the record's order are the IEDs is uniform
+    over the ``C(n, n_ied)`` interleavings, and each other attack's weapon follows the mix
+    without IEDs (``weapon_probabilities`` renormalised over rocket, drone and other). With a
+    Poisson IED count of mean ``rate x IED share`` (``ied_batch_continue`` 0) this equals the
+    Poisson count of all attacks times :func:`attack_log_likelihood`, the full-reporting score.
+    """
+    observed_type = np.asarray(observed_type)
+    is_ied = observed_type == 2
+    n, n_ied = len(observed_type), int(is_ied.sum())
+    ied_share = weapon_probabilities[:, 2]
+    logp = log_poisson(n - n_ied, other_rate) + log_polya_aeppli(
+        n_ied, ied_batch_rate, ied_batch_continue
+    )
+    if n == n_ied:
+        return logp
+    interleavings = math.lgamma(n + 1) - math.lgamma(n_ied + 1) - math.lgamma(n - n_ied + 1)
+    weapons = attack_log_likelihood(
+        weapon_probabilities, intercept_rocket, intercept_drone, observed_type[~is_ied]
+    )
+    not_ied = np.log(np.maximum(1.0 - ied_share, MIN_PROBABILITY))
+    return logp - interleavings + weapons - (n - n_ied) * not_ied

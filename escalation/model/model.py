@@ -42,6 +42,7 @@ from escalation.model.likelihood import (
     attack_log_likelihood,
     log_bernoulli,
     log_poisson,
+    reported_attack_log_likelihood,
 )
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
@@ -90,9 +91,12 @@ STATE_VARIABLES = (
     "campaign",
     "talks_alive",
 )
-#: Daily counts recorded for every world (forecasts and fan charts read these).
+#: Daily counts recorded for every world (forecasts and fan charts read these). All counts are of
+#: reported events (the record's analogue) except ``militia_attacks_true``: the attacks made,
+#: reported or not (equal to ``militia_attacks`` under full reporting and on replayed days).
 COUNT_SERIES = tuple(t.value for t in MILITIA_ATTACKS) + (
     "militia_attacks",
+    "militia_attacks_true",
     "us_strike_rounds",
     "us_strike_sites",
     "return_fire",
@@ -400,12 +404,15 @@ class EscalationModel(mesa.Model):
         """Filter the campaign state from the day's observed attacks; score them when scoring.
 
         The number is Poisson with the groups' summed rates (the record seldom says which group
-        attacked, so the split is summed over), mixed over calm and campaign
-        (:meth:`~escalation.model.campaign.Campaign.observe`). Scoring, each attack's weapon is
-        scored against the harassment policy's mix (an intercepted attack, whose weapon the record
-        does not give, against rockets and drones together); each attack that landed with known
-        casualties scores whether it killed or injured Americans (at sites with personnel) and
-        killed others. Sites have no free parameter and are not scored.
+        attacked, so the split is summed over); each attack's weapon is scored against the
+        harassment policy's mix (an intercepted attack, whose weapon the record does not give,
+        against rockets and drones together). Under batched reporting the IEDs are counted
+        apart, by the reporting policy's law
+        (:func:`~escalation.model.likelihood.reported_attack_log_likelihood`). Both are mixed
+        over calm and campaign (:meth:`~escalation.model.campaign.Campaign.observe`). Scoring,
+        each attack that landed with known casualties scores whether it killed or injured
+        Americans (at sites with personnel) and killed others. Sites have no free parameter and
+        are not scored.
         """
         record, p = self.observed_today, self.p
         attacks = {
@@ -413,20 +420,33 @@ class EscalationModel(mesa.Model):
             for key in ("site", "etype", "killed", "injured", "others", "known")
         }
         rate = np.sum([militia.rate for militia in self.militias], axis=0)
-        k = len(attacks["site"])
-        logp = self.campaign.observe(lambda multiplier: log_poisson(k, rate * multiplier))
+        everyone = np.arange(self.n_worlds)
+        observed = _OBSERVED_TYPE[attacks["etype"]]
+        reporting = self.militias[0].reporting
+        weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
+        interception = (
+            np.broadcast_to(p.interception_rocket, everyone.shape),
+            np.broadcast_to(p.interception_drone, everyone.shape),
+        )
+
+        def reported(multiplier: np.ndarray | float) -> np.ndarray:
+            """The day's reported attacks and weapons, with every rate times ``multiplier``."""
+            scaled = rate * multiplier
+            if reporting.batched:
+                ied_rate = scaled * weapons[:, 2]
+                batches = reporting.ied_observation(ied_rate, p.ied_report_prob, p.ied_batch_mean)
+                return reported_attack_log_likelihood(
+                    scaled - ied_rate, *batches, weapons, *interception, observed
+                )
+            logp = log_poisson(len(observed), scaled)
+            if len(observed):
+                logp = logp + attack_log_likelihood(weapons, *interception, observed)
+            return logp
+
+        logp = self.campaign.observe(reported)
         if not self.scoring:
             return
-        if k:
-            everyone = np.arange(self.n_worlds)
-            weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
-            observed = _OBSERVED_TYPE[attacks["etype"]]
-            logp = logp + attack_log_likelihood(
-                weapons,
-                np.broadcast_to(p.interception_rocket, everyone.shape),
-                np.broadcast_to(p.interception_drone, everyone.shape),
-                observed,
-            )
+        if len(observed):
             landed = attacks["known"] & (observed < _INTERCEPTED_CODE)
             for j in np.flatnonzero(landed):
                 exposure = SITE_PERSONNEL[attacks["site"][j]] * self.presence
@@ -497,6 +517,7 @@ class EscalationModel(mesa.Model):
             for code, name in ((EVENT_TYPES.index(t_), t_.value) for t_ in MILITIA_ATTACKS):
                 c[name][d] = t.type_counts[:, code]
             c["militia_attacks"][d] = t.attacks
+            c["militia_attacks_true"][d] = t.true_attacks
             c["us_strike_rounds"][d] = rounds
             c["us_strike_sites"][d] = self._strikes_today
             c["return_fire"][d] = self._return_fire_today

@@ -231,6 +231,35 @@ _DECLARED = [
         Prior("beta", {"a": 1.0, "b": 9.0}),
     ),
     _p(
+        "ied_report_prob",
+        0.35,
+        0.0,
+        1.0,
+        "share",
+        "Chance that a convoy IED reaches the record (read only under the batched_reporting "
+        "policy; other attacks are always reported, an assumption). The record alone cannot tell "
+        "it from the rate (only rate x IED share x this probability is identified), so it is set "
+        "from the tallies, not calibrated.",
+        "tallies_2021.csv: Middle East Monitor / Anadolu, 18 March 2021, 'the 32nd attack in 11 "
+        "weeks' against 11 dated rows (5 IEDs, 6 others): about 26 convoy attacks for 5 dated "
+        "IEDs (0.2); AFP, 5 July 2021, 47 attacks in Iraq against 40 dated rows (15 IEDs, 25 "
+        "others): about 22 for 15 (0.7), and AFP itself under-counts convoys (Shafaq News, spring "
+        "2021: 'nearly daily'). 0.35 lies between; the prior spans both.",
+        Prior("beta", {"a": 2.0, "b": 4.0}),
+    ),
+    _p(
+        "ied_batch_mean",
+        2.0,
+        1.0,
+        10.0,
+        "IED reports per batch",
+        "Mean number of convoy IEDs a relay posts at once (geometric batch sizes; 1 means reports "
+        "arrive one by one). Read only under the batched_reporting policy.",
+        "2021 data: the 38 dated IEDs fall on 19 days (2.0 a day with any), 7 on 24 August and 5 "
+        "on 13 June, 28 of them low-confidence relays of the Sabereen News channel (docs/data.md).",
+        Prior("gamma", {"a": 1.5, "loc": 1.0, "scale": 1.0}),
+    ),
+    _p(
         "revenge_gain",
         0.25,
         0.0,

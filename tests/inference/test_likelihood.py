@@ -42,6 +42,8 @@ PARAMETERS = dict(
     drawdown_calm=0.0,
     return_fire_prob=0.4,
     us_lag_mean=3.0,
+    ied_report_prob=0.4,
+    ied_batch_mean=2.5,
 )
 
 
@@ -72,9 +74,10 @@ def _history(table: list[tuple] = ROWS) -> pd.DataFrame:
     return escalation.validate_events(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
-def _scenario() -> Scenario:
+def _scenario(reporting: str = "full_reporting") -> Scenario:
     base = (
         Scenario.load("baseline_2021")
+        .with_policy("militia", "reporting", reporting)
         .with_policy("US", "retaliation", "tit_for_tat")
         .with_policy("militia", "reprisal", "none")
         .with_policy("militia", "campaigns", "none")
@@ -132,6 +135,34 @@ def test_rounds_two_days_apart_are_two_orders_each_scored():
     us = 2 * stats.poisson.logpmf(0, PARAMETERS["us_lag_mean"] - 1)
     by_actor = escalation.loglik(_scenario(), history, by="actor")
     assert by_actor.loc[0, "US"] == pytest.approx(us, abs=1e-6)
+
+
+def test_batched_reporting_of_the_hand_made_week_by_hand():
+    """The same week with convoy IEDs reported in batches: the other attacks are Poisson in
+    rate x (1 - q), the IEDs Pólya-Aeppli (b = rate q r / m batches of size mean m, so
+    P(0) = exp(-b), P(2) = exp(-b) (b (1 - c) c + b**2 (1 - c)**2 / 2) with c = 1 - 1 / m),
+    and the rocket's weapon is scored against the mix without IEDs."""
+    p = PARAMETERS
+    rate = p["militia_attack_rate"]
+    q = (1 - p["drone_share"]) * p["ied_share"]
+    rocket = (1 - p["drone_share"]) * (1 - p["ied_share"]) * (1 - p["other_share"])
+    m, r = p["ied_batch_mean"], p["ied_report_prob"]
+    batches, c = rate * q * r / m, 1 - 1 / m
+    others = rate * (1 - q)
+    militia = (
+        stats.poisson.logpmf(1, others)
+        - batches
+        + math.log(rocket * (1 - p["interception_rocket"]) / (1 - q))
+        + math.log(1 - p["lethality"])
+        + math.log(1 - p["injury_prob"])
+        + math.log(1 - p["other_casualty_prob"])
+        + 4 * (-others - batches)
+        - others
+        - batches
+        + math.log(batches * (1 - c) * c + batches**2 * (1 - c) ** 2 / 2)
+    )
+    by_actor = escalation.loglik(_scenario("batched_reporting"), _history(), by="actor")
+    assert by_actor.loc[0, "militia"] == pytest.approx(militia, abs=1e-9)
 
 
 def test_breakdowns_add_up_and_sets_are_independent():

@@ -22,11 +22,13 @@ from escalation.model.policies import (
     VIENNA_TALKS_2021,
     Acquiescence,
     AntBites,
+    BatchedReporting,
     CampaignRegime,
     Crackdown,
     DelayedProportional,
     Disproportionate,
     FullPush,
+    FullReporting,
     GenerousTitForTat,
     Grudger,
     NoCampaigns,
@@ -865,6 +867,43 @@ class TestNoCampaigns(CampaignsTest):
         _, (onset, _, intensity) = self.step(NoCampaigns(), None, self.inputs(rng, 5), None)
         assert not onset.any()
         assert (intensity == 1.0).all()
+
+
+class ReportingTest(PolicyTest):
+    actor = "militia"
+    slot = "reporting"
+    expected_classifier = {"stochastic": True, "memory_depth": 0}
+    uses_uniforms = False
+    n_days = 10
+
+    def inputs(self, rng, n):
+        return {
+            "ied_rate": rng.uniform(0.0, 2.0, n),
+            "report_prob": rng.uniform(0.0, 1.0, n),
+            "batch_mean": rng.uniform(1.0, 10.0, n),
+        }
+
+    def step(self, policy, state, x, u):
+        return state, policy.ied_observation(x["ied_rate"], x["report_prob"], x["batch_mean"])
+
+
+class TestFullReporting(ReportingTest):
+    policy_class = FullReporting
+
+    def test_reported_ieds_are_the_true_poisson_count(self):
+        rate, cont = FullReporting().ied_observation(np.array([0.3, 1.2]), 0.2, 5.0)
+        np.testing.assert_array_equal(rate, [0.3, 1.2])
+        np.testing.assert_array_equal(cont, [0.0, 0.0])
+
+
+class TestBatchedReporting(ReportingTest):
+    policy_class = BatchedReporting
+
+    def test_batches_of_mean_four_keep_the_reported_mean(self):
+        """Rate 1, reported with 0.5, batches of mean 4: 0.125 batches a day of continuation
+        0.75, so 0.125 / (1 - 0.75) = 0.5 reported IEDs a day."""
+        rate, cont = BatchedReporting().ied_observation(np.array([1.0]), 0.5, 4.0)
+        assert rate[0] == pytest.approx(0.125) and cont[0] == pytest.approx(0.75)
 
 
 # == Israel =======================================================================================

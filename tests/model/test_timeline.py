@@ -413,8 +413,12 @@ def test_replay_scoring_changes_only_the_militia_term_after_the_date_by_the_pois
     changes, and nothing before the date."""
     f = 0.4
     events = load_events("2021")
-    # Campaigns off: with them the count's law is a mixture, not one Poisson.
-    base = Scenario.load("baseline_2021").with_policy("militia", "campaigns", "none")
+    # Campaigns and batched reporting off: with them the count's law is not one Poisson.
+    base = (
+        Scenario.load("baseline_2021")
+        .with_policy("militia", "campaigns", "none")
+        .with_policy("militia", "reporting", "full_reporting")
+    )
     model = EscalationModel(
         dataclasses.replace(base, posterior=None),
         n_worlds=2,
