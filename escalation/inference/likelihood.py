@@ -12,7 +12,7 @@ one hidden state the record never shows, the US's pending strike orders, exactly
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -36,7 +36,7 @@ def loglik(
     start: DateLike | None = None,
     end: DateLike | None = None,
     *,
-    by: Literal["actor", "day"] | None = None,
+    by: Literal["actor", "day", "counts"] | None = None,
     scenario: Scenario | str | Path | None = None,
 ) -> np.ndarray | pd.DataFrame:
     """Log-likelihood of the ``observed`` record under the model, one value per parameter set.
@@ -55,19 +55,23 @@ def loglik(
     by : {"actor", "day"}, optional
         None: an array ``(n_sets,)`` of totals. ``"actor"``: a DataFrame, one row per set and
         one column per actor (militia, US, Israel, Iraqi government, Iran). ``"day"``: a DataFrame
-        with one row per day (indexed by date) and one column per set.
+        with one row per day (indexed by date) and one column per set. ``"counts"``: the same
+        table for the militia's daily attack counts alone, each day given the record before it
+        (what a count baseline such as a Poisson or negative binomial scores).
     """
+    if by not in (None, "actor", "day", "counts"):
+        raise ValueError(f"by: expected None, 'actor', 'day' or 'counts', found {by!r}")
     base, parameters, n = _sets(scenario_or_parameters, scenario)
     record = ReplayLikelihood(observed, base, start, end)
+    dates = pd.date_range(record.scenario.start, record.scenario.end, freq="D", name="date")
+    if by == "counts":
+        return pd.DataFrame(record.counts(parameters, n), index=dates)
     table = record.table(parameters, n)
     if by is None:
         return table.sum(axis=(0, 1))
     if by == "actor":
         return pd.DataFrame(table.sum(axis=1).T, columns=list(SCORED_ACTORS))
-    if by == "day":
-        dates = pd.date_range(record.scenario.start, record.scenario.end, freq="D", name="date")
-        return pd.DataFrame(table.sum(axis=0), index=dates)
-    raise ValueError(f"by: expected None, 'actor' or 'day', found {by!r}")
+    return pd.DataFrame(table.sum(axis=0), index=dates)  # by == "day"
 
 
 class ReplayLikelihood:
@@ -103,7 +107,23 @@ class ReplayLikelihood:
 
     def table(self, parameters: Mapping[str, ArrayLike], n: int) -> np.ndarray:
         """``(actors, days, n)`` log probabilities of each actor's observed acts, day by day."""
-        parts = []
+        return np.concatenate(
+            [
+                np.stack([model.log_likelihood[actor] for actor in SCORED_ACTORS])
+                for model in self._replays(parameters, n)
+            ],
+            axis=2,
+        )
+
+    def counts(self, parameters: Mapping[str, ArrayLike], n: int) -> np.ndarray:
+        """``(days, n)`` log probabilities of each day's number of militia attacks given the
+        record before it: the model scored on counts alone, as count baselines are."""
+        return np.concatenate(
+            [model.count_log_likelihood for model in self._replays(parameters, n)], axis=1
+        )
+
+    def _replays(self, parameters: Mapping[str, ArrayLike], n: int) -> Iterator[EscalationModel]:
+        """The record replayed and scored for the ``n`` sets, :data:`CHUNK` sets at a time."""
         for a in range(0, n, CHUNK):
             b = min(a + CHUNK, n)
             chunk = {k: v if np.ndim(v) == 0 else np.asarray(v)[a:b] for k, v in parameters.items()}
@@ -117,9 +137,7 @@ class ReplayLikelihood:
                 replay_days=self.scenario.days,
                 score=True,
             )
-            model.run()
-            parts.append(np.stack([model.log_likelihood[actor] for actor in SCORED_ACTORS]))
-        return np.concatenate(parts, axis=2)
+            yield model.run()
 
 
 def _sets(

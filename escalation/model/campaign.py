@@ -76,17 +76,31 @@ class Campaign:
         ``log_count(multiplier)`` is the log probability of the day's observed attacks with
         attack rates multiplied by ``multiplier``.
         """
+        calm, campaign = self._joint(log_count)
+        if campaign is None:
+            return calm
+        total = np.logaddexp(calm, campaign)
+        self.probability = np.exp(campaign - total)
+        return total
+
+    def predictive(self, log_count: Callable[[np.ndarray | float], np.ndarray]) -> np.ndarray:
+        """Log probability of today's observation given the past, the state summed out, without
+        filtering on it (``log_count`` as for :meth:`observe`)."""
+        calm, campaign = self._joint(log_count)
+        return calm if campaign is None else np.logaddexp(calm, campaign)
+
+    def _joint(
+        self, log_count: Callable[[np.ndarray | float], np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Log probabilities of today's observation together with calm and with a campaign
+        (None where no world can be in a campaign: then the first is the observation's alone)."""
         calm = log_count(1.0)
         prior = self.probability
         if not np.any(prior > 0):
-            return calm
+            return calm, None
         campaign = log_count(self.policy.intensity(self.model.p))
         with np.errstate(divide="ignore"):
-            joint_calm = np.log1p(-prior) + calm
-            joint_campaign = np.log(prior) + campaign
-        total = np.logaddexp(joint_calm, joint_campaign)
-        self.probability = np.exp(joint_campaign - total)
-        return total
+            return np.log1p(-prior) + calm, np.log(prior) + campaign
 
     def end_of_day(self, struck: np.ndarray, arrested: np.ndarray) -> None:
         """Remember today's triggers: strikes on the militias (or anniversaries), and arrests."""

@@ -92,6 +92,22 @@ def polya_aeppli_pmf(kmax: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
     return pmf
 
 
+def reported_count_log_likelihood(
+    count: int, other_rate: np.ndarray, batch_rate: np.ndarray, batch_continue: np.ndarray
+) -> np.ndarray:
+    """``log P(count)`` of a day's total reported attacks: Poisson others plus Pólya-Aeppli IEDs.
+
+    The convolution over how many of the ``count`` were IEDs; with ``batch_continue`` 0 it is the
+    Poisson law of the summed rate. This is the law the count baselines (Poisson, negative
+    binomial) are compared with, which see counts only.
+    """
+    splits = [
+        log_poisson(count - ieds, other_rate) + log_polya_aeppli(ieds, batch_rate, batch_continue)
+        for ieds in range(count + 1)
+    ]
+    return np.logaddexp.reduce(np.stack(splits), axis=0)
+
+
 def delay_pmf(lag_mean: np.ndarray) -> np.ndarray:
     """``(n, MAX_ORDER_DELAY)`` chances of a delay of 1, 2, ... days: ``1 + Poisson(lag - 1)``.
 

@@ -43,6 +43,7 @@ from escalation.model.likelihood import (
     log_bernoulli,
     log_poisson,
     reported_attack_log_likelihood,
+    reported_count_log_likelihood,
 )
 from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
@@ -217,6 +218,11 @@ class EscalationModel(mesa.Model):
             {actor: np.zeros((len(self.observed or ()), n)) for actor in SCORED_ACTORS}
             if self.scoring
             else {}
+        )
+        #: Log probability of each replayed day's number of militia attacks given the record
+        #: before it (counts only, as the count baselines see them): ``(days, n_worlds)``.
+        self.count_log_likelihood = (
+            np.zeros((len(self.observed or ()), n)) if self.scoring else np.zeros((0, n))
         )
         self.record_daily = record_daily
         if record_daily:
@@ -443,6 +449,10 @@ class EscalationModel(mesa.Model):
                 logp = logp + attack_log_likelihood(weapons, *interception, observed)
             return logp
 
+        if self.scoring:
+            self.count_log_likelihood[self.day] = self.campaign.predictive(
+                lambda multiplier: self._count_law(len(observed), rate * multiplier, weapons)
+            )
         logp = self.campaign.observe(reported)
         if not self.scoring:
             return
@@ -457,6 +467,15 @@ class EscalationModel(mesa.Model):
                     + log_bernoulli(p.other_casualty_prob, attacks["others"][j] > 0)
                 )
         self.score("militia", logp)
+
+    def _count_law(self, count: int, rate: np.ndarray, weapons: np.ndarray) -> np.ndarray:
+        """``log P(count)`` of the day's total reported attacks at ``rate`` (weapons unseen)."""
+        reporting, p = self.militias[0].reporting, self.p
+        if not reporting.batched:
+            return log_poisson(count, rate)
+        ied_rate = rate * weapons[:, 2]
+        batches = reporting.ied_observation(ied_rate, p.ied_report_prob, p.ied_batch_mean)
+        return reported_count_log_likelihood(count, rate - ied_rate, *batches)
 
     @property
     def replaying(self) -> bool:

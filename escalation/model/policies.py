@@ -1070,8 +1070,6 @@ POLICY_SLOTS = {
         "harassment": _registry(AntBites, Unrestrained),
         "reprisal": _registry(RevengeAfterLosses, NoReprisal),
         "campaigns": _registry(CampaignRegime, NoCampaigns),
-
-
         "reporting": _registry(FullReporting, BatchedReporting),
     },
     "Israel": {"interdiction": _registry(ThresholdInterdiction, NoInterdiction)},

@@ -14,7 +14,13 @@ from scipy import stats
 
 import escalation
 from escalation.events.schema import COLUMNS
-from escalation.model.likelihood import MAX_ORDER_DELAY, PendingOrders, delay_pmf
+from escalation.model.likelihood import (
+    MAX_ORDER_DELAY,
+    PendingOrders,
+    delay_pmf,
+    polya_aeppli_pmf,
+    reported_count_log_likelihood,
+)
 from escalation.model.parameters import PARAMETERS as DECLARED
 from escalation.model.scenario import Scenario
 
@@ -306,3 +312,20 @@ def test_a_simulated_2021_has_about_the_one_crackdown_of_the_record():
     baghdad = events[events["actor"] == "Iraqi government"]
     crackdowns = baghdad["notes"].astype(str).str.startswith("crackdown").sum() / worlds
     assert 0.6 <= crackdowns <= 1.4  # Monte Carlo error about 0.03
+
+
+def test_daily_counts_alone_score_a_poisson_count_a_day_by_hand():
+    # The hand-made week with full reporting and no campaigns: every day's count is Poisson at the
+    # constant rate (no reprisal, full push), whatever the weapons: 1, 0, 0, 0, 2, 0 attacks.
+    by_day = escalation.loglik(_scenario(), _history(), by="counts")
+    expected = stats.poisson.logpmf([1, 0, 0, 0, 2, 0], PARAMETERS["militia_attack_rate"])
+    np.testing.assert_allclose(by_day[0].to_numpy(), expected, rtol=1e-12)
+
+
+def test_reported_count_law_is_the_convolution_of_others_and_batched_ieds():
+    others, batches, cont = 0.7, np.array([0.3]), np.array([0.6])
+    pmf = polya_aeppli_pmf(6, batches, cont)[0]
+    for count in range(5):
+        by_hand = sum(stats.poisson.pmf(count - i, others) * pmf[i] for i in range(count + 1))
+        value = reported_count_log_likelihood(count, np.array([others]), batches, cont)[0]
+        assert value == pytest.approx(math.log(by_hand), rel=1e-10)
