@@ -95,3 +95,25 @@ def write_rows(
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+#: The 2021 baseline's policies as TOML tables, every slot a scenario file must name (slots added
+#: later default to off): for test scenarios written out in full.
+POLICY_TABLES = """\
+[policies.US]
+retaliation = { name = "red_line", line = "personnel" }
+
+[policies.militia]
+harassment = "ant_bites"
+reprisal = "revenge"
+
+[policies.Israel]
+interdiction = "threshold_interdiction"
+
+[policies."Iraqi government"]
+sovereignty = "sovereignty_pressure"
+crackdown = "crackdown"
+
+[policies.Iran]
+patronage = { name = "restraint_while_talks", talks = "2021" }
+"""

@@ -9,9 +9,11 @@ import pytest
 from escalation.errors import ScenarioError
 from escalation.model.parameters import PARAMETERS, defaults
 from escalation.model.scenario import Scenario, describe_scenarios, list_scenarios
+from tests.helpers import POLICY_TABLES
 
 #: A complete scenario with no ``extends``: the error cases below each break one thing.
-FULL = """\
+FULL = (
+    """\
 name = "full"
 description = "every slot given"
 start = 2021-01-01
@@ -20,23 +22,9 @@ end = 2021-03-31
 [parameters]
 militia_attack_rate = 0.4
 
-[policies.US]
-retaliation = { name = "red_line", line = "personnel" }
-
-[policies.militia]
-harassment = "ant_bites"
-reprisal = "revenge"
-
-[policies.Israel]
-interdiction = "threshold_interdiction"
-
-[policies."Iraqi government"]
-sovereignty = "sovereignty_pressure"
-crackdown = "crackdown"
-
-[policies.Iran]
-patronage = { name = "restraint_while_talks", talks = "2021" }
 """
+    + POLICY_TABLES
+)
 
 
 def write(tmp_path, text, name="scenario.toml"):

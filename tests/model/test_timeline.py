@@ -19,6 +19,7 @@ from escalation.model.likelihood import MIN_PROBABILITY
 from escalation.model.model import EscalationModel
 from escalation.model.policies import VIENNA_TALKS_2021, NoRetaliation, halflife_factor
 from escalation.model.scenario import Mark, Scenario, TimelineEntry
+from tests.helpers import POLICY_TABLES
 
 #: A one-quarter scenario with no timeline: tests add their entries after its tables.
 HEAD = """\
@@ -26,25 +27,7 @@ name = "head"
 start = 2021-01-01
 end = 2021-03-31
 """
-POLICIES = """
-[policies.US]
-retaliation = { name = "red_line", line = "personnel" }
-
-[policies.militia]
-harassment = "ant_bites"
-reprisal = "revenge"
-
-[policies.Israel]
-interdiction = "threshold_interdiction"
-
-[policies."Iraqi government"]
-sovereignty = "sovereignty_pressure"
-crackdown = "crackdown"
-
-[policies.Iran]
-patronage = { name = "restraint_while_talks", talks = "2021" }
-
-"""
+POLICIES = "\n" + POLICY_TABLES + "\n"
 
 
 def scenario_with(tmp_path, entries: str, head: str = HEAD, name: str = "s.toml") -> Scenario:
