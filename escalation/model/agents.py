@@ -131,6 +131,7 @@ POLICY_ATTRIBUTES: dict[tuple[str, str], tuple[str, type[Policy]]] = {
     ("Iran", "patronage"): ("policy", RestraintWhileTalks),
     ("militia", "harassment"): ("harassment", Harassment),
     ("militia", "reprisal"): ("reprisal", Reprisal),
+    ("militia", "reporting"): ("reporting", Reporting),
     ("Israel", "interdiction"): ("policy", Interdiction),
     ("US", "retaliation"): ("policy", Retaliation),
     ("Iraqi government", "sovereignty"): ("sovereignty", Sovereignty),

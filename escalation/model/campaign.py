@@ -36,10 +36,8 @@ class Campaign:
 
     def __init__(self, model: EscalationModel) -> None:
         self.model = model
-        policy = make_policy("militia", "campaigns", model.policy("militia", "campaigns"))
-        if not isinstance(policy, Campaigns):
-            raise TypeError(f"policy {policy!r} for militia campaigns is not a Campaigns")
-        self.policy = policy
+        self.adopt()
+        policy = self.policy
         n = model.n_worlds
         self.strikes = RollingSum(n, CAMPAIGN_TRIGGER_DAYS)
         self.arrests = RollingSum(n, CAMPAIGN_TRIGGER_DAYS)
@@ -50,6 +48,14 @@ class Campaign:
             start = np.where(onset > 0, onset / (onset + end), 0.0)
         #: Chance of a campaign today in each world (0 or 1 once simulation draws it).
         self.probability = np.broadcast_to(start, (n,)).astype(float)
+
+    def adopt(self) -> None:
+        """Follow the campaigns policy the model chooses today (its scenario's, or a timeline
+        switch's); the chance of a campaign carries over."""
+        policy = make_policy("militia", "campaigns", self.model.policy("militia", "campaigns"))
+        if not isinstance(policy, Campaigns):
+            raise TypeError(f"policy {policy!r} for militia campaigns is not a Campaigns")
+        self.policy = policy
 
     def start_of_day(self, draw: np.ndarray | None) -> None:
         """Move the chain one day; in simulation draw today's state with the uniforms ``draw``."""

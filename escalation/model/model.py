@@ -328,6 +328,9 @@ class EscalationModel(mesa.Model):
         switch = entry.policy
         if switch is not None:
             self._choices[switch.actor][switch.slot] = switch.choice
+            if (switch.actor, switch.slot) == ("militia", "campaigns"):
+                self.campaign.adopt()  # a model component, not an agent
+                return
             for agent in self.agents:
                 if agent.actor.value == switch.actor:
                     agent.adopt(switch.slot)

@@ -437,3 +437,29 @@ def test_replay_scoring_changes_only_the_militia_term_after_the_date_by_the_pois
     for actor, values in model.log_likelihood.items():
         if actor != "militia":
             np.testing.assert_array_equal(values[:, 1], values[:, 0], err_msg=actor)
+
+
+@pytest.mark.parametrize("slot, choice", [("campaigns", "none"), ("reporting", "full_reporting")])
+def test_the_militia_mechanisms_switch_off_on_their_day(slot, choice):
+    """Campaigns and batched reporting, switched off on day 30 by the timeline: afterwards no
+    world is in a campaign (one running on the day ends at once), or every attack is reported."""
+    switch_day = 30
+    entry = timeline_of(
+        f'[[timeline]]\ndate = 2021-01-31\npolicy = {{ actor = "militia", slot = "{slot}", '
+        f'choice = "{choice}" }}\n'
+    )[0]
+    base = Scenario.load("baseline_2021").with_parameters(campaign_onset=0.1)
+    scenario = with_timeline(base, entry, end=dt.date(2021, 3, 31))
+    model = EscalationModel(scenario, n_worlds=500, seed=3).run()
+    assert model.policy("militia", slot).name == choice
+    if slot == "campaigns":
+        campaign = model.daily_state["campaign"]
+        assert campaign[:switch_day].mean() > 0.1
+        assert not campaign[switch_day + 1 :].any()
+    else:
+        reported, true = (
+            model.daily_counts["militia_attacks"],
+            model.daily_counts["militia_attacks_true"],
+        )
+        assert (reported[:switch_day] < true[:switch_day]).any()
+        np.testing.assert_array_equal(reported[switch_day:], true[switch_day:])
