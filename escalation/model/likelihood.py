@@ -105,7 +105,7 @@ def reported_count_log_likelihood(
         log_poisson(count - ieds, other_rate) + log_polya_aeppli(ieds, batch_rate, batch_continue)
         for ieds in range(count + 1)
     ]
-    return np.logaddexp.reduce(np.stack(splits), axis=0)
+    return scipy.special.logsumexp(np.stack(splits), axis=0)
 
 
 def delay_pmf(lag_mean: np.ndarray) -> np.ndarray:
@@ -184,7 +184,7 @@ class PendingOrders:
         spent = self.total <= 0.0
         if spent.any():
             self._reset(spent)
-        if self.total.min() < 1e-100:  # keep the unnormalised belief clear of underflow
+        if np.min(self.total) < 1e-100:  # keep the unnormalised belief clear of underflow
             self.due /= self.total
             self.idle /= self.total
             self.total[:] = 1.0
