@@ -48,12 +48,12 @@ def modelled_attacks(events: pd.DataFrame) -> np.ndarray:
     :data:`~escalation.events.schema.MILITIA_ATTACKS`, and its target is not outside the model
     (:data:`OUTSIDE_MODEL_TARGET`; :func:`unmodelled_attacks` gives the rows left out).
     """
-    return _militia_attack_rows(events) & ~_outside_model_rows(events)
+    return _militia_attack_rows(events) & ~outside_model_rows(events)
 
 
 def unmodelled_attacks(events: pd.DataFrame) -> np.ndarray:
     """Mask of the militia attacks left out of the modelled series (on an outside target)."""
-    return _militia_attack_rows(events) & _outside_model_rows(events)
+    return _militia_attack_rows(events) & outside_model_rows(events)
 
 
 def _militia_attack_rows(events: pd.DataFrame) -> np.ndarray:
@@ -63,7 +63,8 @@ def _militia_attack_rows(events: pd.DataFrame) -> np.ndarray:
     return militia & np.isin(events["event_type"].astype(str), [t.value for t in MILITIA_ATTACKS])
 
 
-def _outside_model_rows(events: pd.DataFrame) -> np.ndarray:
+def outside_model_rows(events: pd.DataFrame) -> np.ndarray:
+    """Whether each row's target is outside the model (no ``target`` column: none is)."""
     if "target" not in events.columns:
         return np.zeros(len(events), dtype=bool)
     return outside_model(events["target"])

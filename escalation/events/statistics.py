@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from escalation.errors import EventDataError
-from escalation.events.counts import outside_model, starts_new_round
+from escalation.events.counts import outside_model_rows, starts_new_round
 from escalation.events.io import CHOICES, as_text, show_value
 from escalation.events.schema import (
     ACTORS,
@@ -182,11 +182,7 @@ def _prepare(events: pd.DataFrame, start, end, worlds) -> _Log:
     month0 = first.astype("datetime64[M]")
     n_months = int((last.astype("datetime64[M]") - month0).astype(np.int64)) + 1
     counts = {c: events[c].to_numpy(dtype=float, na_value=np.nan)[rows] for c in _CASUALTIES}
-    outside = (
-        outside_model(events["target"].iloc[rows])
-        if "target" in events
-        else np.zeros(rows.size, dtype=bool)
-    )
+    outside = outside_model_rows(events)[rows]
     return _Log(
         world_ids=ids,
         start=pd.Timestamp(first),

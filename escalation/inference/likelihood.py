@@ -110,7 +110,7 @@ class ReplayLikelihood:
         return np.concatenate(
             [
                 np.stack([model.log_likelihood[actor] for actor in SCORED_ACTORS])
-                for model in self._replays(parameters, n)
+                for model in self._replays(parameters, n, counts=False)
             ],
             axis=2,
         )
@@ -119,11 +119,15 @@ class ReplayLikelihood:
         """``(days, n)`` log probabilities of each day's number of militia attacks given the
         record before it: the model scored on counts alone, as count baselines are."""
         return np.concatenate(
-            [model.count_log_likelihood for model in self._replays(parameters, n)], axis=1
+            [model.count_log_likelihood for model in self._replays(parameters, n, counts=True)],
+            axis=1,
         )
 
-    def _replays(self, parameters: Mapping[str, ArrayLike], n: int) -> Iterator[EscalationModel]:
-        """The record replayed and scored for the ``n`` sets, :data:`CHUNK` sets at a time."""
+    def _replays(
+        self, parameters: Mapping[str, ArrayLike], n: int, counts: bool
+    ) -> Iterator[EscalationModel]:
+        """The record replayed and scored for the ``n`` sets, :data:`CHUNK` sets at a time
+        (``counts``: the daily counts alone as well)."""
         for a in range(0, n, CHUNK):
             b = min(a + CHUNK, n)
             chunk = {k: v if np.ndim(v) == 0 else np.asarray(v)[a:b] for k, v in parameters.items()}
@@ -136,6 +140,7 @@ class ReplayLikelihood:
                 history=self.days,
                 replay_days=self.scenario.days,
                 score=True,
+                score_counts=counts,
             )
             yield model.run()
 

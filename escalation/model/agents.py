@@ -302,15 +302,12 @@ class Militia(BatchedAgent):
         policy gives (:meth:`~escalation.model.policies.Reporting.ied_observation`), the law
         :func:`~escalation.model.likelihood.reported_attack_log_likelihood` scores.
         """
-        m, p = self.model, self.p
+        m = self.model
         draws = m.draws.militia[self.index]
         everyone = np.arange(self.n)
         weapons = self.weapon_probabilities(perceived, everyone)
-        ied_rate = self.rate * weapons[:, 2]
+        ied_rate, batch_rate, batch_continue = self.reported_ieds(self.rate, weapons)
         others = poisson(self.rate - ied_rate, draws.attacks)
-        batch_rate, batch_continue = self.reporting.ied_observation(
-            ied_rate, p.ied_report_prob, p.ied_batch_mean
-        )
         reported = _draw_polya_aeppli(batch_rate, batch_continue, draws.reported_ieds)
         m.today.true_attacks += others + poisson(ied_rate, draws.true_ieds)
         # The day's reported attacks, all weapons together, are cut to the cap (IEDs cut first).
@@ -327,6 +324,19 @@ class Militia(BatchedAgent):
         mix = without_ied / np.maximum(without_ied.sum(axis=1, keepdims=True), 1e-300)
         cum = np.where(is_ied[:, None], _IED_ONLY, np.cumsum(mix, axis=1)[worlds])
         self._attack(worlds, cum)
+
+    def reported_ieds(
+        self, rate: np.ndarray, weapons: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(ied_rate, batch_rate, batch_continue)``: the true IEDs among attacks at ``rate``
+        under the weapon mix ``weapons`` (``(n, 4)``), and the law the reporting policy gives
+        the reported ones (:meth:`~escalation.model.policies.Reporting.ied_observation`). One
+        rule for simulation, which draws from it, and replay, which scores against it."""
+        ied_rate = rate * weapons[:, 2]
+        p = self.p
+        return ied_rate, *self.reporting.ied_observation(
+            ied_rate, p.ied_report_prob, p.ied_batch_mean
+        )
 
     def _replay(self, observed: dict):
         """Take the day's observed attacks of this group, in every world."""

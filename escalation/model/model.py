@@ -153,6 +153,11 @@ class EscalationModel(mesa.Model):
         log probability of each replayed day in each world. This is how
         :func:`escalation.loglik` computes the exact likelihood of a record. Scoring every
         day without ``record_daily`` (and more than one world) keeps no ladder or daily state.
+    score_counts : bool
+        Scoring, also keep ``count_log_likelihood``: each replayed day's number of militia
+        attacks given the record before it, the score count baselines are compared on
+        (``escalation.loglik(..., by="counts")``). Off by default: calibration does not read it
+        and it costs about a third of a replay.
     """
 
     def __init__(
@@ -167,6 +172,7 @@ class EscalationModel(mesa.Model):
         history: pd.DataFrame | ObservedDays | None = None,
         replay_days: int = 0,
         score: bool = False,
+        score_counts: bool = False,
         **kwargs: ArrayLike,
     ) -> None:
         if isinstance(n_worlds, bool) or not isinstance(n_worlds, int | np.integer) or n_worlds < 1:
@@ -222,7 +228,9 @@ class EscalationModel(mesa.Model):
         #: Log probability of each replayed day's number of militia attacks given the record
         #: before it (counts only, as the count baselines see them): ``(days, n_worlds)``.
         self.count_log_likelihood = (
-            np.zeros((len(self.observed or ()), n)) if self.scoring else np.zeros((0, n))
+            np.zeros((len(self.observed or ()), n))
+            if self.scoring and score_counts
+            else np.zeros((0, n))
         )
         self.record_daily = record_daily
         if record_daily:
@@ -431,8 +439,8 @@ class EscalationModel(mesa.Model):
         rate = np.sum([militia.rate for militia in self.militias], axis=0)
         everyone = np.arange(self.n_worlds)
         observed = _OBSERVED_TYPE[attacks["etype"]]
-        reporting = self.militias[0].reporting
-        weapons = self.militias[0].weapon_probabilities(self.militias[0].perceived, everyone)
+        first = self.militias[0]  # the groups share one weapon mix and one reporting policy
+        weapons = first.weapon_probabilities(first.perceived, everyone)
         interception = (
             np.broadcast_to(p.interception_rocket, everyone.shape),
             np.broadcast_to(p.interception_drone, everyone.shape),
@@ -441,18 +449,17 @@ class EscalationModel(mesa.Model):
         def reported(multiplier: np.ndarray | float) -> np.ndarray:
             """The day's reported attacks and weapons, with every rate times ``multiplier``."""
             scaled = rate * multiplier
-            if reporting.batched:
-                ied_rate = scaled * weapons[:, 2]
-                batches = reporting.ied_observation(ied_rate, p.ied_report_prob, p.ied_batch_mean)
+            if first.reporting.batched:
+                ied_rate, batch_rate, batch_continue = first.reported_ieds(scaled, weapons)
                 return reported_attack_log_likelihood(
-                    scaled - ied_rate, *batches, weapons, *interception, observed
+                    scaled - ied_rate, batch_rate, batch_continue, weapons, *interception, observed
                 )
             logp = log_poisson(len(observed), scaled)
             if len(observed):
                 logp = logp + attack_log_likelihood(weapons, *interception, observed)
             return logp
 
-        if self.scoring:
+        if self.day < len(self.count_log_likelihood):  # kept only when asked (score_counts)
             self.count_log_likelihood[self.day] = self.campaign.predictive(
                 lambda multiplier: self._count_law(len(observed), rate * multiplier, weapons)
             )
@@ -473,12 +480,11 @@ class EscalationModel(mesa.Model):
 
     def _count_law(self, count: int, rate: np.ndarray, weapons: np.ndarray) -> np.ndarray:
         """``log P(count)`` of the day's total reported attacks at ``rate`` (weapons unseen)."""
-        reporting, p = self.militias[0].reporting, self.p
-        if not reporting.batched:
+        first = self.militias[0]  # the groups share one reporting policy
+        if not first.reporting.batched:
             return log_poisson(count, rate)
-        ied_rate = rate * weapons[:, 2]
-        batches = reporting.ied_observation(ied_rate, p.ied_report_prob, p.ied_batch_mean)
-        return reported_count_log_likelihood(count, rate - ied_rate, *batches)
+        ied_rate, batch_rate, batch_continue = first.reported_ieds(rate, weapons)
+        return reported_count_log_likelihood(count, rate - ied_rate, batch_rate, batch_continue)
 
     @property
     def replaying(self) -> bool:
