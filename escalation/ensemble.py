@@ -165,7 +165,9 @@ def run_chunk(
     model.run()
     events = model.event_log()
     ids = np.arange(n) + first_world
-    stats = summary_statistics(events, scenario.start, scenario.end, worlds=ids.tolist())
+    stats = summary_statistics(
+        events, scenario.start, scenario.end, worlds=ids.tolist(), breaks=scenario.regime_starts
+    )
     if statistics_only:
         return {"statistics": stats, "first_world": first_world}
     out = {"worlds": _world_summaries(model, events, stats), "first_world": first_world}

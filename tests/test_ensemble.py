@@ -12,7 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.ensemble import _HISTOGRAM, QUANTILES, EnsembleResult, run_ensemble
+from escalation.ensemble import (
+    _HISTOGRAM,
+    QUANTILES,
+    EnsembleResult,
+    run_ensemble,
+    simulate_statistics,
+)
 from escalation.events.io import validate_events
 from escalation.model.model import STATE_VARIABLES
 from escalation.model.scenario import Scenario
@@ -180,3 +186,14 @@ def test_per_world_parameters_reach_their_worlds(short):
     )
     attacks = result.worlds["militia_attacks"].to_numpy()
     assert attacks[3] > 50 and attacks[[0, 1, 2, 4, 5]].sum() == 0
+
+
+def test_simulated_statistics_carry_the_regime_rates():
+    """Batched worlds report the attack rate in each regime of the scenario's timeline."""
+    scenario = Scenario.load("baseline_2021")
+    table = simulate_statistics(scenario, {"militia_attack_rate": np.array([0.2, 0.3])}, seed=3)
+    before = table["attacks_daily_rate_from_2021-01-01"]
+    after = table["attacks_daily_rate_from_2021-07-26"]
+    days_before = (dt.date(2021, 7, 26) - dt.date(2021, 1, 1)).days
+    total = before * days_before + after * (365 - days_before)
+    np.testing.assert_allclose(total, table["attacks_total"])

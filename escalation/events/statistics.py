@@ -344,7 +344,7 @@ class _Analysis:
     statistics: pd.DataFrame
 
 
-def _analyse(log: _Log, gap: int, window: int) -> _Analysis:
+def _analyse(log: _Log, gap: int, window: int, breaks: Sequence[int] = ()) -> _Analysis:
     if gap < 0 or window < 0:
         raise ValueError(f"gap and window must be >= 0 days, got gap={gap}, window={window}")
     n = log.world_ids.size
@@ -367,6 +367,15 @@ def _analyse(log: _Log, gap: int, window: int) -> _Analysis:
         log.world[attack] * n_weeks + log.day[attack] // 7, minlength=n * n_weeks
     ).reshape(n, n_weeks)
     stats["attacks_weekly_sd"] = by_week.std(axis=1, ddof=1) if n_weeks > 1 else np.full(n, np.nan)
+    by_day = np.bincount(
+        log.world[attack] * log.n_days + log.day[attack], minlength=n * log.n_days
+    ).reshape(n, log.n_days)
+    stats["attacks_busy_day_share"] = (by_day >= 2).mean(axis=1)
+    if breaks:
+        edges = [0, *breaks, log.n_days]
+        for first, stop in zip(edges[:-1], edges[1:], strict=True):
+            label = (log.start + pd.Timedelta(days=first)).date().isoformat()
+            stats[f"attacks_daily_rate_from_{label}"] = by_day[:, first:stop].mean(axis=1)
     stats["attacks_outside_model"] = count(log.unmodelled_attack)
 
     rounds = _strike_rounds(log)
@@ -402,6 +411,7 @@ def summary_statistics(
     gap: int = 7,
     window: int = 14,
     worlds: int | Sequence[int] | None = None,
+    breaks: Sequence[DateLike] = (),
 ) -> pd.DataFrame:
     """The scalar summary statistics of every world in a log, vectorized over worlds.
 
@@ -425,6 +435,11 @@ def summary_statistics(
     worlds : int or sequence of int, optional
         The worlds to report: a count ``n`` (ids 0..n-1) or the ids. Worlds without
         events get a row too. Default: the worlds present in ``events``.
+    breaks : sequence of date-like
+        Days on which a regime starts (a scenario's timeline entries that change the model,
+        such as the 26 July 2021 agreement): with any inside the window, the table also has
+        ``attacks_daily_rate_from_<YYYY-MM-DD>``, the militia attacks per day from the
+        window's start and from each break to the next. Breaks outside the window are ignored.
 
     Returns
     -------
@@ -432,13 +447,21 @@ def summary_statistics(
         Index ``world`` (sorted ids), float columns: ``attacks_total``,
         ``attacks_<type>`` for each militia attack type, ``attacks_month_<YYYY-MM>`` for
         each calendar month touching the window, ``attacks_weekly_sd``,
+        ``attacks_busy_day_share`` (share of the window's days with two or more attacks),
         ``attacks_outside_model``,
         ``strike_rounds``, ``return_fire``, ``strike_lag_mean``, ``us_killed``,
         ``us_injured``, ``others_killed``, ``israeli_strikes``, ``episodes``,
         ``episode_length_mean``, ``quiet_mean``, ``unanswered_share``,
         ``chain_length_max``, ``chain_length_mean``; NaN where undefined.
     """
-    return _analyse(_prepare(events, start, end, worlds), gap, window).statistics
+    log = _prepare(events, start, end, worlds)
+    return _analyse(log, gap, window, _break_days(log, breaks)).statistics
+
+
+def _break_days(log: _Log, breaks: Sequence[DateLike]) -> list[int]:
+    """The days (from the window's start) of the breaks inside the window, sorted, unique."""
+    days = {(pd.Timestamp(b).normalize() - log.start).days for b in breaks}
+    return sorted(d for d in days if 0 < d < log.n_days)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -76,6 +76,18 @@ def calibration_statistics(table: pd.DataFrame) -> pd.DataFrame:
     return table[list(STATISTICS) + months]
 
 
+def predictive_statistics(table: pd.DataFrame) -> pd.DataFrame:
+    """The columns a posterior predictive check compares: the calibration targets, the share
+    of days with two or more attacks, and the daily attack rate in each regime of the
+    scenario's timeline (:attr:`~escalation.model.scenario.Scenario.regime_starts`).
+
+    Issue 12: the check "covers every statistic, including the weekly spread, the share of
+    days with two or more attacks, June and July, and the rate before and after 26 July"."""
+    regimes = sorted(c for c in table.columns if c.startswith("attacks_daily_rate_from_"))
+    extra = table[["attacks_busy_day_share", *regimes]]
+    return pd.concat([calibration_statistics(table), extra], axis=1)
+
+
 def calibration_window(observed: pd.DataFrame, start=None, end=None) -> tuple[dt.date, dt.date]:
     """The window: the given ends, or the span of the observed dates."""
     dates = pd.to_datetime(observed["date"])
@@ -302,8 +314,9 @@ def posterior_predictive(
     observed = _events(observed)
     base = posterior.base_scenario
     draws = posterior_draws(posterior, seed, np.arange(n_worlds))
-    simulated = calibration_statistics(simulate_statistics(base, draws, seed, executor=executor))
-    actual = calibration_statistics(summary_statistics(observed, base.start, base.end)).iloc[0]
+    simulated = predictive_statistics(simulate_statistics(base, draws, seed, executor=executor))
+    actual = summary_statistics(observed, base.start, base.end, breaks=base.regime_starts)
+    actual = predictive_statistics(actual).iloc[0]
     rows = []
     for name in simulated.columns:
         values = simulated[name].to_numpy(dtype=float)

@@ -183,6 +183,15 @@ class Scenario:
         """Number of simulated days (both ends included)."""
         return (self.end - self.start).days + 1
 
+    @property
+    def regime_starts(self) -> tuple[dt.date, ...]:
+        """Dates of the timeline entries that change parameters or policies: where regimes begin.
+
+        Posterior predictive checks compare the attack rate within each regime (for 2021, before
+        and after the 26 July agreement), since a rate that fits the year can miss both halves.
+        """
+        return tuple(sorted({e.date for e in self.timeline if e.changes_model}))
+
     def prior(self, name: str) -> Prior:
         """The prior of a calibrated parameter: the scenario's override or the declared one."""
         if name in self.priors:

@@ -565,3 +565,33 @@ def test_the_2021_record_counts_israeli_strike_days():
     summary = summarize(events, "2021-01-01", "2021-12-31")
     assert len(israeli) == 4  # three rows on 13 January, one on 14 September
     assert summary.statistics["israeli_strikes"] == israeli["date"].nunique() == 2
+
+
+def test_busy_day_share_and_regime_rates_by_hand():
+    """Ten days; attacks on days 1, 1, 4, 4, 4, 8 and a US strike on day 8 (not an attack).
+
+    Busy days (two or more attacks): days 1 and 4 -> 2 / 10. With a break on day 5, the rate
+    is 5 attacks over days 0-4 (1.0 a day) and 1 over days 5-9 (0.2 a day); a break outside
+    the window adds nothing.
+    """
+    events = log(
+        (1, "militia", "rocket_attack"),
+        (1, "militia", "ied_attack"),
+        (4, "militia", "ied_attack"),
+        (4, "militia", "drone_attack"),
+        (4, "militia", "interception_only"),
+        (8, "militia", "rocket_attack"),
+        (8, "US", "airstrike"),
+    )
+    end = START + pd.Timedelta(days=9)
+    breaks = [START + pd.Timedelta(days=5), "2020-01-01", "2030-01-01"]
+    row = summary_statistics(events, START, end, breaks=breaks).iloc[0]
+    assert row["attacks_busy_day_share"] == pytest.approx(0.2)
+    assert row["attacks_daily_rate_from_2021-03-01"] == pytest.approx(1.0)
+    assert row["attacks_daily_rate_from_2021-03-06"] == pytest.approx(0.2)
+    rates = [c for c in row.index if c.startswith("attacks_daily_rate_from_")]
+    assert len(rates) == 2
+    # Without breaks there are no regime rates; the busy-day share is there either way.
+    plain = summary_statistics(events, START, end).iloc[0]
+    assert not any(c.startswith("attacks_daily_rate_from_") for c in plain.index)
+    assert plain["attacks_busy_day_share"] == pytest.approx(0.2)

@@ -17,8 +17,8 @@ from escalation.events.statistics import summary_statistics
 from escalation.inference.calibration import (
     calibrate,
     calibration_scenario,
-    calibration_statistics,
     posterior_predictive,
+    predictive_statistics,
     priors,
 )
 from escalation.inference.posterior import prior_sd
@@ -146,10 +146,11 @@ def test_posterior_predictive_table():
     base = post.base_scenario
     draws = posterior_draws(post, 1, np.arange(n))
     model = EscalationModel(base, n, seed=1, parameters=draws, record_daily=False).run()
-    simulated = calibration_statistics(
+    simulated = predictive_statistics(
         summary_statistics(model.event_log(), base.start, base.end, worlds=np.arange(n))
     )
-    actual = calibration_statistics(summary_statistics(observed, base.start, base.end)).iloc[0]
+    actual = predictive_statistics(summary_statistics(observed, base.start, base.end)).iloc[0]
+    assert "attacks_busy_day_share" in table.index
     assert list(table.index) == list(simulated.columns)
     np.testing.assert_allclose(table["observed"], actual.to_numpy(dtype=float))
     for name, row in table.iterrows():

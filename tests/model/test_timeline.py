@@ -463,3 +463,31 @@ def test_the_militia_mechanisms_switch_off_on_their_day(slot, choice):
         )
         assert (reported[:switch_day] < true[:switch_day]).any()
         np.testing.assert_array_equal(reported[switch_day:], true[switch_day:])
+
+
+def test_regime_starts_are_the_entries_that_change_the_model(tmp_path):
+    """Marks alone start no regime; set, multiply and policy switches do, each date once."""
+    scenario = scenario_with(
+        tmp_path,
+        """
+[[timeline]]
+date = 2021-01-03
+event = "an anniversary"
+kind = "anniversary"
+
+[[timeline]]
+date = 2021-03-01
+multiply = { militia_attack_rate = 0.5 }
+
+[[timeline]]
+date = 2021-02-01
+set = { deterrence = 0.1 }
+
+[[timeline]]
+date = 2021-03-01
+policy = { actor = "US", slot = "retaliation", choice = "no_retaliation" }
+""",
+    )
+    assert scenario.regime_starts == (dt.date(2021, 2, 1), dt.date(2021, 3, 1))
+    # The 2021 baseline: one regime change, the 26 July agreement to end the combat mission.
+    assert Scenario.load("baseline_2021").regime_starts == (dt.date(2021, 7, 26),)
