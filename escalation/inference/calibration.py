@@ -315,8 +315,9 @@ def posterior_predictive(
     base = posterior.base_scenario
     draws = posterior_draws(posterior, seed, np.arange(n_worlds))
     simulated = predictive_statistics(simulate_statistics(base, draws, seed, executor=executor))
-    actual = summary_statistics(observed, base.start, base.end, breaks=base.regime_starts)
-    actual = predictive_statistics(actual).iloc[0]
+    actual = predictive_statistics(
+        summary_statistics(observed, base.start, base.end, breaks=base.regime_starts)
+    ).iloc[0]
     rows = []
     for name in simulated.columns:
         values = simulated[name].to_numpy(dtype=float)
