@@ -128,6 +128,25 @@ class Forecast:
         """First day of each week counted from :attr:`start` (the last week may be partial)."""
         return pd.DatetimeIndex(self.start + pd.to_timedelta(np.arange(0, self.days, 7), "D"))
 
+    def excluding(self, *types: str) -> Forecast:
+        """The forecast with attacks of the given types (``"ied_attack"``, ...) taken out of the
+        scored militia series, for scoring attacks other than those types (issue 12: "for all
+        militia attacks and for attacks other than IEDs").
+
+        Needs the per-type series, which model forecasts hold; a baseline fitted to all
+        attacks has none (fit it on the record without those types instead).
+        """
+        missing = [t for t in types if t not in self.daily]
+        if missing:
+            raise KeyError(
+                f"Forecast {self.method!r} has no series {missing[0]!r} to take out of "
+                f"{MILITIA!r}: {sorted(self.daily)}"
+            )
+        kept = self.daily[MILITIA] - sum((self.daily[t] for t in types), np.zeros((), np.int64))
+        daily = {MILITIA: kept.astype(self.daily[MILITIA].dtype)}
+        extra = {**self.extra, "excluded_types": tuple(types)}
+        return dataclasses.replace(self, daily=daily, probabilities={}, extra=extra)
+
     def series(self, name: str = MILITIA) -> np.ndarray:
         """Daily counts of one series, shape ``(n_worlds, days)``."""
         if name not in self.daily:

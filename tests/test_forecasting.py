@@ -43,6 +43,25 @@ def test_weekly_counts_and_week_starts_count_from_the_start():
     assert f.end == pd.Timestamp("2021-07-15")
 
 
+def test_excluding_a_type_takes_its_attacks_out_of_the_scored_series():
+    """Two worlds, three days: 3 attacks of which 2 IEDs -> 1 other than IEDs, and so on."""
+    f = forecast_of(
+        {
+            "militia_attacks": [[3, 0, 1], [2, 2, 0]],
+            "ied_attack": [[2, 0, 0], [0, 1, 0]],
+            "rocket_attack": [[1, 0, 1], [2, 1, 0]],
+        },
+        probabilities={"american_killed": 0.1},
+    )
+    other = f.excluding("ied_attack")
+    np.testing.assert_array_equal(other.series(), [[1, 0, 1], [2, 1, 0]])
+    assert other.probabilities == {}  # they were about all attacks
+    assert other.extra["excluded_types"] == ("ied_attack",)
+    np.testing.assert_array_equal(f.series(), [[3, 0, 1], [2, 2, 0]])  # the original is kept
+    with pytest.raises(KeyError, match="no series 'drone_attack'"):
+        f.excluding("drone_attack")
+
+
 def test_start_accepts_a_date():
     f = forecast_of({"militia_attacks": [[0] * 7]}, start=datetime.date(2021, 7, 1))
     assert f.start == pd.Timestamp("2021-07-01")
