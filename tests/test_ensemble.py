@@ -11,11 +11,14 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from escalation.ensemble import (
     _HISTOGRAM,
     QUANTILES,
     EnsembleResult,
+    count_quantiles,
     run_ensemble,
     simulate_statistics,
 )
@@ -197,3 +200,21 @@ def test_simulated_statistics_carry_the_regime_rates():
     days_before = (dt.date(2021, 7, 26) - dt.date(2021, 1, 1)).days
     total = before * days_before + after * (365 - days_before)
     np.testing.assert_allclose(total, table["attacks_total"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 40),
+    st.integers(0, 30),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
+    st.integers(0, 2**32 - 1),
+)
+def test_count_quantiles_equal_numpy_quantiles(rows, n, top, levels, seed):
+    """Quantiles from histograms equal numpy's (linear interpolation), ties and all."""
+    counts = np.random.default_rng(seed).integers(0, top + 1, size=(rows, n))
+    np.testing.assert_array_equal(
+        count_quantiles(counts, levels), np.quantile(counts.astype(float), levels, axis=1)
+    )
+    with pytest.raises(ValueError, match="non-negative"):
+        count_quantiles(counts - top - 1, levels)

@@ -841,8 +841,10 @@ def _draw_polya_aeppli(lam: np.ndarray, p: np.ndarray, u: np.ndarray) -> np.ndar
     drawn = np.zeros(u.shape, dtype=np.int64)
     some = u >= np.exp(-np.maximum(lam, 0.0))
     if some.any():
-        cdf = np.cumsum(polya_aeppli_pmf(MAX_DAILY_ATTACKS, lam[some], p[some]), axis=1)
-        cdf[:, -1] = 1.0  # reports beyond the cap are cut to it
+        table = polya_aeppli_pmf(MAX_DAILY_ATTACKS, lam[some], p[some], reach=u[some])
+        cdf = np.cumsum(table, axis=1)
+        if table.shape[1] == MAX_DAILY_ATTACKS + 1:
+            cdf[:, -1] = 1.0  # reports beyond the cap are cut to it
         drawn[some] = categorical(cdf, u[some])
     return drawn
 

@@ -73,12 +73,17 @@ def log_polya_aeppli(count: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.maximum(value, np.log(MIN_PROBABILITY))
 
 
-def polya_aeppli_pmf(kmax: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
+def polya_aeppli_pmf(
+    kmax: int, lam: np.ndarray, p: np.ndarray, reach: np.ndarray | None = None
+) -> np.ndarray:
     """``(n, kmax + 1)`` Pólya-Aeppli probabilities of 0 .. kmax, by Panjer's recursion.
 
     The same law as :func:`log_polya_aeppli` (which scores it), here as a table to draw from:
     ``P(0) = exp(-lam)``, ``P(k) = sum_i lam i / k (1 - p) p**(i - 1) P(k - i)`` (Panjer 1981,
     "Recursive evaluation of a family of compound distributions", ASTIN Bulletin 12(1)).
+    With ``reach`` (one level per row), the table stops at the first ``k`` where every row's
+    cumulative probability exceeds its level: enough to draw by inversion with those
+    uniforms, without the columns no draw reads.
     """
     lam = np.atleast_1d(np.maximum(np.asarray(lam, dtype=float), 0.0))
     p = np.broadcast_to(np.clip(np.asarray(p, dtype=float), 0.0, 1.0), lam.shape)
@@ -86,9 +91,13 @@ def polya_aeppli_pmf(kmax: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
     batch = (1.0 - p)[:, None] * p[:, None] ** (sizes - 1)[None, :]  # P(size = i), i = 1..kmax
     pmf = np.zeros((len(lam), kmax + 1))
     pmf[:, 0] = np.exp(-lam)
+    cumulative = pmf[:, 0].copy()
     for k in range(1, kmax + 1):
+        if reach is not None and np.all(cumulative > reach):
+            return pmf[:, :k]
         i = sizes[:k]
         pmf[:, k] = lam / k * np.sum(i * batch[:, :k] * pmf[:, k - i], axis=1)
+        cumulative += pmf[:, k]
     return pmf
 
 

@@ -27,6 +27,7 @@ from escalation.model.likelihood import (
 from escalation.model.model import EscalationModel
 from escalation.model.policies import BatchedReporting, FullReporting
 from escalation.model.scenario import Scenario
+from escalation.model.streams import categorical
 
 KMAX = 12
 
@@ -154,3 +155,15 @@ def test_scenarios_without_a_reporting_slot_get_full_reporting(tmp_path):
     path = tmp_path / "old.toml"
     path.write_text(old, encoding="utf-8")
     assert Scenario.coerce(path).policy("militia", "reporting").name == "full_reporting"
+
+
+def test_a_table_cut_at_the_uniforms_draws_what_the_full_table_draws():
+    """Simulation builds the Pólya-Aeppli table only as far as its uniforms reach: same draws."""
+    rng = np.random.default_rng(3)
+    lam, p, u = rng.uniform(0, 0.4, 4000), rng.uniform(0, 0.6, 4000), rng.uniform(size=4000)
+    full = np.cumsum(polya_aeppli_pmf(20, lam, p), axis=1)
+    full[:, -1] = 1.0
+    cut = polya_aeppli_pmf(20, lam, p, reach=u)
+    assert cut.shape[1] < full.shape[1]  # small rates: the cut table is shorter
+    np.testing.assert_array_equal(cut, polya_aeppli_pmf(20, lam, p)[:, : cut.shape[1]])
+    np.testing.assert_array_equal(categorical(np.cumsum(cut, axis=1), u), categorical(full, u))
