@@ -117,6 +117,7 @@ _ROWS = {
             strict=True,
         )
     },
+    (Actor.MILITIA.value, EventType.POLITICAL_ACTION.value): "Militia vow of revenge",
     (Actor.US.value, EventType.AIRSTRIKE.value): "US airstrike",
     (Actor.US.value, EventType.RETURN_FIRE.value): "US return fire",
     (Actor.ISRAEL.value, EventType.AIRSTRIKE.value): "Israeli airstrike",

@@ -60,11 +60,13 @@ COUNT_DRAWS = 200
 
 @dataclasses.dataclass(frozen=True)
 class Mechanism:
-    """A mechanism, how to switch it off, and the parameters that then have no effect."""
+    """A mechanism, how to switch it off, the parameters that then have no effect, and those of
+    the rule that replaces it (calibrated in its place)."""
 
     name: str
     switch_off: Callable[[Scenario], Scenario]
     parameters: tuple[str, ...]
+    replacement: tuple[str, ...] = ()
 
 
 MECHANISMS = (
@@ -89,10 +91,18 @@ MECHANISMS = (
             "arrest_trigger_gain",
         ),
     ),
+    # Vows are scored under every reprisal policy (a public act the record shows), so vow_rate
+    # stays calibrated: what is switched off is what vows, or losses, do to attacks.
     Mechanism(
-        "revenge after losses",
+        "vows of revenge (no reprisal instead)",
         lambda s: s.with_policy("militia", "reprisal", "none"),
-        ("revenge_gain", "revenge_halflife"),
+        ("vow_boost", "vow_halflife"),
+    ),
+    Mechanism(
+        "vows of revenge (linear revenge in fighters killed instead)",
+        lambda s: s.with_policy("militia", "reprisal", "revenge"),
+        ("vow_boost", "vow_halflife"),
+        replacement=("revenge_gain", "revenge_halflife"),
     ),
     Mechanism(
         "deterrence by the red line",
@@ -108,10 +118,11 @@ MECHANISMS = (
 
 
 def without(base: Scenario, mechanism: Mechanism) -> Scenario:
-    """``base`` with ``mechanism`` switched off and its parameters no longer calibrated."""
+    """``base`` with ``mechanism`` switched off, its parameters no longer calibrated and those of
+    its replacement calibrated."""
     off = mechanism.switch_off(base)
     kept = tuple(name for name in off.calibrate if name not in mechanism.parameters)
-    return dataclasses.replace(off, calibrate=kept)
+    return dataclasses.replace(off, calibrate=kept + mechanism.replacement)
 
 
 def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[str, float]:

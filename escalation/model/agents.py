@@ -231,15 +231,17 @@ class Iran(BatchedAgent):
 
 
 class Militia(BatchedAgent):
-    """One Iran-backed militia: harasses US positions, vows revenge for its losses.
+    """One Iran-backed militia: harasses US positions, vows revenge for the losses it names.
 
     Gulf International Forum, July 2021: "death by ant bites", attacks "daring the
     United States to escalate"; wire-based report, 28 June 2021: the PMF "vowed revenge"
     for four fighters killed, and rockets hit al-Omar the next day. Each day the group
     draws its number of attacks (Poisson), then per attack the weapon, the site, whether
     it is intercepted, and its casualties; a front group claims it or nobody does.
-    State: ``revenge`` (fighters killed by strikes it blames on the US, decaying),
-    ``losses`` (today's), ``rate`` (today's expected attacks).
+    Each day it first decides whether to vow revenge for yesterday's acknowledged losses
+    (:meth:`_vow`). State: ``revenge`` (the reprisal policy's stock: vows of revenge under
+    ``vows``, fighters killed by strikes it blames on the US under ``revenge``, decaying),
+    ``losses`` (today's acknowledged losses), ``rate`` (today's expected attacks).
     """
 
     actor = Actor.MILITIA
@@ -263,7 +265,8 @@ class Militia(BatchedAgent):
 
     def step(self) -> None:
         m, p = self.model, self.p
-        self.revenge = self.reprisal.update(self.revenge, self.losses, m.revenge_decay)
+        vowed = self._vow()
+        self.revenge = self.reprisal.update(self.revenge, self.losses, vowed, m.reprisal_decay)
         self.losses = np.zeros(self.n)
         perceived = m.us.memory.credibility * m.us.clarity * m.us.reach
         self.perceived = perceived
@@ -273,7 +276,7 @@ class Militia(BatchedAgent):
             * m.iran.push
             * m.campaign.multiplier()
             * np.maximum(self.harassment.rate_factor(perceived, p.deterrence), 0.0)
-            * self.reprisal.rate_factor(self.revenge, p.revenge_gain)
+            * self.reprisal.rate_factor(self.revenge, p)
             * (1.0 - p.crackdown_effect * m.iraq.crackdown_active)
             * (1.0 - p.drawdown_calm * (1.0 - m.presence))
         )
@@ -288,6 +291,37 @@ class Militia(BatchedAgent):
         worlds = np.repeat(np.arange(self.n), counts)
         if worlds.size:
             self._attack(worlds, np.cumsum(self.weapon_probabilities(perceived, worlds), axis=1))
+
+    def _vow(self) -> np.ndarray:
+        """Whether the group vows revenge today for yesterday's acknowledged losses, per world.
+
+        The chance is the reprisal policy's (:meth:`~escalation.model.policies.Reprisal.
+        vow_probability`); simulation draws the vow, replay takes the record's
+        (:func:`~escalation.model.replay.vow_days`) and, scoring, adds its log probability on
+        days with losses (a recorded vow that answers no losses is taken but not scored). A
+        vow is a public act: it is written to the event log as a political action.
+        """
+        m = self.model
+        chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
+        if m.replaying:
+            vowed = np.full(self.n, bool(m.observed_today.vows[self.index]))
+            if m.scoring:
+                m.score("militia", np.where(self.losses > 0, log_bernoulli(chance, vowed), 0.0))
+        else:
+            vowed = bernoulli(chance, m.draws.militia[self.index].vow)
+        if vowed.any():
+            m.emit(
+                np.flatnonzero(vowed),
+                Actor.MILITIA,
+                EventType.POLITICAL_ACTION,
+                group=self.group_code,
+                target=m.code("target", "US forces"),
+                country=m.code("country", "Iraq"),
+                location=m.code("location", "Baghdad"),
+                attributed=True,
+                note=m.code("note", "vows revenge for its dead"),
+            )
+        return vowed
 
     def _capped(self, drawn: np.ndarray) -> np.ndarray:
         """Drawn attack counts cut to :data:`MAX_DAILY_ATTACKS` (the cuts are counted)."""

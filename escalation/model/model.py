@@ -46,7 +46,7 @@ from escalation.model.likelihood import (
     reported_count_log_likelihood,
 )
 from escalation.model.parameters import PARAMETERS
-from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, halflife_factor
+from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, ReprisalDecay, halflife_factor
 from escalation.model.replay import DayRecord, ObservedDays
 from escalation.model.scenario import (
     DEFAULT_SCENARIO,
@@ -273,7 +273,9 @@ class EscalationModel(mesa.Model):
     # -- set-up ---------------------------------------------------------------------------------
     def _derive_rates(self):
         p = self.p
-        self.revenge_decay = halflife_factor(p.revenge_halflife)
+        self.reprisal_decay = ReprisalDecay(
+            halflife_factor(p.revenge_halflife), halflife_factor(p.vow_halflife)
+        )
         self.grievance_decay = halflife_factor(p.grievance_halflife)
         self.pressure_decay = halflife_factor(p.pressure_halflife)
 

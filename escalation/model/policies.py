@@ -682,49 +682,111 @@ class Unrestrained(Harassment):
         return np.zeros_like(perceived_credibility)
 
 
+@dataclass(frozen=True)
+class ReprisalDecay:
+    """Daily decay factors of the reprisal stocks, from ``revenge_halflife`` (losses, policy
+    ``revenge``) and ``vow_halflife`` (vows, policy ``vows``); a number or one per world."""
+
+    revenge: Value
+    vow: Value
+
+
 class Reprisal(Policy):
-    """Base of the militias' answers to their losses."""
+    """Base of the militias' answers to their losses: public vows of revenge, and what follows.
+
+    Whether a group vows revenge is one rule for every reprisal policy
+    (:meth:`vow_probability`): a vow is a public act the record shows (a militia
+    ``political_action`` row, ``docs/data.md``), so every model of the record gives it a
+    probability, and the policies differ only in what losses and vows do to attacks
+    (:meth:`update`, :meth:`rate_factor`). The stock is an array over worlds the militia agent
+    keeps: the losses (``revenge``) or the vows (``vows``), each decaying at its own rate
+    (:class:`ReprisalDecay`).
+    """
 
     classifier = {"stochastic": False, "memory_depth": float("inf")}
 
-    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
-        """New revenge stock from the old one and today's losses blamed on the US."""
+    @staticmethod
+    def vow_probability(losses: np.ndarray, vow_rate: Value) -> np.ndarray:
+        """Chance that a group vows revenge for a day's acknowledged losses.
+
+        ``1 - exp(-vow_rate x losses)``: no losses, no vow; each acknowledged fighter killed
+        adds the same hazard. The losses are those the group names as its own
+        (:func:`escalation.model.replay.acknowledged_losses`): KH named its one dead of 26
+        February 2021 and vowed nothing (Anadolu Agency, 2021-02-26, "US airstrike in Syria kills
+        Iranian-linked militiaman"); the PMF named four of 28 June and "vowed revenge" (WIRE);
+        KH gave 25 dead of 29 December 2019 and vowed revenge (AP via GV Wire, 2019-12-30,
+        "Iran-Backed Iraqi Militia Vows Revenge to US Airstrikes"). The exponential form is an
+        assumption.
+        """
+        return -np.expm1(-np.asarray(vow_rate, dtype=float) * np.asarray(losses, dtype=float))
+
+    def update(
+        self, stock: np.ndarray, losses: np.ndarray, vowed: np.ndarray, decay: ReprisalDecay
+    ) -> np.ndarray:
+        """New stock from the old one, the day's acknowledged losses and whether the group vowed."""
         raise NotImplementedError
 
-    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
-        """Multiplier on the attack rate from the revenge stock."""
+    def rate_factor(self, stock: np.ndarray, p) -> np.ndarray:
+        """Multiplier on the attack rate from the stock (``p``: the model's parameters)."""
         raise NotImplementedError
+
+
+class Vows(Reprisal):
+    """Answer a public vow of revenge with a capped, decaying rise in attacks.
+
+    WIRE: the PMF named four Kata'ib Sayyid al-Shuhada members killed in the 27 June 2021
+    strikes and "vowed revenge"; rockets hit al-Omar the same day, and GIF lists attacks on
+    5-8 July (attacks ran 4 then 10 in the fortnights around the strikes). After the February
+    round, whose one dead KH named without a vow, they ran 3 then 2 (issue 12). A group vows
+    with :meth:`Reprisal.vow_probability`; each vow adds one to a stock that decays with
+    ``vow_halflife``, and the attack rate is multiplied by ``min(1 + vow_boost x stock,
+    vow_cap)``. Bodies alone, without a vow, change nothing.
+    """
+
+    name = "vows"
+
+    def update(
+        self, stock: np.ndarray, losses: np.ndarray, vowed: np.ndarray, decay: ReprisalDecay
+    ) -> np.ndarray:
+        return stock * decay.vow + np.asarray(vowed, dtype=float)
+
+    def rate_factor(self, stock: np.ndarray, p) -> np.ndarray:
+        return np.minimum(1.0 + p.vow_boost * stock, p.vow_cap)
 
 
 class RevengeAfterLosses(Reprisal):
-    """Vow revenge for fighters killed, and answer within a day.
+    """Answer every fighter killed linearly, vow or no vow (the rule before vows).
 
     WIRE: the PMF named four Kata'ib Sayyid al-Shuhada members killed in the 27 June
     strikes and "vowed revenge"; rockets hit al-Omar the next day, and GIF lists attacks
     on 5-8 July. The stock rises by the number of fighters killed by strikes the militia
     blames on the US, decays with ``revenge_halflife``, and multiplies the attack rate by
-    ``1 + revenge_gain x stock``.
+    ``1 + revenge_gain x stock``, without bound.
     """
 
     name = "revenge"
 
-    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
-        return stock * decay + losses
+    def update(
+        self, stock: np.ndarray, losses: np.ndarray, vowed: np.ndarray, decay: ReprisalDecay
+    ) -> np.ndarray:
+        return stock * decay.revenge + losses
 
-    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
-        return 1.0 + gain * stock
+    def rate_factor(self, stock: np.ndarray, p) -> np.ndarray:
+        return 1.0 + p.revenge_gain * stock
 
 
 class NoReprisal(Reprisal):
-    """Losses do not change the attack rate (a counterfactual)."""
+    """Losses and vows do not change the attack rate (a counterfactual)."""
 
     name = "none"
     classifier = {"stochastic": False, "memory_depth": 0}
 
-    def update(self, stock: np.ndarray, losses: np.ndarray, decay: Value) -> np.ndarray:
+    def update(
+        self, stock: np.ndarray, losses: np.ndarray, vowed: np.ndarray, decay: ReprisalDecay
+    ) -> np.ndarray:
         return np.zeros_like(stock)
 
-    def rate_factor(self, stock: np.ndarray, gain: Value) -> np.ndarray:
+    def rate_factor(self, stock: np.ndarray, p) -> np.ndarray:
         return np.ones_like(stock)
 
 
@@ -1068,7 +1130,7 @@ POLICY_SLOTS = {
     },
     "militia": {
         "harassment": _registry(AntBites, Unrestrained),
-        "reprisal": _registry(RevengeAfterLosses, NoReprisal),
+        "reprisal": _registry(Vows, RevengeAfterLosses, NoReprisal),
         "campaigns": _registry(CampaignRegime, NoCampaigns),
         "reporting": _registry(FullReporting, BatchedReporting),
     },

@@ -2,10 +2,11 @@
 
 Before a forecast the model replays what happened: on each observed day the agents do
 not draw their actions but take the observed ones, and update their memories through
-the same code as in simulation (revenge after losses, red-line credibility after
+the same code as in simulation (vows of revenge after losses, red-line credibility after
 unanswered crossings, Baghdad's pressure, crackdowns). :class:`ObservedDays` turns a
-canonical event log into those daily inputs: militia attacks by group and site, US
-strike sites, Israeli (and unattributed) strikes, Iraqi crackdowns.
+canonical event log into those daily inputs: militia attacks by group and site, militia vows
+of revenge (:func:`vow_days`), US strike sites, Israeli (and unattributed) strikes, Iraqi
+crackdowns.
 
 Only the attacks the model simulates are replayed
 (:func:`escalation.events.counts.modelled_attacks`: an attack on an Iraqi leader, such as the 7
@@ -16,7 +17,7 @@ that site; any other place counts as a site with US personnel in its country), a
 groups by name. A group naming Kata'ib Sayyid al-Shuhada or one of its fronts is that group;
 everything else is attributed to Kata'ib Hezbollah, the larger of the two.
 
-A strike's dead feed a group's revenge only as losses the group acknowledges
+A strike's dead feed a group's vows (and revenge) only as losses the group acknowledges
 (:func:`acknowledged_losses`): its own fighters (the row names the group or a front), killed by
 a strike someone is blamed for (the US, or Israel). Strikes by unknown aircraft, and the dead of
 a row naming no modelled group (Syrian soldiers, fighters of unnamed Iran-backed groups: the 12
@@ -42,6 +43,12 @@ from escalation.runtime import DateLike
 #: of parliament to expel them, whose row says "end the presence of foreign troops").
 CRACKDOWN_WORDS = ("arrest", "crackdown", "raid", "detain")
 DEMAND_WORDS = ("expel", "expulsion", "demands the withdrawal", "end the presence of foreign")
+#: Words in the notes of a militia political act that make it a public vow of revenge (the PMF's
+#: of 28 June 2021: "vowed revenge"; docs/data.md, rule 9).
+VOW_WORDS = ("vow", "revenge", "avenge")
+#: Days after a group's acknowledged losses within which its vow answers them: the vow of the
+#: day of the losses (28 June 2021) or of the next (a statement after midnight).
+VOW_WINDOW_DAYS = 1
 #: Words in the notes of a context row by Iran that say it broke off the Vienna talks.
 TALKS_COLLAPSE_WORDS = ("breaks off the vienna talks",)
 _EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}
@@ -61,7 +68,8 @@ class DayRecord:
     (group, people killed, attributed to Israel, acknowledged ``losses``); ``return_fire``: US
     return-fire events; ``crackdown``: Baghdad arrested or raided militia members;
     ``withdrawal_demand``: Baghdad (its government or parliament) demanded that US forces
-    leave; ``talks_collapse``: Iran broke off the Vienna talks.
+    leave; ``talks_collapse``: Iran broke off the Vienna talks; ``vows``: per modelled group,
+    whether it vowed revenge, as the militia reads it today (:func:`vow_days`).
     """
 
     attacks: dict
@@ -72,6 +80,7 @@ class DayRecord:
     crackdown: bool
     withdrawal_demand: bool
     talks_collapse: bool
+    vows: np.ndarray
 
 
 class ObservedDays:
@@ -117,6 +126,9 @@ class ObservedDays:
         demand = baghdad & _mentions(notes, DEMAND_WORDS)
         return_fire = (actor == "US") & (etype == "return_fire")
         collapse = (actor == "Iran") & (etype == "context") & _mentions(notes, TALKS_COLLAPSE_WORDS)
+        vow = (actor == "militia") & (etype == "political_action") & _mentions(notes, VOW_WORDS)
+        named = np.array([named_group(g) for g in ev["group"].astype(str)], dtype=np.int64)
+        read = vow_days(day, named, vow, losses, days)
         records = []
         for d in range(days):
             today = day == d
@@ -155,9 +167,37 @@ class ObservedDays:
                     bool((today & crackdown).any()),
                     bool((today & demand).any()),
                     bool((today & collapse).any()),
+                    read[d],
                 )
             )
         return cls(records, pd.Timestamp(start).date())
+
+
+def vow_days(
+    day: np.ndarray, group: np.ndarray, vow: np.ndarray, losses: np.ndarray, days: int
+) -> np.ndarray:
+    """``(days, groups)``: on which day each group's observed vows are read by its militia agent.
+
+    A militia weighs a day's acknowledged losses on the next day's step (the strikes come after
+    it has acted), and decides then whether to vow (:meth:`~escalation.model.policies.Reprisal.
+    vow_probability`). An observed vow answers the group's latest losses of the day of the vow or
+    of the :data:`VOW_WINDOW_DAYS` before it, and is read the day after those losses: the PMF's
+    vow of 28 June 2021, the day of the strikes, is read on 29 June; a vow made the day after the
+    losses (a statement after midnight) is read that day. A vow answering no losses is read the
+    day after it is made: the group's attacks follow it, but no probability of it is scored.
+    ``group`` holds each event's :func:`named_group` (a vow by a group the model does not hold is
+    not read), ``losses`` each event's acknowledged losses.
+    """
+    read = np.zeros((days, len(GROUPS)), dtype=bool)
+    for v, g in zip(day[vow], group[vow], strict=True):
+        if g == NO_GROUP:
+            continue
+        mine = group == g
+        lost = [d for d in range(v - VOW_WINDOW_DAYS, v + 1) if losses[mine & (day == d)].sum() > 0]
+        at = (lost[-1] if lost else v) + 1
+        if 0 <= at < days:
+            read[at, g] = True
+    return read
 
 
 def order_rounds(day: np.ndarray, actor: np.ndarray, etype: np.ndarray, days: int) -> list:

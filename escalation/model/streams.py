@@ -106,16 +106,17 @@ class WorldStreams:
 #: The daily draws of each actor: name -> core slot. Militias have one table per group, in the
 #: order of :data:`escalation.model.agents.GROUPS`. The reporting layer's draws (read only under
 #: ``batched_reporting``) took slots 3, 4 and 5, once left empty, and 12, so that every other
-#: slot keeps its number (and every simulated world under full reporting its draws).
+#: slot keeps its number (and every simulated world under full reporting its draws); the vows of
+#: revenge took 14 and 15, after the campaign's 13.
 DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = MappingProxyType(
     {
         "iran": MappingProxyType({"talks_collapse": 0, "campaign": 13}),
         "militia": (
             # Kata'ib Hezbollah: number of attacks today (under batched reporting: of attacks
-            # other than IEDs), of true IEDs, and of reported IEDs.
-            MappingProxyType({"attacks": 1, "true_ieds": 3, "reported_ieds": 4}),
+            # other than IEDs), of true IEDs, and of reported IEDs; whether it vows revenge.
+            MappingProxyType({"attacks": 1, "true_ieds": 3, "reported_ieds": 4, "vow": 14}),
             # Kata'ib Sayyid al-Shuhada
-            MappingProxyType({"attacks": 2, "true_ieds": 5, "reported_ieds": 12}),
+            MappingProxyType({"attacks": 2, "true_ieds": 5, "reported_ieds": 12, "vow": 15}),
         ),
         "israel": MappingProxyType({"strike": 6}),
         "us": MappingProxyType({"strike_order": 7, "strike_delay": 8, "return_fire": 9}),

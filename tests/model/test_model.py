@@ -280,6 +280,11 @@ BY_TIMELINE = {
     ),
 }
 
+#: Parameters of a policy other than the baseline's, with the busy window under that policy.
+BY_POLICY = dict.fromkeys(
+    ("revenge_gain", "revenge_halflife"), BUSY.with_policy("militia", "reprisal", "revenge")
+)
+
 
 def three_values(name: str) -> tuple[float, float, float]:
     """Three distinct in-range values of a parameter, one per world."""
@@ -310,7 +315,7 @@ def test_every_parameter_reaches_each_world_its_own_value(name):
     sent to the wrong world shows)."""
     values = three_values(name)
     assert len(set(values)) == 3
-    busy = BY_TIMELINE.get(name, BUSY)
+    busy = BY_TIMELINE.get(name) or BY_POLICY.get(name, BUSY)
     batch = EscalationModel(busy, n_worlds=3, seed=3, parameters={name: list(values)}).run()
     matters = False
     for i, value in enumerate(values):

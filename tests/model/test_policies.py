@@ -39,6 +39,8 @@ from escalation.model.policies import (
     PartialReciprocity,
     Provocation,
     RedLine,
+    Reprisal,
+    ReprisalDecay,
     RestraintWhileTalks,
     RetaliationContext,
     RetaliationMemory,
@@ -47,6 +49,7 @@ from escalation.model.policies import (
     ThresholdInterdiction,
     TitForTat,
     Unrestrained,
+    Vows,
     halflife_factor,
     make_policy,
 )
@@ -267,6 +270,12 @@ class PolicyTest:
 
 
 def _at(value, worlds):
+    """An input at some worlds (arrays, and the namespaces and dataclasses that hold them)."""
+    if isinstance(value, SimpleNamespace):
+        return SimpleNamespace(**{k: _at(v, worlds) for k, v in vars(value).items()})
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: _at(getattr(value, f.name), worlds) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **fields)
     value = np.asarray(value)
     return value if value.ndim == 0 else value[worlds]
 
@@ -752,14 +761,22 @@ class TestUnrestrained(HarassmentTest):
 class ReprisalTest(PolicyTest):
     actor = "militia"
     slot = "reprisal"
-    uses_uniforms = False
+    uses_uniforms = False  # the militia draws the vow; the policy gives its chance and effect
     n_days = 20
 
     def inputs(self, rng, n):
         return {
             "losses": rng.poisson(0.5, n).astype(float),
-            "decay": halflife_factor(rng.uniform(0.5, 60.0, n)),
-            "gain": rng.uniform(0.0, 5.0, n),
+            "vowed": rng.uniform(size=n) < 0.2,
+            "decay": ReprisalDecay(
+                halflife_factor(rng.uniform(0.5, 60.0, n)),
+                halflife_factor(rng.uniform(0.5, 60.0, n)),
+            ),
+            "p": SimpleNamespace(
+                revenge_gain=rng.uniform(0.0, 5.0, n),
+                vow_boost=rng.uniform(0.0, 10.0, n),
+                vow_cap=rng.uniform(1.0, 20.0, n),
+            ),
         }
 
     def fresh_state(self, n):
@@ -769,8 +786,93 @@ class ReprisalTest(PolicyTest):
         return rng.uniform(0.0, 20.0, n)
 
     def step(self, policy, state, x, u):
-        stock = policy.update(state, x["losses"], x["decay"])
-        return stock, (stock, policy.rate_factor(stock, x["gain"]))
+        stock = policy.update(state, x["losses"], x["vowed"], x["decay"])
+        return stock, (stock, policy.rate_factor(stock, x["p"]))
+
+
+def _decay(halflife: float) -> ReprisalDecay:
+    """The same daily decay for both stocks."""
+    return ReprisalDecay(halflife_factor(halflife), halflife_factor(halflife))
+
+
+def _p(**values: float) -> SimpleNamespace:
+    return SimpleNamespace(**{"revenge_gain": 0.25, "vow_boost": 1.5, "vow_cap": 3.0, **values})
+
+
+NO_VOW = np.zeros(1, dtype=bool)
+VOW = np.ones(1, dtype=bool)
+
+
+class TestVows(ReprisalTest):
+    policy_class = Vows
+    expected_classifier = {"stochastic": False, "memory_depth": INF}
+
+    def check_memory(self, depth):
+        """A vow a year ago still raises the rate (half-life 60 days: 0.5 ** (365 / 60) =
+        0.0146 left, boost 1.5); no vow leaves it at one."""
+        assert depth == INF
+        policy, decay = Vows(), _decay(60.0)
+        stock = policy.update(np.zeros(1), np.zeros(1), VOW, decay)
+        for _ in range(365):
+            stock = policy.update(stock, np.zeros(1), NO_VOW, decay)
+        assert stock[0] == pytest.approx(0.5 ** (365 / 60))
+        assert policy.rate_factor(stock, _p())[0] == pytest.approx(1 + 1.5 * stock[0])
+        assert policy.rate_factor(np.zeros(1), _p())[0] == 1.0
+
+    def test_a_vow_boosts_and_decays_by_its_half_life(self):
+        """Half-life 7 (d = 0.5 ** (1/7)), boost 1.5, cap 3: vow, then 7 quiet days: stock 1,
+        then d, ..., d^7 = 0.5; factors 2.5, then 1 + 1.5 x 0.5 = 1.75 a week later."""
+        policy, decay = Vows(), _decay(7.0)
+        stock = policy.update(np.zeros(1), np.array([4.0]), VOW, decay)
+        assert policy.rate_factor(stock, _p())[0] == pytest.approx(2.5)
+        for _ in range(7):
+            stock = policy.update(stock, np.zeros(1), NO_VOW, decay)
+        assert stock[0] == pytest.approx(0.5)
+        assert policy.rate_factor(stock, _p())[0] == pytest.approx(1.75)
+
+    def test_losses_without_a_vow_change_nothing(self):
+        """Bodies alone do not raise attacks under vows: the February 2021 case."""
+        stock = Vows().update(np.zeros(1), np.array([22.0]), NO_VOW, _decay(7.0))
+        assert stock[0] == 0.0
+        assert Vows().rate_factor(stock, _p())[0] == 1.0
+
+    def test_the_cap_holds(self):
+        """Three vows in three days, boost 1.5: uncapped 1 + 1.5 x (d^2 + d + 1) ~ 5.2; the
+        cap of 3 holds, and so does any cap, over many vows and any boost."""
+        policy, decay = Vows(), _decay(7.0)
+        stock = np.zeros(1)
+        for _ in range(3):
+            stock = policy.update(stock, np.zeros(1), VOW, decay)
+        d = 0.5 ** (1 / 7)
+        assert stock[0] == pytest.approx(d * d + d + 1)
+        assert policy.rate_factor(stock, _p())[0] == 3.0
+        rng = np.random.default_rng(0)
+        stocks, caps = rng.uniform(0, 100, 1000), rng.uniform(1, 20, 1000)
+        factors = policy.rate_factor(stocks, _p(vow_boost=rng.uniform(0, 10, 1000), vow_cap=caps))
+        assert np.all(factors <= caps) and np.all(factors >= 1.0)
+
+
+class TestVowProbability:
+    """The chance of a vow, one rule for every reprisal policy (Reprisal.vow_probability)."""
+
+    def test_hand_computed(self):
+        """vow_rate 0.4: no losses 0; one dead 1 - e^-0.4 = 0.3297; four 1 - e^-1.6 = 0.7981;
+        a belief-weighted 0.15 of ten 1 - e^-0.6 = 0.4512."""
+        got = Reprisal.vow_probability(np.array([0.0, 1.0, 4.0, 1.5]), 0.4)
+        np.testing.assert_allclose(got, [0.0, 0.329680, 0.798103, 0.451188], atol=1e-6)
+
+    def test_rises_with_losses_and_is_a_probability(self):
+        losses = np.arange(0.0, 50.0)
+        chance = Reprisal.vow_probability(losses, 0.4)
+        assert np.all(np.diff(chance) > 0) and chance[0] == 0.0 and chance[-1] < 1.0
+        assert Reprisal.vow_probability(losses, 0.0).max() == 0.0
+
+    def test_the_same_for_every_reprisal_policy(self):
+        losses = np.array([0.0, 1.0, 4.0])
+        for policy in (Vows(), RevengeAfterLosses(), NoReprisal()):
+            np.testing.assert_array_equal(
+                policy.vow_probability(losses, 0.4), Reprisal.vow_probability(losses, 0.4)
+            )
 
 
 class TestRevengeAfterLosses(ReprisalTest):
@@ -781,26 +883,27 @@ class TestRevengeAfterLosses(ReprisalTest):
         """Four fighters lost a year ago still raise the rate (half-life 60 days: 4 x
         0.5 ** (365 / 60) = 0.0584 left, gain 0.25); no losses leave it at one."""
         assert depth == INF
-        policy, decay = RevengeAfterLosses(), halflife_factor(60.0)
-        stock = policy.update(np.zeros(1), np.array([4.0]), decay)
+        policy, decay = RevengeAfterLosses(), _decay(60.0)
+        stock = policy.update(np.zeros(1), np.array([4.0]), NO_VOW, decay)
         for _ in range(365):
-            stock = policy.update(stock, np.zeros(1), decay)
+            stock = policy.update(stock, np.zeros(1), NO_VOW, decay)
         assert stock[0] == pytest.approx(4 * 0.5 ** (365 / 60))
-        assert policy.rate_factor(stock, 0.25)[0] == pytest.approx(1 + 0.25 * stock[0])
-        assert policy.rate_factor(stock, 0.25)[0] > 1.0 == policy.rate_factor(np.zeros(1), 0.25)
+        assert policy.rate_factor(stock, _p())[0] == pytest.approx(1 + 0.25 * stock[0])
+        assert policy.rate_factor(stock, _p())[0] > 1.0 == policy.rate_factor(np.zeros(1), _p())
 
     def test_stock_rises_with_losses_and_decays(self):
-        """Half-life 7 (d = 0.5 ** (1/7)); 4 killed, then none, then 1: 4, 4d, 4d^2 + 1."""
+        """Half-life 7 (d = 0.5 ** (1/7)); 4 killed, then none, then 1: 4, 4d, 4d^2 + 1; a vow
+        adds nothing."""
         d = 0.5 ** (1 / 7)
-        decay = halflife_factor(7.0)
+        decay = _decay(7.0)
         policy = RevengeAfterLosses()
         stock = np.zeros(1)
         got = []
         for losses in (4.0, 0.0, 1.0):
-            stock = policy.update(stock, np.array([losses]), decay)
+            stock = policy.update(stock, np.array([losses]), VOW, decay)
             got.append(float(stock[0]))
         assert got == pytest.approx([4.0, 4 * d, 4 * d * d + 1])
-        assert policy.rate_factor(stock, 0.25)[0] == pytest.approx(1 + 0.25 * (4 * d * d + 1))
+        assert policy.rate_factor(stock, _p())[0] == pytest.approx(1 + 0.25 * (4 * d * d + 1))
 
 
 class TestNoReprisal(ReprisalTest):
@@ -808,9 +911,9 @@ class TestNoReprisal(ReprisalTest):
     expected_classifier = {"stochastic": False, "memory_depth": 0}
 
     def test_losses_change_nothing(self):
-        stock = NoReprisal().update(np.array([3.0]), np.array([10.0]), 0.9)
+        stock = NoReprisal().update(np.array([3.0]), np.array([10.0]), VOW, _decay(7.0))
         assert stock[0] == 0.0
-        assert NoReprisal().rate_factor(np.array([7.0]), 5.0)[0] == 1.0
+        assert NoReprisal().rate_factor(np.array([7.0]), _p(revenge_gain=5.0))[0] == 1.0
 
 
 class CampaignsTest(PolicyTest):

@@ -279,6 +279,8 @@ def test_a_replayed_israeli_wave_counts_one_strike_like_a_simulated_one(scenario
 
 
 def test_losses_in_the_history_become_revenge(baseline_to_february):
+    """Under linear revenge the stock is the fighters killed, decaying."""
+    linear = baseline_to_february.with_policy("militia", "reprisal", "revenge")
     history = validate_events(
         pd.DataFrame(
             [
@@ -288,9 +290,7 @@ def test_losses_in_the_history_become_revenge(baseline_to_february):
             ]
         )
     )  # fmt: skip
-    model = EscalationModel(
-        baseline_to_february, n_worlds=3, seed=1, history=history, replay_days=5
-    )
+    model = EscalationModel(linear, n_worlds=3, seed=1, history=history, replay_days=5)
     for _ in range(6):
         model.step()
     # Day 4 (5 January) is the strike; on day 5 the militia folds in the losses: 0 * decay + 10.
@@ -430,6 +430,7 @@ def test_an_israeli_strike_on_a_named_group_feeds_revenge_as_far_as_it_blames_th
     baseline_to_february,
 ):
     p = baseline_to_february.parameters
+    linear = baseline_to_february.with_policy("militia", "reprisal", "revenge")
     belief = p["blame_us_share"] * (1 - p["denial_credibility"])
     for actor, expected in (("Israel", 10 * belief), ("unknown", 0.0)):
         history = validate_events(
@@ -438,9 +439,7 @@ def test_an_israeli_strike_on_a_named_group_feeds_revenge_as_far_as_it_blames_th
                      country="Syria", location="Albu Kamal", others_killed=10)]
             )
         )  # fmt: skip
-        model = EscalationModel(
-            baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=4
-        )
+        model = EscalationModel(linear, n_worlds=2, seed=1, history=history, replay_days=4)
         for _ in range(4):  # the strike on day 2 is folded into revenge on day 3
             model.step()
         np.testing.assert_allclose(model.militias[KSS].revenge, expected, err_msg=actor)

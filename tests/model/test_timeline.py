@@ -314,11 +314,11 @@ def test_halflife_changes_rederive_the_decay():
     )
     model = EscalationModel(with_timeline(base, entry), n_worlds=1, seed=1)
     run_days(model, 3)
-    assert model.revenge_decay == pytest.approx(
+    assert model.reprisal_decay.revenge == pytest.approx(
         halflife_factor(base.parameters["revenge_halflife"])
     )
     model.step()
-    assert model.revenge_decay == pytest.approx(0.5**0.5)
+    assert model.reprisal_decay.revenge == pytest.approx(0.5**0.5)
 
 
 def test_changes_dated_before_the_start_hold_from_the_first_day():
