@@ -87,6 +87,7 @@ def test_toy_sequence_statistics():
         "attacks_month_2021-03": 5,
         # weekly militia attacks 3, 1, 1: mean 5/3, sample variance (16+4+4)/9/2 = 4/3
         "attacks_weekly_sd": math.sqrt(4 / 3),
+        "attacks_busy_day_share": 0,  # no day has two attacks
         "attacks_outside_model": 0,
         "strike_rounds": 1,
         "return_fire": 1,
@@ -386,6 +387,8 @@ def reference(events, start, end, gap=7, window=14):
         )
     weeks = [sum(r[0] // 7 == k for r in attacks) for k in range(math.ceil(n_days / 7))]
     out["attacks_weekly_sd"] = pystats.stdev(weeks) if len(weeks) > 1 else np.nan
+    per_day = [sum(r[0] == d for r in attacks) for d in range(n_days)]
+    out["attacks_busy_day_share"] = sum(k >= 2 for k in per_day) / n_days
     out["attacks_outside_model"] = len(attack_rows) - len(attacks)
 
     rounds = []
@@ -499,13 +502,16 @@ def test_statistics_invariants(events, n_days, gap):
                                worlds=4)  # fmt: skip
     counts = table.drop(columns=["strike_lag_mean", "episode_length_mean", "quiet_mean",
                                  "unanswered_share", "chain_length_max", "chain_length_mean",
-                                 "attacks_weekly_sd"])  # fmt: skip
+                                 "attacks_weekly_sd", "attacks_busy_day_share"])  # fmt: skip
     assert (counts >= 0).all().all()
     assert (counts == counts.round()).all().all()
     types = table[[f"attacks_{t}" for t in ATTACKS]].sum(axis=1)
     months = table.filter(like="attacks_month_").sum(axis=1)
     assert (types == table["attacks_total"]).all() and (months == table["attacks_total"]).all()
     assert table["unanswered_share"].dropna().between(0, 1).all()
+    busy_days = table["attacks_busy_day_share"] * n_days
+    np.testing.assert_allclose(busy_days, busy_days.round(), atol=1e-9)
+    assert (2 * busy_days <= table["attacks_total"] + 1e-9).all()  # two attacks a busy day at least
     assert table["strike_lag_mean"].dropna().between(0, 30).all()
     assert (table["quiet_mean"].dropna() >= gap).all()
     assert (table["episode_length_mean"].dropna() >= 1).all()
