@@ -13,8 +13,9 @@ The periods' records are independent given the parameters (each replay starts af
 first day), so the pooled log-likelihood is the sum of each period's
 (:class:`~escalation.inference.likelihood.ReplayLikelihood`, the likelihood of
 :func:`escalation.loglik`) at the shared values and its own copies. It is sampled by the same
-likelihood-tempered SMC as a single period (:func:`escalation.inference.calibration.
-tempered_posterior`), which reports the log evidence of the pooled records. The posterior's base
+likelihood-tempered SMC as a single period
+(:func:`~escalation.inference.calibration.tempered_posterior`), which reports the log evidence
+of the pooled records. The posterior's base
 is a :class:`PooledScenario`; :func:`period_posterior` turns it into one period's posterior
 over that period's own scenario, for forecasts and ensembles.
 """
