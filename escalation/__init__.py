@@ -36,6 +36,7 @@ _PUBLIC = {
     "run_ensemble": "escalation.ensemble",
     "EnsembleResult": "escalation.ensemble",
     "calibrate": "escalation.inference.calibration",
+    "calibrate_pooled": "escalation.inference.pooled",
     "loglik": "escalation.inference.likelihood",
     "posterior_predictive": "escalation.inference.calibration",
     "Posterior": "escalation.inference.posterior",

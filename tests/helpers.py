@@ -26,6 +26,7 @@ BUILT_IN = (
     "disproportionate_response",
     "israel_campaign",
     "no_retaliation",
+    "period_2019_20",
     "talks_collapse",
     "trump_red_line",
     "us_withdrawal",

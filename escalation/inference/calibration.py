@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ from escalation.events.statistics import summary_statistics
 from escalation.inference.likelihood import ReplayLikelihood
 from escalation.inference.posterior import Posterior
 from escalation.inference.smc import TemperedResult, abc_smc, tempered_smc
-from escalation.model.parameters import PARAMETERS
+from escalation.model.parameters import PARAMETERS, declared_name
 from escalation.model.scenario import Scenario
 from escalation.provenance import manifest
 from escalation.runtime import DateLike, ExecutorLike, Seed, seed_sequence
@@ -109,12 +110,18 @@ def calibration_scenario(scenario=None, start=None, end=None) -> Scenario:
     return dataclasses.replace(scenario, start=start, end=end, posterior=None)
 
 
-def priors(scenario: Scenario) -> dict:
-    """The calibrated parameters' priors, truncated to their valid ranges."""
+def priors(scenario: Any) -> dict:
+    """The calibrated parameters' priors, truncated to their valid ranges (``scenario``: a
+    Scenario, or any object with its ``calibrate`` and ``prior``)."""
     return {
-        name: scenario.prior(name).within(PARAMETERS[name].low, PARAMETERS[name].high)
+        name: scenario.prior(name).within(*_range(declared_name(name)))
         for name in scenario.calibrate
     }
+
+
+def _range(name: str) -> tuple[float, float]:
+    """The valid range of a declared parameter."""
+    return PARAMETERS[name].low, PARAMETERS[name].high
 
 
 def calibrate(
@@ -234,24 +241,65 @@ def _calibrate_by_likelihood(
     max_moves: int,
 ) -> Posterior:
     """Likelihood-tempered SMC on the exact likelihood by replay, ``runs`` times, pooled."""
-    if int(runs) < 1:
-        raise ValueError(f"runs: expected a positive integer, found {runs!r}")
     events = _events(observed)
     first, last = calibration_window(events, start, end)
     base = calibration_scenario(scenario, first, last)
+    # A Scenario holds read-only mappings, which do not pickle: runs get its TOML text.
+    setup = partial(_replay_setup, base.to_toml(), events)
+    settings = TemperedSettings(population_size, runs, max_moves)
+    return tempered_posterior(
+        setup, base, settings, seed, checkpoint, executor, progress,
+        window=[first.isoformat(), last.isoformat()],
+        observed_rows=len(events),
+    )  # fmt: skip
+
+
+class TemperedSettings(NamedTuple):
+    """Settings of likelihood-tempered calibration: particles per run, independent runs (at
+    least 1) and most Metropolis moves per tempering step."""
+
+    population_size: int = LIKELIHOOD_POPULATION
+    runs: int = 2
+    max_moves: int = LIKELIHOOD_MAX_MOVES
+
+
+#: Builds, inside the worker that runs it, a batched log-likelihood and its priors.
+Setup: TypeAlias = Callable[[], tuple[Callable[[dict[str, np.ndarray]], np.ndarray], dict]]
+
+
+def tempered_posterior(
+    setup: Setup,
+    base: Any,
+    settings: TemperedSettings,
+    seed: Seed,
+    checkpoint: str | Path | None,
+    executor: ExecutorLike,
+    progress: bool | None,
+    **record: Any,
+) -> Posterior:
+    """Independent runs of likelihood-tempered SMC on ``setup``'s likelihood, pooled.
+
+    What :func:`calibrate` and :func:`~escalation.inference.pooled.calibrate_pooled` share:
+    each run draws from its own stream of ``seed`` and checkpoints to ``checkpoint.runK``;
+    ``setup`` (picklable, so runs can go to an ``executor``) builds the likelihood and priors
+    where the run executes. The posterior's base is ``base`` (a Scenario, or any object with
+    its interface); its manifest holds ``record`` besides the runs' settings.
+    """
+    runs = int(settings.runs)
+    if runs < 1 or runs != settings.runs:
+        raise ValueError(f"runs: expected a positive integer, found {settings.runs!r}")
     root = seed_sequence(seed)
     tasks = [
         partial(
             _tempered_run,
-            base.to_toml(),  # a Scenario holds read-only mappings, which do not pickle
-            events,
-            population_size,
-            max_moves,
+            setup,
+            settings.population_size,
+            settings.max_moves,
             run_seed,
             None if checkpoint is None else f"{checkpoint}.run{run}",
             progress if executor is None else False,
         )
-        for run, run_seed in enumerate(root.spawn(int(runs)))
+        for run, run_seed in enumerate(root.spawn(runs))
     ]
     # Runs are independent: with an executor they run side by side, each in one worker (a
     # replay's cost is mostly per day, not per world, so splitting a population gains little).
@@ -260,34 +308,38 @@ def _calibrate_by_likelihood(
     else:
         results = [future.result() for future in [executor.submit(task) for task in tasks]]
     posteriors = [Posterior.from_tempered(result, base) for result in results]
-    record = manifest(
+    provenance = manifest(
         scenario=base,
         seed=root,
         seeded=seed is not None,
         method="likelihood",
-        runs=int(runs),
-        population_size=population_size,
+        runs=runs,
+        population_size=settings.population_size,
         likelihood_evaluations=sum(p.diagnostics["evaluations_total"] for p in posteriors),
-        window=[first.isoformat(), last.isoformat()],
-        observed_rows=len(events),
+        **record,
     )
-    return Posterior.pool(posteriors, record) if len(posteriors) > 1 else posteriors[0]
+    return Posterior.pool(posteriors, provenance) if len(posteriors) > 1 else posteriors[0]
+
+
+def _replay_setup(scenario_toml: str, events: pd.DataFrame) -> tuple[ReplayLikelihood, dict]:
+    """The record's likelihood by replay under the scenario, and the scenario's priors."""
+    base = Scenario.from_toml(scenario_toml, origin="calibration")
+    return ReplayLikelihood(events, base), priors(base)
 
 
 def _tempered_run(
-    scenario_toml: str,
-    events: pd.DataFrame,
+    setup: Setup,
     population_size: int,
     max_moves: int,
     seed: np.random.SeedSequence,
     checkpoint: str | None,
     progress: bool | None,
 ) -> TemperedResult:
-    """One run of likelihood-tempered SMC on the record's exact likelihood."""
-    base = Scenario.from_toml(scenario_toml, origin="calibration")
+    """One run of likelihood-tempered SMC on the likelihood ``setup`` builds."""
+    likelihood, prior = setup()
     return tempered_smc(
-        ReplayLikelihood(events, base),
-        priors(base),
+        likelihood,
+        prior,
         population_size=population_size,
         seed=seed,
         max_moves=max_moves,

@@ -26,7 +26,7 @@ from scipy.special import logsumexp
 
 from escalation.errors import ScenarioError
 from escalation.inference.smc import ABCResult, TemperedResult, weighted_quantile
-from escalation.model.parameters import PARAMETERS, TruncatedPrior
+from escalation.model.parameters import PARAMETERS, TruncatedPrior, declared_name
 from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest, with_outputs
 from escalation.runtime import Seed, seed_sequence
@@ -405,7 +405,8 @@ class Posterior:
 
 def scenario_priors(scenario: Any, names: Sequence[str]) -> dict[str, Any]:
     """The priors of parameters ``names`` as calibration uses them: the scenario's prior
-    (its override or the declared one) truncated to the parameter's valid range.
+    (its override or the declared one) truncated to the parameter's valid range (for one
+    period's copy in a pooled calibration, the range of the parameter it copies).
 
     A parameter without a prior, or a scenario-like object without a ``prior`` method, is left
     out.
@@ -419,7 +420,7 @@ def scenario_priors(scenario: Any, names: Sequence[str]) -> dict[str, Any]:
             prior = prior_of(name)
         except ScenarioError:  # declared without a prior and not overridden
             continue
-        parameter = PARAMETERS.get(name)
+        parameter = PARAMETERS.get(declared_name(name))
         found[name] = (
             prior.frozen() if parameter is None else prior.within(parameter.low, parameter.high)
         )

@@ -740,3 +740,15 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARED}
 def defaults() -> dict[str, float]:
     """Default value of every parameter."""
     return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def period_copy(name: str, period: str) -> str:
+    """The name of one period's own copy of parameter ``name`` in a pooled calibration,
+    ``name[period]`` (e.g. ``militia_attack_rate[2019_2020]``)."""
+    return f"{name}[{period}]"
+
+
+def declared_name(name: str) -> str:
+    """The declared parameter a calibrated name stands for: ``name`` itself, or the parameter
+    a period's copy (:func:`period_copy`) copies."""
+    return name.split("[", 1)[0] if name.endswith("]") else name
