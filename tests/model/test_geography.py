@@ -244,3 +244,27 @@ def test_scenarios_without_the_new_slots_keep_one_theatre_and_no_interdiction(tm
     assert scenario.policy("militia", "geography").name == "one_theatre"
     assert scenario.policy("US", "interdiction").name == "none"
     assert Scenario.coerce("baseline_2021").policy("militia", "geography").name == "two_theatres"
+
+
+def test_a_timeline_can_send_us_forces_to_the_crossing_on_a_date():
+    """The US interdiction slot switches like any other: from 4 January, Syria's rate is times
+    interdiction_clash_factor and Iraq's unchanged, against the same worlds without the switch."""
+    text = Scenario.coerce("baseline_2021").to_toml()
+    switch = (
+        "\n[[timeline]]\ndate = 2021-01-04\n"
+        'policy = { actor = "US", slot = "interdiction", choice = "border_interdiction" }\n'
+    )
+    (entry,) = (e for e in Scenario.from_toml(text + switch).timeline if e.policy is not None)
+    base = plain(days=5)
+    switched = dataclasses.replace(base, timeline=(*base.timeline, entry))
+    models = [
+        EscalationModel(s, n_worlds=2, seed=4, parameters=PARAMETERS) for s in (base, switched)
+    ]
+    ratios = []
+    for _ in range(5):
+        for model in models:
+            model.step()
+        ratios.append(models[1].militias[0].rate_by_country / models[0].militias[0].rate_by_country)
+    np.testing.assert_allclose(ratios[:3], 1.0, rtol=1e-12)
+    np.testing.assert_allclose(np.array(ratios[3:])[..., 1], 2.0, rtol=1e-12)
+    np.testing.assert_allclose(np.array(ratios[3:])[..., 0], 1.0, rtol=1e-12)
