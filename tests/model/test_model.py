@@ -280,6 +280,12 @@ BY_TIMELINE = {
     ),
 }
 
+#: Parameters of the US ground interdiction, which act only while US forces hold the crossing.
+UNDER_INTERDICTION = dict.fromkeys(
+    ("interdiction_transfer_cut", "interdiction_clash_factor"),
+    BUSY.with_policy("US", "interdiction", "border_interdiction"),
+)
+
 
 def three_values(name: str) -> tuple[float, float, float]:
     """Three distinct in-range values of a parameter, one per world."""
@@ -310,7 +316,7 @@ def test_every_parameter_reaches_each_world_its_own_value(name):
     sent to the wrong world shows)."""
     values = three_values(name)
     assert len(set(values)) == 3
-    busy = BY_TIMELINE.get(name, BUSY)
+    busy = {**BY_TIMELINE, **UNDER_INTERDICTION}.get(name, BUSY)
     batch = EscalationModel(busy, n_worlds=3, seed=3, parameters={name: list(values)}).run()
     matters = False
     for i, value in enumerate(values):
