@@ -276,8 +276,8 @@ class Militia(BatchedAgent):
         self.rate = np.zeros(self.n)
         #: Today's chances of rocket, drone, IED and other for an attack, ``(n, 4)``.
         self.attack_mix = np.zeros((self.n, len(ATTACK_TYPES)))
-        #: Today's chances of Iraq and Syria for an attack of each weapon, ``(n, 4, 2)``.
-        self.country_given_weapon = np.zeros((self.n, len(ATTACK_TYPES), len(COUNTRIES)))
+        #: Today's expected attacks in Iraq and in Syria, ``(n, 2)`` (their sum is ``rate``).
+        self.rate_by_country = np.zeros((self.n, len(COUNTRIES)))
         #: Today's factor on attacks in Iraq and in Syria (:class:`Geography`), ``(n, 2)``.
         self.country_factors = np.ones((self.n, len(COUNTRIES)))
         #: The red line's credibility as the militias read it today (credibility x clarity x reach).
@@ -323,29 +323,30 @@ class Militia(BatchedAgent):
         site weights in c, and the geography policy's factor on c
         (:meth:`~escalation.model.policies.Geography.country_factors`), which carries Baghdad's
         crackdown and US forces at the Albu Kamal crossing. Sets ``rate`` (their sum),
-        ``attack_mix`` and ``country_given_weapon``, which simulation draws from and replay
-        scores against.
+        ``rate_by_country``, ``attack_mix`` and ``country_factors`` (whence
+        :attr:`country_given_weapon`), which simulation draws from and replay scores against.
         """
         m, p = self.model, self.p
-        mass = self.weapon_probabilities(perceived, np.arange(self.n))[:, :, None] * _COUNTRY_MASS
+        weapons = self.weapon_probabilities(perceived, np.arange(self.n))
+        mass = weapons @ _COUNTRY_MASS  # (n, 2): sum_w P(w) q[w, c]
         self.country_factors = factors = self.geography.country_factors(
-            mass.sum(axis=1),
+            mass,
             p.syria_attack_share,
             1.0 - p.crackdown_effect * m.iraq.crackdown_active,
             m.us.interdiction.syria_attack_factor(p.interdiction_clash_factor),
         )
-        by_weapon = (mass * factors[:, None, :]).sum(axis=2)
-        total = by_weapon.sum(axis=1)
+        by_country = mass * factors
+        total = by_country[:, 0] + by_country[:, 1]
+        self.rate_by_country = rate[:, None] * by_country
         self.rate = rate * total
+        by_weapon = weapons * (factors @ _COUNTRY_MASS.T)  # P(w) sum_c q[w, c] f[c]
         self.attack_mix = by_weapon / np.maximum(total, 1e-300)[:, None]
-        local = _COUNTRY_MASS * factors[:, None, :]
-        self.country_given_weapon = local / np.maximum(local.sum(axis=2, keepdims=True), 1e-300)
 
     @property
-    def rate_by_country(self) -> np.ndarray:
-        """``(n, 2)`` expected attacks today in Iraq and in Syria (their sum is ``rate``)."""
-        by_country = np.einsum("nw,nwc->nc", self.attack_mix, self.country_given_weapon)
-        return self.rate[:, None] * by_country
+    def country_given_weapon(self) -> np.ndarray:
+        """``(n, 4, 2)`` chances of Iraq and Syria for an attack of each weapon today."""
+        local = _COUNTRY_MASS * self.country_factors[:, None, :]
+        return local / np.maximum(local.sum(axis=2, keepdims=True), 1e-300)
 
     def _capped(self, drawn: np.ndarray) -> np.ndarray:
         """Drawn attack counts cut to :data:`MAX_DAILY_ATTACKS` (the cuts are counted)."""
