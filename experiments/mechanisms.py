@@ -110,6 +110,11 @@ MECHANISMS = (
         ("deterrence",),
     ),
     Mechanism(
+        "geography (Syria's own share; crackdowns reach Iraq only)",
+        lambda s: s.with_policy("militia", "geography", "one_theatre"),
+        ("syria_attack_share",),
+    ),
+    Mechanism(
         "Iran's restraint while the talks run",
         lambda s: s.with_policy("Iran", "patronage", "full_push"),
         (),

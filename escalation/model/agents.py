@@ -27,6 +27,8 @@ from escalation.model.policies import (
     CRACKDOWN_DAYS,
     CRACKDOWN_MEMORY_DAYS,
     Crackdown,
+    Geography,
+    GroundInterdiction,
     Harassment,
     Interdiction,
     Policy,
@@ -40,7 +42,16 @@ from escalation.model.policies import (
     Sovereignty,
     make_policy,
 )
-from escalation.model.sites import DRONE, IED, OTHER, ROCKET, SITE_PERSONNEL, SITES
+from escalation.model.sites import (
+    COUNTRIES,
+    DRONE,
+    IED,
+    OTHER,
+    ROCKET,
+    SITE_COUNTRY,
+    SITE_PERSONNEL,
+    SITES,
+)
 from escalation.model.streams import bernoulli, categorical, poisson
 
 if TYPE_CHECKING:  # replay reads the groups defined here
@@ -55,10 +66,14 @@ _IED_ONLY = np.cumsum(np.eye(len(ATTACK_TYPES))[ATTACK_TYPES.index(IED)])
 
 def _site_table():
     weights = np.array([[s.weights.get(t, 0.0) for s in SITES] for t in ATTACK_TYPES])
-    return np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+    return weights / weights.sum(axis=1, keepdims=True)
 
 
-_SITE_CUM = _site_table()  # (4 types, n sites) cumulative site probabilities by weapon
+_SITE_WEIGHTS = _site_table()  # (4 types, n sites) site probabilities by weapon
+#: ``(4 types, 2 countries)``: the share of each weapon's site weights in Iraq and in Syria.
+_COUNTRY_MASS = np.stack(
+    [_SITE_WEIGHTS[:, SITE_COUNTRY == c].sum(axis=1) for c in range(len(COUNTRIES))], axis=1
+)
 _SITE_RETURN_FIRE = np.array([s.return_fire for s in SITES])
 _SITE_IN_IRAQ = np.array([s.country == "Iraq" for s in SITES])
 
@@ -132,8 +147,10 @@ POLICY_ATTRIBUTES: dict[tuple[str, str], tuple[str, type[Policy]]] = {
     ("militia", "harassment"): ("harassment", Harassment),
     ("militia", "reprisal"): ("reprisal", Reprisal),
     ("militia", "reporting"): ("reporting", Reporting),
+    ("militia", "geography"): ("geography", Geography),
     ("Israel", "interdiction"): ("policy", Interdiction),
     ("US", "retaliation"): ("policy", Retaliation),
+    ("US", "interdiction"): ("interdiction", GroundInterdiction),
     ("Iraqi government", "sovereignty"): ("sovereignty", Sovereignty),
     ("Iraqi government", "crackdown"): ("crackdown", Crackdown),
 }
@@ -239,9 +256,12 @@ class Militia(BatchedAgent):
     draws its number of attacks (Poisson), then per attack the weapon, the site, whether
     it is intercepted, and its casualties; a front group claims it or nobody does.
     Each day it first decides whether to vow revenge for yesterday's acknowledged losses
-    (:meth:`_vow`). State: ``revenge`` (the reprisal policy's stock: vows of revenge under
-    ``vows``, fighters killed by strikes it blames on the US under ``revenge``, decaying),
-    ``losses`` (today's acknowledged losses), ``rate`` (today's expected attacks).
+    (:meth:`_vow`). The geography policy divides the attacks between Iraq and Syria
+    (:meth:`_divide`), and a site is drawn within its country. State: ``revenge`` (the
+    reprisal policy's stock: vows of revenge under ``vows``, fighters killed by strikes it
+    blames on the US under ``revenge``, decaying), ``losses`` (today's acknowledged losses),
+    ``rate`` (today's expected attacks), ``attack_mix`` (the weapon of an attack) and
+    ``country_given_weapon`` (its country).
     """
 
     actor = Actor.MILITIA
@@ -253,9 +273,16 @@ class Militia(BatchedAgent):
         self.harassment = self.scenario_policy("militia", "harassment", Harassment)
         self.reprisal = self.scenario_policy("militia", "reprisal", Reprisal)
         self.reporting = self.scenario_policy("militia", "reporting", Reporting)
+        self.geography = self.scenario_policy("militia", "geography", Geography)
         self.revenge = np.zeros(self.n)
         self.losses = np.zeros(self.n)
         self.rate = np.zeros(self.n)
+        #: Today's chances of rocket, drone, IED and other for an attack, ``(n, 4)``.
+        self.attack_mix = np.zeros((self.n, len(ATTACK_TYPES)))
+        #: Today's expected attacks in Iraq and in Syria, ``(n, 2)`` (their sum is ``rate``).
+        self.rate_by_country = np.zeros((self.n, len(COUNTRIES)))
+        #: Today's factor on attacks in Iraq and in Syria (:class:`Geography`), ``(n, 2)``.
+        self.country_factors = np.ones((self.n, len(COUNTRIES)))
         #: The red line's credibility as the militias read it today (credibility x clarity x reach).
         self.perceived = np.zeros(self.n)
         #: Days on which the draw exceeded :data:`MAX_DAILY_ATTACKS` and was cut to it.
@@ -270,27 +297,60 @@ class Militia(BatchedAgent):
         self.losses = np.zeros(self.n)
         perceived = m.us.memory.credibility * m.us.clarity * m.us.reach
         self.perceived = perceived
-        self.rate = (
+        rate = (
             p.militia_attack_rate
             * self.group.share_of_attacks
             * m.iran.push
             * m.campaign.multiplier()
             * np.maximum(self.harassment.rate_factor(perceived, p.deterrence), 0.0)
             * self.reprisal.rate_factor(self.revenge, p)
-            * (1.0 - p.crackdown_effect * m.iraq.crackdown_active)
             * (1.0 - p.drawdown_calm * (1.0 - m.presence))
         )
+        self._divide(rate, perceived)
         if m.replaying:
             self._replay(m.observed_today.attacks[self.index])
             return
         if self.reporting.batched:
-            self._attack_reported(perceived)
+            self._attack_reported()
             return
         counts = self._capped(poisson(self.rate, m.draws.militia[self.index].attacks))
         m.today.true_attacks += counts
         worlds = np.repeat(np.arange(self.n), counts)
         if worlds.size:
-            self._attack(worlds, np.cumsum(self.weapon_probabilities(perceived, worlds), axis=1))
+            self._attack(worlds, np.cumsum(self.attack_mix[worlds], axis=1))
+
+    def _divide(self, rate: np.ndarray, perceived: np.ndarray) -> None:
+        """Today's intensity of attacks by weapon and country, from ``rate`` before local factors.
+
+        An attack of weapon w in country c has intensity ``rate x P(w) x q[w, c] x factor[c]``:
+        the harassment mix ``P(w)`` (:meth:`weapon_probabilities`), the share ``q[w, c]`` of w's
+        site weights in c, and the geography policy's factor on c
+        (:meth:`~escalation.model.policies.Geography.country_factors`), which carries Baghdad's
+        crackdown and US forces at the Albu Kamal crossing. Sets ``rate`` (their sum),
+        ``rate_by_country``, ``attack_mix`` and ``country_factors`` (whence
+        :attr:`country_given_weapon`), which simulation draws from and replay scores against.
+        """
+        m, p = self.model, self.p
+        weapons = self.weapon_probabilities(perceived, np.arange(self.n))
+        mass = weapons @ _COUNTRY_MASS  # (n, 2): sum_w P(w) q[w, c]
+        self.country_factors = factors = self.geography.country_factors(
+            mass,
+            p.syria_attack_share,
+            1.0 - p.crackdown_effect * m.iraq.crackdown_active,
+            m.us.interdiction.syria_attack_factor(p.interdiction_clash_factor),
+        )
+        by_country = mass * factors
+        total = by_country[:, 0] + by_country[:, 1]
+        self.rate_by_country = rate[:, None] * by_country
+        self.rate = rate * total
+        by_weapon = weapons * (factors @ _COUNTRY_MASS.T)  # P(w) sum_c q[w, c] f[c]
+        self.attack_mix = by_weapon / np.maximum(total, 1e-300)[:, None]
+
+    @property
+    def country_given_weapon(self) -> np.ndarray:
+        """``(n, 4, 2)`` chances of Iraq and Syria for an attack of each weapon today."""
+        local = _COUNTRY_MASS * self.country_factors[:, None, :]
+        return local / np.maximum(local.sum(axis=2, keepdims=True), 1e-300)
 
     def _vow(self) -> np.ndarray:
         """Whether the group vows revenge today for yesterday's acknowledged losses, per world.
@@ -328,7 +388,7 @@ class Militia(BatchedAgent):
         self.truncated += drawn > MAX_DAILY_ATTACKS
         return np.minimum(drawn, MAX_DAILY_ATTACKS)
 
-    def _attack_reported(self, perceived: np.ndarray) -> None:
+    def _attack_reported(self) -> None:
         """Under batched reporting: draw the true attacks, then the reported ones, and act those.
 
         Attacks other than IEDs are all reported (Poisson with the rate times their share); true
@@ -339,7 +399,7 @@ class Militia(BatchedAgent):
         m = self.model
         draws = m.draws.militia[self.index]
         everyone = np.arange(self.n)
-        weapons = self.weapon_probabilities(perceived, everyone)
+        weapons = self.attack_mix
         ied_rate, batch_rate, batch_continue = self.reported_ieds(self.rate, weapons)
         others = poisson(self.rate - ied_rate, draws.attacks)
         reported = _draw_polya_aeppli(batch_rate, batch_continue, draws.reported_ieds)
@@ -390,10 +450,11 @@ class Militia(BatchedAgent):
             )
 
     def weapon_probabilities(self, perceived: np.ndarray, worlds: np.ndarray) -> np.ndarray:
-        """``(len(worlds), 4)`` chances of rocket, drone, IED and other for an attack today.
+        """``(len(worlds), 4)`` chances of rocket, drone, IED and other under the harassment policy.
 
-        The weapon mix of ``drone_share``, ``ied_share`` and ``other_share``, with drones
-        (the weapon most likely to cross the line) tilted down as the line grows credible.
+        The weapon mix of ``drone_share``, ``ied_share`` and ``other_share``, with drones (the
+        weapon most likely to cross the line) tilted down as the line grows credible; before
+        the geography's country factors (:meth:`_divide` makes ``attack_mix`` of it).
         """
         p = self.p
         drone = np.broadcast_to(_at(p.drone_share, worlds), worlds.shape)
@@ -408,11 +469,13 @@ class Militia(BatchedAgent):
         return probs / probs.sum(axis=1, keepdims=True)
 
     def _attack(self, worlds: np.ndarray, cum: np.ndarray) -> None:
-        """One attack in each of ``worlds``, its weapon drawn from the cumulative mix ``cum``."""
+        """One attack in each of ``worlds``, its weapon drawn from the cumulative mix ``cum``, its
+        site from the weapon's site weights, each times its country's factor (:meth:`_divide`)."""
         m, p = self.model, self.p
         u = m.event_draws(worlds, "militia_attack")
         kind = categorical(cum, u.weapon)
-        site = (u.site[:, None] >= _SITE_CUM[kind]).sum(axis=1)
+        site_cum = np.cumsum(_SITE_WEIGHTS[kind] * self.country_factors[worlds][:, SITE_COUNTRY], 1)
+        site = (u.site[:, None] * site_cum[:, -1:] >= site_cum).sum(axis=1)
         site = np.minimum(site, len(SITES) - 1)
         p_intercept = np.select(
             [kind == 1, kind == 0],
@@ -466,7 +529,8 @@ class Israel(BatchedAgent):
     above which the U.S. and Israel will not tolerate"; Newsweek, September 2021: the IDF
     "declined to comment as a matter of protocol", pro-militia outlets first reported a US
     strike and blamed Israel only after the US denied it. State: ``activity`` (transfers
-    through the al-Qa'im-Albu Kamal crossing, smoothed).
+    through the al-Qa'im-Albu Kamal crossing, smoothed; fewer while US ground forces hold the
+    crossing, :class:`~escalation.model.policies.BorderInterdiction`).
     """
 
     actor = Actor.ISRAEL
@@ -478,7 +542,11 @@ class Israel(BatchedAgent):
 
     def step(self) -> None:
         m, p = self.model, self.p
-        transfers = p.transfer_rate * m.iran.push
+        transfers = (
+            p.transfer_rate
+            * m.iran.push
+            * m.us.interdiction.transfer_factor(p.interdiction_transfer_cut)
+        )
         self.activity = ACTIVITY_PERSISTENCE * self.activity + ACTIVITY_WEIGHT * transfers
         if m.replaying:
             observed = m.observed_today.israeli_strikes
@@ -563,6 +631,8 @@ class UnitedStates(BatchedAgent):
     def __init__(self, model):
         super().__init__(model)
         self.policy = self.scenario_policy("US", "retaliation", Retaliation)
+        #: US ground forces at the Albu Kamal crossing, or none (a standing posture: no draws).
+        self.interdiction = self.scenario_policy("US", "interdiction", GroundInterdiction)
         self.memory = RetaliationMemory.fresh(self.n)
         #: The hidden order book, summed out while scoring a replayed record.
         self.orders = PendingOrders(self.n, self.p.us_lag_mean)

@@ -269,3 +269,34 @@ def reported_attack_log_likelihood(
     )
     not_ied = np.log(np.maximum(1.0 - ied_share, MIN_PROBABILITY))
     return logp - interleavings + weapons - (n - n_ied) * not_ied
+
+
+def country_log_likelihood(
+    weapon_probabilities: np.ndarray,
+    country_given_weapon: np.ndarray,
+    intercept_rocket: np.ndarray,
+    intercept_drone: np.ndarray,
+    observed_type: np.ndarray,
+    observed_country: np.ndarray,
+) -> np.ndarray:
+    """``(n,)`` log probability of the countries of one day's observed attacks, given their types.
+
+    ``country_given_weapon`` is ``(n, 4, 2)``: the chances of Iraq and Syria for an attack of
+    each weapon; ``observed_type`` holds the codes of :func:`attack_log_likelihood` (4: fully
+    intercepted, a rocket or a drone whose weapon the record does not give) and
+    ``observed_country`` 0 (Iraq) or 1 (Syria). An intercepted attack's country is mixed over
+    rockets and drones by their chances of being intercepted. Added to the count and weapon
+    terms, it gives the likelihood of independent Poisson counts by weapon and country.
+    """
+    rocket = weapon_probabilities[:, 0] * intercept_rocket
+    drone = weapon_probabilities[:, 1] * intercept_drone
+    intercepted = (
+        rocket[:, None] * country_given_weapon[:, 0] + drone[:, None] * (country_given_weapon[:, 1])
+    )
+    intercepted = intercepted / np.maximum(rocket + drone, MIN_PROBABILITY)[:, None]
+    per_code = np.concatenate([country_given_weapon, intercepted[:, None, :]], axis=1)
+    countries = per_code.shape[2]
+    cells = np.asarray(observed_type) * countries + np.asarray(observed_country)
+    counts = np.bincount(cells, minlength=per_code.shape[1] * countries)
+    logp = np.log(np.maximum(per_code.reshape(len(per_code), -1), MIN_PROBABILITY))
+    return logp @ counts

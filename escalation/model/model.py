@@ -40,6 +40,7 @@ from escalation.model.eventlog import EventBuffer
 from escalation.model.ladder import Ladder, RollingSum
 from escalation.model.likelihood import (
     attack_log_likelihood,
+    country_log_likelihood,
     log_bernoulli,
     log_poisson,
     reported_attack_log_likelihood,
@@ -55,7 +56,7 @@ from escalation.model.scenario import (
     Scenario,
     TimelineEntry,
 )
-from escalation.model.sites import SITE_PERSONNEL, SITES
+from escalation.model.sites import SITE_COUNTRY, SITE_PERSONNEL, SITES
 from escalation.model.streams import (
     DAILY_SLOTS_READ,
     DailyDraws,
@@ -424,14 +425,16 @@ class EscalationModel(mesa.Model):
 
         The number is Poisson with the groups' summed rates (the record seldom says which group
         attacked, so the split is summed over); each attack's weapon is scored against the
-        harassment policy's mix (an intercepted attack, whose weapon the record does not give,
-        against rockets and drones together). Under batched reporting the IEDs are counted
-        apart, by the reporting policy's law
+        day's mix (an intercepted attack, whose weapon the record does not give, against rockets
+        and drones together), and its country (its site's) against the geography's chance of
+        that country for the weapon (:func:`~escalation.model.likelihood.country_log_likelihood`):
+        together, independent Poisson counts by weapon and country. Under batched reporting the
+        IEDs are counted apart, by the reporting policy's law
         (:func:`~escalation.model.likelihood.reported_attack_log_likelihood`). Both are mixed
-        over calm and campaign (:meth:`~escalation.model.campaign.Campaign.observe`). Scoring,
-        each attack that landed with known casualties scores whether it killed or injured
-        Americans (at sites with personnel) and killed others. Sites have no free parameter and
-        are not scored.
+        over calm and campaign (:meth:`~escalation.model.campaign.Campaign.observe`); the country
+        term does not depend on the campaign. Scoring, each attack that landed with known
+        casualties scores whether it killed or injured Americans (at sites with personnel) and
+        killed others. Sites within a country have no free parameter and are not scored.
         """
         record, p = self.observed_today, self.p
         attacks = {
@@ -441,8 +444,8 @@ class EscalationModel(mesa.Model):
         rate = np.sum([militia.rate for militia in self.militias], axis=0)
         everyone = np.arange(self.n_worlds)
         observed = _OBSERVED_TYPE[attacks["etype"]]
-        first = self.militias[0]  # the groups share one weapon mix and one reporting policy
-        weapons = first.weapon_probabilities(first.perceived, everyone)
+        first = self.militias[0]  # the groups share one weapon mix, geography and reporting
+        weapons = first.attack_mix
         interception = (
             np.broadcast_to(p.interception_rocket, everyone.shape),
             np.broadcast_to(p.interception_drone, everyone.shape),
@@ -469,6 +472,13 @@ class EscalationModel(mesa.Model):
         if not self.scoring:
             return
         if len(observed):
+            logp = logp + country_log_likelihood(
+                weapons,
+                first.country_given_weapon,
+                *interception,
+                observed,
+                SITE_COUNTRY[attacks["site"]],
+            )
             landed = attacks["known"] & (observed < _INTERCEPTED_CODE)
             for j in np.flatnonzero(landed):
                 exposure = SITE_PERSONNEL[attacks["site"][j]] * self.presence

@@ -182,6 +182,24 @@ _DECLARED = [
         Prior("gamma", {"a": 4.0, "scale": 0.08}),
     ),
     _p(
+        "syria_attack_share",
+        0.05,
+        0.0,
+        1.0,
+        "share",
+        "Share of the militias' attacks made in Syria (at US positions east of the Euphrates) "
+        "rather than in Iraq, before crackdowns and interdiction, under the ``two_theatres`` "
+        "geography. Within a country, weapons and sites follow the harassment mix and the site "
+        "weights (escalation.model.sites). Under ``one_theatre`` it has no effect.",
+        f"{GIF} and {WIRE} (attacks on al-Omar and Conoco in Syria next to those in Iraq); 2021 "
+        "data: 6 of the 76 modelled attacks in events_2021.csv were in Syria (3 rockets, 1 drone, "
+        "1 intercepted, 1 other), none of the 38 convoy IEDs, all in Iraq; with IEDs reported at "
+        "about ied_report_prob = 0.35 the share of true attacks is nearer 6 / (38 + 38 / 0.35) = "
+        "0.04. The default 0.05 is set by hand between the two; the prior Beta(2, 30) (mean 0.06, "
+        "95% within 0.008-0.16) is centred there and wide enough for the record to move it.",
+        Prior("beta", {"a": 2.0, "b": 30.0}),
+    ),
+    _p(
         "post_agreement_rate",
         1.0,
         0.0,
@@ -570,6 +588,32 @@ _DECLARED = [
         f'{GIF} ("a vital passage for Tehran to project its influence").',
     ),
     _p(
+        "interdiction_transfer_cut",
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Share of the transfers through the al-Qa'im-Albu Kamal crossing that US ground forces "
+        "stop while the US ``border_interdiction`` option holds the crossing. No operation took "
+        "place, so the value 0.5 and its prior Beta(2, 2) are assumptions.",
+        f'{PENTAGON_2023} (reported plan "to cut off Iranian-backed forces access to a key border '
+        'crossing between Iraq and Syria", denied: "We don\'t provide border security").',
+        Prior("beta", {"a": 2.0, "b": 2.0}),
+    ),
+    _p(
+        "interdiction_clash_factor",
+        2.0,
+        1.0,
+        10.0,
+        "multiplier",
+        "Multiplier on the militias' attack intensity in Syria while US ground forces hold the "
+        "Albu Kamal crossing: clashes with, and attacks on, US forces near it. The value 2 and its "
+        "prior (log-normal around 2, within about 1-5) are assumptions.",
+        f'{PENTAGON_2023} ("high tensions with Iranian-backed forces", "several attacks against '
+        'U.S.-led coalition bases in eastern and northern Syria"; "a dangerous confrontation").',
+        Prior("lognorm", {"s": 0.4, "scale": 2.0}),
+    ),
+    _p(
         "blame_us_share",
         0.5,
         0.0,
@@ -646,9 +690,12 @@ _DECLARED = [
         0.0,
         1.0,
         "share",
-        "Reduction of militia attack rates while a crackdown lasts (30 days); it applies to "
-        "all of a group's attacks, Syrian sites included, as the groups are run from Iraq.",
-        f"{GIF}; 2021 data (26 May arrest of Qasim Muslih and the PMF's show of force).",
+        "Reduction of militia attack rates while a crackdown lasts (30 days). Under the "
+        "``two_theatres`` geography it applies to attacks in Iraq only (Baghdad has no reach in "
+        "Syria); under ``one_theatre`` to all of a group's attacks, Syrian sites included.",
+        f"{GIF} (\"Washington is demanding the Iraqi prime minister to rein in the militias' "
+        "attacks on America's interests in Iraq\"); 2021 data (26 May arrest of Qasim Muslih and "
+        "the PMF's show of force).",
     ),
     _p(
         "drawdown_calm",

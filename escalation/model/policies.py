@@ -911,6 +911,68 @@ class BatchedReporting(Reporting):
         return ied_rate * report_prob / mean, 1.0 - 1.0 / mean
 
 
+class Geography(Policy):
+    """Base of how the militias' attacks divide between Iraq and Syria.
+
+    :meth:`country_factors` gives, per world, a factor on each country's attacks: an attack
+    of weapon w in country c has intensity ``rate x P(w) x q[w, c] x factor[c]``, where
+    ``P(w)`` is the harassment policy's weapon mix and ``q[w, c]`` the share of weapon w's site
+    weights in country c (:data:`escalation.model.sites.SITES`). Sites are drawn within the
+    country in proportion to their weights.
+    """
+
+    classifier = {"stochastic": False, "memory_depth": 0}
+
+    def country_factors(
+        self, mass: np.ndarray, syria_share: Value, iraq_factor: Value, syria_factor: Value
+    ) -> np.ndarray:
+        """``(n, 2)`` factors on attacks in Iraq and in Syria.
+
+        ``mass`` is ``(n, 2)``: ``sum_w P(w) q[w, c]``, the share of attacks the weapon mix and
+        the site weights alone put in each country; ``iraq_factor`` and ``syria_factor`` are the
+        local multipliers (Baghdad's crackdown; US forces at the Albu Kamal crossing).
+        """
+        raise NotImplementedError
+
+
+class OneTheatre(Geography):
+    """One attack rate for Iraq and Syria: the site weights alone decide the country, and every
+    local multiplier (a crackdown by Baghdad included) reaches all of a group's attacks, as the
+    groups are run from Iraq. The model before the geography (issue 12, item 6), kept to measure
+    what the geography adds (``experiments/mechanisms.py``)."""
+
+    name = "one_theatre"
+
+    def country_factors(
+        self, mass: np.ndarray, syria_share: Value, iraq_factor: Value, syria_factor: Value
+    ) -> np.ndarray:
+        both = np.broadcast_to(np.asarray(iraq_factor) * np.asarray(syria_factor), mass.shape[:1])
+        return np.stack([both, both], axis=1)
+
+
+class TwoTheatres(Geography):
+    """Syria has its own share of the attacks, and a crackdown in Baghdad reaches Iraq only.
+
+    GIF: "Washington is demanding the Iraqi prime minister to rein in the militias' attacks on
+    America's interests in Iraq": Baghdad's arrests and raids are on Iraqi soil, and it has no
+    reach in Syria, where the groups' attacks on al-Omar and Conoco are launched from around
+    al-Mayadin and Albu Kamal (WIRE). A share ``syria_attack_share`` of the attacks (before local
+    multipliers) is in Syria, whatever the weapon mix: the factor rescales each country's mass
+    to its share, then applies the country's local multiplier.
+    """
+
+    name = "two_theatres"
+
+    def country_factors(
+        self, mass: np.ndarray, syria_share: Value, iraq_factor: Value, syria_factor: Value
+    ) -> np.ndarray:
+        share = np.asarray(syria_share, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            iraq = np.where(mass[:, 0] > 0, (1.0 - share) / mass[:, 0], 0.0)
+            syria = np.where(mass[:, 1] > 0, share / mass[:, 1], 0.0)
+        return np.stack([iraq * iraq_factor, syria * syria_factor], axis=1)
+
+
 # == Israel ====================================================================================
 class Interdiction(Policy):
     """Base of Israel's policies towards militia activity near the Albu Kamal crossing."""
@@ -969,6 +1031,58 @@ class NoInterdiction(Interdiction):
         self, activity: np.ndarray, threshold: Value, probability: Value
     ) -> np.ndarray:
         return np.zeros(np.shape(activity))
+
+
+# == United States: ground interdiction at the crossing =========================================
+class GroundInterdiction(Policy):
+    """Base of the US's options for the al-Qa'im-Albu Kamal crossing with ground forces."""
+
+    classifier = {"stochastic": False, "memory_depth": 0}
+
+    def transfer_factor(self, cut: Value) -> Value:
+        """Multiplier on Iran's transfers through the crossing."""
+        raise NotImplementedError
+
+    def syria_attack_factor(self, clash: Value) -> Value:
+        """Multiplier on the militias' attack intensity in Syria."""
+        raise NotImplementedError
+
+
+class NoGroundInterdiction(GroundInterdiction):
+    """US forces stay away from the border, as in 2021 and as the Pentagon said in 2023 ("We
+    don't provide border security. That's the role of the Iraqi government")."""
+
+    name = "none"
+
+    def transfer_factor(self, cut: Value) -> Value:
+        return 1.0
+
+    def syria_attack_factor(self, clash: Value) -> Value:
+        return 1.0
+
+
+class BorderInterdiction(GroundInterdiction):
+    """US and partner ground forces hold the Albu Kamal crossing and stop transfers through it.
+
+    Report of 17-18 August 2023, Pentagon denies a plan to cut the Albu Kamal crossing: Arab
+    news reports of a coalition plan "to cut off Iranian-backed forces access to a key border
+    crossing between Iraq and Syria", the coalition "amassing their forces along the eastern
+    bank of the Euphrates", "high tensions with Iranian-backed forces" and "several attacks
+    against U.S.-led coalition bases in eastern and northern Syria"; any such move "could lead to
+    a dangerous confrontation that could quickly expand into Iraq". The plan was denied and never
+    carried out, so the option's size is assumed: transfers fall by
+    ``interdiction_transfer_cut`` and the militias' attacks in Syria rise by
+    ``interdiction_clash_factor`` (clashes with, and attacks on, US forces near the crossing).
+    Under the ``one_theatre`` geography the clashes raise attacks in Iraq too.
+    """
+
+    name = "border_interdiction"
+
+    def transfer_factor(self, cut: Value) -> Value:
+        return 1.0 - np.asarray(cut, dtype=float)
+
+    def syria_attack_factor(self, clash: Value) -> Value:
+        return np.asarray(clash, dtype=float)
 
 
 # == Iraqi government ==========================================================================
@@ -1127,12 +1241,14 @@ POLICY_SLOTS = {
             Disproportionate,
             NoRetaliation,
         ),
+        "interdiction": _registry(NoGroundInterdiction, BorderInterdiction),
     },
     "militia": {
         "harassment": _registry(AntBites, Unrestrained),
         "reprisal": _registry(Vows, RevengeAfterLosses, NoReprisal),
         "campaigns": _registry(CampaignRegime, NoCampaigns),
         "reporting": _registry(FullReporting, BatchedReporting),
+        "geography": _registry(OneTheatre, TwoTheatres),
     },
     "Israel": {"interdiction": _registry(ThresholdInterdiction, NoInterdiction)},
     "Iraqi government": {
@@ -1149,6 +1265,8 @@ POLICY_SLOTS = {
 SLOTS_OFF_UNLESS_NAMED = {
     ("militia", "campaigns"): NoCampaigns.name,
     ("militia", "reporting"): FullReporting.name,
+    ("militia", "geography"): OneTheatre.name,
+    ("US", "interdiction"): NoGroundInterdiction.name,
 }
 
 

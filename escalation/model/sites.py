@@ -127,6 +127,10 @@ SITES = (
 )
 #: Per site: whether US personnel are there (an attack on it crosses the 2021 red line).
 SITE_PERSONNEL = np.array([s.personnel for s in SITES])
+#: The countries the militias attack in, in the order of the model's per-country arrays.
+COUNTRIES = ("Iraq", "Syria")
+#: Per site: its country, as an index into :data:`COUNTRIES`.
+SITE_COUNTRY = np.array([COUNTRIES.index(s.country) for s in SITES])
 _SITE_INDEX = {s.name: i for i, s in enumerate(SITES)}
 #: Targets that name US personnel, for a report whose place is none of :data:`SITES`: US
 #: forces, the US-led coalition's forces, bases and headquarters, embassies, consulates and

@@ -91,11 +91,21 @@ def _scenario(reporting: str = "full_reporting") -> Scenario:
         .with_policy("Iraqi government", "sovereignty", "acquiescence")
         .with_policy("Iraqi government", "crackdown", "none")
         .with_policy("Iran", "patronage", "full_push")
+        # One theatre: the weapon mix is the shares' alone, and an attack's country follows the
+        # site weights (the two-theatre law has its own hand test, tests/model/test_geography.py).
+        .with_policy("militia", "geography", "one_theatre")
         .with_parameters(**PARAMETERS)
     )
     return dataclasses.replace(
         base, start=dt.date(2021, 3, 1), end=dt.date(2021, 3, 6), posterior=None
     )
+
+
+#: Share of the rocket site weights on Iraqi sites (escalation/model/sites.py: Ain al-Asad 0.25,
+#: Erbil 0.10, the embassy 0.20, Baghdad airport 0.20, Balad 0.10; al-Omar 0.10 and Conoco 0.05
+#: in Syria): the chance that a rocket attack is in Iraq under one theatre. Convoy IEDs are all
+#: in Iraq.
+ROCKET_IN_IRAQ = 0.85
 
 
 def test_loglik_of_a_hand_made_week_by_hand():
@@ -106,6 +116,7 @@ def test_loglik_of_a_hand_made_week_by_hand():
     militia = (
         stats.poisson.logpmf(1, rate)
         + math.log(rocket * (1 - p["interception_rocket"]))
+        + math.log(ROCKET_IN_IRAQ)
         + math.log(1 - p["lethality"])
         + math.log(1 - p["injury_prob"])
         + math.log(1 - p["other_casualty_prob"])
@@ -159,6 +170,7 @@ def test_batched_reporting_of_the_hand_made_week_by_hand():
         stats.poisson.logpmf(1, others)
         - batches
         + math.log(rocket * (1 - p["interception_rocket"]) / (1 - q))
+        + math.log(ROCKET_IN_IRAQ)
         + math.log(1 - p["lethality"])
         + math.log(1 - p["injury_prob"])
         + math.log(1 - p["other_casualty_prob"])

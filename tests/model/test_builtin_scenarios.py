@@ -52,6 +52,11 @@ def attacks_on_us_personnel(result: EnsembleResult) -> np.ndarray:
     return per_world(result, attacks_on_personnel(result.events))
 
 
+def militia_attacks_in_syria(result: EnsembleResult) -> np.ndarray:
+    ev = result.events
+    return per_world(result, (ev["actor"] == Actor.MILITIA.value) & (ev["country"] == "Syria"))
+
+
 def crackdowns(result: EnsembleResult) -> np.ndarray:
     ev = result.events
     notes = ev["notes"].astype(str)
@@ -90,7 +95,8 @@ SIDE_EFFECTS = [
     ("baghdad_crackdown", column("militia_attacks"), -1),  # arrests curb attacks
     ("talks_collapse", column("us_strike_rounds"), +1),  # no talks to restrain the US
     ("border_closure_2023", column("us_strike_rounds"), +1),
-    ("border_closure_2023", column("israeli_strikes"), +1),
+    # US ground forces at the Albu Kamal crossing: clashes (interdiction_clash_factor).
+    ("border_closure_2023", militia_attacks_in_syria, +1),
     ("border_closure_2023", column("return_fire"), +1),  # return_fire_prob 0.8
 ]
 

@@ -280,10 +280,18 @@ BY_TIMELINE = {
     ),
 }
 
-#: Parameters of a policy other than the baseline's, with the busy window under that policy.
-BY_POLICY = dict.fromkeys(
-    ("revenge_gain", "revenge_halflife"), BUSY.with_policy("militia", "reprisal", "revenge")
-)
+#: Parameters of a policy other than the baseline's, with the busy window under that policy:
+#: linear revenge, and the US ground interdiction (which acts only while US forces hold the
+#: crossing).
+BY_POLICY = {
+    **dict.fromkeys(
+        ("revenge_gain", "revenge_halflife"), BUSY.with_policy("militia", "reprisal", "revenge")
+    ),
+    **dict.fromkeys(
+        ("interdiction_transfer_cut", "interdiction_clash_factor"),
+        BUSY.with_policy("US", "interdiction", "border_interdiction"),
+    ),
+}
 
 
 def three_values(name: str) -> tuple[float, float, float]:
@@ -434,7 +442,8 @@ def test_truncations_of_the_daily_attacks_are_counted_at_extreme_parameters():
     group-day at the cap, so a world's truncations never exceed its days at the cap times the
     number of groups."""
     parameters = {"militia_attack_rate": 4.3, "revenge_gain": 3.35, "fighters_per_site": 48.9}
-    model = EscalationModel(shortened(60), n_worlds=20, seed=0, parameters=parameters).run()
+    runaway = shortened(60).with_policy("militia", "reprisal", "revenge")  # linear, unbounded
+    model = EscalationModel(runaway, n_worlds=20, seed=0, parameters=parameters).run()
     truncated = model.truncated_attack_days
     assert truncated.sum() > 0
     attacks = model.daily_counts["militia_attacks"]

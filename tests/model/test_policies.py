@@ -23,6 +23,7 @@ from escalation.model.policies import (
     Acquiescence,
     AntBites,
     BatchedReporting,
+    BorderInterdiction,
     CampaignRegime,
     Crackdown,
     DelayedProportional,
@@ -33,9 +34,11 @@ from escalation.model.policies import (
     Grudger,
     NoCampaigns,
     NoCrackdown,
+    NoGroundInterdiction,
     NoInterdiction,
     NoReprisal,
     NoRetaliation,
+    OneTheatre,
     PartialReciprocity,
     Provocation,
     RedLine,
@@ -48,6 +51,7 @@ from escalation.model.policies import (
     SovereigntyPressure,
     ThresholdInterdiction,
     TitForTat,
+    TwoTheatres,
     Unrestrained,
     Vows,
     halflife_factor,
@@ -1007,6 +1011,92 @@ class TestBatchedReporting(ReportingTest):
         0.75, so 0.125 / (1 - 0.75) = 0.5 reported IEDs a day."""
         rate, cont = BatchedReporting().ied_observation(np.array([1.0]), 0.5, 4.0)
         assert rate[0] == pytest.approx(0.125) and cont[0] == pytest.approx(0.75)
+
+
+class GeographyTest(PolicyTest):
+    actor = "militia"
+    slot = "geography"
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+    n_days = 10
+
+    def inputs(self, rng, n):
+        iraq = rng.uniform(0.5, 1.0, n)
+        return {
+            "mass": np.stack([iraq, 1.0 - iraq], axis=1),
+            "syria_share": rng.uniform(0.0, 1.0, n),
+            "iraq_factor": rng.uniform(0.0, 1.0, n),
+            "syria_factor": rng.uniform(1.0, 3.0, n),
+        }
+
+    def step(self, policy, state, x, u):
+        factors = policy.country_factors(
+            x["mass"], x["syria_share"], x["iraq_factor"], x["syria_factor"]
+        )
+        return state, (factors,)
+
+
+class TestOneTheatre(GeographyTest):
+    policy_class = OneTheatre
+
+    def test_every_local_factor_reaches_both_countries(self):
+        """A crackdown (0.6) and clashes (2) multiply attacks in Iraq and Syria alike."""
+        factors = OneTheatre().country_factors(np.array([[0.9, 0.1]]), 0.5, 0.6, 2.0)
+        np.testing.assert_allclose(factors, [[1.2, 1.2]])
+
+
+class TestTwoTheatres(GeographyTest):
+    policy_class = TwoTheatres
+
+    def test_factors_rescale_each_country_to_its_share(self):
+        """Mass 0.6 in Iraq and 0.2 in Syria, share 0.1: Iraq 0.9 / 0.6 x crackdown 0.5 = 0.75,
+        Syria 0.1 / 0.2 x clashes 2 = 1."""
+        factors = TwoTheatres().country_factors(np.array([[0.6, 0.2]]), 0.1, 0.5, 2.0)
+        np.testing.assert_allclose(factors, [[0.75, 1.0]])
+
+    def test_without_local_factors_syria_gets_its_share(self):
+        mass = np.array([[0.8, 0.2], [0.95, 0.05]])
+        factors = TwoTheatres().country_factors(mass, np.array([0.3, 0.02]), 1.0, 1.0)
+        shares = mass * factors
+        np.testing.assert_allclose(shares.sum(axis=1), [1.0, 1.0])
+        np.testing.assert_allclose(shares[:, 1], [0.3, 0.02])
+
+    def test_a_country_no_weapon_reaches_gets_no_attacks(self):
+        factors = TwoTheatres().country_factors(np.array([[1.0, 0.0]]), 0.2, 1.0, 1.0)
+        np.testing.assert_allclose(factors, [[0.8, 0.0]])
+
+
+# == United States: ground interdiction at the Albu Kamal crossing ================================
+class GroundInterdictionTest(PolicyTest):
+    actor = "US"
+    slot = "interdiction"
+    expected_classifier = {"stochastic": False, "memory_depth": 0}
+    n_days = 10
+
+    def inputs(self, rng, n):
+        return {"cut": rng.uniform(0.0, 1.0, n), "clash": rng.uniform(1.0, 10.0, n)}
+
+    def step(self, policy, state, x, u):
+        shape = np.shape(x["cut"])
+        return state, (
+            np.broadcast_to(policy.transfer_factor(x["cut"]), shape),
+            np.broadcast_to(policy.syria_attack_factor(x["clash"]), shape),
+        )
+
+
+class TestNoGroundInterdiction(GroundInterdictionTest):
+    policy_class = NoGroundInterdiction
+
+    def test_changes_nothing(self):
+        assert NoGroundInterdiction().transfer_factor(0.7) == 1.0
+        assert NoGroundInterdiction().syria_attack_factor(3.0) == 1.0
+
+
+class TestBorderInterdiction(GroundInterdictionTest):
+    policy_class = BorderInterdiction
+
+    def test_cuts_transfers_and_raises_attacks_in_syria(self):
+        assert BorderInterdiction().transfer_factor(0.7) == pytest.approx(0.3)
+        assert BorderInterdiction().syria_attack_factor(3.0) == 3.0
 
 
 # == Israel =======================================================================================

@@ -116,6 +116,8 @@ def test_simulated_reports_have_the_stated_means():
         .with_policy("Iran", "patronage", "full_push")
         .with_policy("Iraqi government", "crackdown", "none")
         .with_policy("militia", "campaigns", "none")
+        # One theatre: the IED share of all attacks is then ied_share x (1 - drone_share).
+        .with_policy("militia", "geography", "one_theatre")
     )
     params = {"militia_attack_rate": 0.8, "drone_share": 0.2, "ied_share": 0.5}
     params |= {"ied_report_prob": 0.4, "ied_batch_mean": 3.0, "drawdown_calm": 0.0}
