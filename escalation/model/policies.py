@@ -219,8 +219,9 @@ class RetaliationMemory:
         self.unanswered = self.unanswered + self.waiting[:, -1]
         self.waiting[:, 1:] = self.waiting[:, :-1].copy()
         self.waiting[:, 0] = crossed & ~answered
-        self.waiting[answered] = False
-        self.answered = self.answered + answered
+        if answered.any():
+            self.waiting[answered] = False
+            self.answered = self.answered + answered
 
     def subset(self, worlds: np.ndarray | list[int]) -> RetaliationMemory:
         """A copy restricted to some worlds (used to check batch == world by world)."""
