@@ -54,7 +54,8 @@ RECENT_ROUNDS_PERSISTENCE = 0.97
 #: Most sites in one :class:`RedLine` round. NETWORK: the 27 June round struck "two locations in
 #: Syria and one in Iraq"; one site per multiple of the threshold reached.
 RED_LINE_MAX_SITES = 3
-#: Sites of a :class:`RedLine` round that answers an American killed. Public record of the
+#: Sites of a round that answers an American killed, under a :class:`RedLine` at "killed".
+#: Public record of the
 #: Trump administration's line at "the killing of an American" (GIF): the 27 December 2019
 #: rocket attack on K1 that killed a US contractor was answered on 29 December by strikes on
 #: five Kata'ib Hezbollah sites (three in Iraq, two in Syria); the 11 March 2020 attack on
@@ -475,11 +476,13 @@ class RedLine(Retaliation):
     ``grievance_halflife``) and strikes when the sum passes ``us_response_threshold``,
     raised while the Vienna talks are alive (``talks_restraint``: the administration "does
     not want the strikes to disrupt the talks", GIF). An American killed always
-    answers, whatever the threshold, with a round of :data:`KILLING_ROUND_SITES` sites (the
-    2019-20 answers to killings). ``clarity`` is how clearly the line is drawn (communicated
-    "through diplomatic channels", GIF): militias read their belief's credibility times
-    clarity. Other rounds: one site per multiple of the threshold reached, at most
-    :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria and one in Iraq").
+    answers, whatever the threshold; under a line at "killed" with a round of
+    :data:`KILLING_ROUND_SITES` sites, as that line's answers to killings were in 2019-20 (the
+    2021 line faced no killing, and keeps its rule for the size of a round). ``clarity`` is
+    how clearly the line is drawn (communicated "through diplomatic channels", GIF): militias
+    read their belief's credibility times clarity. Other rounds: one site per multiple of the
+    threshold reached, at most :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria
+    and one in Iraq").
     """
 
     name = "red_line"
@@ -516,6 +519,8 @@ class RedLine(Retaliation):
         bar = context.threshold * (1.0 + context.restraint)
         extra = (memory.grievance >= k * bar for k in range(2, RED_LINE_MAX_SITES + 1))
         sites = 1 + sum(e.astype(np.int64) for e in extra)
+        if self.line != "killed":
+            return np.asarray(sites, dtype=np.int64)
         return np.where(provocation.killed > 0, KILLING_ROUND_SITES, sites).astype(np.int64)
 
 

@@ -478,12 +478,13 @@ class TestRedLine(GrievanceRetaliationTest):
         assert struck == [0, KILLING_ROUND_SITES, 0]  # a killing: a five-site round
 
     def test_killing_is_answered_whatever_the_threshold(self):
-        """With five sites, as the 2019-20 killings were (KILLING_ROUND_SITES), on any line."""
-        for line in LINES:
+        """On a line at killing with five sites, as the 2019-20 killings were
+        (KILLING_ROUND_SITES); on the lower lines with the usual one site below the bar."""
+        for line, sites in (("killed", 5), ("injury", 1), ("personnel", 1)):
             struck, _, _ = play(
                 RedLine(line=line), [dict(personnel=1, killed=1), QUIET], context(100.0)
             )
-            assert struck == [0, 5]
+            assert struck == [0, sites]
 
     def test_personnel_line_answers_harmless_attacks_once_past_threshold(self):
         """Four rockets that hurt nobody (3 points each) reach the threshold of 12 on day 3;
