@@ -39,16 +39,15 @@ from escalation.inference.calibration import (
 from escalation.model.scenario import Scenario
 
 #: The behavioural parameters the issue asks about: revenge (the vow), deterrence and the US
-#: response (threshold, width, lag, grievance memory, credibility, return fire).
+#: response (threshold, width, lag, grievance memory, return fire).
 BEHAVIOURAL = (
-    "revenge_gain",
-    "revenge_halflife",
+    "vow_rate",
+    "vow_halflife",
     "deterrence",
     "us_response_threshold",
     "us_threshold_width",
     "us_lag_mean",
     "grievance_halflife",
-    "credibility_decay",
     "return_fire_prob",
 )
 PERIOD_2022 = """

@@ -63,6 +63,64 @@ def prior_bounds(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return bounds
 
 
+def salib():
+    """SALib's Sobol sampler and analyser (``(sample, analyze)`` modules), or an ImportError
+    saying how to install them."""
+    try:
+        from SALib.analyze import sobol as analyze
+        from SALib.sample import sobol as sample
+    except ImportError:
+        raise ImportError(
+            "sensitivity analysis needs SALib: pip install 'escalation[sensitivity]'"
+        ) from None
+    return sample, analyze
+
+
+def saltelli_design(bounds: dict[str, tuple[float, float]], n_base: int, seed=None):
+    """The SALib problem over ``bounds`` and its N x (D + 2) parameter sets (first and total
+    order only), as Sobol' sequences scrambled by ``seed``: ``(problem, sets)``."""
+    sample, _ = salib()
+    names = list(bounds)
+    problem = {"num_vars": len(names), "names": names, "bounds": [bounds[n] for n in names]}
+    # Sobol' sequences (scrambled by the seed) sample the unit cube more evenly than random
+    # draws; calc_second_order=False keeps N x (D + 2) sets.
+    return problem, sample.sample(problem, n_base, calc_second_order=False, seed=seed)
+
+
+def indices_table(problem: dict, outputs: dict[str, np.ndarray], seed=None) -> pd.DataFrame:
+    """Sobol indices of each output (one value per parameter set of the design).
+
+    One row per output and parameter: ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (bootstrap 95%
+    half-widths), ``low``, ``high`` (the parameter's range).
+    """
+    _, analyze = salib()
+    names = problem["names"]
+    frames = []
+    for output, y in outputs.items():
+        indices = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        frame = pd.DataFrame(
+            {k: indices[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}, index=names
+        )
+        frame.insert(0, "output", output)
+        frames.append(frame)
+    table = pd.concat(frames).rename_axis("parameter").reset_index()
+    bounds = dict(zip(names, problem["bounds"], strict=True))
+    table["low"] = table["parameter"].map(lambda n: bounds[n][0])
+    table["high"] = table["parameter"].map(lambda n: bounds[n][1])
+    return table
+
+
+def replicated(sets: np.ndarray, names: list[str], replicates: int) -> dict[str, np.ndarray]:
+    """Per-world parameter arrays: each parameter set repeated in ``replicates`` worlds."""
+    worlds_per_set = np.repeat(sets, replicates, axis=0)
+    return {name: worlds_per_set[:, i] for i, name in enumerate(names)}
+
+
+def set_means(values: np.ndarray, replicates: int) -> np.ndarray:
+    """The mean over each parameter set's ``replicates`` consecutive worlds."""
+    return values.reshape(-1, replicates).mean(axis=1)
+
+
 def sobol_indices(scenario, n_base: int, replicates: int, seed=None) -> pd.DataFrame:
     """Sobol indices of :data:`OUTPUTS` to the scenario's calibrated parameters.
 
@@ -84,38 +142,16 @@ def sobol_indices(scenario, n_base: int, replicates: int, seed=None) -> pd.DataF
         One row per output and parameter: ``S1``, ``S1_conf``, ``ST``, ``ST_conf``,
         ``low``, ``high``.
     """
-    try:
-        from SALib.analyze import sobol as analyze
-        from SALib.sample import sobol as sample
-    except ImportError:
-        raise ImportError(
-            "sensitivity analysis needs SALib: pip install 'escalation[sensitivity]'"
-        ) from None
     scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
-    bounds = prior_bounds(scenario)
-    names = list(bounds)
-    problem = {"num_vars": len(names), "names": names, "bounds": [bounds[n] for n in names]}
-    # Sobol' sequences (scrambled by the seed) sample the unit cube more evenly than random
-    # draws; calc_second_order=False keeps N x (D + 2) sets.
-    sets = sample.sample(problem, n_base, calc_second_order=False, seed=seed)
-    worlds_per_set = np.repeat(sets, replicates, axis=0)
-    parameters = {name: worlds_per_set[:, i] for i, name in enumerate(names)}
+    problem, sets = saltelli_design(prior_bounds(scenario), n_base, seed)
+    parameters = replicated(sets, problem["names"], replicates)
     result = run_ensemble(
-        scenario, len(worlds_per_set), seed=seed, keep_events=False, parameters=parameters
+        scenario, len(sets) * replicates, seed=seed, keep_events=False, parameters=parameters
     )
-    frames = []
-    for output, value in OUTPUTS.items():
-        y = value(result.worlds).reshape(len(sets), replicates).mean(axis=1)
-        indices = analyze.analyze(problem, y, calc_second_order=False, seed=seed)
-        frame = pd.DataFrame(
-            {k: indices[k] for k in ("S1", "S1_conf", "ST", "ST_conf")}, index=names
-        )
-        frame.insert(0, "output", output)
-        frames.append(frame)
-    table = pd.concat(frames).rename_axis("parameter").reset_index()
-    table["low"] = table["parameter"].map(lambda n: bounds[n][0])
-    table["high"] = table["parameter"].map(lambda n: bounds[n][1])
-    return table
+    outputs = {
+        output: set_means(value(result.worlds), replicates) for output, value in OUTPUTS.items()
+    }
+    return indices_table(problem, outputs, seed)
 
 
 @style()
@@ -149,6 +185,16 @@ def bar_chart(table: pd.DataFrame, title: str = ""):
     return fig
 
 
+def print_indices(table: pd.DataFrame) -> None:
+    """Each output's indices, parameters by decreasing ST."""
+    with pd.option_context("display.width", 120, "display.max_rows", 200):
+        for output, rows in table.groupby("output", sort=False):
+            print()
+            print(output)
+            shown = rows.drop(columns="output").sort_values("ST", ascending=False)
+            print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="baseline_2021", help="calibrate list and policies")
@@ -172,12 +218,7 @@ def main(argv=None) -> int:
         f"replicates = {args.base * (d + 2) * args.replicates} worlds, seed {args.seed}"
     )
     print(design)
-    with pd.option_context("display.width", 120, "display.max_rows", 200):
-        for output, rows in table.groupby("output", sort=False):
-            print()
-            print(output)
-            shown = rows.drop(columns="output").sort_values("ST", ascending=False)
-            print(shown.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print_indices(table)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "sobol_indices.csv", index=False)
     fig = bar_chart(table, title=f"{args.scenario}: {design}")

@@ -26,7 +26,13 @@ from scipy.special import logsumexp
 
 from escalation.errors import ScenarioError
 from escalation.inference.smc import ABCResult, TemperedResult, weighted_quantile
-from escalation.model.parameters import PARAMETERS, TruncatedPrior, declared_name
+from escalation.model.parameters import (
+    PARAMETERS,
+    REMOVED_PARAMETERS,
+    TruncatedPrior,
+    declared_name,
+    unknown_parameter,
+)
 from escalation.model.scenario import Scenario
 from escalation.provenance import verify_manifest, with_outputs
 from escalation.runtime import Seed, seed_sequence
@@ -94,6 +100,9 @@ class Posterior:
         known = getattr(base_scenario, "parameters", None)
         if isinstance(known, Mapping):
             unknown = [name for name in self.parameter_names if name not in known]
+            removed = [name for name in unknown if name in REMOVED_PARAMETERS]
+            if removed:
+                raise ValueError(f"posterior samples: {unknown_parameter(removed[0])}")
             if unknown:
                 raise ValueError(
                     f"posterior parameters {unknown} are not parameters of the base scenario "

@@ -283,8 +283,10 @@ class Militia(BatchedAgent):
         self.rate_by_country = np.zeros((self.n, len(COUNTRIES)))
         #: Today's factor on attacks in Iraq and in Syria (:class:`Geography`), ``(n, 2)``.
         self.country_factors = np.ones((self.n, len(COUNTRIES)))
-        #: The red line's credibility as the militias read it today (credibility x clarity x reach).
+        #: The red line's credibility as the militias read it today (belief x clarity).
         self.perceived = np.zeros(self.n)
+        #: Today's multiplier on the chance that an attack on personnel harms Americans.
+        self.harm = np.ones(self.n)
         #: Days on which the draw exceeded :data:`MAX_DAILY_ATTACKS` and was cut to it.
         self.truncated = np.zeros(self.n, dtype=np.int64)
         self.group_code = model.code("group", group.name)
@@ -295,14 +297,16 @@ class Militia(BatchedAgent):
         vowed = self._vow()
         self.revenge = self.reprisal.update(self.revenge, self.losses, vowed, m.reprisal_decay)
         self.losses = np.zeros(self.n)
-        perceived = m.us.memory.credibility * m.us.clarity * m.us.reach
+        perceived = m.us.memory.credibility * m.us.clarity
         self.perceived = perceived
+        self.harm = self.harassment.harm_factor(perceived * m.us.deters_harm, p.aim_to_miss)
+        deterred = perceived * m.us.deters_attacks
         rate = (
             p.militia_attack_rate
             * self.group.share_of_attacks
             * m.iran.push
             * m.campaign.multiplier()
-            * np.maximum(self.harassment.rate_factor(perceived, p.deterrence), 0.0)
+            * np.maximum(self.harassment.rate_factor(deterred, p.deterrence), 0.0)
             * self.reprisal.rate_factor(self.revenge, p)
             * (1.0 - p.drawdown_calm * (1.0 - m.presence))
         )
@@ -468,6 +472,12 @@ class Militia(BatchedAgent):
         )
         return probs / probs.sum(axis=1, keepdims=True)
 
+    def exposure(self, site: np.ndarray | int, worlds: np.ndarray) -> np.ndarray:
+        """Multiplier on ``injury_prob`` and ``lethality`` for attacks on ``site`` in ``worlds``:
+        US personnel there, their presence, and how hard today's attackers try to miss. One
+        rule for simulation, which draws casualties from it, and replay, which scores them."""
+        return SITE_PERSONNEL[site] * self.model.presence[worlds] * self.harm[worlds]
+
     def _attack(self, worlds: np.ndarray, cum: np.ndarray) -> None:
         """One attack in each of ``worlds``, its weapon drawn from the cumulative mix ``cum``, its
         site from the weapon's site weights, each times its country's factor (:meth:`_divide`)."""
@@ -484,7 +494,7 @@ class Militia(BatchedAgent):
         )
         intercepted = u.intercepted < p_intercept
         hit = ~intercepted
-        exposure = SITE_PERSONNEL[site] * m.presence[worlds]
+        exposure = self.exposure(site, worlds)
         injured = np.where(
             hit & (u.injures < _at(p.injury_prob, worlds) * exposure),
             1 + poisson(EXTRA_INJURED_MEAN, u.injured_count),
@@ -633,7 +643,9 @@ class UnitedStates(BatchedAgent):
         self.policy = self.scenario_policy("US", "retaliation", Retaliation)
         #: US ground forces at the Albu Kamal crossing, or none (a standing posture: no draws).
         self.interdiction = self.scenario_policy("US", "interdiction", GroundInterdiction)
-        self.memory = RetaliationMemory.fresh(self.n)
+        self.memory = RetaliationMemory.fresh(
+            self.n, self.policy.prior_answered, self.p.belief_prior_strength
+        )
         #: The hidden order book, summed out while scoring a replayed record.
         self.orders = PendingOrders(self.n, self.p.us_lag_mean)
         self.refresh()
@@ -641,10 +653,12 @@ class UnitedStates(BatchedAgent):
         self.strike_sites = np.zeros(self.n, dtype=np.int64)
 
     def refresh(self) -> None:
-        """The policy's clarity and reach, and the order book's delays, from today's values."""
+        """The policy's clarity and what its line deters, and the order book's delays, from
+        today's values."""
         self.clarity = float(getattr(self.policy, "clarity", 1.0))
-        # What militias can be deterred from: the share of attacks that would cross the line.
-        self.reach = self.policy.reach(self.p.injury_prob, self.p.lethality)
+        # What a credible line deters: attacks (a line at personnel) or harm (a higher line).
+        self.deters_attacks = float(self.policy.deters_attacks())
+        self.deters_harm = float(self.policy.deters_harm())
         self.orders.set_lag(self.p.us_lag_mean)
 
     def context(self) -> RetaliationContext:
@@ -653,7 +667,6 @@ class UnitedStates(BatchedAgent):
             threshold=p.us_response_threshold,
             lag_mean=p.us_lag_mean,
             grievance_decay=m.grievance_decay,
-            credibility_decay=p.credibility_decay,
             restraint=p.talks_restraint * m.iran.talks_alive,
             threshold_width=p.us_threshold_width,
         )

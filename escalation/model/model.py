@@ -46,7 +46,7 @@ from escalation.model.likelihood import (
     reported_attack_log_likelihood,
     reported_count_log_likelihood,
 )
-from escalation.model.parameters import PARAMETERS
+from escalation.model.parameters import PARAMETERS, unknown_parameter
 from escalation.model.policies import NEVER, TALKS_MEMORY_DAYS, ReprisalDecay, halflife_factor
 from escalation.model.replay import DayRecord, ObservedDays
 from escalation.model.scenario import (
@@ -56,7 +56,7 @@ from escalation.model.scenario import (
     Scenario,
     TimelineEntry,
 )
-from escalation.model.sites import SITE_COUNTRY, SITE_PERSONNEL, SITES
+from escalation.model.sites import SITE_COUNTRY, SITES
 from escalation.model.streams import (
     DAILY_SLOTS_READ,
     DailyDraws,
@@ -481,7 +481,7 @@ class EscalationModel(mesa.Model):
             )
             landed = attacks["known"] & (observed < _INTERCEPTED_CODE)
             for j in np.flatnonzero(landed):
-                exposure = SITE_PERSONNEL[attacks["site"][j]] * self.presence
+                exposure = first.exposure(attacks["site"][j], everyone)
                 logp = (
                     logp
                     + log_bernoulli(p.lethality * exposure, attacks["killed"][j] > 0)
@@ -680,9 +680,7 @@ def _parameter_values(
     }
     for name, value in overrides.items():
         if name not in PARAMETERS:
-            raise ScenarioError(
-                f"parameters: unknown parameter {name!r}; expected one of {', '.join(PARAMETERS)}"
-            )
+            raise ScenarioError(f"parameters: {unknown_parameter(name)}")
         checked = PARAMETERS[name].check(value, f"parameters: {name!r}")
         if np.shape(checked) not in ((), (n_worlds,)):
             raise ScenarioError(

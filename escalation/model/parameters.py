@@ -517,15 +517,36 @@ _DECLARED = [
         f"{NETWORK} (27 June: four fighters killed across three sites).",
     ),
     _p(
-        "credibility_decay",
-        0.10,
+        "belief_prior_strength",
+        4.0,
+        0.1,
+        100.0,
+        "observed days",
+        "Weight of the militias' prior belief that a crossing of the US red line is answered, "
+        "in days of evidence: the Beta prior's a + b (its mean is the retaliation policy's "
+        "prior_answered). Each strike round adds one to a, each day of crossings left "
+        "unanswered for two weeks one to b; the line's credibility is a / (a + b).",
+        f'{GIF} ("it remains to be seen how it will respond to these attacks": militias learn '
+        "the line from what the US does). The value is an assumption (a prior worth four "
+        "days, overturned by a few weeks of evidence); the prior (lognormal, median 4, 90% "
+        "between about 1.2 and 14) is an assumption and the record does not calibrate it.",
+        Prior("lognorm", {"s": 0.75, "scale": 4.0}),
+    ),
+    _p(
+        "aim_to_miss",
+        0.5,
         0.0,
         1.0,
-        "share per day of unanswered crossings",
-        "Loss of red-line credibility on each day with crossings that go unanswered (no strike "
-        "that day: militias see strikes, not orders); a strike round restores it.",
-        f'{GIF} ("it remains to be seen how it will respond to these attacks").',
-        Prior("beta", {"a": 1.5, "b": 10.0}),
+        "share",
+        "Reduction of the chance that a militia attack on personnel injures or kills Americans "
+        "when a red line drawn at injury or killing is fully credible: militias keep attacking "
+        "but aim to miss (the attack rate is not deterred under such a line).",
+        f"{GIF} (the Trump administration \"drew the 'red line' at the killing of an "
+        'American"; "death by ant bites" daring the US to escalate); public record of '
+        "8 January 2020 (Iran's missiles on Ain al-Asad came after warnings passed through "
+        "Baghdad and killed no American). The value and its prior (beta(2, 2)) are "
+        "assumptions: 2021's line was at personnel, so its record cannot calibrate it.",
+        Prior("beta", {"a": 2.0, "b": 2.0}),
     ),
     # --- Iran and the talks -------------------------------------------------------------------
     _p(
@@ -782,6 +803,24 @@ _DECLARED = [
 
 #: All parameters, by name.
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _DECLARED}
+
+#: Parameters the model no longer has, with what replaced them: a scenario, override or saved
+#: posterior that names one is refused with this explanation (the old values have no
+#: equivalent under the new mechanism, so they are not mapped).
+REMOVED_PARAMETERS: dict[str, str] = {
+    "credibility_decay": (
+        "removed: the red line's credibility is now the militias' learned Beta belief "
+        "(belief_prior_strength and the retaliation policy's prior_answered option); "
+        "drop it, and recalibrate a posterior that sampled it"
+    ),
+}
+
+
+def unknown_parameter(name: str) -> str:
+    """Why ``name`` is not a parameter: its removal note, or the list of parameters."""
+    if name in REMOVED_PARAMETERS:
+        return f"parameter {name!r} was {REMOVED_PARAMETERS[name]}"
+    return f"unknown parameter {name!r}; expected one of {', '.join(PARAMETERS)}"
 
 
 def defaults() -> dict[str, float]:

@@ -54,6 +54,20 @@ RECENT_ROUNDS_PERSISTENCE = 0.97
 #: Most sites in one :class:`RedLine` round. NETWORK: the 27 June round struck "two locations in
 #: Syria and one in Iraq"; one site per multiple of the threshold reached.
 RED_LINE_MAX_SITES = 3
+#: Sites of a round that answers an American killed, under a :class:`RedLine` at "killed".
+#: Public record of the
+#: Trump administration's line at "the killing of an American" (GIF): the 27 December 2019
+#: rocket attack on K1 that killed a US contractor was answered on 29 December by strikes on
+#: five Kata'ib Hezbollah sites (three in Iraq, two in Syria); the 11 March 2020 attack on
+#: Camp Taji that killed two Americans was answered on 12 March by strikes on five Kata'ib
+#: Hezbollah weapons-storage sites.
+KILLING_ROUND_SITES = 5
+#: Days within which a strike round answers a crossing of the line in the militias' eyes: a
+#: day with crossings that no strike round follows within this window counts against the line.
+#: In the public record the February 2021 round came ten days after the 15 February Erbil
+#: attack (eleven in local dates; docs/data.md) and the 2019-20 answers to killings within two
+#: days; two weeks covers both, and is otherwise an assumption.
+ANSWER_WINDOW_DAYS = 14
 #: Most sites in one :class:`DelayedProportional` round (an assumption: the largest rounds a
 #: proportional answer would order; :class:`Disproportionate` uses the same number by default).
 PROPORTIONAL_MAX_SITES = 5
@@ -142,11 +156,14 @@ class Policy:
 # == United States: retaliation ===============================================================
 @dataclass
 class RetaliationMemory:
-    """What the retaliating side remembers, one entry per world.
+    """What the retaliating side remembers, and what the militias believe of it, per world.
 
     ``grievance``: decaying sum of the severity of crossings since the last strike round;
-    ``credibility``: how credible the red line is (1 after a strike, lower after each
-    crossing left unanswered); ``pending``: days until an ordered strike round (-1: none);
+    ``answered`` and ``unanswered``: the two counts of the militias' Beta belief that a
+    crossing of the line is answered (prior pseudo-counts plus strike rounds seen, and days
+    with crossings no round followed within :data:`ANSWER_WINDOW_DAYS`); ``waiting``:
+    ``(n_worlds, ANSWER_WINDOW_DAYS)``, column ``k`` true if the crossings of ``k`` days ago
+    still await an answer; ``pending``: days until an ordered strike round (-1: none);
     ``pending_sites``: its size; ``grudge``: a crossing has ever happened;
     ``since_strike``: days since the last strike round; ``recent``: decaying count of own
     strike rounds (the inertia term of partial reciprocity); ``today``: severity of
@@ -154,7 +171,9 @@ class RetaliationMemory:
     """
 
     grievance: np.ndarray
-    credibility: np.ndarray
+    answered: np.ndarray
+    unanswered: np.ndarray
+    waiting: np.ndarray
     pending: np.ndarray
     pending_sites: np.ndarray
     grudge: np.ndarray
@@ -163,11 +182,18 @@ class RetaliationMemory:
     today: np.ndarray
 
     @classmethod
-    def fresh(cls, n: int, credibility: float = 1.0) -> RetaliationMemory:
-        """The memory of ``n`` worlds before any crossing: a fully credible line, nothing owed."""
+    def fresh(
+        cls, n: int, prior_answered: float = 0.5, prior_strength: Value = 4.0
+    ) -> RetaliationMemory:
+        """The memory of ``n`` worlds before any crossing: nothing owed, and the militias'
+        prior belief, Beta with mean ``prior_answered`` worth ``prior_strength`` observed days
+        (one number, or one per world)."""
+        strength = np.broadcast_to(np.asarray(prior_strength, dtype=float), (n,))
         return cls(
             grievance=np.zeros(n),
-            credibility=np.full(n, float(credibility)),
+            answered=strength * prior_answered,
+            unanswered=strength * (1.0 - prior_answered),
+            waiting=np.zeros((n, ANSWER_WINDOW_DAYS), dtype=bool),
             pending=np.full(n, -1, dtype=np.int64),
             pending_sites=np.zeros(n, dtype=np.int64),
             grudge=np.zeros(n, dtype=bool),
@@ -175,6 +201,28 @@ class RetaliationMemory:
             recent=np.zeros(n),
             today=np.zeros(n),
         )
+
+    @property
+    def credibility(self) -> np.ndarray:
+        """The line's credibility as the militias believe it: the posterior mean
+        ``answered / (answered + unanswered)`` of their Beta belief (0 if both are 0)."""
+        total = self.answered + self.unanswered
+        return np.divide(self.answered, total, out=np.zeros_like(total), where=total > 0)
+
+    def learn(self, crossed: np.ndarray, answered: np.ndarray) -> None:
+        """Update the belief with one day: ``crossed`` (a day with crossings) and ``answered``
+        (a strike round landed), both ``(n_worlds,)`` booleans.
+
+        The crossings of :data:`ANSWER_WINDOW_DAYS` days ago that no round has answered add one
+        to ``unanswered``; a strike round adds one to ``answered`` and answers every crossing
+        still waiting, today's included. Simulation and replay both call this.
+        """
+        self.unanswered = self.unanswered + self.waiting[:, -1]
+        self.waiting[:, 1:] = self.waiting[:, :-1].copy()
+        self.waiting[:, 0] = crossed & ~answered
+        if answered.any():
+            self.waiting[answered] = False
+            self.answered = self.answered + answered
 
     def subset(self, worlds: np.ndarray | list[int]) -> RetaliationMemory:
         """A copy restricted to some worlds (used to check batch == world by world)."""
@@ -210,7 +258,6 @@ class RetaliationContext:
     threshold: np.ndarray  # us_response_threshold
     lag_mean: np.ndarray  # us_lag_mean
     grievance_decay: np.ndarray  # daily factor, from grievance_halflife
-    credibility_decay: np.ndarray
     restraint: np.ndarray  # talks restraint on the US (0 when no talks)
     threshold_width: Value = 0.0  # us_threshold_width (0: the hard threshold)
 
@@ -251,25 +298,44 @@ class Retaliation(Policy):
     :meth:`round_sites` gives), schedules it after a delay, and returns the number of sites
     struck today in each world (0 = no strike). One decision, two uses: simulation draws the
     order from that probability; replay scores the observed strike rounds against it
-    (:class:`~escalation.model.likelihood.PendingOrders`). Militias see strikes, not orders,
-    so a crossing costs the line credibility unless a strike lands that day. Delays follow
+    (:class:`~escalation.model.likelihood.PendingOrders`). Militias see strikes, not orders:
+    they hold a Beta belief that a crossing is answered (:class:`RetaliationMemory`), from the
+    policy's ``prior_answered`` and the parameter ``belief_prior_strength``; each strike round
+    counts for the line, each day of crossings no round follows within
+    :data:`ANSWER_WINDOW_DAYS` against it (:meth:`RetaliationMemory.learn`). Delays follow
     ``1 + Poisson(lag_mean - 1)`` days: "necessary, appropriate and deliberate" action
     (WIRE; NETWORK) takes deliberation, and in the public record the February round came
     ten days after the 15 February Erbil attack (eleven in local dates; docs/data.md).
     """
 
-    options = {"line": Option("personnel", LINES, meaning="what crosses the line")}
+    options = {
+        "line": Option("personnel", LINES, meaning="what crosses the line"),
+        "prior_answered": Option(
+            0.5, low=0.0, high=1.0, meaning="militias' prior mean that a crossing is answered"
+        ),
+    }
     classifier = {"stochastic": True, "memory_depth": float("inf"), "retaliates": True}
     line: str
+    #: The militias' prior mean that a crossing is answered, before they see this policy act.
+    #: 0.5, a uniform Beta's mean, is an assumption: a line drawn but not yet tested; policies
+    #: and scenarios with a record set their own.
+    prior_answered: float
 
-    def reach(self, injury_prob: Value, lethality: Value) -> Value:
-        """Share of attacks on personnel that cross the line: what the line can deter.
+    def deters_attacks(self) -> bool:
+        """Whether a credible line lowers the militias' attack rate (``deterrence``).
 
-        Every such attack crosses a line at "personnel"; only those that injure (or kill)
-        cross one at "injury" or "killed". Harassment below a high line is not deterred:
-        the "ant bites" that dare the US to escalate (GIF).
+        Under a line at "personnel" every attack on personnel crosses it, so deterrence lowers
+        how often militias attack. Under a higher line ("injury", "killed") an attack crosses
+        only if it harms Americans: militias keep attacking and aim to miss instead
+        (:meth:`deters_harm`): GIF, "death by ant bites" that dare the US to escalate, against
+        the Trump administration's line "at the killing of an American".
         """
-        return {"personnel": 1.0, "injury": injury_prob, "killed": lethality}[self.line]
+        return self.line == "personnel"
+
+    def deters_harm(self) -> bool:
+        """Whether a credible line lowers the chance that an attack injures or kills
+        (``aim_to_miss``): a line above "personnel" (see :meth:`deters_attacks`)."""
+        return self.line != "personnel"
 
     def respond(
         self,
@@ -295,7 +361,7 @@ class Retaliation(Policy):
             memory.pending[who] = 1 + poisson(np.maximum(lag_mean - 1.0, 0.0), u_delay[who])
         memory.pending_sites = np.where(ordered, sites, memory.pending_sites)
         due = memory.pending == 0
-        self._discount(memory, crossings > 0, due, context)
+        memory.learn(crossings > 0, due)
         struck = np.where(due, memory.pending_sites, 0)
         memory.pending = np.where(memory.pending >= 0, memory.pending - 1, memory.pending)
         memory.pending_sites = np.where(due, 0, memory.pending_sites)
@@ -317,7 +383,7 @@ class Retaliation(Policy):
         """
         crossings = self._remember(memory, provocation, context)
         probability = self.order_probability(memory, crossings, provocation, context)
-        self._discount(memory, crossings > 0, struck > 0, context)
+        memory.learn(crossings > 0, struck > 0)
         self._struck(memory, struck > 0)
         return probability
 
@@ -332,19 +398,9 @@ class Retaliation(Policy):
         return crossings
 
     @staticmethod
-    def _discount(memory, crossed, answered, context) -> None:
-        """Each crossing left unanswered costs the red line credibility."""
-        memory.credibility = np.where(
-            crossed & ~answered,
-            memory.credibility * (1.0 - context.credibility_decay),
-            memory.credibility,
-        )
-
-    @staticmethod
     def _struck(memory, due) -> None:
-        """A strike round resets the grievance and restores credibility."""
+        """A strike round resets the grievance."""
         memory.grievance = np.where(due, 0.0, memory.grievance)
-        memory.credibility = np.where(due, 1.0, memory.credibility)
         memory.since_strike = np.where(due, 0, memory.since_strike)
         memory.recent = memory.recent + due
 
@@ -385,10 +441,18 @@ class Retaliation(Policy):
 class NoRetaliation(Retaliation):
     """Never strike: restraint whatever happens (the ``no_retaliation`` scenario).
 
-    The counterfactual to the 2021 policy of answering attacks on personnel (GIF).
+    The counterfactual to the 2021 policy of answering attacks on personnel (GIF). A line never
+    enforced starts with little credit: the militias' prior mean that a crossing is answered is
+    0.05 (an assumption: a declared policy of restraint is believed, but not wholly).
     """
 
     name = "no_retaliation"
+    options = {
+        **Retaliation.options,
+        "prior_answered": Option(
+            0.05, low=0.0, high=1.0, meaning="militias' prior mean that a crossing is answered"
+        ),
+    }
     classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
 
     def order_probability(
@@ -412,11 +476,13 @@ class RedLine(Retaliation):
     ``grievance_halflife``) and strikes when the sum passes ``us_response_threshold``,
     raised while the Vienna talks are alive (``talks_restraint``: the administration "does
     not want the strikes to disrupt the talks", GIF). An American killed always
-    answers, whatever the threshold. ``clarity`` is how clearly the line is drawn
-    (communicated "through diplomatic channels", GIF): militias read credibility times
-    clarity times the line's reach (:meth:`Retaliation.reach`).
-    Sites per round: one per multiple of the threshold reached, at most
-    :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria and one in Iraq").
+    answers, whatever the threshold; under a line at "killed" with a round of
+    :data:`KILLING_ROUND_SITES` sites, as that line's answers to killings were in 2019-20 (the
+    2021 line faced no killing, and keeps its rule for the size of a round). ``clarity`` is
+    how clearly the line is drawn (communicated "through diplomatic channels", GIF): militias
+    read their belief's credibility times clarity. Other rounds: one site per multiple of the
+    threshold reached, at most :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria
+    and one in Iraq").
     """
 
     name = "red_line"
@@ -452,7 +518,10 @@ class RedLine(Retaliation):
     ) -> np.ndarray:
         bar = context.threshold * (1.0 + context.restraint)
         extra = (memory.grievance >= k * bar for k in range(2, RED_LINE_MAX_SITES + 1))
-        return np.asarray(1 + sum(e.astype(np.int64) for e in extra), dtype=np.int64)
+        sites = 1 + sum(e.astype(np.int64) for e in extra)
+        if self.line != "killed":
+            return np.asarray(sites, dtype=np.int64)
+        return np.where(provocation.killed > 0, KILLING_ROUND_SITES, sites).astype(np.int64)
 
 
 class TitForTat(Retaliation):
@@ -647,6 +716,11 @@ class Harassment(Policy):
         """Log-weight subtracted from the drone option (the type most likely to cross)."""
         raise NotImplementedError
 
+    def harm_factor(self, perceived_credibility: np.ndarray, aim_to_miss: Value) -> np.ndarray:
+        """Multiplier on the chance that an attack on personnel injures or kills, given the
+        perceived credibility of a line drawn at harm (``injury`` or ``killed``)."""
+        raise NotImplementedError
+
 
 class AntBites(Harassment):
     """Frequent low-level attacks kept below the red line: "death by ant bites".
@@ -654,7 +728,9 @@ class AntBites(Harassment):
     GIF (Heras): Iran "is following a 'death by ant bites' strategy, utilizing Iraqi
     militias to hit at U.S. forces and daring the United States to escalate". Militias
     attack less as the red line grows credible (``deterrence``) and shift from drones on
-    personnel to rockets and convoy IEDs (``caution``).
+    personnel to rockets and convoy IEDs (``caution``). Under a line drawn at harm they do not
+    attack less but aim to miss (``aim_to_miss``), as under the Trump administration's line
+    "at the killing of an American" (GIF).
     """
 
     name = "ant_bites"
@@ -664,6 +740,9 @@ class AntBites(Harassment):
 
     def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         return caution * perceived_credibility
+
+    def harm_factor(self, perceived_credibility: np.ndarray, aim_to_miss: Value) -> np.ndarray:
+        return 1.0 - aim_to_miss * perceived_credibility
 
 
 class Unrestrained(Harassment):
@@ -680,6 +759,9 @@ class Unrestrained(Harassment):
 
     def type_tilt(self, perceived_credibility: np.ndarray, caution: Value) -> np.ndarray:
         return np.zeros_like(perceived_credibility)
+
+    def harm_factor(self, perceived_credibility: np.ndarray, aim_to_miss: Value) -> np.ndarray:
+        return np.ones_like(perceived_credibility)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from escalation.errors import ScenarioError
-from escalation.model.parameters import PARAMETERS, Prior, defaults
+from escalation.model.parameters import PARAMETERS, Prior, defaults, unknown_parameter
 from escalation.model.policies import POLICY_SLOTS, SLOTS_OFF_UNLESS_NAMED, check_options
 
 #: The scenario used when none is named: the 2021 record and policies.
@@ -406,10 +406,7 @@ def _build(raw: dict, origin: str) -> Scenario:
         raise ScenarioError(f"{origin}: key 'calibrate': expected a list of parameter names")
     for name in calibrate:
         if name not in PARAMETERS:
-            raise ScenarioError(
-                f"{origin}: key 'calibrate': unknown parameter {name!r}; "
-                f"expected one of {', '.join(PARAMETERS)}"
-            )
+            raise ScenarioError(f"{origin}: key 'calibrate': {unknown_parameter(name)}")
     posterior = raw.get("posterior") or None
     if posterior is not None and not isinstance(posterior, str):
         raise ScenarioError(f"{origin}: key 'posterior': expected a name or path (string)")
@@ -435,10 +432,7 @@ def _build(raw: dict, origin: str) -> Scenario:
 
 def _check_parameter(key: str, value, origin: str, where: str) -> float:
     if key not in PARAMETERS:
-        raise ScenarioError(
-            f"{origin}: key '{where}.{key}': unknown parameter; expected one of "
-            f"{', '.join(PARAMETERS)}"
-        )
+        raise ScenarioError(f"{origin}: key '{where}.{key}': {unknown_parameter(key)}")
     place = f"{origin}: key '{where}.{key}'"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{place}: {value!r} is not a number")
@@ -529,10 +523,7 @@ def _table(raw: dict, key: str, where: str) -> dict:
 def _check_factor(key: str, value, where: str) -> float | str:
     """A multiplier: a non-negative number, or the name of a parameter whose value is used."""
     if key not in PARAMETERS:
-        raise ScenarioError(
-            f"{where}: key 'multiply.{key}': unknown parameter; expected one of "
-            f"{', '.join(PARAMETERS)}"
-        )
+        raise ScenarioError(f"{where}: key 'multiply.{key}': {unknown_parameter(key)}")
     if isinstance(value, str):
         if value not in PARAMETERS:
             raise ScenarioError(
@@ -569,7 +560,7 @@ def _check_switch(raw, where: str) -> PolicySwitch:
 
 def _check_prior(name: str, spec, origin: str) -> Prior:
     if name not in PARAMETERS:
-        raise ScenarioError(f"{origin}: key 'priors.{name}': unknown parameter")
+        raise ScenarioError(f"{origin}: key 'priors.{name}': {unknown_parameter(name)}")
     if not isinstance(spec, dict) or "dist" not in spec:
         raise ScenarioError(
             f"{origin}: key 'priors.{name}': expected a table with 'dist' and its arguments"

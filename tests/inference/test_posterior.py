@@ -14,6 +14,7 @@ import pytest
 import scipy.stats as st
 from scipy.special import gammaln
 
+from escalation.errors import ScenarioError
 from escalation.inference.calibration import priors as calibration_priors
 from escalation.inference.posterior import Posterior, between_runs, prior_sd, scenario_priors
 from escalation.inference.smc import ABCResult, StopReason, TemperedResult, tempered_smc
@@ -196,6 +197,28 @@ def test_load_rebuilds_a_real_scenario_by_default(tmp_path):
     assert isinstance(loaded.base_scenario, Scenario)
     assert loaded.base_scenario.to_toml() == base.to_toml()
     assert loaded.scenario().parameters["militia_attack_rate"] == pytest.approx(0.3)
+
+
+def test_a_saved_posterior_naming_a_removed_parameter_is_refused_with_the_reason(tmp_path):
+    """credibility_decay gave way to the learned belief: a posterior that sampled it is not
+    mapped (its values have no equivalent) but refused, saying what replaced it."""
+    base = Scenario.load("baseline_2021")
+    samples = pd.DataFrame({"militia_attack_rate": [0.2, 0.4], "weight": [1.0, 1.0]})
+    directory = Posterior(samples, base).save(tmp_path / "p")
+    csv = directory / "samples.csv"
+    csv.write_text(csv.read_text().replace("militia_attack_rate", "credibility_decay"))
+    with pytest.warns(UserWarning, match="differs"):
+        with pytest.raises(ValueError, match="'credibility_decay' was removed.*belief_prior"):
+            Posterior.load(directory)
+    metadata = directory / "posterior.json"
+    stored = json.loads(metadata.read_text())
+    stored["scenario_toml"] = stored["scenario_toml"].replace(
+        "calibrate = [", 'calibrate = ["credibility_decay", '
+    )
+    metadata.write_text(json.dumps(stored))
+    with pytest.warns(UserWarning, match="differs"):
+        with pytest.raises(ScenarioError, match="calibrate.*'credibility_decay' was removed"):
+            Posterior.load(directory)
 
 
 def test_load_warns_when_samples_changed(tmp_path):

@@ -77,7 +77,10 @@ def rounds_before_an_american_is_killed(result: EnsembleResult) -> np.ndarray:
 CONTRASTS = {
     # The 2021 line is drawn at personnel: the US answers before any American dies.
     "baseline_2021": (rounds_before_an_american_is_killed, +1, "trump_red_line"),
-    "no_retaliation": (column("militia_attacks"), +1, "baseline_2021"),  # nothing deters
+    # Nothing deters: militias no longer steer from drones. (With the learned belief the 2021
+    # line's credibility falls with its many unanswered crossings, and the paired difference in
+    # attacks made, +0.9 +- 1.2 in these worlds, is too small to define the scenario.)
+    "no_retaliation": (column("drone_attack"), +1, "baseline_2021"),
     "us_withdrawal": (attacks_on_us_personnel, -1, "baseline_2021"),
     "israel_campaign": (column("israeli_strikes"), +1, "baseline_2021"),
     "talks_collapse": (column("militia_attacks"), +1, "baseline_2021"),  # Iran unrestrained

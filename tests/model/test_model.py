@@ -264,6 +264,7 @@ SPREAD = {
     "us_presence": (0.2, 0.6, 1.0),
     "injury_prob": (0.05, 0.2, 0.5),
     "arrest_trigger_gain": (-5.0, 0.0, 5.0),
+    "aim_to_miss": (0.0, 0.5, 1.0),
 }
 
 
@@ -291,6 +292,8 @@ BY_POLICY = {
         ("interdiction_transfer_cut", "interdiction_clash_factor"),
         BUSY.with_policy("US", "interdiction", "border_interdiction"),
     ),
+    # Attacks aim to miss only under a line drawn at harm.
+    "aim_to_miss": BUSY.with_policy("US", "retaliation", "red_line", line="injury"),
 }
 
 
@@ -453,26 +456,55 @@ def test_truncations_of_the_daily_attacks_are_counted_at_extreme_parameters():
 
 
 # -- red-line credibility, as militias read it ----------------------------------------------------
-@pytest.mark.parametrize("line, reach", [("personnel", 1.0), ("injury", 0.2), ("killed", 0.01)])
-def test_attack_rates_read_credibility_times_clarity_times_reach(line, reach):
-    """1 January 2021 (no talks, no revenge, no crackdown, full presence): each group's rate is
-    base x share x (1 - deterrence x credibility x clarity x reach). With base 0.5, deterrence
-    0.5, credibility 0.5, clarity 0.8: Kata'ib Hezbollah (share 0.6) attacks at
-    0.3 x (1 - 0.2 x reach) a day."""
+def _first_day(line: str, answered: float, unanswered: float) -> EscalationModel:
+    """1 January 2021 (no talks, no revenge, no crackdown, full presence) under a red line at
+    ``line`` with clarity 0.8, the militias' belief set to Beta(answered, unanswered)."""
     scenario = BASELINE.with_policy("US", "retaliation", "red_line", line=line, clarity=0.8)
     model = EscalationModel(
         scenario,
         seed=1,
         militia_attack_rate=0.5,
         deterrence=0.5,
+        aim_to_miss=0.6,
         injury_prob=0.2,
         lethality=0.01,
     )
-    model.us.memory.credibility[:] = 0.5
+    model.us.memory.answered[:] = answered
+    model.us.memory.unanswered[:] = unanswered
     model.step()
-    expected = 0.5 * (1.0 - 0.5 * 0.5 * 0.8 * reach)
+    return model
+
+
+def test_a_line_at_personnel_lowers_attack_rates_by_credibility_times_clarity():
+    """Each group's rate is base x share x (1 - deterrence x credibility x clarity). With base
+    0.5, deterrence 0.5, belief Beta(1, 1) (credibility 0.5), clarity 0.8: Kata'ib Hezbollah
+    (share 0.6) attacks at 0.6 x 0.5 x 0.8 a day; attacks do not aim to miss."""
+    model = _first_day("personnel", 1.0, 1.0)
+    expected = 0.5 * (1.0 - 0.5 * 0.5 * 0.8)
     assert model.militias[0].rate[0] == pytest.approx(0.6 * expected, rel=1e-12)
     assert model.militias[1].rate[0] == pytest.approx(0.4 * expected, rel=1e-12)
+    np.testing.assert_array_equal(model.militias[0].harm, 1.0)
+
+
+@pytest.mark.parametrize("line", ["injury", "killed"])
+def test_a_line_at_harm_leaves_rates_alone_and_makes_attacks_aim_to_miss(line):
+    """Under a line at injury or killing the rate is not deterred (0.6 x 0.5 for Kata'ib
+    Hezbollah), and the chance that an attack on personnel harms is multiplied by
+    1 - aim_to_miss x credibility x clarity = 1 - 0.6 x 0.75 x 0.8 (belief Beta(3, 1))."""
+    model = _first_day(line, 3.0, 1.0)
+    assert model.militias[0].rate[0] == pytest.approx(0.6 * 0.5, rel=1e-12)
+    harm = 1.0 - 0.6 * 0.75 * 0.8
+    np.testing.assert_allclose(model.militias[0].harm, harm)
+    site = 0  # Ain al-Asad: US personnel
+    np.testing.assert_allclose(model.militias[0].exposure(site, np.arange(1)), harm)
+
+
+def test_no_retaliation_starts_with_little_credit_and_the_trump_line_with_its_record():
+    """Day one's red_line_credibility is the policy's prior mean: 0.05 for a line never
+    enforced, 0.75 for the Trump line (2 of 2 killings answered), 0.5 for the 2021 line."""
+    for name, prior in (("no_retaliation", 0.05), ("trump_red_line", 0.75), ("baseline_2021", 0.5)):
+        model = EscalationModel(Scenario.load(name), n_worlds=3, seed=2)
+        np.testing.assert_allclose(model.us.memory.credibility, prior)
 
 
 # -- what Mesa's SolaraViz needs ------------------------------------------------------------------

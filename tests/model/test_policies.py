@@ -17,6 +17,8 @@ import pytest
 
 from escalation.model.model import EscalationModel
 from escalation.model.policies import (
+    ANSWER_WINDOW_DAYS,
+    KILLING_ROUND_SITES,
     LINES,
     POLICY_SLOTS,
     VIENNA_TALKS_2021,
@@ -294,14 +296,10 @@ def provocation(personnel=0, injured=0, killed=0, severity=None):
     )
 
 
-def context(threshold=12.0, lag_mean=1.0, decay=1.0, credibility_decay=0.1, restraint=0.0):
+def context(threshold=12.0, lag_mean=1.0, decay=1.0, restraint=0.0):
     """A one-world context; lag_mean 1 makes every delay exactly one day."""
     return RetaliationContext(
-        np.array([threshold]),
-        np.array([lag_mean]),
-        np.array([decay]),
-        np.array([credibility_decay]),
-        np.array([restraint]),
+        np.array([threshold]), np.array([lag_mean]), np.array([decay]), np.array([restraint])
     )
 
 
@@ -310,7 +308,9 @@ U = np.array([[0.5, 0.5]])  # uniforms for scripted days (lag is fixed when lag_
 
 
 def play(policy, days, ctx=None, memory=None, u=U):
-    """Run a one-world script; returns (sites struck each day, memory, credibility each day)."""
+    """Run a one-world script; returns (sites struck each day, memory, credibility each day).
+
+    The memory starts with the default belief, Beta(2, 2): credibility 0.5."""
     ctx = context() if ctx is None else ctx
     memory = RetaliationMemory.fresh(1) if memory is None else memory
     struck, credibility = [], []
@@ -338,7 +338,6 @@ class RetaliationTest(PolicyTest):
             "threshold": rng.uniform(2.0, 15.0, n),
             "lag_mean": rng.uniform(1.0, 8.0, n),
             "grievance_decay": halflife_factor(rng.uniform(5.0, 60.0, n)),
-            "credibility_decay": rng.uniform(0.0, 0.3, n),
             "restraint": rng.uniform(0.0, 0.3, n) * rng.integers(0, 2, n),
         }
 
@@ -349,7 +348,9 @@ class RetaliationTest(PolicyTest):
         """A memory with beliefs set at random (no strike pending: orders are not beliefs)."""
         memory = RetaliationMemory.fresh(n)
         memory.grievance = rng.uniform(0.0, 40.0, n)
-        memory.credibility = rng.uniform(0.0, 1.0, n)
+        memory.answered = rng.uniform(0.0, 5.0, n)
+        memory.unanswered = rng.uniform(0.0, 5.0, n)
+        memory.waiting = rng.random((n, ANSWER_WINDOW_DAYS)) < 0.2
         memory.grudge = rng.random(n) < 0.5
         memory.since_strike = rng.integers(0, 60, n)
         memory.recent = rng.uniform(0.0, 3.0, n)
@@ -369,7 +370,6 @@ class RetaliationTest(PolicyTest):
             x["threshold"],
             x["lag_mean"],
             x["grievance_decay"],
-            x["credibility_decay"],
             x["restraint"],
         )
         return prov, ctx
@@ -386,8 +386,8 @@ class RetaliationTest(PolicyTest):
 
     def test_replay_updates_memory_as_if_watching(self):
         """Replaying the crossings and the rounds the policy struck leaves the grievance,
-        grudge, days since the last round and recent rounds the policy itself left.
-        (Credibility may differ: replay cannot see the day a round was ordered.)"""
+        grudge, days since the last round, recent rounds and the militias' belief the policy
+        itself left: militias learn from strikes landing, which replay sees as simulation does."""
         n = self.n_worlds
         policy = self.policy()
         acting, watching = RetaliationMemory.fresh(n), RetaliationMemory.fresh(n)
@@ -396,8 +396,9 @@ class RetaliationTest(PolicyTest):
             _, (struck,) = self.step(policy, acting, x, streams.core(day, 2))
             prov, ctx = self.provocation_context(x)
             policy.replay(watching, prov, ctx, struck)
-            for key in ("grievance", "grudge", "since_strike", "recent"):
+            for key in ("grievance", "grudge", "since_strike", "recent", "answered", "unanswered"):
                 np.testing.assert_allclose(getattr(acting, key), getattr(watching, key))
+            np.testing.assert_array_equal(acting.waiting, watching.waiting)
             assert np.all(watching.credibility <= 1.0) and np.all(watching.credibility >= 0.0)
 
 
@@ -451,9 +452,20 @@ class TestNoRetaliation(RetaliationTest):
     expected_classifier = {"stochastic": False, "memory_depth": 0, "retaliates": False}
 
     def test_never_strikes_even_after_killings(self):
+        """Thirty days of crossings: those of days 0-15 have waited 14 days by day 29, so the
+        Beta(2, 2) belief is Beta(2, 18), credibility 2 / 20."""
         struck, memory, _ = play(NoRetaliation(), [dict(personnel=3, killed=2)] * 30)
         assert struck == [0] * 30
-        assert memory.credibility[0] == pytest.approx(0.9**30)
+        assert (memory.answered[0], memory.unanswered[0]) == (2.0, 18.0)
+        assert memory.credibility[0] == pytest.approx(0.1)
+
+    def test_a_line_never_enforced_starts_low(self):
+        """The militias' prior mean for no_retaliation is 0.05, for a drawn line 0.5."""
+        assert NoRetaliation().prior_answered == 0.05
+        assert RedLine().prior_answered == 0.5
+        memory = RetaliationMemory.fresh(3, NoRetaliation().prior_answered, 4.0)
+        np.testing.assert_allclose(memory.credibility, 0.05)
+        np.testing.assert_allclose(memory.answered + memory.unanswered, 4.0)
 
 
 class TestRedLine(GrievanceRetaliationTest):
@@ -476,23 +488,25 @@ class TestRedLine(GrievanceRetaliationTest):
         assert struck == [0] * 5
         assert memory.grievance[0] == 0.0 and memory.pending[0] == -1
         struck, memory, _ = play(policy, [dict(personnel=1, killed=1), QUIET, QUIET], ctx, memory)
-        assert struck == [0, 3, 0]  # 13 points, over three times the bar of 0.5: three sites
+        assert struck == [0, KILLING_ROUND_SITES, 0]  # a killing: a five-site round
 
     def test_killing_is_answered_whatever_the_threshold(self):
-        struck, _, _ = play(
-            RedLine(line="killed"), [dict(personnel=1, killed=1), QUIET], context(100.0)
-        )
-        assert struck == [0, 1]
+        """On a line at killing with five sites, as the 2019-20 killings were
+        (KILLING_ROUND_SITES); on the lower lines with the usual one site below the bar."""
+        for line, sites in (("killed", 5), ("injury", 1), ("personnel", 1)):
+            struck, _, _ = play(
+                RedLine(line=line), [dict(personnel=1, killed=1), QUIET], context(100.0)
+            )
+            assert struck == [0, sites]
 
     def test_personnel_line_answers_harmless_attacks_once_past_threshold(self):
         """Four rockets that hurt nobody (3 points each) reach the threshold of 12 on day 3;
-        the round comes one day later; each of the four crossings before it costs 10% (militias
-        see strikes, not the order given on day 3)."""
+        the round comes one day later and answers the four crossings, all within the window:
+        Beta(2, 2) becomes Beta(3, 2) on day 4 (militias see strikes, not the order of day 3)."""
         days = [dict(personnel=1)] * 4 + [QUIET] * 3
         struck, memory, credibility = play(RedLine(line="personnel"), days)
         assert struck == [0, 0, 0, 0, 1, 0, 0]
-        assert credibility[:4] == pytest.approx([0.9, 0.81, 0.729, 0.6561])
-        assert credibility[4:] == [1.0, 1.0, 1.0]
+        assert credibility == pytest.approx([0.5] * 4 + [0.6] * 3)
         assert memory.grievance[0] == 0.0
 
     def test_personnel_line_does_not_strike_below_threshold(self):
@@ -539,12 +553,14 @@ class TestRedLine(GrievanceRetaliationTest):
         struck, _, _ = play(RedLine(), days, context(lag_mean=5.0), u=np.array([[0.5, 0.5]]))
         assert struck == [0, 0, 0, 0, 0, 1, 0, 0]
 
-    def test_crossings_while_a_round_is_pending_cost_credibility_until_it_lands(self):
-        """No second order while one is pending; the line regains its credibility on day 5."""
+    def test_crossings_while_a_round_is_pending_are_answered_when_it_lands(self):
+        """No second order while one is pending; the round of day 5 lands within the window of
+        the four crossings, so the belief goes from Beta(2, 2) to Beta(3, 2) that day."""
         days = [dict(personnel=1, severity=12.0)] + [dict(personnel=1)] * 3 + [QUIET] * 3
-        struck, _, credibility = play(RedLine(), days, context(lag_mean=5.0))
+        struck, memory, credibility = play(RedLine(), days, context(lag_mean=5.0))
         assert sum(struck) == 1 and struck[5] == 1
-        assert credibility == pytest.approx([0.9, 0.81, 0.729, 0.6561, 0.6561, 1.0, 1.0])
+        assert credibility == pytest.approx([0.5] * 5 + [0.6] * 2)
+        assert not memory.waiting.any()
 
     def test_a_smooth_threshold_gives_the_logistic_chance(self):
         """Width 0.25 of a bar of 12: grievance 9 gives 1 / (1 + exp(3 / 3)) = 0.269."""
@@ -576,8 +592,8 @@ class TestTitForTat(OneDayRetaliationTest):
         for crossing in (1, 4, 11):
             expected[crossing + 1] = 1
         assert struck == expected
-        # A crossing costs 10% until the next day's round restores the line.
-        assert credibility == [0.9 if d in (1, 4, 11) else 1.0 for d in range(len(days))]
+        # Each round answers the crossing of the day before: Beta(2, 2) -> (3, 2), (4, 2), (5, 2).
+        assert credibility == pytest.approx([0.5, 0.5] + [3 / 5] * 3 + [4 / 6] * 7 + [5 / 7] * 2)
 
     def test_line_decides_what_is_a_crossing(self):
         days = [dict(personnel=1), QUIET, dict(personnel=1, killed=1), QUIET]
@@ -590,7 +606,7 @@ class TestGenerousTitForTat(OneDayRetaliationTest):
 
     def test_forgives_with_probability_generosity(self):
         """Answered when u < 1 - generosity. Day 0: u = 0.8 >= 0.7, forgiven; day 3: u = 0.5,
-        answered the next day; each crossing costs 10% until a round lands."""
+        answered the next day, and that round answers both crossings (within the window)."""
         days = [dict(personnel=1), QUIET, QUIET, dict(personnel=1), QUIET]
         draws = {0: 0.8, 3: 0.5}
 
@@ -599,7 +615,7 @@ class TestGenerousTitForTat(OneDayRetaliationTest):
 
         struck, _, credibility = play(GenerousTitForTat(generosity=0.3), days, u=u)
         assert struck == [0, 0, 0, 0, 1]
-        assert credibility == pytest.approx([0.9, 0.9, 0.9, 0.81, 1.0])
+        assert credibility == pytest.approx([0.5, 0.5, 0.5, 0.5, 0.6])
 
     def test_generosity_bounds(self):
         days = [dict(personnel=1), QUIET]
@@ -1320,9 +1336,76 @@ def test_halflife_factor():
     np.testing.assert_allclose(halflife_factor(np.array([1.0, 2.0])), [0.5, math.sqrt(0.5)])
 
 
-def test_a_higher_line_reaches_fewer_attacks():
-    """Only attacks that would cross the line can be deterred by it (Retaliation.reach)."""
-    assert RedLine(line="personnel").reach(0.06, 0.01) == 1.0
-    assert RedLine(line="injury").reach(0.06, 0.01) == 0.06
-    assert RedLine(line="killed").reach(0.06, 0.01) == 0.01
-    assert TitForTat(line="killed").reach(0.2, 0.05) == 0.05
+def test_a_line_at_personnel_deters_attacks_a_higher_line_deters_harm():
+    """Every attack on personnel crosses a line at personnel: a credible one lowers the attack
+    rate. A line at injury or killing is crossed only by harm: militias aim to miss instead."""
+    assert RedLine(line="personnel").deters_attacks() and not RedLine().deters_harm()
+    for line in ("injury", "killed"):
+        for policy in (RedLine(line=line), TitForTat(line=line)):
+            assert policy.deters_harm() and not policy.deters_attacks()
+
+
+class TestLearnedBelief:
+    """The militias' Beta belief that a crossing is answered (RetaliationMemory.learn)."""
+
+    @staticmethod
+    def days(memory, script):
+        """Feed ``(crossed, answered)`` days to one world; the credibility after each."""
+        out = []
+        for crossed, answered in script:
+            memory.learn(np.array([crossed]), np.array([answered]))
+            out.append(float(memory.credibility[0]))
+        return out
+
+    def test_a_crossing_counts_against_the_line_once_the_window_passes_unanswered(self):
+        """Beta(1, 3) (mean 0.25, strength 4): a crossing on day 0 waits through day 13 and
+        counts on day 14: Beta(1, 4), 0.2; a round on day 15 adds to a: Beta(2, 4), 1/3."""
+        memory = RetaliationMemory.fresh(1, 0.25, 4.0)
+        script = [(True, False)] + [(False, False)] * (ANSWER_WINDOW_DAYS - 1)
+        script += [(False, False), (False, True)]
+        credibility = self.days(memory, script)
+        assert credibility[:ANSWER_WINDOW_DAYS] == pytest.approx([0.25] * ANSWER_WINDOW_DAYS)
+        assert credibility[ANSWER_WINDOW_DAYS:] == pytest.approx([0.2, 1 / 3])
+
+    def test_a_round_within_the_window_answers_every_waiting_crossing(self):
+        """Crossings on days 0, 3 and 13, a round on day 13: all answered; a + 1 only (one
+        round), b unchanged: Beta(2, 2) -> Beta(3, 2); then nothing expires on day 14 or 27."""
+        memory = RetaliationMemory.fresh(1, 0.5, 4.0)
+        script = [(d in (0, 3, 13), d == 13) for d in range(28)]
+        credibility = self.days(memory, script)
+        assert credibility == pytest.approx([0.5] * 13 + [0.6] * 15)
+        assert (memory.answered[0], memory.unanswered[0]) == (3.0, 2.0)
+
+    def test_a_sequence_of_crossings_and_answers(self):
+        """Prior mean 0.75, strength 2: Beta(1.5, 0.5). Crossing days 0-2 unanswered (they
+        count on days 14-16), a round on day 20, a crossing on day 21 answered on day 25:
+        Beta(1.5, 1.5), (1.5, 2.5), (1.5, 3.5) on days 14-16 -> 0.5, 0.375, 0.3; Beta(2.5, 3.5)
+        on day 20 -> 5/12; Beta(3.5, 3.5) on day 25 -> 0.5."""
+        memory = RetaliationMemory.fresh(1, 0.75, 2.0)
+        script = [(d in (0, 1, 2, 21), d in (20, 25)) for d in range(26)]
+        credibility = self.days(memory, script)
+        assert credibility[13] == pytest.approx(0.75)
+        assert credibility[14:17] == pytest.approx([0.5, 0.375, 0.3])
+        assert credibility[20] == pytest.approx(2.5 / 6)
+        assert credibility[25] == pytest.approx(0.5)
+
+    def test_worlds_learn_apart_with_their_own_prior_strength(self):
+        """Two worlds, strengths 1 and 10 at prior mean 0.5: one unanswered crossing moves the
+        first to 0.5 / 2 = 0.25, the second to 5 / 11."""
+        memory = RetaliationMemory.fresh(2, 0.5, np.array([1.0, 10.0]))
+        for day in range(ANSWER_WINDOW_DAYS + 1):
+            memory.learn(np.array([day == 0, day == 0]), np.zeros(2, dtype=bool))
+        np.testing.assert_allclose(memory.credibility, [0.25, 5 / 11])
+
+    def test_replay_and_simulation_learn_the_same_from_a_hand_made_history(self):
+        """Tit-for-tat with one-day delays acts on crossings of days 0, 5 and 30; replay is fed
+        the rounds it struck. Both end at Beta(2 + 3, 2) with nothing waiting."""
+        days = [dict(personnel=1) if d in (0, 5, 30) else QUIET for d in range(40)]
+        policy = TitForTat()
+        acting, watching = RetaliationMemory.fresh(1), RetaliationMemory.fresh(1)
+        for day in days:
+            struck = policy.respond(acting, provocation(**day), context(), U[:, 0], U[:, 1])
+            policy.replay(watching, provocation(**day), context(), struck)
+        for memory in (acting, watching):
+            assert (memory.answered[0], memory.unanswered[0]) == (5.0, 2.0)
+            assert not memory.waiting.any()

@@ -19,6 +19,7 @@ from escalation.events.io import load_events, validate_events
 from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
 from escalation.model.agents import GROUPS, SITES
 from escalation.model.model import EscalationModel
+from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import halflife_factor
 from escalation.model.replay import (
     NO_GROUP,
@@ -301,8 +302,12 @@ def test_losses_in_the_history_become_revenge(baseline_to_february):
     np.testing.assert_allclose(model.militias[1].revenge, 10.0 * decay)
 
 
-def test_unanswered_crossings_cost_credibility_and_a_strike_restores_it(baseline_to_february):
-    decay = baseline_to_february.parameters["credibility_decay"]
+def test_replayed_crossings_and_strikes_update_the_militias_belief(baseline_to_february):
+    """Rockets on Ain al-Asad on days 1-3 wait for an answer; replayed to day 16, the crossings of
+    days 1 and 2 have gone unanswered for 14 days (ANSWER_WINDOW_DAYS): Beta(2, 2) -> Beta(2, 4).
+    With a strike round on day 5, all three are answered: Beta(3, 2), and nothing counts later."""
+    strength = PARAMETERS["belief_prior_strength"].default
+    a0 = b0 = strength / 2  # the 2021 line's prior mean is 0.5
     rows = [
         row(day, "militia", "rocket_attack", start=JANUARY, target="US forces",
             location="Ain al-Asad air base")
@@ -310,28 +315,32 @@ def test_unanswered_crossings_cost_credibility_and_a_strike_restores_it(baseline
     ]  # fmt: skip
     history = validate_events(pd.DataFrame(rows))
     model = EscalationModel(
-        baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=6
+        baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=17
     )
-    for _ in range(5):
+    for _ in range(17):
         model.step()
-    np.testing.assert_allclose(model.us.memory.credibility, (1 - decay) ** 3)
+    np.testing.assert_allclose(model.us.memory.unanswered, b0 + 2)
+    np.testing.assert_allclose(model.us.memory.credibility, a0 / (a0 + b0 + 2))
     rows.append(
         row(5, "US", "airstrike", start=JANUARY, group="Kata'ib Hezbollah",
             target="KH facilities", location="al-Qa'im", others_killed=1)
     )  # fmt: skip
     history = validate_events(pd.DataFrame(rows))
     model = EscalationModel(
-        baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=7
+        baseline_to_february, n_worlds=2, seed=1, history=history, replay_days=20
     )
-    for _ in range(7):
+    for _ in range(20):
         model.step()
-    np.testing.assert_allclose(model.us.memory.credibility, 1.0)
+    np.testing.assert_allclose(model.us.memory.answered, a0 + 1)
+    np.testing.assert_allclose(model.us.memory.unanswered, b0)
+    np.testing.assert_allclose(model.us.memory.credibility, (a0 + 1) / (a0 + b0 + 1))
     np.testing.assert_allclose(model.us.memory.grievance, 0.0)
-    # The strike on Iraqi soil raised Baghdad's pressure by pressure_per_strike (decayed one day).
+    # The strike on Iraqi soil raised Baghdad's pressure by pressure_per_strike (decayed from
+    # day 5 to day 19).
     pressure_decay = halflife_factor(baseline_to_february.parameters["pressure_halflife"])
     assert (
         model.iraq.pressure[0]
-        >= baseline_to_february.parameters["pressure_per_strike"] * pressure_decay
+        >= baseline_to_february.parameters["pressure_per_strike"] * pressure_decay**14
     )
 
 
@@ -360,7 +369,7 @@ def test_an_attack_on_the_iraqi_prime_minister_is_not_replayed_as_a_crossing(sce
     observed = ObservedDays.from_events(history, START, 1)
     assert all(len(observed[0].attacks[g]["site"]) == 0 for g in range(len(GROUPS)))
     model = replayed_model(scenario, history, 2)
-    np.testing.assert_array_equal(model.us.memory.credibility, 1.0)  # no unanswered crossing
+    assert not model.us.memory.waiting.any()  # no crossing awaits an answer
     np.testing.assert_array_equal(model.daily_counts["militia_attacks"][:2], 0)
 
 

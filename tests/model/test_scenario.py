@@ -66,6 +66,7 @@ def test_baseline_2021():
 
 
 def test_trump_red_line_changes_only_the_us_line():
+    """The line at killing, and the militias' prior that comes with its 2019-20 record."""
     base = Scenario.load("baseline_2021")
     trump = Scenario.load("trump_red_line")
     assert trump.name == "trump_red_line"
@@ -73,7 +74,11 @@ def test_trump_red_line_changes_only_the_us_line():
     assert trump.parameters == base.parameters
     assert trump.calibrate == base.calibrate
     assert trump.posterior == base.posterior
-    assert trump.policy("US", "retaliation").as_dict() == {"name": "red_line", "line": "killed"}
+    assert trump.policy("US", "retaliation").as_dict() == {
+        "name": "red_line",
+        "line": "killed",
+        "prior_answered": 0.75,
+    }
     for actor, slots in base.policies.items():
         for slot, choice in slots.items():
             if (actor, slot) != ("US", "retaliation"):
@@ -236,6 +241,11 @@ def broken(replace: str, by: str) -> str:
             broken("militia_attack_rate = 0.4", "bogus = 1"),
             ["'parameters.bogus'", "unknown parameter"],
             id="unknown-parameter",
+        ),
+        pytest.param(
+            broken("militia_attack_rate = 0.4", "credibility_decay = 0.1"),
+            ["'parameters.credibility_decay'", "was removed", "belief_prior_strength"],
+            id="removed-parameter",
         ),
         pytest.param(
             broken("militia_attack_rate = 0.4", "militia_attack_rate = 7"),
