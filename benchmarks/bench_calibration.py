@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     observed = load_events()
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
-    timings, contraction = {}, {}
+    timings, contraction, ess = {}, {}, {}
     try:
         for method, options in (("likelihood", {}), ("abc", {"budget": args.budget})):
             began = time.perf_counter()
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
             )
             timings[method] = time.perf_counter() - began
             contraction[method] = post.summary()["contraction"]
+            ess[method] = post.ess
     finally:
         if executor is not None:
             executor.shutdown()
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> None:
         f"\nwall time: likelihood {timings['likelihood']:.1f} s (target <= 30 s), "
         f"ABC-SMC {timings['abc']:.1f} s; ABC / likelihood = "
         f"{timings['abc'] / timings['likelihood']:.1f}x (target >= 10x)"
+    )
+    print(
+        f"effective sample size of the pooled weighted sample: likelihood "
+        f"{ess['likelihood']:.0f}, ABC {ess['abc']:.0f} (a small one makes contraction look larger)"
     )
     print(
         f"mean contraction: likelihood {table['likelihood'].mean():.2f}, ABC "
