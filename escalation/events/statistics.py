@@ -362,14 +362,12 @@ def _analyse(log: _Log, gap: int, window: int, breaks: Sequence[int] = ()) -> _A
     ).reshape(n, n_months)
     for m, label in enumerate(log.months):
         stats[f"attacks_month_{label}"] = by_month[:, m]
-    n_weeks = -(-log.n_days // 7)
-    by_week = np.bincount(
-        log.world[attack] * n_weeks + log.day[attack] // 7, minlength=n * n_weeks
-    ).reshape(n, n_weeks)
-    stats["attacks_weekly_sd"] = by_week.std(axis=1, ddof=1) if n_weeks > 1 else np.full(n, np.nan)
     by_day = np.bincount(
         log.world[attack] * log.n_days + log.day[attack], minlength=n * log.n_days
     ).reshape(n, log.n_days)
+    by_week = np.add.reduceat(by_day, np.arange(0, log.n_days, 7), axis=1)
+    n_weeks = by_week.shape[1]
+    stats["attacks_weekly_sd"] = by_week.std(axis=1, ddof=1) if n_weeks > 1 else np.full(n, np.nan)
     stats["attacks_busy_day_share"] = (by_day >= 2).mean(axis=1)
     if breaks:
         edges = [0, *breaks, log.n_days]
