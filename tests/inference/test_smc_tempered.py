@@ -8,7 +8,14 @@ import scipy.stats as st
 from scipy.special import gammaln, logsumexp
 
 from escalation.inference.hmm import forward_loglik
-from escalation.inference.smc import _Priors, next_temperature, resample, tempered_smc
+from escalation.inference.smc import (
+    _GaussianKernel,
+    _Priors,
+    _StudentProposal,
+    next_temperature,
+    resample,
+    tempered_smc,
+)
 
 # Poisson-gamma: 30 counts with rate 3; prior Gamma(shape 2, rate 1). Posterior Gamma(2 + S, 1 + n).
 COUNTS = np.random.default_rng(20210101).poisson(3.0, 30)
@@ -84,6 +91,39 @@ def test_poisson_gamma_posterior_and_evidence():
     assert result.log_evidence == pytest.approx(poisson_gamma_log_evidence(), abs=0.16)
     assert result.temperatures[0] == 0.0 and result.temperatures[-1] == 1.0
     assert np.all(np.diff(result.temperatures) > 0)
+
+
+def test_student_proposal_density_is_scipys_multivariate_t():
+    # Metropolis-Hastings needs the proposal's log density up to a constant: differences between
+    # points must equal scipy's.
+    mean, covariance = np.array([0.5, -1.0]), np.array([[2.0, 0.3], [0.3, 0.5]])
+    proposal = _StudentProposal(mean, _GaussianKernel(np.linalg.cholesky(covariance)), df=5.0)
+    points = proposal.draw(np.random.default_rng(3), 6)
+    exact = st.multivariate_t(mean, covariance, df=5.0).logpdf(points)
+    ours = proposal.log_density(points)
+    assert ours - ours[0] == pytest.approx(exact - exact[0], abs=1e-12)
+
+
+def test_student_proposal_draws_have_the_t_distribution():
+    mean, covariance = np.array([1.0, 2.0]), np.array([[1.0, -0.4], [-0.4, 3.0]])
+    proposal = _StudentProposal(mean, _GaussianKernel(np.linalg.cholesky(covariance)), df=5.0)
+    draws = proposal.draw(np.random.default_rng(4), 4000)
+    # Each coordinate is a scaled univariate t_5.
+    for i in range(2):
+        standard = (draws[:, i] - mean[i]) / np.sqrt(covariance[i, i])
+        assert st.kstest(standard, st.t(5.0).cdf).pvalue > 0.001
+
+
+@pytest.mark.statistical
+def test_independence_moves_alone_keep_the_posterior():
+    # min_jump 0 stops after the first move of each step, which is always an independence move:
+    # a wrong Hastings correction would bias the posterior towards the proposal.
+    result = run_poisson(min_jump=0.0)
+    assert np.all(result.moves[1:] == 1)
+    exact = st.gamma(SHAPE + COUNTS.sum(), scale=1.0 / (RATE + len(COUNTS)))
+    x = result.particles["rate"].to_numpy()
+    assert x.mean() == pytest.approx(exact.mean(), abs=0.035)
+    assert x.std() == pytest.approx(exact.std(), abs=0.03)
 
 
 @pytest.mark.statistical
