@@ -286,6 +286,7 @@ def forecast(
     seed: Seed = None,
     executor: ExecutorLike = None,
     progress: bool | None = None,
+    look_ahead: bool = False,
 ) -> Forecast:
     """Forecast ``days`` days from ``start`` given the observed ``history``.
 
@@ -303,6 +304,11 @@ def forecast(
         First forecast day.
     days : int
         Horizon in days.
+    look_ahead : bool
+        False (the default, as a forecast is scored): the scenario's timeline entries not yet
+        public on ``start`` (:meth:`Scenario.known_on`; for 2021, the 26 July agreement to end
+        the US combat mission) are left out, and ``extra["left_out"]`` names them. True keeps the
+        whole timeline: a projection that knows what was to come.
     """
     start = as_day(start)
     if int(days) < 1:
@@ -310,6 +316,8 @@ def forecast(
     seeded = seed is not None  # unseeded: fresh entropy, and the result says so
     seed = seed_sequence(seed)
     scenario, parameters = _source(source, n_worlds, seed)
+    left_out = () if look_ahead else scenario.unknown_on(start.date())
+    scenario = scenario if look_ahead else scenario.known_on(start.date())
     history = _history(history, start)
     # Replay from the scenario's (or posterior window's) start, or the first event if earlier;
     # with nothing to replay, the forecast is a fresh run from ``start`` (the same worlds).
@@ -353,6 +361,7 @@ def forecast(
             "replayed_days": replay_days,
             "history_start": str(first.date()),
             "seeded": seeded,
+            "left_out": [f"{e.date}: {e.event or 'unnamed entry'}" for e in left_out],
         },
     )
 

@@ -222,6 +222,30 @@ def test_forecast_from_the_scenario_start_is_a_forward_run():
     assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
 
 
+def test_a_forecast_leaves_out_what_was_not_yet_known():
+    """From 1 July 2021, the 26 July agreement (rate x post_agreement_rate) is not yet known: the
+    forecast is that of the scenario without it, unless look_ahead asks for the whole timeline."""
+    base = dataclasses.replace(Scenario.load("baseline_2021"), posterior=None)
+    surge = base.with_parameters(post_agreement_rate=5.0)
+    without = dataclasses.replace(
+        surge, timeline=tuple(e for e in surge.timeline if e.date != datetime.date(2021, 7, 26))
+    )
+    options = dict(n_worlds=200, seed=3)
+    default = forecast(surge, None, "2021-07-01", 56, **options)
+    reference = forecast(without, None, "2021-07-01", 56, **options)
+    ahead = forecast(surge, None, "2021-07-01", 56, look_ahead=True, **options)
+    for name in SERIES:
+        np.testing.assert_array_equal(default.daily[name], reference.daily[name], err_msg=name)
+    assert default.extra["left_out"] == [
+        "2021-07-26: Biden and Kadhimi agree to end the US combat mission in Iraq by 31 December "
+        "2021"
+    ]
+    assert ahead.extra["left_out"] == []
+    # Five times the rate from 26 July: many more attacks in the weeks after it.
+    late = slice(25, 56)
+    assert ahead.series()[:, late].sum() > 2 * default.series()[:, late].sum()
+
+
 def test_forecast_with_empty_history_starts_fresh():
     empty = pd.DataFrame(columns=list(COLUMNS))
     f = forecast("baseline_2021", empty, "2021-03-01", 14, n_worlds=20, seed=1)

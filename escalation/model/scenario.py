@@ -67,7 +67,7 @@ TOP_LEVEL_KEYS = (
     "timeline",
 )
 #: Keys of one ``[[timeline]]`` entry.
-TIMELINE_KEYS = ("date", "set", "multiply", "policy", "event", "kind", "source")
+TIMELINE_KEYS = ("date", "announced", "set", "multiply", "policy", "event", "kind", "source")
 #: Kinds of marked events: what later mechanisms (campaign regimes, vows) may take as triggers.
 MARK_KINDS = ("agreement", "anniversary", "arrest", "election", "talks", "other")
 
@@ -110,7 +110,10 @@ class TimelineEntry:
     ``assign`` (the TOML key ``set``) gives parameters new values; ``multiply`` multiplies
     them by a number or by the value of a named parameter (which may be calibrated);
     ``policy`` switches one actor's slot; ``event`` and ``kind`` mark what happened that day
-    (:class:`Mark`). ``where`` names the file and entry in error messages.
+    (:class:`Mark`). ``announced`` is the day the entry became public knowledge (an election
+    date, an anniversary): a forecast made before it cannot know it (:meth:`Scenario.known_on`);
+    None means it was not known before its own date. ``where`` names the file and entry in error
+    messages.
     """
 
     date: dt.date
@@ -120,12 +123,18 @@ class TimelineEntry:
     event: str | None = None
     kind: str | None = None
     source: str | None = None
+    announced: dt.date | None = None
     where: str = field(default="<timeline>", compare=False)
 
     @property
     def mark(self) -> Mark | None:
         """The event this entry marks, if any."""
         return Mark(self.kind or "other", self.event) if self.event else None
+
+    @property
+    def known_from(self) -> dt.date:
+        """The first day the entry was public knowledge: its announcement, else its date."""
+        return self.announced if self.announced is not None else self.date
 
     @property
     def changes_model(self) -> bool:
@@ -135,6 +144,8 @@ class TimelineEntry:
     def as_dict(self) -> dict:
         """The entry as the TOML table it was read from."""
         table: dict = {"date": self.date}
+        if self.announced is not None:
+            table["announced"] = self.announced
         if self.assign:
             table["set"] = dict(self.assign)
         if self.multiply:
@@ -191,6 +202,23 @@ class Scenario:
         and after the 26 July agreement), since a rate that fits the year can miss both halves.
         """
         return tuple(sorted({e.date for e in self.timeline if e.changes_model}))
+
+    def known_on(self, origin: dt.date | str) -> Scenario:
+        """The scenario as a forecaster knew it at the start of ``origin``: timeline entries not
+        yet public by then (:attr:`TimelineEntry.known_from` on or after ``origin``) left out.
+
+        A forecast from 1 July 2021 cannot know that Biden and Kadhimi would agree on 26 July to
+        end the US combat mission, nor use that a regime changes that day; it can know the date of
+        Iraq's October election, set in January. Entries before ``origin`` have happened and stay.
+        """
+        day = _date(origin, "origin", self.origin)
+        kept = tuple(e for e in self.timeline if e.known_from < day)
+        return self if len(kept) == len(self.timeline) else replace(self, timeline=kept)
+
+    def unknown_on(self, origin: dt.date | str) -> tuple[TimelineEntry, ...]:
+        """The timeline entries :meth:`known_on` leaves out for ``origin``."""
+        day = _date(origin, "origin", self.origin)
+        return tuple(e for e in self.timeline if e.known_from >= day)
 
     def prior(self, name: str) -> Prior:
         """The prior of a calibrated parameter: the scenario's override or the declared one."""
@@ -475,6 +503,12 @@ def _check_entry(raw: dict, where: str) -> TimelineEntry:
     policy = _check_switch(raw["policy"], where) if "policy" in raw else None
     event = _optional_string(raw, "event", where)
     kind = _optional_string(raw, "kind", where)
+    announced = _date(raw["announced"], "announced", where) if "announced" in raw else None
+    if announced is not None and announced > date:
+        raise ScenarioError(
+            f"{where}: key 'announced': {announced} is after the entry's date {date}; expected "
+            "the day it became public, on or before the date"
+        )
     if kind is not None and kind not in MARK_KINDS:
         raise ScenarioError(
             f"{where}: key 'kind': unknown kind {kind!r}; expected one of {', '.join(MARK_KINDS)}"
@@ -489,6 +523,7 @@ def _check_entry(raw: dict, where: str) -> TimelineEntry:
         event=event,
         kind=kind,
         source=_optional_string(raw, "source", where),
+        announced=announced,
         where=where,
     )
     if not entry.changes_model and entry.mark is None:

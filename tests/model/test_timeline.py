@@ -148,6 +148,11 @@ source = "a test"
         ('date = 2021-02-01\nkind = "election"', ["key 'kind'", "without 'event'"]),
         ("date = 2021-02-01\nevent = 3", ["key 'event'", "expected a string"]),
         ('date = 2021-02-01\nsource = "x"', ["does nothing"]),
+        (
+            'date = 2021-02-01\nannounced = 2021-03-01\nevent = "x"',
+            ["key 'announced'", "after the entry's date 2021-02-01"],
+        ),
+        ('date = 2021-02-01\nannounced = "soon"\nevent = "x"', ["key 'announced'", "YYYY-MM-DD"]),
     ],
 )
 def test_bad_entries_name_the_file_the_entry_and_the_field(tmp_path, entry, fragments):
@@ -491,3 +496,53 @@ policy = { actor = "US", slot = "retaliation", choice = "no_retaliation" }
     assert scenario.regime_starts == (dt.date(2021, 2, 1), dt.date(2021, 3, 1))
     # The 2021 baseline: one regime change, the 26 July agreement to end the combat mission.
     assert Scenario.load("baseline_2021").regime_starts == (dt.date(2021, 7, 26),)
+
+
+def test_a_forecaster_knows_past_entries_and_announced_ones_only(tmp_path):
+    """known_on keeps what had happened or been announced before the origin, in order."""
+    scenario = scenario_with(
+        tmp_path,
+        """
+[[timeline]]
+date = 2021-01-10
+event = "happened before the origin"
+
+[[timeline]]
+date = 2021-02-20
+announced = 2021-01-05
+event = "scheduled, announced before the origin"
+kind = "election"
+
+[[timeline]]
+date = 2021-02-20
+multiply = { militia_attack_rate = 0.5 }
+event = "a surprise"
+
+[[timeline]]
+date = 2021-03-10
+announced = 2021-02-01
+event = "announced on the origin: not yet known at its start"
+""",
+    )
+    known = scenario.known_on("2021-02-01")
+    assert [e.event for e in known.timeline] == [
+        "happened before the origin",
+        "scheduled, announced before the origin",
+    ]
+    assert [e.event for e in scenario.unknown_on(dt.date(2021, 2, 1))] == [
+        "a surprise",
+        "announced on the origin: not yet known at its start",
+    ]
+    assert known.regime_starts == ()  # the surprise's regime is not known
+    assert scenario.known_on("2021-04-01") is scenario  # everything has happened
+    assert Scenario.from_toml(scenario.to_toml()).timeline[1].announced == dt.date(2021, 1, 5)
+
+
+def test_the_baseline_knows_its_elections_ahead_but_not_the_agreement():
+    base = Scenario.load("baseline_2021")
+    unknown = base.unknown_on("2021-07-01")
+    assert [e.date for e in unknown] == [dt.date(2021, 7, 26)]
+    by_date = {e.date: e for e in base.timeline}
+    # Iran's election date was set on 24 August 2020, Iraq's on 19 January 2021.
+    assert by_date[dt.date(2021, 6, 18)].announced == dt.date(2020, 8, 24)
+    assert by_date[dt.date(2021, 10, 10)].announced == dt.date(2021, 1, 19)
