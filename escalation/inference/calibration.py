@@ -65,10 +65,10 @@ STATISTICS = (
 DEFAULT_POPULATION = 1000
 #: Particles per run of likelihood-tempered SMC: with two runs pooled, about 1,000 draws.
 LIKELIHOOD_POPULATION = 400
-#: Most Metropolis moves per tempering step: enough for the particles to travel about one
-#: population standard deviation in each parameter on the 2021 record (the engine's criterion),
-#: measured in ``benchmarks/bench_calibration.py``.
-LIKELIHOOD_MAX_MOVES = 12
+#: Most Metropolis-Hastings moves per tempering step (independence and random-walk moves in
+#: turn): simulation-based calibration at this setting, with fewer particles (one run of 150),
+#: found the posteriors calibrated (``experiments/sbc.py``, ``docs/sbc_summary.csv``).
+LIKELIHOOD_MAX_MOVES = 8
 
 
 def calibration_statistics(table: pd.DataFrame) -> pd.DataFrame:
