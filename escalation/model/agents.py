@@ -418,9 +418,10 @@ class Militia(BatchedAgent):
         # Each world's rows: its other attacks, then its reported IEDs.
         first = np.repeat(np.cumsum(others + reported) - others - reported, others + reported)
         is_ied = np.arange(len(worlds)) - first >= others[worlds]
-        without_ied = weapons * np.array([1.0, 1.0, 0.0, 1.0])
+        # The mix of the other weapons, in the attacking worlds only (most worlds attack not).
+        without_ied = weapons[worlds] * np.array([1.0, 1.0, 0.0, 1.0])
         mix = without_ied / np.maximum(without_ied.sum(axis=1, keepdims=True), 1e-300)
-        cum = np.where(is_ied[:, None], _IED_ONLY, np.cumsum(mix, axis=1)[worlds])
+        cum = np.where(is_ied[:, None], _IED_ONLY, np.cumsum(mix, axis=1))
         self._attack(worlds, cum)
 
     def reported_ieds(
@@ -466,11 +467,15 @@ class Militia(BatchedAgent):
         tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], _at(p.caution, worlds)))
         rest = 1.0 - drone
         other = _at(p.other_share, worlds)
-        probs = np.stack(
-            [rest * (1 - ied) * (1 - other), drone * tilt, rest * ied, rest * (1 - ied) * other],
-            axis=1,
+        columns = (
+            rest * (1 - ied) * (1 - other),
+            drone * tilt,
+            rest * ied,
+            rest * (1 - ied) * other,
         )
-        return probs / probs.sum(axis=1, keepdims=True)
+        # Summed left to right, as ``sum(axis=1)`` sums a row, at a tenth of its cost.
+        total = columns[0] + columns[1] + columns[2] + columns[3]
+        return np.stack(columns, axis=1) / total[:, None]
 
     def exposure(self, site: np.ndarray | int, worlds: np.ndarray) -> np.ndarray:
         """Multiplier on ``injury_prob`` and ``lethality`` for attacks on ``site`` in ``worlds``:
