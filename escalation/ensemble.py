@@ -440,9 +440,7 @@ class EnsembleResult:
                 histograms = _add_histograms(histograms, chunk["histograms"])
         dates = pd.date_range(pd.Timestamp(scenario.start), pd.Timestamp(scenario.end), freq="D")
         if keep_events:
-            daily_worlds = {
-                k: np.concatenate([d[k] for d in daily_parts], axis=1) for k in daily_parts[0]
-            }
+            daily_worlds = {k: _join_worlds([d[k] for d in daily_parts]) for k in daily_parts[0]}
             daily = _daily_from_values(dates, daily_worlds)
             events: pd.DataFrame | None = concat_events(event_parts)
         else:
@@ -730,6 +728,12 @@ def _interpolate(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray
     """numpy's linear interpolation between order statistics, term for term, so quantiles
     computed here agree with ``np.quantile`` to the last bit."""
     return np.where(t >= 0.5, high - (high - low) * (1 - t), low + (high - low) * t)
+
+
+def _join_worlds(parts: list[np.ndarray]) -> np.ndarray:
+    """Chunks' ``(days, worlds)`` daily arrays side by side; a single chunk's as it is (copying
+    it would cost as much as building it)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
 def _add_histograms(total, chunk):
