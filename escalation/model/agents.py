@@ -335,7 +335,7 @@ class Militia(BatchedAgent):
         :attr:`country_given_weapon`), which simulation draws from and replay scores against.
         """
         m, p = self.model, self.p
-        weapons = self.weapon_probabilities(perceived, np.arange(self.n))
+        weapons = self.weapon_probabilities(perceived)
         mass = weapons @ _COUNTRY_MASS  # (n, 2): sum_w P(w) q[w, c]
         self.country_factors = factors = self.geography.country_factors(
             mass,
@@ -454,19 +454,20 @@ class Militia(BatchedAgent):
                 tiled["others"],
             )
 
-    def weapon_probabilities(self, perceived: np.ndarray, worlds: np.ndarray) -> np.ndarray:
-        """``(len(worlds), 4)`` chances of rocket, drone, IED and other under the harassment policy.
+    def weapon_probabilities(self, perceived: np.ndarray) -> np.ndarray:
+        """``(n, 4)`` chances of rocket, drone, IED and other under the harassment policy, in
+        every world given the red line's ``perceived`` credibility there.
 
         The weapon mix of ``drone_share``, ``ied_share`` and ``other_share``, with drones (the
         weapon most likely to cross the line) tilted down as the line grows credible; before
         the geography's country factors (:meth:`_divide` makes ``attack_mix`` of it).
         """
         p = self.p
-        drone = np.broadcast_to(_at(p.drone_share, worlds), worlds.shape)
-        ied = _at(p.ied_share, worlds)
-        tilt = np.exp(-self.harassment.type_tilt(perceived[worlds], _at(p.caution, worlds)))
+        drone = np.broadcast_to(p.drone_share, perceived.shape)
+        ied = p.ied_share
+        tilt = np.exp(-self.harassment.type_tilt(perceived, p.caution))
         rest = 1.0 - drone
-        other = _at(p.other_share, worlds)
+        other = p.other_share
         columns = (
             rest * (1 - ied) * (1 - other),
             drone * tilt,
