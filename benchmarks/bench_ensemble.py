@@ -4,12 +4,13 @@ Measures, in this process and one after another so machine load affects all alik
 
 1. world-years per second of ``baseline_2021`` run as one batched model of 10,000 worlds;
 2. the same model run one world at a time (``n_worlds=1``, repeated), and the ratio of the two;
-3. ``run_ensemble`` of 10,000 worlds (chunks, per-world summaries, daily quantiles included);
+3. ``run_ensemble`` of 10,000 worlds with its defaults (one process; events, per-world summaries
+   and daily quantiles included), the best of ``--repeats`` calls like the batched model;
 4. peak resident memory of ``run_ensemble`` over 1,000,000 worlds with ``keep_events=False``,
    in a fresh subprocess (its peak is what ``getrusage`` reports for the child).
 
-Targets (issue 4, on a 2-core machine): ratio >= 100x; 10,000 world-years in <= 2 s;
-the million world-years under 2 GiB peak.
+Targets (issues 4 and 12, on a 2-core machine): ratio >= 100x; 10,000 world-years in <= 2 s,
+batched and through ``run_ensemble``; the million world-years under 2 GiB peak.
 
     python benchmarks/bench_ensemble.py                 # everything (the million takes minutes)
     python benchmarks/bench_ensemble.py --million 100000 # a smaller memory run
@@ -62,6 +63,16 @@ def one_at_a_time(scenario, n_runs: int) -> float:
     return (time.perf_counter() - began) / n_runs
 
 
+def ensemble(scenario, n_worlds: int, repeats: int) -> float:
+    """Best seconds of ``repeats`` calls of ``run_ensemble`` as users make them (defaults)."""
+    best = np.inf
+    for _ in range(repeats):
+        began = time.perf_counter()
+        run_ensemble(scenario, n_worlds, seed=1, progress=False)
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
 def memory(n_worlds: int, chunk: int) -> tuple[float, float]:
     """(seconds, peak MiB) of a keep_events=False ensemble in a fresh subprocess."""
     script = _MEMORY_SCRIPT.format(n=n_worlds, chunk=chunk)
@@ -86,9 +97,7 @@ def main(argv=None):
     years = scenario.days / 365.0
     batch_s = batched(scenario, args.worlds, args.repeats)
     single_s = one_at_a_time(scenario, args.singles)
-    began = time.perf_counter()
-    run_ensemble(scenario, args.worlds, seed=1, progress=False)
-    ensemble_s = time.perf_counter() - began
+    ensemble_s = ensemble(scenario, args.worlds, args.repeats)
     mem_s, mem_mib = memory(args.million, args.chunk) if args.million else (np.nan, np.nan)
 
     rows = [
