@@ -731,8 +731,8 @@ def _interpolate(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray
 
 
 def _join_worlds(parts: list[np.ndarray]) -> np.ndarray:
-    """Chunks' ``(days, worlds)`` daily arrays side by side; a single chunk's as it is (copying
-    it would cost as much as building it)."""
+    """Chunks' ``(days, worlds)`` daily arrays side by side; a single chunk's as it is, not
+    copied (tens of megabytes per variable at 10,000 worlds)."""
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
