@@ -440,9 +440,7 @@ class EnsembleResult:
                 histograms = _add_histograms(histograms, chunk["histograms"])
         dates = pd.date_range(pd.Timestamp(scenario.start), pd.Timestamp(scenario.end), freq="D")
         if keep_events:
-            daily_worlds = {
-                k: np.concatenate([d[k] for d in daily_parts], axis=1) for k in daily_parts[0]
-            }
+            daily_worlds = {k: _join_worlds([d[k] for d in daily_parts]) for k in daily_parts[0]}
             daily = _daily_from_values(dates, daily_worlds)
             events: pd.DataFrame | None = concat_events(event_parts)
         else:
@@ -666,7 +664,7 @@ def _daily_from_values(dates, daily_worlds) -> pd.DataFrame:
         if values.dtype.kind in "iu":
             q = count_quantiles(values, QUANTILES)
         else:
-            q = np.quantile(values.astype(np.float64), QUANTILES, axis=1)
+            q = sorted_quantiles(values, QUANTILES)
         frames.append(_daily_frame(dates, name, values.mean(axis=1, dtype=np.float64), q))
     return pd.concat(frames, ignore_index=True)
 
@@ -691,18 +689,51 @@ def count_quantiles(counts: np.ndarray, levels) -> np.ndarray:
         return np.quantile(counts.astype(np.float64), levels, axis=1)
     keys = np.arange(rows)[:, None] * top + counts
     below = np.cumsum(np.bincount(keys.ravel(), minlength=rows * top).reshape(rows, top), axis=1)
-    positions = (n - 1) * np.asarray(levels, dtype=float)
-    lower = np.floor(positions).astype(np.int64)
-    upper = np.minimum(lower + 1, n - 1)
+    lower, upper, t = _order_statistics(n, levels)
 
     def order_statistic(k: np.ndarray) -> np.ndarray:
         # The k-th smallest value (from 0) is the number of values v with #(x <= v) <= k.
         return (below[None, :, :] <= k[:, None, None]).sum(axis=2)
 
-    low, high = order_statistic(lower), order_statistic(upper)
-    t = (positions - lower)[:, None]
-    # numpy's interpolation, term for term, so the two agree to the last bit.
+    return _interpolate(order_statistic(lower), order_statistic(upper), t)
+
+
+def sorted_quantiles(values: np.ndarray, levels) -> np.ndarray:
+    """``(len(levels), rows)`` quantiles of each row of real ``values``, exactly as
+    ``np.quantile(values.astype(np.float64), levels, axis=1)`` computes them.
+
+    Each row is sorted in its own dtype (float32 for the daily states): widening to float64
+    keeps the order, so the order statistics are the same, and sorting the narrow values is
+    about twice as fast as numpy's partition of the widened ones.
+    """
+    if np.isnan(values).any():  # numpy's NaN rules, not re-implemented here
+        return np.quantile(values.astype(np.float64), levels, axis=1)
+    ordered = np.sort(values, axis=1)
+    lower, upper, t = _order_statistics(values.shape[1], levels)
+    low = ordered[:, lower].T.astype(np.float64)
+    high = ordered[:, upper].T.astype(np.float64)
+    return _interpolate(low, high, t)
+
+
+def _order_statistics(n: int, levels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks below and above each level among ``n`` values, and the weight of the upper one
+    (``(len(levels), 1)``), as numpy's default (linear) quantile method places them."""
+    positions = (n - 1) * np.asarray(levels, dtype=float)
+    lower = np.floor(positions).astype(np.int64)
+    upper = np.minimum(lower + 1, n - 1)
+    return lower, upper, (positions - lower)[:, None]
+
+
+def _interpolate(low: np.ndarray, high: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's linear interpolation between order statistics, term for term, so quantiles
+    computed here agree with ``np.quantile`` to the last bit."""
     return np.where(t >= 0.5, high - (high - low) * (1 - t), low + (high - low) * t)
+
+
+def _join_worlds(parts: list[np.ndarray]) -> np.ndarray:
+    """Chunks' ``(days, worlds)`` daily arrays side by side; a single chunk's as it is, not
+    copied (tens of megabytes per variable at 10,000 worlds)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
 def _add_histograms(total, chunk):

@@ -21,6 +21,7 @@ from escalation.ensemble import (
     count_quantiles,
     run_ensemble,
     simulate_statistics,
+    sorted_quantiles,
 )
 from escalation.events.io import validate_events
 from escalation.model.model import STATE_VARIABLES
@@ -219,3 +220,25 @@ def test_count_quantiles_equal_numpy_quantiles(rows, n, top, levels, seed):
     )
     with pytest.raises(ValueError, match="non-negative"):
         count_quantiles(counts - top - 1, levels)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6),
+    st.integers(1, 40),
+    st.sampled_from([3, 1000]),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_sorted_quantiles_equal_numpy_quantiles(rows, n, distinct, levels, with_nan, seed):
+    """Quantiles of float32 rows sorted as float32 equal numpy's of the widened rows, to the
+    bit: ties (few distinct values), negative values and NaN rows included."""
+    rng = np.random.default_rng(seed)
+    values = (rng.integers(-distinct, distinct, size=(rows, n)) / 7.0).astype(np.float32)
+    if with_nan:
+        values[rng.integers(rows), rng.integers(n)] = np.nan
+    np.testing.assert_array_equal(
+        sorted_quantiles(values, levels),
+        np.quantile(values.astype(np.float64), levels, axis=1),
+    )
