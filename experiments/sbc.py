@@ -19,7 +19,7 @@ p-value, coverage, mean contraction) and, with ``--figures``, ``docs/figures/sbc
 ``docs/figures/sbc_zscore_contraction.png``.
 
     python experiments/sbc.py --quick               # 8 datasets, small populations
-    python experiments/sbc.py --figures             # 200 datasets (about half an hour)
+    python experiments/sbc.py --figures             # 200 datasets (over an hour on 2 cores)
 """
 
 from __future__ import annotations
