@@ -316,8 +316,10 @@ def forecast(
     seeded = seed is not None  # unseeded: fresh entropy, and the result says so
     seed = seed_sequence(seed)
     scenario, parameters = _source(source, n_worlds, seed)
-    left_out = () if look_ahead else scenario.unknown_on(start.date())
-    scenario = scenario if look_ahead else scenario.known_on(start.date())
+    left_out: tuple = ()
+    if not look_ahead:
+        left_out = scenario.unknown_on(start.date())
+        scenario = scenario.known_on(start.date())
     history = _history(history, start)
     # Replay from the scenario's (or posterior window's) start, or the first event if earlier;
     # with nothing to replay, the forecast is a fresh run from ``start`` (the same worlds).
