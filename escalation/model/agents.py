@@ -374,6 +374,7 @@ class Militia(BatchedAgent):
         else:
             vowed = bernoulli(chance, m.draws.militia[self.index].vow)
         if vowed.any():
+            m.today.vowed |= vowed
             m.emit(
                 np.flatnonzero(vowed),
                 Actor.MILITIA,
@@ -901,12 +902,15 @@ class Today:
         self.us_sites_in_iraq = np.zeros(n)
         #: Attacks made today, reported or not (replayed days: those in the record).
         self.true_attacks = np.zeros(n, dtype=np.int64)
+        #: Whether a militia group vowed revenge today (replayed days: the record's vows).
+        self.vowed = np.zeros(n, dtype=bool)
 
     def reset(self) -> None:
         """Clear the tallies for a new day."""
         self.tally[:] = 0.0
         self.us_sites_in_iraq[:] = 0.0
         self.true_attacks[:] = 0
+        self.vowed[:] = False
 
     def record_attacks(
         self,

@@ -374,9 +374,12 @@ class EscalationModel(mesa.Model):
         if self.replaying:
             self._observe_attacks()
         # Triggers of campaigns: a strike on the militias, or a marked anniversary (the
-        # timeline's, e.g. of the 3 January 2020 Baghdad airport strike), and arrests.
+        # timeline's, e.g. of the 3 January 2020 Baghdad airport strike), a public vow where
+        # the campaigns policy counts vows, and arrests.
         anniversary = any(mark.kind == "anniversary" for mark in self.marked_today)
         struck = (self.us.strike_sites > 0) | (self._israeli_today > 0) | anniversary
+        if self.campaign.policy.vows:
+            struck = struck | self.today.vowed
         self.campaign.end_of_day(struck, self.iraq.started)
         self._record()
         self.day += 1

@@ -880,6 +880,8 @@ class Campaigns(Policy):
     """
 
     classifier = {"stochastic": True, "memory_depth": 1}
+    #: Whether a public vow of revenge counts as a trigger day, as a strike on the militias does.
+    vows: bool = False
 
     def onset_probability(self, strikes: np.ndarray, arrests: np.ndarray, p) -> np.ndarray:
         """Daily chance that a calm militia opens a campaign, given the recent triggers."""
@@ -904,9 +906,19 @@ class CampaignRegime(Campaigns):
     arrests))``, where ``strikes`` and ``arrests`` count the trigger days of the last
     :data:`CAMPAIGN_TRIGGER_DAYS` days; a campaign ends each day with chance
     ``1 / campaign_duration`` and multiplies attack rates by ``campaign_intensity``.
+
+    With ``vows = true`` a public vow of revenge is a trigger day too (issue 12 names vows among
+    the triggers): in 2021 the one public vow came the day after the 27 June strikes (WIRE), so
+    it adds a second trigger day to the strike's, and the evidence, not the rule, decides
+    whether the record supports it (``experiments/mechanisms.py``).
     """
 
     name = "campaign_regime"
+    options = {
+        "vows": Option(
+            False, (False, True), meaning="whether a public vow of revenge sets off campaigns"
+        )
+    }
 
     def onset_probability(self, strikes: np.ndarray, arrests: np.ndarray, p) -> np.ndarray:
         log_gain = p.campaign_trigger_gain * strikes + p.arrest_trigger_gain * arrests

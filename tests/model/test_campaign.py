@@ -128,3 +128,33 @@ def test_simulated_attacks_run_at_the_campaign_intensity_on_campaign_days():
     attacks = model.daily_counts["militia_attacks"]
     ratio = attacks[campaign].mean() / attacks[~campaign].mean()
     assert ratio == pytest.approx(intensity, rel=0.1)
+
+
+def test_a_public_vow_sets_off_campaigns_only_where_the_policy_counts_vows():
+    # The record's one vow, the PMF's for the four KSS dead of the 28 June 2021 strikes, is read
+    # on 29 June (the day after the losses, as simulated vows are: replay.vow_days); under
+    # vows = true it is a trigger day that raises the chance of a campaign from 30 June, so
+    # every day before scores the same either way.
+    observed = load_events()
+    base = Scenario.coerce("baseline_2021")
+    sets = {"campaign_trigger_gain": np.array([2.0])}
+    counted = base.with_policy("militia", "campaigns", "campaign_regime", vows=True)
+    ignored = base.with_policy("militia", "campaigns", "campaign_regime", vows=False)
+    with_vows = escalation.loglik(sets, observed, scenario=counted, by="day")[0]
+    without = escalation.loglik(sets, observed, scenario=ignored, by="day")[0]
+    np.testing.assert_array_equal(with_vows[:"2021-06-29"], without[:"2021-06-29"])
+    assert with_vows["2021-06-30"] != pytest.approx(without["2021-06-30"], abs=1e-9)
+
+
+def test_simulated_vows_raise_the_chance_of_a_campaign_where_they_count():
+    # Each world's trigger count includes its own vows: with a large trigger gain, a world that
+    # vowed opens a campaign within the week far more often than under vows = false.
+    parameters = {"campaign_trigger_gain": 5.0, "campaign_onset": 0.001, "vow_rate": 1.0}
+    runs = {}
+    for vows in (True, False):
+        scenario = Scenario.coerce("baseline_2021").with_policy(
+            "militia", "campaigns", "campaign_regime", vows=vows
+        )
+        model = EscalationModel(scenario, n_worlds=400, seed=6, parameters=parameters).run()
+        runs[vows] = model.daily_state["campaign"].mean()
+    assert runs[True] > runs[False]
