@@ -307,8 +307,10 @@ def forecast(
     look_ahead : bool
         False (the default, as a forecast is scored): the scenario's timeline entries not yet
         public on ``start`` (:meth:`Scenario.known_on`; for 2021, the 26 July agreement to end
-        the US combat mission) are left out, and ``extra["left_out"]`` names them. True keeps the
-        whole timeline: a projection that knows what was to come.
+        the US combat mission) and the part of the Vienna talks schedule not yet public (from 1
+        July 2021, the 29 November resumption) are left out, and ``extra["left_out"]`` names them
+        (:meth:`Scenario.left_out_on`). True keeps the whole timeline and schedule: a projection
+        that knows what was to come.
     """
     start = as_day(start)
     if int(days) < 1:
@@ -316,9 +318,9 @@ def forecast(
     seeded = seed is not None  # unseeded: fresh entropy, and the result says so
     seed = seed_sequence(seed)
     scenario, parameters = _source(source, n_worlds, seed)
-    left_out: tuple = ()
+    left_out: tuple[str, ...] = ()
     if not look_ahead:
-        left_out = scenario.unknown_on(start.date())
+        left_out = scenario.left_out_on(start.date())
         scenario = scenario.known_on(start.date())
     history = _history(history, start)
     # Replay from the scenario's (or posterior window's) start, or the first event if earlier;
@@ -363,7 +365,7 @@ def forecast(
             "replayed_days": replay_days,
             "history_start": str(first.date()),
             "seeded": seeded,
-            "left_out": [f"{e.date}: {e.event or 'unnamed entry'}" for e in left_out],
+            "left_out": list(left_out),
         },
     )
 

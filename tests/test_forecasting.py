@@ -238,12 +238,41 @@ def test_a_forecast_leaves_out_what_was_not_yet_known():
         np.testing.assert_array_equal(default.daily[name], reference.daily[name], err_msg=name)
     assert default.extra["left_out"] == [
         "2021-07-26: Biden and Kadhimi agree to end the US combat mission in Iraq by 31 December "
-        "2021"
+        "2021",
+        "Vienna talks after 2021-07-01: schedule not yet public",
     ]
     assert ahead.extra["left_out"] == []
     # Five times the rate from 26 July: many more attacks in the weeks after it.
     late = slice(25, 56)
     assert ahead.series()[:, late].sum() > 2 * default.series()[:, late].sum()
+
+
+def test_a_forecast_does_not_know_the_talks_pause_ahead():
+    """From 1 May 2021 the talks are on and their 20 June pause not yet public: without look-ahead
+    they run on (Iran's restraint holds), the forecast of the scenario whose patronage holds the
+    schedule of 1 May. With look-ahead the talks pause after 20 June, so the worlds agree to 20
+    June and then, with Iran's push unrestrained, have more militia attacks."""
+    base = dataclasses.replace(Scenario.load("baseline_2021"), posterior=None)
+    # Without the 26 July agreement (also unknown on 1 May), the talks are the only difference.
+    scenario = dataclasses.replace(
+        base, timeline=tuple(e for e in base.timeline if e.date != datetime.date(2021, 7, 26))
+    )
+    held = scenario.with_policy(
+        "Iran", "patronage", "restraint_while_talks", talks="2021", known_on="2021-05-01"
+    )
+    options = dict(n_worlds=200, seed=5)
+    default = forecast(scenario, None, "2021-05-01", 91, **options)
+    reference = forecast(held, None, "2021-05-01", 91, look_ahead=True, **options)
+    ahead = forecast(scenario, None, "2021-05-01", 91, look_ahead=True, **options)
+    assert default.extra["left_out"] == ["Vienna talks after 2021-05-01: schedule not yet public"]
+    assert ahead.extra["left_out"] == []
+    paused = 51  # 21 June, the first day of the pause, is day 51 from 1 May
+    for name in SERIES:
+        np.testing.assert_array_equal(default.daily[name], reference.daily[name], err_msg=name)
+        np.testing.assert_array_equal(
+            default.daily[name][:, :paused], ahead.daily[name][:, :paused], err_msg=name
+        )
+    assert ahead.series()[:, paused:].sum() > 1.1 * default.series()[:, paused:].sum()
 
 
 def test_forecast_with_empty_history_starts_fresh():

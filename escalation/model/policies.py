@@ -30,6 +30,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.special
@@ -100,16 +101,22 @@ CAMPAIGN_TRIGGER_DAYS = 7
 # -- declared options ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Option:
-    """A policy option: its default and either allowed values or a numeric range."""
+    """A policy option: its default and either allowed values, a numeric range or, with
+    ``date``, a day (a date, or its ISO text ``"YYYY-MM-DD"``; the policy holds a date)."""
 
     default: object
     choices: tuple = ()
     low: float = -math.inf
     high: float = math.inf
     meaning: str = ""
+    date: bool = False
 
     def problem(self, name: str, value: object) -> str | None:
         """A message naming ``name`` if ``value`` is not a valid setting of this option."""
+        if self.date:
+            if _as_date(value) is None:
+                return f"option {name!r}: {value!r} is not a YYYY-MM-DD date"
+            return None
         if self.choices:
             if value not in self.choices:
                 return (
@@ -120,6 +127,16 @@ class Option:
             return f"option {name!r}: {value!r} is not a number"
         problem = range_problem(value, self.low, self.high)
         return f"option {name!r}: {value} {problem}" if problem else None
+
+
+def _as_date(value: object) -> dt.date | None:
+    """``value`` as a date if it is one (not a date and time) or its ISO text, else None."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def check_options(policy_class, options: dict) -> str | None:
@@ -146,7 +163,10 @@ class Policy:
         if problem:
             raise ValueError(problem)
         for key, spec in self.options.items():
-            setattr(self, key, options.get(key, spec.default))
+            value = options.get(key, spec.default)
+            if spec.date and key in options:
+                value = _as_date(value)  # given as a date or its ISO text: held as a date
+            setattr(self, key, value)
 
     def __repr__(self) -> str:
         opts = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.options)
@@ -1259,13 +1279,56 @@ class NoCrackdown(Crackdown):
 
 
 # == Iran ======================================================================================
-#: Rounds of the Vienna talks on reviving the JCPOA in 2021: six rounds from 6 April to
-#: 20 June, a pause after Iran's presidential election, the seventh round from 29 November
-#: (Reuters and AP reporting of each round; GIF: "the talks are continuing").
+class TalksPeriod(NamedTuple):
+    """One period of the Vienna talks: its first and last day, and the days each became public."""
+
+    start: dt.date
+    end: dt.date
+    start_public: dt.date
+    end_public: dt.date
+
+
+#: Periods of the Vienna talks on reviving the JCPOA (GIF: "the talks are continuing"), with
+#: the days their start and end became public:
+#:
+#: - six rounds from 6 April to 20 June 2021. Their start was agreed at the Joint Commission's
+#:   virtual meeting of 2 April, to "resume this session of the Joint Commission in Vienna next
+#:   week" (IFP News, 2 April 2021, "JCPOA Joint Commission Holds Virtual Meeting, Agrees to Meet
+#:   in Person in Vienna", from the EEAS chair's statement). The pause after Iran's presidential
+#:   election was not announced ahead: the sixth round adjourned on 20 June with "no indication
+#:   when the talks would resume" (Reuters via Devdiscourse, 20 June 2021, "Iran, world powers
+#:   adjourn nuclear talks - EU envoy");
+#: - the seventh round onward, from 29 November 2021 to 11 March 2022. Iran's chief negotiator
+#:   Ali Bagheri Kani announced the 29 November resumption on 3 November, as did the EEAS (VOA,
+#:   3 November 2021, "US, Iran to Resume Nuclear Talks November 29"; Xinhua, 3 November 2021,
+#:   "Iran says to resume Vienna nuke talks on Nov. 29"); the EU's Josep Borrell announced the
+#:   pause on 11 March 2022 itself, on Twitter: "A pause in #ViennaTalks is needed, due to
+#:   external factors" (as AFP reported it: junge Welt, March 2022, on the EU's "Pause" in the
+#:   Vienna nuclear talks).
 VIENNA_TALKS_2021 = (
-    (dt.date(2021, 4, 6), dt.date(2021, 6, 20)),
-    (dt.date(2021, 11, 29), dt.date(2022, 3, 11)),
+    TalksPeriod(
+        dt.date(2021, 4, 6), dt.date(2021, 6, 20), dt.date(2021, 4, 2), dt.date(2021, 6, 20)
+    ),
+    TalksPeriod(
+        dt.date(2021, 11, 29), dt.date(2022, 3, 11), dt.date(2021, 11, 3), dt.date(2022, 3, 11)
+    ),
 )
+
+
+def talks_known_on(day: dt.date | None) -> tuple[tuple[dt.date, dt.date], ...]:
+    """The (first, last day) of the periods of :data:`VIENNA_TALKS_2021` as public at the start
+    of ``day``; None: the whole schedule, as it turned out.
+
+    A period whose start was not yet public is left out; one whose end was not yet public is
+    assumed to run on (its last day ``datetime.date.max``): what a forecaster could assume.
+    """
+    if day is None:
+        return tuple((p.start, p.end) for p in VIENNA_TALKS_2021)
+    return tuple(
+        (p.start, p.end if p.end_public < day else dt.date.max)
+        for p in VIENNA_TALKS_2021
+        if p.start_public < day
+    )
 
 
 class Patronage(Policy):
@@ -1286,14 +1349,18 @@ class RestraintWhileTalks(Patronage):
     "a dramatic escalation could dissolve the talks". ``talks`` chooses the talks' course:
     ``"2021"`` (the 2021 rounds, :data:`VIENNA_TALKS_2021`, and a collapse hazard
     ``talks_fragility`` per recent US strike round), ``"collapsed"`` (no talks),
-    ``"alive"`` (talks throughout).
+    ``"alive"`` (talks throughout). ``known_on`` (a day; default: none) holds the 2021 schedule
+    to what was public at the start of that day (:func:`talks_known_on`), so that a forecast
+    from it does not know the talks' future course (:meth:`.Scenario.known_on` sets it).
     """
 
     name = "restraint_while_talks"
     options = {
-        "talks": Option("2021", ("2021", "collapsed", "alive"), meaning="course of the talks")
+        "talks": Option("2021", ("2021", "collapsed", "alive"), meaning="course of the talks"),
+        "known_on": Option(None, date=True, meaning="day whose knowledge of the schedule is held"),
     }
     talks: str
+    known_on: dt.date | None
 
     def push(self, talks_alive: np.ndarray, restraint: Value) -> np.ndarray:
         return 1.0 - restraint * talks_alive
@@ -1304,7 +1371,8 @@ class RestraintWhileTalks(Patronage):
             return np.zeros(len(dates), dtype=bool)
         if self.talks == "alive":
             return np.ones(len(dates), dtype=bool)
-        return np.array([any(a <= d <= b for a, b in VIENNA_TALKS_2021) for d in dates])
+        periods = talks_known_on(self.known_on)
+        return np.array([any(a <= d <= b for a, b in periods) for d in dates])
 
 
 class FullPush(RestraintWhileTalks):

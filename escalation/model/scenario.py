@@ -48,7 +48,14 @@ from typing import NamedTuple
 
 from escalation.errors import ScenarioError
 from escalation.model.parameters import PARAMETERS, Prior, defaults, unknown_parameter
-from escalation.model.policies import POLICY_SLOTS, SLOTS_OFF_UNLESS_NAMED, check_options
+from escalation.model.policies import (
+    POLICY_SLOTS,
+    SLOTS_OFF_UNLESS_NAMED,
+    RestraintWhileTalks,
+    check_options,
+    make_policy,
+    talks_known_on,
+)
 
 #: The scenario used when none is named: the 2021 record and policies.
 DEFAULT_SCENARIO = "baseline_2021"
@@ -205,20 +212,47 @@ class Scenario:
 
     def known_on(self, origin: dt.date | str) -> Scenario:
         """The scenario as a forecaster knew it at the start of ``origin``: timeline entries not
-        yet public by then (:attr:`TimelineEntry.known_from` on or after ``origin``) left out.
+        yet public by then (:attr:`TimelineEntry.known_from` on or after ``origin``) left out,
+        and the Vienna talks schedule held to what was public (the ``known_on`` option of Iran's
+        patronage, in the policies and in kept switches; :func:`.policies.talks_known_on`).
 
         A forecast from 1 July 2021 cannot know that Biden and Kadhimi would agree on 26 July to
         end the US combat mission, nor use that a regime changes that day; it can know the date of
         Iraq's October election, set in January. Entries before ``origin`` have happened and stay.
+        Nor can it know that the talks, paused since 20 June, would resume on 29 November
+        (announced on 3 November); from 1 May 2021 they are assumed to run on. The scenario itself
+        is returned when nothing is left out.
         """
         day = _date(origin, "origin", self.origin)
-        kept = tuple(e for e in self.timeline if e.known_from < day)
-        return self if len(kept) == len(self.timeline) else replace(self, timeline=kept)
+        kept = tuple(_entry_known_on(e, day) for e in self.timeline if e.known_from < day)
+        policies = MappingProxyType(
+            {
+                actor: MappingProxyType(
+                    {slot: _talks_known_on(actor, slot, c, day) for slot, c in slots.items()}
+                )
+                for actor, slots in self.policies.items()
+            }
+        )
+        if kept == self.timeline and policies == self.policies:
+            return self
+        return replace(self, timeline=kept, policies=policies)
 
     def unknown_on(self, origin: dt.date | str) -> tuple[TimelineEntry, ...]:
         """The timeline entries :meth:`known_on` leaves out for ``origin``."""
         day = _date(origin, "origin", self.origin)
         return tuple(e for e in self.timeline if e.known_from >= day)
+
+    def left_out_on(self, origin: dt.date | str) -> tuple[str, ...]:
+        """What :meth:`known_on` leaves out for ``origin``, in words: each entry of
+        :meth:`unknown_on` (``"date: event"``), then, if it holds the talks schedule back,
+        ``"Vienna talks after <origin>: schedule not yet public"``."""
+        day = _date(origin, "origin", self.origin)
+        words = [f"{e.date}: {e.event or 'unnamed entry'}" for e in self.unknown_on(day)]
+        known = self.known_on(day)
+        switches = [e.policy for e in self.timeline if e.known_from < day]
+        if known.policies != self.policies or switches != [e.policy for e in known.timeline]:
+            words.append(f"Vienna talks after {day}: schedule not yet public")
+        return tuple(words)
 
     def prior(self, name: str) -> Prior:
         """The prior of a calibrated parameter: the scenario's override or the declared one."""
@@ -662,6 +696,30 @@ def _check_choice(registry: dict, spec, place: str) -> PolicyChoice:
     if problem:
         raise ScenarioError(f"{place}: {problem}")
     return PolicyChoice(name, MappingProxyType(options))
+
+
+def _talks_known_on(actor: str, slot: str, choice: PolicyChoice, day: dt.date) -> PolicyChoice:
+    """``choice`` holding only the Vienna talks schedule public at the start of ``day`` (its
+    ``known_on`` option, or an earlier one it already has), if it follows the 2021 schedule and
+    that changes the schedule; else ``choice`` itself."""
+    policy = make_policy(actor, slot, choice)
+    if not isinstance(policy, RestraintWhileTalks) or policy.talks != "2021":
+        return choice
+    held = day if policy.known_on is None else min(day, policy.known_on)
+    if talks_known_on(held) == talks_known_on(policy.known_on):
+        return choice
+    return replace(choice, options=MappingProxyType({**choice.options, "known_on": held}))
+
+
+def _entry_known_on(entry: TimelineEntry, day: dt.date) -> TimelineEntry:
+    """``entry`` with its policy switch, if any, holding only what was public on ``day``."""
+    if entry.policy is None:
+        return entry
+    switch = entry.policy
+    choice = _talks_known_on(switch.actor, switch.slot, switch.choice, day)
+    return (
+        entry if choice == switch.choice else replace(entry, policy=replace(switch, choice=choice))
+    )
 
 
 def _policies_as_dict(policies) -> dict:

@@ -261,6 +261,13 @@ class PolicyTest:
 
     def test_bad_option_values_raise_naming_the_option(self):
         for name, spec in self.policy_class.options.items():
+            if spec.date:
+                for bad in ("2021-13-01", "May 2021", 20210501, dt.datetime(2021, 5, 1)):
+                    with pytest.raises(ValueError, match=f"option '{name}'.*not a YYYY-MM-DD date"):
+                        self.policy_class(**{name: bad})
+                for good in ("2021-05-01", dt.date(2021, 5, 1)):
+                    assert getattr(self.policy_class(**{name: good}), name) == dt.date(2021, 5, 1)
+                continue
             if spec.choices:
                 with pytest.raises(ValueError, match=f"option '{name}'.*not one of"):
                     self.policy_class(**{name: "nonsense"})
@@ -1296,13 +1303,53 @@ class TestRestraintWhileTalks(PatronageTest):
         np.testing.assert_array_equal(RestraintWhileTalks().scheduled(dates), [True, False, True])
 
     def test_2021_schedule_edges(self):
-        (a, b), (c, _) = VIENNA_TALKS_2021
+        first, second = VIENNA_TALKS_2021
+        a, b, c = first.start, first.end, second.start
         one = dt.timedelta(days=1)
         dates = [a - one, a, b, b + one, c - one, c]
         np.testing.assert_array_equal(
             RestraintWhileTalks(talks="2021").scheduled(dates),
             [False, True, True, False, False, True],
         )
+
+    #: Around each start and end of the 2021 talks: 5-6 April, 20-21 June, 28-29 November 2021,
+    #: 11-12 March 2022.
+    EDGES = [
+        dt.date(2021, 4, 5),
+        dt.date(2021, 4, 6),
+        dt.date(2021, 6, 20),
+        dt.date(2021, 6, 21),
+        dt.date(2021, 11, 28),
+        dt.date(2021, 11, 29),
+        dt.date(2022, 3, 11),
+        dt.date(2022, 3, 12),
+    ]
+
+    @pytest.mark.parametrize(
+        ("known_on", "expected"),
+        [
+            # The whole schedule, as it turned out.
+            (None, [0, 1, 1, 0, 0, 1, 1, 0]),
+            # The talks were announced on 2 April: not yet known at the start of that day.
+            ("2021-04-02", [0, 0, 0, 0, 0, 0, 0, 0]),
+            # Talks on, their end not public: assumed to run on; the resumption unknown.
+            ("2021-05-01", [0, 1, 1, 1, 1, 1, 1, 1]),
+            # The pause was public only from 20 June itself.
+            ("2021-06-20", [0, 1, 1, 1, 1, 1, 1, 1]),
+            # Paused since 20 June, no resumption known.
+            ("2021-07-01", [0, 1, 1, 0, 0, 0, 0, 0]),
+            ("2021-11-03", [0, 1, 1, 0, 0, 0, 0, 0]),
+            # The 29 November resumption announced on 3 November; its end (11 March 2022) not.
+            ("2021-11-04", [0, 1, 1, 0, 0, 1, 1, 1]),
+            ("2021-11-10", [0, 1, 1, 0, 0, 1, 1, 1]),
+            # Borrell announced the pause of 11 March 2022 that day.
+            ("2022-03-12", [0, 1, 1, 0, 0, 1, 1, 0]),
+        ],
+    )
+    def test_2021_schedule_as_known_on_a_day(self, known_on, expected):
+        options = {} if known_on is None else {"known_on": known_on}
+        policy = RestraintWhileTalks(talks="2021", **options)
+        np.testing.assert_array_equal(policy.scheduled(self.EDGES), np.array(expected, bool))
 
     def test_other_courses_of_the_talks(self):
         dates = [dt.date(2021, 1, 1), dt.date(2021, 5, 1)]

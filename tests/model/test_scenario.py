@@ -288,6 +288,11 @@ def broken(replace: str, by: str) -> str:
             id="option-not-a-choice",
         ),
         pytest.param(
+            broken('talks = "2021" }', 'talks = "2021", known_on = "1 May 2021" }'),
+            ["'policies.Iran.patronage'", "option 'known_on'", "'1 May 2021' is not a YYYY-MM-DD"],
+            id="option-not-a-date",
+        ),
+        pytest.param(
             FULL + '\n[policies.Russia]\nretaliation = "red_line"\n',
             ["'policies.Russia'", "unknown actor"],
             id="unknown-actor",

@@ -377,7 +377,8 @@ def test_the_baseline_marks_its_events_and_the_talks_on_their_days():
         model.step()
         if model.marked_today:
             marks[model.dates[model.day - 1]] = [m.kind for m in model.marked_today]
-    (open_, pause), (resume, _) = VIENNA_TALKS_2021
+    first, second = VIENNA_TALKS_2021
+    open_, pause, resume = first.start, first.end, second.start
     assert marks == {
         dt.date(2021, 1, 3): ["anniversary"],
         open_: ["talks"],
@@ -534,8 +535,52 @@ event = "announced on the origin: not yet known at its start"
         "announced on the origin: not yet known at its start",
     ]
     assert known.regime_starts == ()  # the surprise's regime is not known
-    assert scenario.known_on("2021-04-01") is scenario  # everything has happened
+    # Every entry has happened, and the talks' whole schedule (to 11 March 2022) was public.
+    assert scenario.known_on("2022-03-12") is scenario
     assert Scenario.from_toml(scenario.to_toml()).timeline[1].announced == dt.date(2021, 1, 5)
+
+
+def test_a_forecaster_knows_the_talks_schedule_public_on_the_origin(tmp_path):
+    """known_on sets Iran's patronage option known_on, in the policies and in a kept switch, to
+    the origin; an earlier one stays; TOML keeps it; policies without the 2021 schedule and an
+    origin after the whole schedule was public are left alone."""
+    base = Scenario.load("baseline_2021")
+    may = base.known_on("2021-05-01")
+    assert may.policy("Iran", "patronage").as_dict() == {
+        "name": "restraint_while_talks",
+        "talks": "2021",
+        "known_on": dt.date(2021, 5, 1),
+    }
+    assert {a: s for a, s in may.policies.items() if a != "Iran"} == {
+        a: s for a, s in base.policies.items() if a != "Iran"
+    }
+    assert Scenario.from_toml(may.to_toml()).policies == may.policies
+    assert may.known_on("2021-07-01") is may  # held to 1 May already: it knows less
+    assert may.known_on("2021-04-10") is may  # nothing announced between: the same schedule
+    # Before the 2 April announcement, even the first round is unknown.
+    assert may.known_on("2021-04-01").policy("Iran", "patronage").options["known_on"] == (
+        dt.date(2021, 4, 1)
+    )
+    assert base.left_out_on("2021-11-10") == (
+        "Vienna talks after 2021-11-10: schedule not yet public",
+    )
+    assert base.left_out_on("2022-03-12") == ()
+    collapsed = Scenario.load("talks_collapse")
+    assert collapsed.known_on("2021-05-01").policies == collapsed.policies
+    switched = scenario_with(
+        tmp_path,
+        """
+[[timeline]]
+date = 2021-02-01
+policy = { actor = "Iran", slot = "patronage", choice = { name = "full_push", talks = "2021" } }
+""",
+    )
+    (entry,) = switched.known_on("2021-03-01").timeline
+    assert entry.policy is not None
+    assert dict(entry.policy.choice.options) == {"talks": "2021", "known_on": dt.date(2021, 3, 1)}
+    assert switched.left_out_on("2021-03-01") == (
+        "Vienna talks after 2021-03-01: schedule not yet public",
+    )
 
 
 def test_the_baseline_knows_its_elections_ahead_but_not_the_agreement():
