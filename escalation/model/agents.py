@@ -247,9 +247,10 @@ class Iran(BatchedAgent):
         at_risk = ~self.collapsed & bool(self.scheduled[m.day]) & (recent_rounds > 0)
         if m.replaying:
             breaking = np.full(self.n, m.observed_today.talks_collapse) & ~self.collapsed
-            if m.scoring:
+            scored = at_risk | breaking
+            if m.scoring and scored.any():  # no world at risk, none scores
                 chance = np.where(at_risk, hazard, 0.0)
-                m.score("Iran", np.where(at_risk | breaking, log_bernoulli(chance, breaking), 0.0))
+                m.score("Iran", np.where(scored, log_bernoulli(chance, breaking), 0.0))
         else:
             breaking = bernoulli(hazard, m.draws.iran.talks_collapse) & at_risk
         if breaking.any():
@@ -416,12 +417,15 @@ class Militia(BatchedAgent):
         vow is a public act: it is written to the event log as a political action.
         """
         m = self.model
-        chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
         if m.replaying:
-            vowed = np.full(self.n, bool(m.observed_today.vows[self.index]))
-            if m.scoring:
-                m.score("militia", np.where(self.losses > 0, log_bernoulli(chance, vowed), 0.0))
+            vow = bool(m.observed_today.vows[self.index])
+            vowed = np.full(self.n, vow)
+            lost = self.losses > 0
+            if m.scoring and lost.any():  # most days no world has losses, and none scores
+                chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
+                m.score("militia", np.where(lost, log_bernoulli(chance, vow), 0.0))
         else:
+            chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
             vowed = bernoulli(chance, m.draws.militia[self.index].vow)
         if vowed.any():
             m.today.vowed |= vowed
@@ -870,12 +874,12 @@ class IraqiGovernment(BatchedAgent):
         if condemn.size:
             self._act(condemn, "US", "condemns US strikes on Iraqi soil; considers legal options")
         if m.replaying:
-            demand = np.full(self.n, m.observed_today.withdrawal_demand) & ~self.demanded
-            if m.scoring:
+            demanded = m.observed_today.withdrawal_demand
+            demand = np.full(self.n, demanded) & ~self.demanded
+            if m.scoring:  # worlds that demanded before score nothing
                 chance = self.sovereignty.demand_probability(self.pressure, p.withdrawal_threshold)
-                m.score(
-                    "Iraqi government", np.where(self.demanded, 0.0, log_bernoulli(chance, demand))
-                )
+                scored = log_bernoulli(chance, demanded)
+                m.score("Iraqi government", np.where(self.demanded, 0.0, scored))
         else:
             demand = (
                 self.sovereignty.demands_withdrawal(
@@ -890,11 +894,12 @@ class IraqiGovernment(BatchedAgent):
         recent = self.recent_attacks.push(t.iraq_attacks)
         self.crackdown_days = np.maximum(self.crackdown_days - 1, 0)
         if m.replaying:
-            start = np.full(self.n, m.observed_today.crackdown)
+            started = m.observed_today.crackdown
+            start = np.full(self.n, started)
             if m.scoring:
                 chance = self.crackdown.start_probability(recent, p.crackdown_rate)
                 eligible = self.crackdown_days == 0
-                m.score("Iraqi government", np.where(eligible, log_bernoulli(chance, start), 0.0))
+                m.score("Iraqi government", np.where(eligible, log_bernoulli(chance, started), 0.0))
         else:
             start = self.crackdown.starts(recent, p.crackdown_rate, m.draws.iraq.crackdown)
         start &= self.crackdown_days == 0
