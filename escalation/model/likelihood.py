@@ -260,7 +260,7 @@ def reported_attack_log_likelihood(
     """
     observed_type = np.asarray(observed_type)
     is_ied = observed_type == 2
-    n, n_ied = len(observed_type), int(is_ied.sum())
+    n, n_ied = len(observed_type), int(np.count_nonzero(is_ied))
     ied_share = weapon_probabilities[:, 2]
     logp = log_poisson(n - n_ied, other_rate) + log_polya_aeppli(
         n_ied, ied_batch_rate, ied_batch_continue
