@@ -123,7 +123,8 @@ class Outlook(NamedTuple):
 
     ``perceived``: the red line's credibility as the militias read it (belief x clarity);
     ``harm``: the multiplier on the chance that an attack on personnel harms Americans;
-    ``deterrence``: the harassment policy's factor on attack rates; ``attack_mix``: ``(n, 4)``
+    ``deterrence`` and ``drawdown``: the factors on attack rates of the harassment policy and of
+    the US presence (``1 - drawdown_calm x (1 - presence)``); ``attack_mix``: ``(n, 4)``
     chances of rocket, drone, IED and other for an attack; ``country_factors``: ``(n, 2)``
     factors on attacks in Iraq and in Syria (:class:`Geography`); ``by_country``: ``(n, 2)``
     shares of a group's rate in Iraq and in Syria, and ``total`` their sum.
@@ -132,6 +133,7 @@ class Outlook(NamedTuple):
     perceived: np.ndarray
     harm: np.ndarray
     deterrence: np.ndarray
+    drawdown: np.ndarray
     attack_mix: np.ndarray
     country_factors: np.ndarray
     by_country: np.ndarray
@@ -347,7 +349,7 @@ class Militia(BatchedAgent):
             * m.campaign.multiplier()
             * outlook.deterrence
             * self.reprisal.rate_factor(self.revenge, p)
-            * (1.0 - p.drawdown_calm * (1.0 - m.presence))
+            * outlook.drawdown
         )
         self.rate_by_country = rate[:, None] * outlook.by_country
         self.rate = rate * outlook.total
@@ -395,6 +397,7 @@ class Militia(BatchedAgent):
             perceived=perceived,
             harm=harm,
             deterrence=np.maximum(self.harassment.rate_factor(deterred, p.deterrence), 0.0),
+            drawdown=1.0 - p.drawdown_calm * (1.0 - m.presence),
             attack_mix=by_weapon / np.maximum(total, 1e-300)[:, None],
             country_factors=factors,
             by_country=by_country,
