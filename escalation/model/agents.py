@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import mesa
 import numpy as np
@@ -116,6 +116,28 @@ ACTIVITY_AFTER_STRIKE = 0.5
 #: (Gulf International Forum, July 2021: troops already "reduced to 2,500"; halving again is an
 #: assumption).
 PRESENCE_AFTER_DEMAND = 0.5
+
+
+class Outlook(NamedTuple):
+    """What every militia group reads of the day alike (:meth:`Militia._outlook`).
+
+    ``perceived``: the red line's credibility as the militias read it (belief x clarity);
+    ``harm``: the multiplier on the chance that an attack on personnel harms Americans;
+    ``deterrence`` and ``drawdown``: the factors on attack rates of the harassment policy and of
+    the US presence (``1 - drawdown_calm x (1 - presence)``); ``attack_mix``: ``(n, 4)``
+    chances of rocket, drone, IED and other for an attack; ``country_factors``: ``(n, 2)``
+    factors on attacks in Iraq and in Syria (:class:`Geography`); ``by_country``: ``(n, 2)``
+    shares of a group's rate in Iraq and in Syria, and ``total`` their sum.
+    """
+
+    perceived: np.ndarray
+    harm: np.ndarray
+    deterrence: np.ndarray
+    drawdown: np.ndarray
+    attack_mix: np.ndarray
+    country_factors: np.ndarray
+    by_country: np.ndarray
+    total: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -227,9 +249,10 @@ class Iran(BatchedAgent):
         at_risk = ~self.collapsed & bool(self.scheduled[m.day]) & (recent_rounds > 0)
         if m.replaying:
             breaking = np.full(self.n, m.observed_today.talks_collapse) & ~self.collapsed
-            if m.scoring:
+            scored = at_risk | breaking
+            if m.scoring and scored.any():  # no world at risk, none scores
                 chance = np.where(at_risk, hazard, 0.0)
-                m.score("Iran", np.where(at_risk | breaking, log_bernoulli(chance, breaking), 0.0))
+                m.score("Iran", np.where(scored, log_bernoulli(chance, breaking), 0.0))
         else:
             breaking = bernoulli(hazard, m.draws.iran.talks_collapse) & at_risk
         if breaking.any():
@@ -257,7 +280,7 @@ class Militia(BatchedAgent):
     it is intercepted, and its casualties; a front group claims it or nobody does.
     Each day it first decides whether to vow revenge for yesterday's acknowledged losses
     (:meth:`_vow`). The geography policy divides the attacks between Iraq and Syria
-    (:meth:`_divide`), and a site is drawn within its country. State: ``revenge`` (the
+    (:meth:`_outlook`), and a site is drawn within its country. State: ``revenge`` (the
     reprisal policy's stock: vows of revenge under ``vows``, fighters killed by strikes it
     blames on the US under ``revenge``, decaying), ``losses`` (today's acknowledged losses),
     ``rate`` (today's expected attacks), ``attack_mix`` (the weapon of an attack) and
@@ -291,26 +314,45 @@ class Militia(BatchedAgent):
         self.truncated = np.zeros(self.n, dtype=np.int64)
         self.group_code = model.code("group", group.name)
         self.front_codes = np.array([model.code("group", f) for f in group.fronts])
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The weapon mix before the red line's tilt, from today's shares: ``untilted`` holds
+        the chances of rocket, drone, IED and other, each ``(n,)``, whose drone entry
+        :meth:`weapon_probabilities` tilts day by day."""
+        p = self.p
+        drone = np.broadcast_to(p.drone_share, (self.n,))
+        rest = 1.0 - drone
+        ied, other = p.ied_share, p.other_share
+        self.untilted = (
+            rest * (1 - ied) * (1 - other),
+            drone,
+            rest * ied,
+            rest * (1 - ied) * other,
+        )
 
     def step(self) -> None:
         m, p = self.model, self.p
         vowed = self._vow()
         self.revenge = self.reprisal.update(self.revenge, self.losses, vowed, m.reprisal_decay)
         self.losses = np.zeros(self.n)
-        perceived = m.us.memory.credibility * m.us.clarity
-        self.perceived = perceived
-        self.harm = self.harassment.harm_factor(perceived * m.us.deters_harm, p.aim_to_miss)
-        deterred = perceived * m.us.deters_attacks
+        # The groups read the line, choose weapons and divide them between the countries alike:
+        # the first group works the day's outlook out, the others take it.
+        outlook = m.militias[0].outlook if self.index else self._outlook()
+        self.outlook = outlook
+        self.perceived, self.harm = outlook.perceived, outlook.harm
+        self.attack_mix, self.country_factors = outlook.attack_mix, outlook.country_factors
         rate = (
             p.militia_attack_rate
             * self.group.share_of_attacks
             * m.iran.push
             * m.campaign.multiplier()
-            * np.maximum(self.harassment.rate_factor(deterred, p.deterrence), 0.0)
+            * outlook.deterrence
             * self.reprisal.rate_factor(self.revenge, p)
-            * (1.0 - p.drawdown_calm * (1.0 - m.presence))
+            * outlook.drawdown
         )
-        self._divide(rate, perceived)
+        self.rate_by_country = rate[:, None] * outlook.by_country
+        self.rate = rate * outlook.total
         if m.replaying:
             self._replay(m.observed_today.attacks[self.index])
             return
@@ -323,21 +365,26 @@ class Militia(BatchedAgent):
         if worlds.size:
             self._attack(worlds, np.cumsum(self.attack_mix[worlds], axis=1))
 
-    def _divide(self, rate: np.ndarray, perceived: np.ndarray) -> None:
-        """Today's intensity of attacks by weapon and country, from ``rate`` before local factors.
+    def _outlook(self) -> Outlook:
+        """Today's outlook of the militias: the red line as they read it, and the intensity of
+        attacks by weapon and country before the group's own rate.
 
         An attack of weapon w in country c has intensity ``rate x P(w) x q[w, c] x factor[c]``:
         the harassment mix ``P(w)`` (:meth:`weapon_probabilities`), the share ``q[w, c]`` of w's
         site weights in c, and the geography policy's factor on c
         (:meth:`~escalation.model.policies.Geography.country_factors`), which carries Baghdad's
-        crackdown and US forces at the Albu Kamal crossing. Sets ``rate`` (their sum),
-        ``rate_by_country``, ``attack_mix`` and ``country_factors`` (whence
-        :attr:`country_given_weapon`), which simulation draws from and replay scores against.
+        crackdown and US forces at the Albu Kamal crossing. The group's ``rate`` (its rate
+        before these local factors) times the outlook's ``total`` and ``by_country`` gives its
+        ``rate`` and ``rate_by_country``; the ``attack_mix`` and ``country_factors`` (whence
+        :attr:`country_given_weapon`) are what simulation draws from and replay scores against.
         """
         m, p = self.model, self.p
+        perceived = m.us.memory.credibility * m.us.clarity
+        harm = self.harassment.harm_factor(perceived * m.us.deters_harm, p.aim_to_miss)
+        deterred = perceived * m.us.deters_attacks
         weapons = self.weapon_probabilities(perceived)
         mass = weapons @ _COUNTRY_MASS  # (n, 2): sum_w P(w) q[w, c]
-        self.country_factors = factors = self.geography.country_factors(
+        factors = self.geography.country_factors(
             mass,
             p.syria_attack_share,
             1.0 - p.crackdown_effect * m.iraq.crackdown_active,
@@ -345,10 +392,17 @@ class Militia(BatchedAgent):
         )
         by_country = mass * factors
         total = by_country[:, 0] + by_country[:, 1]
-        self.rate_by_country = rate[:, None] * by_country
-        self.rate = rate * total
         by_weapon = weapons * (factors @ _COUNTRY_MASS.T)  # P(w) sum_c q[w, c] f[c]
-        self.attack_mix = by_weapon / np.maximum(total, 1e-300)[:, None]
+        return Outlook(
+            perceived=perceived,
+            harm=harm,
+            deterrence=np.maximum(self.harassment.rate_factor(deterred, p.deterrence), 0.0),
+            drawdown=1.0 - p.drawdown_calm * (1.0 - m.presence),
+            attack_mix=by_weapon / np.maximum(total, 1e-300)[:, None],
+            country_factors=factors,
+            by_country=by_country,
+            total=total,
+        )
 
     @property
     def country_given_weapon(self) -> np.ndarray:
@@ -366,12 +420,15 @@ class Militia(BatchedAgent):
         vow is a public act: it is written to the event log as a political action.
         """
         m = self.model
-        chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
         if m.replaying:
-            vowed = np.full(self.n, bool(m.observed_today.vows[self.index]))
-            if m.scoring:
-                m.score("militia", np.where(self.losses > 0, log_bernoulli(chance, vowed), 0.0))
+            vow = bool(m.observed_today.vows[self.index])
+            vowed = np.full(self.n, vow)
+            lost = self.losses > 0
+            if m.scoring and lost.any():  # most days no world has losses, and none scores
+                chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
+                m.score("militia", np.where(lost, log_bernoulli(chance, vow), 0.0))
         else:
+            chance = self.reprisal.vow_probability(self.losses, self.p.vow_rate)
             vowed = bernoulli(chance, m.draws.militia[self.index].vow)
         if vowed.any():
             m.today.vowed |= vowed
@@ -459,25 +516,16 @@ class Militia(BatchedAgent):
         """``(n, 4)`` chances of rocket, drone, IED and other under the harassment policy, in
         every world given the red line's ``perceived`` credibility there.
 
-        The weapon mix of ``drone_share``, ``ied_share`` and ``other_share``, with drones (the
-        weapon most likely to cross the line) tilted down as the line grows credible; before
-        the geography's country factors (:meth:`_divide` makes ``attack_mix`` of it).
+        The weapon mix of ``drone_share``, ``ied_share`` and ``other_share`` (:meth:`refresh`),
+        with drones (the weapon most likely to cross the line) tilted down as the line grows
+        credible; before the geography's country factors (:meth:`_outlook` makes
+        ``attack_mix`` of it).
         """
-        p = self.p
-        drone = np.broadcast_to(p.drone_share, perceived.shape)
-        ied = p.ied_share
-        tilt = np.exp(-self.harassment.type_tilt(perceived, p.caution))
-        rest = 1.0 - drone
-        other = p.other_share
-        columns = (
-            rest * (1 - ied) * (1 - other),
-            drone * tilt,
-            rest * ied,
-            rest * (1 - ied) * other,
-        )
+        rocket, drone, ied, other = self.untilted
+        tilted = drone * np.exp(-self.harassment.type_tilt(perceived, self.p.caution))
         # Summed left to right, as ``sum(axis=1)`` sums a row, at a tenth of its cost.
-        total = columns[0] + columns[1] + columns[2] + columns[3]
-        return np.stack(columns, axis=1) / total[:, None]
+        total = rocket + tilted + ied + other
+        return np.stack((rocket, tilted, ied, other), axis=1) / total[:, None]
 
     def exposure(self, site: np.ndarray | int, worlds: np.ndarray) -> np.ndarray:
         """Multiplier on ``injury_prob`` and ``lethality`` for attacks on ``site`` in ``worlds``:
@@ -487,7 +535,7 @@ class Militia(BatchedAgent):
 
     def _attack(self, worlds: np.ndarray, cum: np.ndarray) -> None:
         """One attack in each of ``worlds``, its weapon drawn from the cumulative mix ``cum``, its
-        site from the weapon's site weights, each times its country's factor (:meth:`_divide`)."""
+        site from the weapon's site weights, each times its country's factor (:meth:`_outlook`)."""
         m, p = self.model, self.p
         u = m.event_draws(worlds, "militia_attack")
         kind = categorical(cum, u.weapon)
@@ -573,6 +621,8 @@ class Israel(BatchedAgent):
                 )
                 m.score("Israel", log_bernoulli(chance, bool(observed["attributed"].any())))
             k = len(observed["group"])
+            if not k:
+                return
             worlds = np.repeat(np.arange(self.n), k)
             killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
             attributed = np.tile(observed["attributed"], self.n)
@@ -827,12 +877,12 @@ class IraqiGovernment(BatchedAgent):
         if condemn.size:
             self._act(condemn, "US", "condemns US strikes on Iraqi soil; considers legal options")
         if m.replaying:
-            demand = np.full(self.n, m.observed_today.withdrawal_demand) & ~self.demanded
-            if m.scoring:
+            demanded = m.observed_today.withdrawal_demand
+            demand = np.full(self.n, demanded) & ~self.demanded
+            if m.scoring:  # worlds that demanded before score nothing
                 chance = self.sovereignty.demand_probability(self.pressure, p.withdrawal_threshold)
-                m.score(
-                    "Iraqi government", np.where(self.demanded, 0.0, log_bernoulli(chance, demand))
-                )
+                scored = log_bernoulli(chance, demanded)
+                m.score("Iraqi government", np.where(self.demanded, 0.0, scored))
         else:
             demand = (
                 self.sovereignty.demands_withdrawal(
@@ -847,11 +897,12 @@ class IraqiGovernment(BatchedAgent):
         recent = self.recent_attacks.push(t.iraq_attacks)
         self.crackdown_days = np.maximum(self.crackdown_days - 1, 0)
         if m.replaying:
-            start = np.full(self.n, m.observed_today.crackdown)
+            started = m.observed_today.crackdown
+            start = np.full(self.n, started)
             if m.scoring:
                 chance = self.crackdown.start_probability(recent, p.crackdown_rate)
                 eligible = self.crackdown_days == 0
-                m.score("Iraqi government", np.where(eligible, log_bernoulli(chance, start), 0.0))
+                m.score("Iraqi government", np.where(eligible, log_bernoulli(chance, started), 0.0))
         else:
             start = self.crackdown.starts(recent, p.crackdown_rate, m.draws.iraq.crackdown)
         start &= self.crackdown_days == 0

@@ -66,13 +66,14 @@ class Campaign:
         if draw is not None:
             self.probability = (draw < self.probability).astype(float)
 
-    def multiplier(self) -> np.ndarray:
+    def multiplier(self) -> np.ndarray | float:
         """Today's multiplier on attack rates: the campaign's intensity where one is drawn.
 
-        In replay the state is not drawn and the multiplier is 1: :meth:`observe` mixes the two.
+        In replay the state is not drawn and the multiplier is 1 in every world: :meth:`observe`
+        mixes the two.
         """
         if self.model.replaying:
-            return np.ones(len(self.probability))
+            return 1.0
         intensity = self.policy.intensity(self.model.p)
         return np.where(self.probability > 0.5, intensity, 1.0)
 

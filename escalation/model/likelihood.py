@@ -21,6 +21,8 @@ import scipy.stats
 #: policy that never strikes, a death at a site without Americans) costs log(1e-9) ~ -20.7
 #: instead of ruling out every parameter set at once. An assumption ("trembling hand").
 MIN_PROBABILITY = 1e-9
+#: Its logarithm, the floor of a log probability.
+LOG_MIN_PROBABILITY = np.log(MIN_PROBABILITY)
 #: Longest delay (days) between a US order and its strike round the filter tracks; the
 #: Poisson tail beyond it (about 1e-6 at the largest ``us_lag_mean`` of 30) is put on it.
 MAX_ORDER_DELAY = 60
@@ -37,9 +39,11 @@ def log_bernoulli(probability: np.ndarray, happened: np.ndarray | bool) -> np.nd
 def log_poisson(count: int, rate: np.ndarray) -> np.ndarray:
     """``log P(count)`` for a Poisson with mean ``rate``, floored (a zero rate and a count)."""
     rate = np.maximum(np.asarray(rate, dtype=float), 0.0)
+    if not count:
+        return np.maximum(-rate, LOG_MIN_PROBABILITY)
     with np.errstate(divide="ignore"):
-        value = count * np.log(rate) - rate - math.lgamma(count + 1) if count else -rate
-    return np.maximum(value, np.log(MIN_PROBABILITY))
+        value = count * np.log(rate) - rate - math.lgamma(count + 1)
+    return np.maximum(value, LOG_MIN_PROBABILITY)
 
 
 def log_polya_aeppli(count: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -52,9 +56,9 @@ def log_polya_aeppli(count: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
     Kemp & Kotz 2005, "Univariate Discrete Distributions", 3rd ed., section 9.7).
     """
     lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
-    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
     if count == 0:
-        return np.maximum(-lam, np.log(MIN_PROBABILITY))
+        return np.maximum(-lam, LOG_MIN_PROBABILITY)
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
     j = np.arange(1, count + 1, dtype=float)
     log_choose = (
         scipy.special.gammaln(count)
@@ -70,7 +74,7 @@ def log_polya_aeppli(count: int, lam: np.ndarray, p: np.ndarray) -> np.ndarray:
         + scipy.special.xlog1py(j, -p)
     )
     value = scipy.special.logsumexp(terms, axis=-1) - lam[..., 0]
-    return np.maximum(value, np.log(MIN_PROBABILITY))
+    return np.maximum(value, LOG_MIN_PROBABILITY)
 
 
 def polya_aeppli_pmf(
@@ -256,7 +260,7 @@ def reported_attack_log_likelihood(
     """
     observed_type = np.asarray(observed_type)
     is_ied = observed_type == 2
-    n, n_ied = len(observed_type), int(is_ied.sum())
+    n, n_ied = len(observed_type), int(np.count_nonzero(is_ied))
     ied_share = weapon_probabilities[:, 2]
     logp = log_poisson(n - n_ied, other_rate) + log_polya_aeppli(
         n_ied, ied_batch_rate, ied_batch_continue

@@ -439,20 +439,14 @@ class EscalationModel(mesa.Model):
         casualties scores whether it killed or injured Americans (at sites with personnel) and
         killed others. Sites within a country have no free parameter and are not scored.
         """
-        record, p = self.observed_today, self.p
-        attacks = {
-            key: np.concatenate([record.attacks[g][key] for g in range(len(GROUPS))])
-            for key in ("site", "etype", "killed", "injured", "others", "known")
-        }
+        p = self.p
+        attacks = self.observed_today.all_attacks
         rate = np.sum([militia.rate for militia in self.militias], axis=0)
         everyone = np.arange(self.n_worlds)
         observed = _OBSERVED_TYPE[attacks["etype"]]
         first = self.militias[0]  # the groups share one weapon mix, geography and reporting
         weapons = first.attack_mix
-        interception = (
-            np.broadcast_to(p.interception_rocket, everyone.shape),
-            np.broadcast_to(p.interception_drone, everyone.shape),
-        )
+        interception = (p.interception_rocket, p.interception_drone)
 
         def reported(multiplier: np.ndarray | float) -> np.ndarray:
             """The day's reported attacks and weapons, with every rate times ``multiplier``."""

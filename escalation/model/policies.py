@@ -419,7 +419,9 @@ class Retaliation(Policy):
 
     @staticmethod
     def _struck(memory, due) -> None:
-        """A strike round resets the grievance."""
+        """A strike round resets the grievance (most days none lands, and nothing changes)."""
+        if not due.any():
+            return
         memory.grievance = np.where(due, 0.0, memory.grievance)
         memory.since_strike = np.where(due, 0, memory.since_strike)
         memory.recent = memory.recent + due

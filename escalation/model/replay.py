@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -81,6 +82,15 @@ class DayRecord:
     withdrawal_demand: bool
     talks_collapse: bool
     vows: np.ndarray
+
+    @cached_property
+    def all_attacks(self) -> dict:
+        """The day's attacks of every group together, in the order of the groups: the arrays of
+        ``attacks``, each joined once per record (every replay of the record reads them)."""
+        return {
+            key: np.concatenate([self.attacks[g][key] for g in range(len(GROUPS))])
+            for key in self.attacks[0]
+        }
 
 
 class ObservedDays:
