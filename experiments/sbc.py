@@ -19,7 +19,7 @@ p-value, coverage, mean contraction) and, with ``--figures``, ``docs/figures/sbc
 ``docs/figures/sbc_zscore_contraction.png``.
 
     python experiments/sbc.py --quick               # 8 datasets, small populations
-    python experiments/sbc.py --figures             # 200 datasets (over an hour on 2 cores)
+    python experiments/sbc.py --figures             # 200 datasets (about an hour on 2 cores)
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ BINS = 10
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=200)
-    parser.add_argument("--population", type=int, default=150, help="particles per dataset")
+    parser.add_argument("--population", type=int, default=400, help="particles per dataset")
     parser.add_argument("--moves", type=int, default=8, help="most moves per tempering step")
     add_seed_option(parser, default=11)
     parser.add_argument("--workers", type=int, default=2)
