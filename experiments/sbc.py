@@ -113,17 +113,7 @@ def _dataset(k: int, task: dict) -> None:
     truth = {name: float(p.rvs(random_state=rng)) for name, p in prior.items()}
     year = EscalationModel(scenario, 1, seed=world_seed, parameters=truth, record_daily=False)
     observed = year.run().event_log()[list(COLUMNS)]
-    post = calibrate(
-        observed,
-        scenario,
-        start=scenario.start,
-        end=scenario.end,
-        seed=calibration_seed,
-        population_size=task["population"],
-        runs=1,
-        max_moves=task["moves"],
-        progress=False,
-    )
+    post = calibrate_year(observed, scenario, calibration_seed, task["population"], task["moves"])
     draws = post.sample_parameters(RANK_DRAWS, seed=rank_seed)
     summary = post.summary()
     rows = []
@@ -142,6 +132,22 @@ def _dataset(k: int, task: dict) -> None:
             }
         )
     pd.DataFrame(rows).to_csv(task["out"] / "datasets" / f"{k:04d}.csv", index=False)
+
+
+def calibrate_year(observed: pd.DataFrame, scenario, seed, population: int, moves: int):
+    """One tempered-SMC run of ``population`` particles and at most ``moves`` moves a step on
+    ``observed`` over the scenario's window: how each synthetic year is calibrated here."""
+    return calibrate(
+        observed,
+        scenario,
+        start=scenario.start,
+        end=scenario.end,
+        seed=seed,
+        population_size=population,
+        runs=1,
+        max_moves=moves,
+        progress=False,
+    )
 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 
 from escalation.cli.scripts import add_seed_option
-from escalation.inference.calibration import calibrate, priors
+from escalation.inference.calibration import priors
 from escalation.runtime import seed_sequence
+from experiments.sbc import calibrate_year
 from experiments.score_identity import scores, simulated_years, without_posterior, z_statistics
 
 NAME = "us_threshold_width"
@@ -61,17 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"year {k}, {rounds[k]} US strike rows; the width's posterior:")
     for particles, moves in BUDGETS:
         started = time.perf_counter()
-        posterior = calibrate(
-            year,
-            spec,
-            start=spec.start,
-            end=spec.end,
-            seed=args.seed,
-            population_size=particles,
-            runs=1,
-            max_moves=moves,
-            progress=False,
-        )
+        posterior = calibrate_year(year, spec, args.seed, particles, moves)
         row = posterior.summary().loc[NAME]
         print(
             f"  {particles:5d} particles, {moves:2d} moves: mean {row['mean']:.3f} "
