@@ -930,9 +930,10 @@ class CampaignRegime(Campaigns):
     ``1 / campaign_duration`` and multiplies attack rates by ``campaign_intensity``.
 
     With ``vows = true`` a public vow of revenge is a trigger day too (issue 12 names vows among
-    the triggers): in 2021 the one public vow came the day after the 27 June strikes (WIRE), so
-    it adds a second trigger day to the strike's, and the evidence, not the rule, decides
-    whether the record supports it (``experiments/mechanisms.py``).
+    the triggers): the 2021 record's one vow was made on the day of the 27 June strikes (local
+    28 June; WIRE) and, like every vow, is read the day after the losses, so it adds a second
+    trigger day to the strike's; the evidence, not the rule, decides whether the record supports
+    it (``experiments/mechanisms.py``).
     """
 
     name = "campaign_regime"
