@@ -1,4 +1,5 @@
-"""How a run is set up: one rule for seeds and one for progress bars, used by every public function.
+"""How a run is set up: one rule each for seeds, progress bars and checkpoints, used by every
+public function.
 
 Seeds follow SPEC 7 of scientific Python in its reproducible form (as SALib's ``handle_seed`` does
 for its samplers): every ``seed=`` accepts ``None`` (fresh entropy, recorded in the result's
@@ -10,10 +11,14 @@ cannot be recorded in a manifest nor split reproducibly across chunks of worlds.
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -71,3 +76,87 @@ def progress_bar(
         disable=not show_progress(progress),
         file=sys.stderr,
     )
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A long run's checkpoint file: a ``.npz`` of arrays plus a JSON header (no pickle).
+
+    The header carries the format, the configuration the run was started with and its seed, so a
+    resumed run can check that it continues the same computation. Rewritten atomically after
+    each unit of work (an SMC generation or tempering step, a validation origin), so an
+    interrupted run resumes from its last complete unit.
+    """
+
+    path: Path | None
+    format: str
+    kind: str
+    config: dict
+
+    def save(self, root: np.random.SeedSequence, header: dict, arrays: dict) -> None:
+        """Write atomically (a temporary file, then ``os.replace``); nothing if there is no path."""
+        if self.path is None:
+            return
+        full = {
+            "format": self.format,
+            "config": self.config,
+            "seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
+            **header,
+        }
+        handle, temporary = tempfile.mkstemp(
+            dir=self.path.parent, prefix=self.path.name, suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez(file, header=np.array(json.dumps(full)), **arrays)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def load(
+        self, names: Sequence[str] | None, seed: Seed, root: np.random.SeedSequence
+    ) -> tuple[dict, dict[str, np.ndarray], np.random.SeedSequence] | None:
+        """The header, the arrays ``names`` (None: all) and the run's root seed; None if there is
+        no file.
+
+        Raises ValueError when the file is not such a checkpoint, was written by another
+        configuration, or (when ``seed`` is given) with another seed.
+        """
+        if self.path is None or not self.path.exists():
+            return None
+        path = self.path
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(str(data["header"]))
+                wanted = [n for n in data.files if n != "header"] if names is None else names
+                arrays = {name: data[name] for name in wanted}
+        except (OSError, KeyError, ValueError) as error:
+            raise ValueError(f"checkpoint {path} is not {self.kind} checkpoint: {error}") from error
+        if header.get("format") != self.format:
+            raise ValueError(
+                f"checkpoint {path} has format {header.get('format')!r}; expected {self.format}"
+            )
+        differences = [
+            f"{key}: checkpoint has {header['config'].get(key)!r}, this call has {value!r}"
+            for key, value in self.config.items()
+            if header["config"].get(key) != value
+        ]
+        if differences:
+            raise ValueError(
+                f"checkpoint {path} was written by a different configuration; delete it or use "
+                "another path to start afresh. Differences: " + "; ".join(differences)
+            )
+        stored = header["seed"]
+        if seed is not None and (
+            stored["entropy"] != root.entropy or stored["spawn_key"] != list(root.spawn_key)
+        ):
+            raise ValueError(
+                f"checkpoint {path} was written with seed entropy {stored['entropy']} and spawn "
+                f"key {stored['spawn_key']}; this call has {root.entropy} and "
+                f"{list(root.spawn_key)}"
+            )
+        root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
+        return header, arrays, root

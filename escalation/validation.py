@@ -21,9 +21,12 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
+import os
 import zlib
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -42,7 +45,14 @@ from escalation.events.io import validate_events
 from escalation.forecasting import METHOD, Forecast, forecast
 from escalation.inference.calibration import calibrate
 from escalation.inference.posterior import Posterior
-from escalation.runtime import DateLike, ExecutorLike, Seed, progress_bar, seed_sequence
+from escalation.runtime import (
+    Checkpoint,
+    DateLike,
+    ExecutorLike,
+    Seed,
+    progress_bar,
+    seed_sequence,
+)
 from escalation.scoring import PIT_BINS, diebold_mariano, pit_chisquare, weekly_scores
 
 #: Horizons in days: four and eight weeks.
@@ -52,8 +62,6 @@ MIN_HISTORY_MONTHS = 3
 #: Scores averaged by :func:`mean_scores` (``covered`` becomes ``coverage90``).
 SCORES = ("crps", "log_score", "ignorance", "interval_score", "covered")
 
-#: Particles of the one likelihood run that recalibrates the model at each origin.
-ORIGIN_POPULATION = 200
 #: Fits a posterior to ``(history, start, end, seed)``: the events before an origin, the
 #: calibration window and a seed.
 Calibrator: TypeAlias = Callable[
@@ -69,12 +77,12 @@ def calibrator(executor: ExecutorLike = None, **options: Any) -> Calibrator:
     """A :data:`Calibrator` running :func:`escalation.calibrate` with these settings.
 
     ``options`` go to :func:`escalation.calibrate` as they are (``method``, ``scenario``,
-    ``population_size``, ``runs``, ``budget`` for ABC...). The default is the exact likelihood
-    with one run of :data:`ORIGIN_POPULATION` particles: twenty recalibrations must fit in a run.
+    ``population_size``, ``runs``, ``budget`` for ABC...). The default is :func:`calibrate`'s
+    own, the calibration the shipped posterior and simulation-based calibration use (the exact
+    likelihood, two runs of 400 particles, side by side on an ``executor`` of two workers):
+    smaller populations bias the red line's threshold width (``experiments/sbc.py``).
     """
     settings = {"method": "likelihood", **options}
-    if settings["method"] == "likelihood":
-        settings = {"population_size": ORIGIN_POPULATION, "runs": 1, **settings}
 
     def fit(
         history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, seed: np.random.SeedSequence
@@ -175,6 +183,7 @@ def validate(
     end: DateLike | None = None,
     executor: ExecutorLike = None,
     progress: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Rolling-origin validation of the model and the baselines on ``observed`` events.
 
@@ -201,6 +210,12 @@ def validate(
         The observed span: default 1 January of the first event's year to the last event.
     executor : Executor or dask Client, optional
         Where the model's worlds run.
+    checkpoint : path, optional
+        A ``.npz`` file rewritten atomically after each origin. If it exists, the origins it
+        holds are not run again: an interrupted validation resumes at its first unfinished
+        origin and returns the table an uninterrupted one returns. The observed events, origins,
+        horizons, methods' names, worlds and (if given) seed must be those it was written with
+        (else ValueError); the methods themselves (a custom calibrator) cannot be checked.
 
     Returns
     -------
@@ -227,9 +242,15 @@ def validate(
             )
     chosen = _methods(methods, calibrate, executor)
     root = seed_sequence(seed)
-    frames = []
-    with progress_bar(len(origin_index), "origins", "origin", progress) as bar:
+    store = _validation_checkpoint(
+        checkpoint, observed, origin_index, horizons, list(chosen), n_worlds
+    )
+    frames, root = _resume(store, seed, root)
+    done = frames[0]["origin"].nunique() if frames else 0
+    with progress_bar(len(origin_index), "origins", "origin", progress, initial=done) as bar:
         for i, origin in enumerate(origin_index):
+            if i < done:
+                continue
             history = observed[observed["date"] < origin]
             for name, method in chosen.items():
                 result = method(history, first, origin, days, n_worlds, _child(root, i, name))
@@ -239,6 +260,8 @@ def validate(
                         result, observed, horizons, pit_draws.random(_weeks(days))
                     ).assign(origin=origin, method=name)
                 )
+            frames = [pd.concat(frames, ignore_index=True)]
+            _save(store, root, frames[0])
             bar.update()
     table = pd.concat(frames, ignore_index=True)
     first_columns = ["origin", "horizon", "lead", "week_start", "method"]
@@ -327,6 +350,47 @@ def _score_horizons(
 def _weeks(days: int) -> int:
     """Weeks in a forecast of ``days`` days (the last may be partial)."""
     return math.ceil(days / 7)
+
+
+_CHECKPOINT_FORMAT = "escalation-validation-1"
+
+
+def _validation_checkpoint(path, observed, origins, horizons, methods, n_worlds) -> Checkpoint:
+    """The checkpoint of one validation: what must match for a file to be resumed."""
+    events = pd.util.hash_pandas_object(observed, index=False).to_numpy().tobytes()
+    config = {
+        "observed_sha256": hashlib.sha256(events).hexdigest(),
+        "origins": [origin.date().isoformat() for origin in origins],
+        "horizons": [int(h) for h in horizons],
+        "methods": methods,
+        "n_worlds": int(n_worlds),
+    }
+    return Checkpoint(
+        None if path is None else Path(path), _CHECKPOINT_FORMAT, "a validation", config
+    )
+
+
+def _resume(
+    store: Checkpoint, seed: Seed, root: np.random.SeedSequence
+) -> tuple[list[pd.DataFrame], np.random.SeedSequence]:
+    """The scored rows of the origins a checkpoint holds (none without one), and the root seed."""
+    loaded = store.load(None, seed, root)
+    if loaded is None:
+        return [], root
+    header, arrays, root = loaded
+    columns = header["columns"]
+    table = pd.DataFrame({name: arrays[f"column{i}"] for i, name in enumerate(columns)})
+    return [table.astype(dict(zip(columns, header["dtypes"], strict=True)))], root
+
+
+def _save(store: Checkpoint, root: np.random.SeedSequence, table: pd.DataFrame) -> None:
+    """Write the rows scored so far, column by column (strings as text, no pickle)."""
+    arrays = {
+        f"column{i}": table[name].to_numpy(dtype=str if name == "method" else None)
+        for i, name in enumerate(table.columns)
+    }
+    dtypes = [str(dtype) for dtype in table.dtypes]
+    store.save(root, {"columns": list(table.columns), "dtypes": dtypes}, arrays)
 
 
 def _child(root: np.random.SeedSequence, origin: int, name: str) -> np.random.SeedSequence:

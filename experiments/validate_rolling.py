@@ -10,9 +10,13 @@ log score (nats, add-one smoothing), 90% coverage and interval score; randomised
 histograms with a chi-square test of uniformity and a reliability diagram; Diebold-Mariano
 tests of the model against each baseline on weekly CRPS (see :mod:`escalation.validation`).
 
-Each origin's calibration is one run of 200 particles (the shipped posterior pools two of
-400): twenty recalibrations must fit in a run. ``--method abc`` recalibrates by ABC-SMC with
-``--budget`` worlds instead. Nothing is tuned on the scores.
+Each origin's calibration is the shipped posterior's: two runs of 400 particles, side by side
+on the two workers (``--population`` and ``--runs`` change it). ``--method abc`` recalibrates by
+ABC-SMC with ``--budget`` worlds instead. Nothing is tuned on the scores.
+
+An interrupted run resumes: each origin's scores are checkpointed to ``--out``'s
+``validation.npz`` (:func:`escalation.validate`'s ``checkpoint``), and a rerun with the same
+settings starts at the first unfinished origin. Delete the file to start afresh.
 
 Writes to ``--out``: ``weekly_scores.csv`` (one row per origin, horizon, week and method),
 ``summary.csv`` and ``summary.md`` (mean scores, Diebold-Mariano p-values, PIT chi-square),
@@ -130,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", choices=("likelihood", "abc"), default="likelihood")
     parser.add_argument("--budget", type=int, default=3_000, help="ABC budget per origin")
-    parser.add_argument("--population", type=int, default=None, help="particles per origin")
+    parser.add_argument("--population", type=int, default=None, help="particles per run")
+    parser.add_argument("--runs", type=int, default=None, help="likelihood runs per origin")
     parser.add_argument("--worlds", type=int, default=1000, help="worlds per forecast")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--workers", type=int, default=2)
@@ -149,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     settings: dict = {"method": args.method}
     if args.population:
         settings["population_size"] = args.population
+    if args.runs:
+        settings["runs"] = args.runs
     if args.method == "abc":
         settings["budget"] = args.budget
 
@@ -169,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
             start=START,
             end=end,
             executor=executor,
+            checkpoint=out / "validation.npz",
         )
     finally:
         if executor is not None:

@@ -173,6 +173,44 @@ def test_summaries_by_hand():
     assert chi["chi2"] == pytest.approx(pit_chisquare([0.05, 0.55, 0.95], bins=2).statistic)
 
 
+class Interrupted(Exception):
+    """Stands for a user's Ctrl-C in the middle of a validation."""
+
+
+class StopsAt:
+    """A Poisson baseline that is interrupted at one origin."""
+
+    def __init__(self, origin):
+        self.origin = pd.Timestamp(origin)
+
+    def __call__(self, history, first, origin, days, n_worlds, seed):
+        if origin == self.origin:
+            raise Interrupted
+        return BaselineMethod(Poisson)(history, first, origin, days, n_worlds, seed)
+
+
+def test_an_interrupted_validation_resumes_to_the_uninterrupted_table(tmp_path):
+    path = tmp_path / "validation.npz"
+    origins = ["2021-05-01", *ORIGINS]
+
+    def run(method, n_worlds=50, **options):
+        methods = {"Poisson": method}
+        return validate(EVENTS, origins, methods=methods, n_worlds=n_worlds, end=END, **options)
+
+    uninterrupted = run(BaselineMethod(Poisson), seed=8)
+    with pytest.raises(Interrupted):
+        run(StopsAt("2021-07-01"), seed=8, checkpoint=path)
+    # Two origins were saved; resuming runs only the third (no seed: the file's is taken).
+    resumed = run(StopsAt("2021-06-01"), checkpoint=path)
+    pd.testing.assert_frame_equal(resumed, uninterrupted)
+    # A finished checkpoint returns its table without running anything.
+    pd.testing.assert_frame_equal(run(StopsAt("2021-05-01"), checkpoint=path), uninterrupted)
+    with pytest.raises(ValueError, match="n_worlds"):
+        run(BaselineMethod(Poisson), n_worlds=60, checkpoint=path)
+    with pytest.raises(ValueError, match="seed"):
+        run(BaselineMethod(Poisson), seed=9, checkpoint=path)
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="origin 2021-09-01"):
         validate(EVENTS, ["2021-09-01"], methods=["Poisson"], end=END)

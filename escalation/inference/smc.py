@@ -72,11 +72,9 @@ Carlo samplers", JRSS B 68:411, with the adaptive schedule of Jasra, Stephens, D
 from __future__ import annotations
 
 import enum
-import json
 import math
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -92,7 +90,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import expit, logit, logsumexp
 from tqdm import tqdm
 
-from escalation.runtime import progress_bar, seed_sequence, show_progress
+from escalation.runtime import Checkpoint, progress_bar, seed_sequence, show_progress
 
 __all__ = [
     "ABCResult",
@@ -356,86 +354,6 @@ def _describe_prior(prior: Any) -> dict:
         "args": [plain(a) for a in getattr(prior, "args", ())],
         "kwds": {k: plain(v) for k, v in sorted(getattr(prior, "kwds", {}).items())},
     }
-
-
-@dataclass(frozen=True)
-class _Checkpoint:
-    """One run's checkpoint file: a ``.npz`` of arrays plus a JSON header (no pickle).
-
-    The header carries the format, the configuration the run was started with and its seed, so a
-    resumed run can check that it continues the same computation.
-    """
-
-    path: Path | None
-    format: str
-    kind: str
-    config: dict
-
-    def save(self, root: np.random.SeedSequence, header: dict, arrays: dict) -> None:
-        """Write atomically (a temporary file, then ``os.replace``); nothing if there is no path."""
-        if self.path is None:
-            return
-        full = {
-            "format": self.format,
-            "config": self.config,
-            "seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
-            **header,
-        }
-        handle, temporary = tempfile.mkstemp(
-            dir=self.path.parent, prefix=self.path.name, suffix=".tmp"
-        )
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(file, header=np.array(json.dumps(full)), **arrays)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def load(
-        self, names: Sequence[str], seed: Seed, root: np.random.SeedSequence
-    ) -> tuple[dict, dict[str, np.ndarray], np.random.SeedSequence] | None:
-        """The header, the arrays ``names`` and the run's root seed; None if there is no file.
-
-        Raises ValueError when the file is not such a checkpoint, was written by another
-        configuration, or (when ``seed`` is given) with another seed.
-        """
-        if self.path is None or not self.path.exists():
-            return None
-        path = self.path
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                arrays = {name: data[name] for name in names}
-        except (OSError, KeyError, ValueError) as error:
-            raise ValueError(f"checkpoint {path} is not {self.kind} checkpoint: {error}") from error
-        if header.get("format") != self.format:
-            raise ValueError(
-                f"checkpoint {path} has format {header.get('format')!r}; expected {self.format}"
-            )
-        differences = [
-            f"{key}: checkpoint has {header['config'].get(key)!r}, this call has {value!r}"
-            for key, value in self.config.items()
-            if header["config"].get(key) != value
-        ]
-        if differences:
-            raise ValueError(
-                f"checkpoint {path} was written by a different configuration; delete it or use "
-                "another path to start afresh. Differences: " + "; ".join(differences)
-            )
-        stored = header["seed"]
-        if seed is not None and (
-            stored["entropy"] != root.entropy or stored["spawn_key"] != list(root.spawn_key)
-        ):
-            raise ValueError(
-                f"checkpoint {path} was written with seed entropy {stored['entropy']} and spawn "
-                f"key {stored['spawn_key']}; this call has {root.entropy} and "
-                f"{list(root.spawn_key)}"
-            )
-        root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
-        return header, arrays, root
 
 
 # --- ABC-SMC -------------------------------------------------------------------------------------
@@ -704,7 +622,7 @@ def abc_smc(
         "scale": scale,
     }
     root = seed_sequence(seed)
-    store = _Checkpoint(
+    store = Checkpoint(
         None if checkpoint is None else Path(checkpoint), _ABC_FORMAT, "an ABC-SMC", config
     )
     state = None
@@ -955,7 +873,7 @@ def _abc_progress_bar(progress: bool | None, budget: int, state: _State | None) 
     return progress_bar(budget, desc="ABC-SMC", unit="world", progress=progress, initial=initial)
 
 
-def _save_abc(store: _Checkpoint, root: np.random.SeedSequence, state: _State) -> None:
+def _save_abc(store: Checkpoint, root: np.random.SeedSequence, state: _State) -> None:
     """Checkpoint a complete ABC generation."""
     header = {"generation": state.generation, "simulations_total": state.simulations_total}
     arrays = {name: getattr(state, name) for name in _ABC_ARRAYS}
@@ -1207,7 +1125,7 @@ def tempered_smc(
         "moves": f"independent Student-t (df {_PROPOSAL_DF:g}) alternating with random walk",
     }
     root = seed_sequence(seed)
-    store = _Checkpoint(
+    store = Checkpoint(
         None if checkpoint is None else Path(checkpoint),
         _TEMPERED_FORMAT,
         "a tempered-SMC",
@@ -1438,7 +1356,7 @@ def _tempering_progress_bar(progress: bool | None, state: _TemperedState | None)
         yield bar
 
 
-def _save_tempered(store: _Checkpoint, root: np.random.SeedSequence, state: _TemperedState) -> None:
+def _save_tempered(store: Checkpoint, root: np.random.SeedSequence, state: _TemperedState) -> None:
     """Checkpoint a complete tempering step."""
     arrays = {name: getattr(state, name) for name in _TEMPERED_ARRAYS}
     store.save(root, {"step": state.step}, arrays)
