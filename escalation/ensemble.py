@@ -16,6 +16,7 @@ number of worlds.
 from __future__ import annotations
 
 import gc
+import hashlib
 import importlib.resources
 import json
 import math
@@ -39,7 +40,16 @@ from escalation.model.scenario import Scenario
 from escalation.model.streams import WorldStreams
 from escalation.montecarlo import QUANTILES, mcse_of_mean, mcse_of_probability
 from escalation.provenance import manifest, verify_manifest, with_outputs
-from escalation.runtime import ExecutorLike, Seed, progress_bar, seed_sequence
+from escalation.runtime import (
+    Checkpoint,
+    ExecutorLike,
+    Seed,
+    frame_arrays,
+    frame_from_arrays,
+    frame_sha256,
+    progress_bar,
+    seed_sequence,
+)
 
 DEFAULT_CHUNK = 10_000
 #: Histogram bins used to summarise a state variable across worlds when the per-world
@@ -72,6 +82,7 @@ def run_ensemble(
     history: pd.DataFrame | None = None,
     replay_days: int = 0,
     worlds_per_draw: int = 1,
+    checkpoint: str | os.PathLike | None = None,
 ) -> EnsembleResult:
     """Run ``n_worlds`` worlds of ``scenario`` and collect their events, daily states and summaries.
 
@@ -101,6 +112,12 @@ def run_ensemble(
     history, replay_days : DataFrame and int, optional
         Observed events replayed on the first ``replay_days`` days of the window (see
         :class:`~escalation.model.EscalationModel`); used by forecasts.
+    checkpoint : path, optional
+        A directory each chunk is written to (atomically) as it finishes. Called again with
+        the same directory and arguments, the run computes only the chunks not there and
+        returns what an uninterrupted run returns; with ``seed=None`` it takes the directory's
+        seed, and it keeps the directory's chunks whatever ``chunk_size`` or ``executor`` (the
+        worlds do not depend on them). Other arguments raise ValueError naming what differs.
     """
     scenario = Scenario.coerce(scenario)
     if n_worlds < 1:
@@ -108,10 +125,17 @@ def run_ensemble(
     root = seed_sequence(seed)
     if worlds_per_draw < 1:
         raise ValueError(f"worlds_per_draw must be at least 1, got {worlds_per_draw}")
-    world_parameters = _world_parameters(scenario, n_worlds, root, parameters, worlds_per_draw)
     chunk_size = _chunk_size(chunk_size, n_worlds, executor)
     bounds = [(a, min(a + chunk_size, n_worlds)) for a in range(0, n_worlds, chunk_size)]
     toml = scenario.to_toml()
+    store, seeded = None, seed is not None
+    if checkpoint is not None:
+        config = _checkpoint_config(
+            toml, n_worlds, keep_events, parameters, history, replay_days, worlds_per_draw
+        )
+        store = _EnsembleCheckpoint(Path(checkpoint), config)
+        root, bounds, seeded = store.open(seed, root, bounds)
+    world_parameters = _world_parameters(scenario, n_worlds, root, parameters, worlds_per_draw)
     tasks = [
         (
             toml,
@@ -126,10 +150,14 @@ def run_ensemble(
         )
         for a, b in bounds
     ]
-    chunks = _execute(tasks, executor, _progress(progress, len(tasks)))
+    chunks = (
+        _execute(tasks, executor, _progress(progress, len(tasks)))
+        if store is None
+        else store.chunks(tasks, executor, progress, root)
+    )
     result = EnsembleResult.combine(scenario, root, n_worlds, chunks, keep_events, world_parameters)
     # Unseeded runs drew fresh entropy (recorded in ``seed``): say so where users look.
-    result.manifest["seeded"] = seed is not None
+    result.manifest["seeded"] = seeded
     return result
 
 
@@ -273,6 +301,105 @@ def _execute(tasks, executor, bar):
             yield result
     finally:
         bar.close()
+
+
+_CHECKPOINT_FORMAT = "escalation-ensemble-1"
+
+
+def _checkpoint_config(
+    toml, n_worlds, keep_events, parameters, history, replay_days, worlds_per_draw
+) -> dict:
+    """What must match for an ensemble checkpoint to be resumed (the seed is checked apart)."""
+    given = hashlib.sha256()
+    for name in sorted(parameters or {}):
+        given.update(name.encode())
+        given.update(np.ascontiguousarray(parameters[name], dtype=float).tobytes())
+    return {
+        "scenario_sha256": hashlib.sha256(toml.encode()).hexdigest(),
+        "n_worlds": int(n_worlds),
+        "keep_events": bool(keep_events),
+        "parameters_sha256": given.hexdigest(),
+        "history_sha256": None if history is None else frame_sha256(validate_events(history)),
+        "replay_days": int(replay_days),
+        "worlds_per_draw": int(worlds_per_draw),
+    }
+
+
+@dataclass(frozen=True)
+class _EnsembleCheckpoint:
+    """An ensemble's checkpoint directory: ``run.npz`` (its seed and chunks) and one file per
+    finished chunk, each a :class:`~escalation.runtime.Checkpoint` of the run's configuration."""
+
+    directory: Path
+    config: dict
+
+    def _file(self, name: str) -> Checkpoint:
+        return Checkpoint(self.directory / name, _CHECKPOINT_FORMAT, "an ensemble", self.config)
+
+    def open(
+        self, seed, root, bounds
+    ) -> tuple[np.random.SeedSequence, list[tuple[int, int]], bool]:
+        """The run's root seed, chunks and whether it was seeded: the directory's if it holds a
+        run, else these."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        run = self._file("run.npz")
+        loaded = run.load(None, seed, root)
+        if loaded is None:
+            run.save(root, {"bounds": [list(b) for b in bounds], "seeded": seed is not None}, {})
+            return root, bounds, seed is not None
+        header, _, root = loaded
+        return root, [(int(a), int(b)) for a, b in header["bounds"]], bool(header["seeded"])
+
+    def chunks(self, tasks, executor, progress, root):
+        """Chunk results in task order: those on disk read back, the others run and saved."""
+        files = [self._file(f"chunk_{task[3]:012d}.npz") for task in tasks]
+        done = [file.path is not None and file.path.exists() for file in files]
+        missing = [task for task, finished in zip(tasks, done, strict=True) if not finished]
+        fresh = _execute(missing, executor, _progress(progress, len(missing)))
+        for file, finished in zip(files, done, strict=True):
+            if finished:
+                yield _chunk_from_file(file, root)
+            else:
+                chunk = next(fresh)
+                _chunk_to_file(file, root, chunk)
+                yield chunk
+
+
+def _chunk_to_file(file: Checkpoint, root, chunk: dict) -> None:
+    """Write one chunk's result: tables column by column, daily arrays as they are."""
+    header: dict[str, Any] = {"first_world": int(chunk["first_world"])}
+    arrays: dict[str, np.ndarray] = {}
+    for name in ("worlds", "events"):
+        if name in chunk:
+            header[name], columns = frame_arrays(chunk[name], name)
+            arrays.update(columns)
+    if "daily" in chunk:
+        header["daily"] = list(chunk["daily"])
+        arrays.update({f"daily_{i}": v for i, v in enumerate(chunk["daily"].values())})
+    if "histograms" in chunk:
+        header["histograms"] = list(chunk["histograms"])
+        for i, (counts, sums) in enumerate(chunk["histograms"].values()):
+            arrays[f"histogram_{i}_counts"], arrays[f"histogram_{i}_sums"] = counts, sums
+    file.save(root, header, arrays)
+
+
+def _chunk_from_file(file: Checkpoint, root) -> dict:
+    """One chunk's result as :func:`run_chunk` returned it."""
+    loaded = file.load(None, root, root)
+    assert loaded is not None  # the file exists
+    header, arrays, _ = loaded
+    chunk: dict[str, Any] = {"first_world": header["first_world"]}
+    for name in ("worlds", "events"):
+        if name in header:
+            chunk[name] = frame_from_arrays(header[name], arrays, name)
+    if "daily" in header:
+        chunk["daily"] = {k: arrays[f"daily_{i}"] for i, k in enumerate(header["daily"])}
+    if "histograms" in header:
+        chunk["histograms"] = {
+            k: (arrays[f"histogram_{i}_counts"], arrays[f"histogram_{i}_sums"])
+            for i, k in enumerate(header["histograms"])
+        }
+    return chunk
 
 
 def _is_dask_client(executor) -> bool:

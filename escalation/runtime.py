@@ -11,11 +11,12 @@ cannot be recorded in a manifest nor split reproducibly across chunks of worlds.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +161,58 @@ class Checkpoint:
             )
         root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
         return header, arrays, root
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """A fingerprint of a table's values (not its index), for checkpoint configurations."""
+    values = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.sha256(values.tobytes()).hexdigest()
+
+
+def frame_arrays(frame: pd.DataFrame, prefix: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """A table as plain numpy arrays (``{prefix}_{i}``, no pickle) and the description
+    :func:`frame_from_arrays` rebuilds it from, dtypes and categories included.
+
+    Numbers, booleans, dates, strings and categoricals of strings are stored exactly; any other
+    column (mixed objects, missing strings) raises TypeError naming it, rather than being
+    written as something else.
+    """
+    columns = []
+    arrays = {}
+    for i, (name, column) in enumerate(frame.items()):
+        key = f"{prefix}_{i}"
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = dtype.categories
+            _check_strings(name, categories)
+            arrays[key] = column.cat.codes.to_numpy()
+            arrays[key + "_categories"] = categories.to_numpy(dtype=str)
+            columns.append([name, "category", str(categories.dtype)])
+            continue
+        if dtype.kind in "biufmM":
+            arrays[key] = column.to_numpy()
+        else:
+            _check_strings(name, column)
+            arrays[key] = column.to_numpy(dtype=str)
+        columns.append([name, str(dtype), None])
+    return {"columns": columns, "rows": len(frame)}, arrays
+
+
+def frame_from_arrays(
+    description: dict, arrays: Mapping[str, np.ndarray], prefix: str
+) -> pd.DataFrame:
+    """The table :func:`frame_arrays` described, from its arrays."""
+    data: dict[str, Any] = {}
+    for i, (name, dtype, categories_dtype) in enumerate(description["columns"]):
+        key = f"{prefix}_{i}"
+        if dtype == "category":
+            categories = pd.Index(arrays[key + "_categories"].tolist(), dtype=categories_dtype)
+            data[name] = pd.Categorical.from_codes(arrays[key], categories=categories)
+        else:
+            data[name] = pd.Series(arrays[key]).astype(dtype)
+    return pd.DataFrame(data, index=pd.RangeIndex(description["rows"]))
+
+
+def _check_strings(name: Any, values: Any) -> None:
+    if not all(isinstance(value, str) for value in values):
+        raise TypeError(f"column {name!r}: only numbers, dates and strings can be checkpointed")

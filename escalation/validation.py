@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import os
 import zlib
@@ -50,6 +49,9 @@ from escalation.runtime import (
     DateLike,
     ExecutorLike,
     Seed,
+    frame_arrays,
+    frame_from_arrays,
+    frame_sha256,
     progress_bar,
     seed_sequence,
 )
@@ -357,9 +359,8 @@ _CHECKPOINT_FORMAT = "escalation-validation-1"
 
 def _validation_checkpoint(path, observed, origins, horizons, methods, n_worlds) -> Checkpoint:
     """The checkpoint of one validation: what must match for a file to be resumed."""
-    events = pd.util.hash_pandas_object(observed, index=False).to_numpy().tobytes()
     config = {
-        "observed_sha256": hashlib.sha256(events).hexdigest(),
+        "observed_sha256": frame_sha256(observed),
         "origins": [origin.date().isoformat() for origin in origins],
         "horizons": [int(h) for h in horizons],
         "methods": methods,
@@ -378,19 +379,13 @@ def _resume(
     if loaded is None:
         return [], root
     header, arrays, root = loaded
-    columns = header["columns"]
-    table = pd.DataFrame({name: arrays[f"column{i}"] for i, name in enumerate(columns)})
-    return [table.astype(dict(zip(columns, header["dtypes"], strict=True)))], root
+    return [frame_from_arrays(header["table"], arrays, "table")], root
 
 
 def _save(store: Checkpoint, root: np.random.SeedSequence, table: pd.DataFrame) -> None:
-    """Write the rows scored so far, column by column (strings as text, no pickle)."""
-    arrays = {
-        f"column{i}": table[name].to_numpy(dtype=str if name == "method" else None)
-        for i, name in enumerate(table.columns)
-    }
-    dtypes = [str(dtype) for dtype in table.dtypes]
-    store.save(root, {"columns": list(table.columns), "dtypes": dtypes}, arrays)
+    """Write the rows scored so far."""
+    description, arrays = frame_arrays(table, "table")
+    store.save(root, {"table": description}, arrays)
 
 
 def _child(root: np.random.SeedSequence, origin: int, name: str) -> np.random.SeedSequence:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from escalation import ensemble
 from escalation.ensemble import (
     _HISTOGRAM,
     QUANTILES,
@@ -113,6 +114,57 @@ def test_keep_events_false_keeps_the_same_summaries(short, serial):
     np.testing.assert_array_equal(
         lean_ladder["q50"], np.quantile(ladder, 0.5, axis=1, method="inverted_cdf")
     )
+
+
+class Interrupted(Exception):
+    """Stands for a user's Ctrl-C in the middle of an ensemble."""
+
+
+def _counting_chunks(monkeypatch, stop_at=None):
+    """Make run_chunk record the first world of each chunk it runs, and stop at ``stop_at``."""
+    ran = []
+    real = ensemble.run_chunk
+
+    def run_chunk(*task):
+        if task[3] == stop_at:
+            raise Interrupted
+        ran.append(task[3])
+        return real(*task)
+
+    monkeypatch.setattr(ensemble, "run_chunk", run_chunk)
+    return ran
+
+
+@pytest.mark.parametrize("keep_events", [True, False])
+def test_an_interrupted_ensemble_resumes_to_the_uninterrupted_result(
+    short, serial, tmp_path, monkeypatch, keep_events
+):
+    whole = serial if keep_events else run_ensemble(short, N, seed=11, keep_events=False,
+                                                    progress=False)  # fmt: skip
+    with monkeypatch.context() as patch:
+        ran = _counting_chunks(patch, stop_at=14)
+        with pytest.raises(Interrupted):
+            run_ensemble(short, N, seed=11, chunk_size=7, keep_events=keep_events,
+                         progress=False, checkpoint=tmp_path)  # fmt: skip
+        assert ran == [0, 7]
+    # Resumed without the seed (the directory's is taken) and with another chunk size (the
+    # directory's chunks are kept): only the chunks of worlds 14-20 and 21-23 run.
+    with monkeypatch.context() as patch:
+        ran = _counting_chunks(patch)
+        resumed = run_ensemble(short, N, keep_events=keep_events, progress=False,
+                               checkpoint=tmp_path)  # fmt: skip
+        assert ran == [14, 21]
+    if keep_events:
+        _same(whole, resumed)
+    else:
+        pd.testing.assert_frame_equal(resumed.worlds, whole.worlds)
+        pd.testing.assert_frame_equal(resumed.daily, whole.daily)
+    assert resumed.manifest["seed"] == whole.manifest["seed"] and resumed.manifest["seeded"]
+    with pytest.raises(ValueError, match="n_worlds"):
+        run_ensemble(short, N + 1, seed=11, progress=False, checkpoint=tmp_path)
+    with pytest.raises(ValueError, match="seed"):
+        run_ensemble(short, N, seed=12, keep_events=keep_events, progress=False,
+                     checkpoint=tmp_path)  # fmt: skip
 
 
 def test_events_carry_global_world_ids_and_canonical_values(serial):

@@ -1,13 +1,20 @@
-"""The one seed rule and the one progress rule."""
+"""The one seed rule, the one progress rule and checkpointed tables."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from escalation.ensemble import run_ensemble
 from escalation.forecasting import forecast
-from escalation.runtime import progress_bar, seed_sequence, show_progress
+from escalation.runtime import (
+    frame_arrays,
+    frame_from_arrays,
+    progress_bar,
+    seed_sequence,
+    show_progress,
+)
 
 
 def test_every_accepted_seed_gives_the_same_sequence_as_numpy():
@@ -44,3 +51,21 @@ def test_a_result_says_whether_its_call_was_seeded():
     assert unseeded.manifest["seeded"] is False and unseeded.manifest["seed"] is not None
     assert forecast("baseline_2021", None, "2021-03-01", 7, n_worlds=2).extra["seeded"] is False
     assert forecast("baseline_2021", None, "2021-03-01", 7, n_worlds=2, seed=3).extra["seeded"]
+
+
+def test_tables_round_trip_through_plain_arrays_and_odd_columns_are_refused():
+    frame = pd.DataFrame(
+        {
+            "count": np.array([1, 2, 3]),
+            "rate": [0.1, np.nan, 1e-300],
+            "covered": [True, False, True],
+            "date": pd.to_datetime(["2021-01-01", "2021-06-28", "2022-12-31"]),
+            "method": ["Poisson", "Escalation model", ""],
+            "actor": pd.Categorical(["militia", "US", "militia"], categories=["US", "militia"]),
+        }
+    )
+    description, arrays = frame_arrays(frame, "t")
+    assert all(array.dtype != object for array in arrays.values())  # no pickle needed
+    pd.testing.assert_frame_equal(frame_from_arrays(description, arrays, "t"), frame)
+    with pytest.raises(TypeError, match="'note'"):
+        frame_arrays(pd.DataFrame({"note": ["a", None]}), "t")

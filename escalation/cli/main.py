@@ -126,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
         const="summaries",
         help="same as --keep summaries: no events.csv or per-world days",
     )
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="save each chunk of worlds here; resume from it when it exists",
+    )
     add_executor_options(p)
     p.set_defaults(command=_run)
 
@@ -248,6 +255,7 @@ def _run(args: argparse.Namespace) -> int:
             executor=executor,
             progress=None,
             keep_events=args.keep == "events",
+            checkpoint=args.checkpoint,
         )
     events = observed_for(scenario)
     observed = None if events is None else observed_summary(events, scenario)

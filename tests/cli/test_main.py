@@ -55,6 +55,21 @@ def test_run_accepts_a_scenario_file(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "out" / "daily.csv")["date"].unique()) == 90
 
 
+def test_run_resumes_from_its_checkpoint(tmp_path, capsys):
+    toml = write(
+        tmp_path / "spring.toml", 'name = "spring"\nextends = "baseline_2021"\nend = 2021-03-31\n'
+    )
+    first = ["run", toml, "--worlds", "20", "--seed", "4", "--keep", "summaries"]
+    assert main([*first, "--out", str(tmp_path / "a"), "--checkpoint", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c" / "chunk_000000000000.npz").exists()
+    # The rerun finds every chunk on disk and writes the same worlds.
+    assert main([*first, "--out", str(tmp_path / "b"), "--checkpoint", str(tmp_path / "c")]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "a" / "worlds.csv"), pd.read_csv(tmp_path / "b" / "worlds.csv")
+    )
+    capsys.readouterr()
+
+
 def write(path: Path, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     return str(path)
