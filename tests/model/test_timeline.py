@@ -61,10 +61,37 @@ def test_baseline_marks_the_dated_events_of_2021_with_sources():
         dt.date(2021, 6, 18): "election",
         dt.date(2021, 7, 26): "agreement",
         dt.date(2021, 10, 10): "election",
+        dt.date(2022, 1, 3): "anniversary",  # met by runs that extend into 2022
     }
     assert all(e.source for e in base.timeline)
     (agreement,) = [e for e in base.timeline if e.date == dt.date(2021, 7, 26)]
     assert dict(agreement.multiply) == {"militia_attack_rate": "post_agreement_rate"}
+
+
+def test_a_run_into_2022_meets_the_second_anniversary_and_its_campaigns():
+    """Forecasts from late 2021 run into 2022: the baseline marks 3 January 2022 as it marks
+    3 January 2021, and (common random numbers) the trigger adds campaign days after it."""
+    base = dataclasses.replace(
+        Scenario.load("baseline_2021"),
+        start=dt.date(2021, 12, 20),
+        end=dt.date(2022, 1, 31),
+        posterior=None,
+    )
+    without = with_timeline(base, *[e for e in base.timeline if e.date.year < 2022])
+    runs = {}
+    for name, scenario in (("with", base), ("without", without)):
+        model = EscalationModel(scenario, n_worlds=400, seed=3, record_daily=True)
+        marks = {}
+        while model.running:
+            model.step()
+            marks[model.dates[model.day - 1]] = [m.kind for m in model.marked_today]
+        runs[name] = (marks, model.daily_state["campaign"])
+    assert runs["with"][0][dt.date(2022, 1, 3)] == ["anniversary"]
+    assert runs["without"][0][dt.date(2022, 1, 3)] == []
+    anniversary = (dt.date(2022, 1, 3) - dt.date(2021, 12, 20)).days
+    with_, without_ = runs["with"][1], runs["without"][1]
+    np.testing.assert_array_equal(with_[: anniversary + 1], without_[: anniversary + 1])
+    assert with_[anniversary + 1 :].sum() > without_[anniversary + 1 :].sum()
 
 
 def test_us_withdrawal_draws_down_from_the_agreement_not_all_year():
