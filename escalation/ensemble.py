@@ -355,11 +355,12 @@ class _EnsembleCheckpoint:
         files = [self._file(f"chunk_{task[3]:012d}.npz") for task in tasks]
         done = [file.path is not None and file.path.exists() for file in files]
         missing = [task for task, finished in zip(tasks, done, strict=True) if not finished]
-        fresh = _execute(missing, executor, _progress(progress, len(missing)))
+        fresh = _execute(missing, executor, _progress(progress, len(missing))) if missing else None
         for file, finished in zip(files, done, strict=True):
             if finished:
                 yield _chunk_from_file(file, root)
             else:
+                assert fresh is not None  # a chunk is missing
                 chunk = next(fresh)
                 _chunk_to_file(file, root, chunk)
                 yield chunk
