@@ -39,7 +39,7 @@ from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationMode
 from escalation.model.scenario import Scenario
 from escalation.model.streams import WorldStreams
 from escalation.montecarlo import QUANTILES, mcse_of_mean, mcse_of_probability
-from escalation.provenance import manifest, verify_manifest, with_outputs
+from escalation.provenance import file_sha256, manifest, verify_manifest, with_outputs
 from escalation.runtime import (
     Checkpoint,
     ExecutorLike,
@@ -131,7 +131,7 @@ def run_ensemble(
     store, seeded = None, seed is not None
     if checkpoint is not None:
         config = _checkpoint_config(
-            toml, n_worlds, keep_events, parameters, history, replay_days, worlds_per_draw
+            scenario, n_worlds, keep_events, parameters, history, replay_days, worlds_per_draw
         )
         store = _EnsembleCheckpoint(Path(checkpoint), config)
         root, bounds, seeded = store.open(seed, root, bounds)
@@ -307,15 +307,17 @@ _CHECKPOINT_FORMAT = "escalation-ensemble-1"
 
 
 def _checkpoint_config(
-    toml, n_worlds, keep_events, parameters, history, replay_days, worlds_per_draw
+    scenario, n_worlds, keep_events, parameters, history, replay_days, worlds_per_draw
 ) -> dict:
-    """What must match for an ensemble checkpoint to be resumed (the seed is checked apart)."""
+    """What must match for an ensemble checkpoint to be resumed (the seed is checked apart):
+    the scenario, its file and the posterior its worlds draw from among the rest."""
     given = hashlib.sha256()
     for name in sorted(parameters or {}):
         given.update(name.encode())
         given.update(np.ascontiguousarray(parameters[name], dtype=float).tobytes())
     return {
-        "scenario_sha256": hashlib.sha256(toml.encode()).hexdigest(),
+        "scenario_sha256": hashlib.sha256(scenario.to_toml().encode()).hexdigest(),
+        "data_files_sha256": [file_sha256(path) for path in _data_files(scenario)],
         "n_worlds": int(n_worlds),
         "keep_events": bool(keep_events),
         "parameters_sha256": given.hexdigest(),
