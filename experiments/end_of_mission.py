@@ -1,0 +1,119 @@
+"""Does the 2021-2022 record support a second regime from the end of the US combat mission?
+
+The 26 July 2021 agreement set 31 December 2021 as the end of the US combat mission in Iraq
+(Reuters via Hurriyet Daily News, 2021-07-27, "Biden, Kadhimi seal agreement to end US combat
+mission in Iraq"). ``baseline_2021`` multiplies the militias' attack rate by
+``post_agreement_rate`` from the agreement, and carries nothing at the mission's end; in the
+rolling validation (README) it over-forecasts every 2022 origin after January. This experiment
+measures in sample whether the record of 2021 and 2022 supports a second multiplier from
+1 January 2022: the baseline over both years is calibrated by the likelihood (two runs, as
+:func:`escalation.calibrate` does by default) with that multiplier fixed at each of
+``--factors`` (1: no second regime), and the log evidence of each is reported with its Monte
+Carlo error. A difference of a few units is strong evidence (Kass & Raftery 1995, "Bayes
+factors", JASA 90:773).
+
+A fixed grid rather than a new calibrated parameter keeps this what it is, an exploratory
+measurement: the mechanism was suggested by the 2022 forecasts, so it cannot be tested on them;
+a held-out test needs a later record. Writes ``end_of_mission.csv`` to ``--out`` (the evidence
+gain is against the first factor, 1 by default).
+
+    python experiments/end_of_mission.py --quick   # 100 particles a run
+    python experiments/end_of_mission.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from escalation.cli.scripts import add_out_option, add_seed_option
+from escalation.events.io import load_events
+from escalation.inference.calibration import calibrate
+from escalation.model.scenario import Scenario
+
+WINDOW = ("2021-01-01", "2022-12-31")
+#: The timeline entry added, its multiplier filled in per run.
+END_OF_MISSION = """
+[[timeline]]
+date = 2022-01-01
+announced = 2021-07-26
+event = "the US combat mission in Iraq ends (agreed on 26 July 2021 for 31 December 2021)"
+kind = "agreement"
+multiply = {{ militia_attack_rate = {factor!r} }}
+source = "{source}"
+"""
+SOURCE = (
+    "Reuters via Hurriyet Daily News, 2021-07-27 (Biden, Kadhimi seal agreement to end US combat "
+    "mission in Iraq)"
+)
+
+
+def with_end_of_mission(base: Scenario, factor: float) -> Scenario:
+    """``base`` with the militias' attack rate multiplied by ``factor`` from 1 January 2022."""
+    if factor == 1.0:
+        return base
+    toml = base.to_toml() + END_OF_MISSION.format(factor=float(factor), source=SOURCE)
+    return Scenario.from_toml(toml, origin=f"{base.origin} + end of mission x {factor:g}")
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--factors",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.6, 0.35, 0.2],
+        help="multipliers on the attack rate from 1 January 2022 (1: none)",
+    )
+    parser.add_argument("--population", type=int, default=None, help="particles per run")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="100 particles a run")
+    add_seed_option(parser, default=1)
+    add_out_option(parser, "results/end_of_mission")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.population = 100
+    out = args.out or Path("results/end_of_mission")
+    out.mkdir(parents=True, exist_ok=True)
+    observed = pd.concat([load_events("2021"), load_events("2022")], ignore_index=True)
+    base = Scenario.load("baseline_2021")
+    options = {"population_size": args.population} if args.population else {}
+    rows = {}
+    began = time.perf_counter()
+    with ProcessPoolExecutor(args.workers) as executor:
+        for factor in args.factors:
+            posterior = calibrate(
+                observed,
+                with_end_of_mission(base, factor),
+                *WINDOW,
+                seed=args.seed,
+                executor=executor,
+                progress=False,
+                **options,
+            )
+            diagnostics = posterior.diagnostics
+            means = posterior.summary()["mean"]
+            rows[f"x {factor:g} from 2022"] = {
+                "log_evidence": diagnostics["log_evidence"],
+                "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
+                "militia_attack_rate": means["militia_attack_rate"],
+                "post_agreement_rate": means["post_agreement_rate"],
+            }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table["evidence_gain"] = table["log_evidence"] - table["log_evidence"].iloc[0]
+    table.to_csv(out / "end_of_mission.csv")
+    print(
+        f"{len(args.factors)} calibrations on {WINDOW[0]}..{WINDOW[1]} "
+        f"({len(observed)} events), {time.perf_counter() - began:.0f} s"
+    )
+    print(table.round(3).to_string())
+    return table
+
+
+if __name__ == "__main__":
+    main()
