@@ -19,7 +19,9 @@ out, are each
 
 A mechanism the record supports raises the evidence (a difference of a few units is strong
 evidence; Kass & Raftery 1995, "Bayes factors", JASA 90:773) and lowers the held-out CRPS.
-Writes ``mechanisms.csv`` and ``mechanisms.md`` to ``--out``.
+Writes ``mechanisms.csv`` and ``mechanisms.md`` to ``--out``. Each row is saved to ``--out``'s
+``rows/`` as it is measured, and a rerun with the same settings reads it back instead of
+measuring it again, so an interrupted run resumes at its first unmeasured row.
 
     python experiments/mechanisms.py --quick   # small populations, a few minutes
     python experiments/mechanisms.py           # the README's table
@@ -29,7 +31,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
+import json
 import math
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -49,6 +54,7 @@ from escalation.forecasting import forecast
 from escalation.inference.calibration import calibrate
 from escalation.inference.likelihood import loglik
 from escalation.model.scenario import Scenario
+from escalation.runtime import frame_sha256
 from escalation.scoring import score
 
 YEAR = ("2021-01-01", "2021-12-31")
@@ -178,6 +184,30 @@ def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[
     }
 
 
+def measured(
+    name: str, scenario: Scenario, observed: pd.DataFrame, args, executor, out: Path
+) -> dict[str, float]:
+    """:func:`measure`, or the row a previous run with the same settings saved under ``out``."""
+    settings = {
+        "population": args.population,
+        "worlds": args.worlds,
+        "seed": args.seed,
+        "scenario_sha256": hashlib.sha256(scenario.to_toml().encode()).hexdigest(),
+        "observed_sha256": frame_sha256(observed),
+    }
+    path = out / "rows" / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".json")
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved["settings"] == settings:
+            return saved["row"]
+    row = measure(scenario, observed, args, executor)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"settings": settings, "row": row}), encoding="utf-8")
+    temporary.replace(path)
+    return row
+
+
 def without_ieds(events: pd.DataFrame) -> pd.DataFrame:
     """The record without its convoy IEDs: the attacks scored apart, since issue 12 asks the
     held-out target of all attacks and of attacks other than IEDs, whose reports come in bursts."""
@@ -202,9 +232,10 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     began = time.perf_counter()
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
     try:
-        rows = {"full model": measure(base, observed, args, executor)}
+        rows = {"full model": measured("full model", base, observed, args, executor, out)}
         for mechanism in MECHANISMS:
-            rows[mechanism.row] = measure(without(base, mechanism), observed, args, executor)
+            scenario = without(base, mechanism)
+            rows[mechanism.row] = measured(mechanism.row, scenario, observed, args, executor, out)
     finally:
         if executor is not None:
             executor.shutdown()
