@@ -220,11 +220,12 @@ def simulate_statistics(scenario, parameters, seed, executor=None, chunk_size=No
     n = len(next(iter(parameters.values())))
     chunk_size = _chunk_size(chunk_size, n, executor)
     toml = scenario.to_toml()
+    root = seed_sequence(seed)  # once: with seed=None every chunk shares the one fresh entropy
     tasks = [
         (
             toml,
             scenario.origin,
-            seed_sequence(seed),
+            root,
             a,
             min(a + chunk_size, n) - a,
             {k: _slice(v, a, a + chunk_size) for k, v in parameters.items()},

@@ -58,6 +58,19 @@ def seed_sequence(seed: Seed, name: str = "seed") -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
+def plain_entropy(root: np.random.SeedSequence) -> int | list[int]:
+    """A seed's entropy as plain JSON-ready data (an int, or a list of ints for a sequence),
+    however it was given (numpy integers, tuples)."""
+    entropy = root.entropy
+    if isinstance(entropy, Sequence) or isinstance(entropy, np.ndarray):
+        return [int(e) for e in entropy]
+    return int(entropy)  # type: ignore[arg-type]
+
+
+def _plain_key(root: np.random.SeedSequence) -> list[int]:
+    return [int(k) for k in root.spawn_key]
+
+
 def show_progress(progress: bool | None) -> bool:
     """Whether to draw a progress bar: as asked, else when stderr is a terminal and CI is unset."""
     if progress is None:
@@ -101,7 +114,7 @@ class Checkpoint:
         full = {
             "format": self.format,
             "config": self.config,
-            "seed": {"entropy": root.entropy, "spawn_key": list(root.spawn_key)},
+            "seed": {"entropy": plain_entropy(root), "spawn_key": _plain_key(root)},
             **header,
         }
         handle, temporary = tempfile.mkstemp(
@@ -152,12 +165,12 @@ class Checkpoint:
             )
         stored = header["seed"]
         if seed is not None and (
-            stored["entropy"] != root.entropy or stored["spawn_key"] != list(root.spawn_key)
+            stored["entropy"] != plain_entropy(root) or stored["spawn_key"] != _plain_key(root)
         ):
             raise ValueError(
                 f"checkpoint {path} was written with seed entropy {stored['entropy']} and spawn "
-                f"key {stored['spawn_key']}; this call has {root.entropy} and "
-                f"{list(root.spawn_key)}"
+                f"key {stored['spawn_key']}; this call has {plain_entropy(root)} and "
+                f"{_plain_key(root)}"
             )
         root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
         return header, arrays, root
@@ -177,6 +190,8 @@ def frame_arrays(frame: pd.DataFrame, prefix: str) -> tuple[dict, dict[str, np.n
     column (mixed objects, missing strings) raises TypeError naming it, rather than being
     written as something else.
     """
+    if frame.columns.has_duplicates:
+        raise TypeError(f"columns {list(frame.columns)}: names must be unique to be checkpointed")
     columns = []
     arrays = {}
     for i, (name, column) in enumerate(frame.items()):
@@ -189,7 +204,7 @@ def frame_arrays(frame: pd.DataFrame, prefix: str) -> tuple[dict, dict[str, np.n
             arrays[key + "_categories"] = categories.to_numpy(dtype=str)
             columns.append([name, "category", str(categories.dtype)])
             continue
-        if dtype.kind in "biufmM":
+        if dtype.kind in "biufmM" and column.to_numpy().dtype != object:
             arrays[key] = column.to_numpy()
         else:
             _check_strings(name, column)

@@ -215,9 +215,10 @@ def validate(
     checkpoint : path, optional
         A ``.npz`` file rewritten atomically after each origin. If it exists, the origins it
         holds are not run again: an interrupted validation resumes at its first unfinished
-        origin and returns the table an uninterrupted one returns. The observed events, origins,
-        horizons, methods' names, worlds and (if given) seed must be those it was written with
-        (else ValueError); the methods themselves (a custom calibrator) cannot be checked.
+        origin and returns the table an uninterrupted one returns. The observed events and
+        span, origins, horizons, methods' names, worlds and (if given) seed must be those it was
+        written with (else ValueError); the methods themselves (a custom calibrator) cannot be
+        checked.
 
     Returns
     -------
@@ -245,7 +246,7 @@ def validate(
     chosen = _methods(methods, calibrate, executor)
     root = seed_sequence(seed)
     store = _validation_checkpoint(
-        checkpoint, observed, origin_index, horizons, list(chosen), n_worlds
+        checkpoint, observed, (first, last), origin_index, horizons, list(chosen), n_worlds
     )
     frames, root = _resume(store, seed, root)
     done = frames[0]["origin"].nunique() if frames else 0
@@ -357,10 +358,13 @@ def _weeks(days: int) -> int:
 _CHECKPOINT_FORMAT = "escalation-validation-1"
 
 
-def _validation_checkpoint(path, observed, origins, horizons, methods, n_worlds) -> Checkpoint:
+def _validation_checkpoint(
+    path, observed, span, origins, horizons, methods, n_worlds
+) -> Checkpoint:
     """The checkpoint of one validation: what must match for a file to be resumed."""
     config = {
         "observed_sha256": frame_sha256(observed),
+        "span": [day.date().isoformat() for day in span],
         "origins": [origin.date().isoformat() for origin in origins],
         "horizons": [int(h) for h in horizons],
         "methods": methods,

@@ -69,3 +69,7 @@ def test_tables_round_trip_through_plain_arrays_and_odd_columns_are_refused():
     pd.testing.assert_frame_equal(frame_from_arrays(description, arrays, "t"), frame)
     with pytest.raises(TypeError, match="'note'"):
         frame_arrays(pd.DataFrame({"note": ["a", None]}), "t")
+    with pytest.raises(TypeError, match="'flag'"):  # a nullable column with a gap: no pickle
+        frame_arrays(pd.DataFrame({"flag": pd.array([True, None], dtype="boolean")}), "t")
+    with pytest.raises(TypeError, match="unique"):
+        frame_arrays(pd.DataFrame([[1, 2]], columns=["a", "a"]), "t")

@@ -209,6 +209,8 @@ def test_an_interrupted_validation_resumes_to_the_uninterrupted_table(tmp_path):
         run(BaselineMethod(Poisson), n_worlds=60, checkpoint=path)
     with pytest.raises(ValueError, match="seed"):
         run(BaselineMethod(Poisson), seed=9, checkpoint=path)
+    with pytest.raises(ValueError, match="span"):
+        run(BaselineMethod(Poisson), checkpoint=path, start="2020-12-01")
 
 
 def test_bad_arguments_are_named():

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -36,7 +38,7 @@ from escalation.inference.smc import TemperedResult, abc_smc, tempered_smc
 from escalation.model.parameters import PARAMETERS, declared_name
 from escalation.model.scenario import Scenario
 from escalation.provenance import manifest
-from escalation.runtime import DateLike, ExecutorLike, Seed, seed_sequence
+from escalation.runtime import DateLike, ExecutorLike, Seed, frame_sha256, seed_sequence
 
 #: Statistics matched in calibration (besides the monthly attack counts, whose names depend
 #: on the window). Left out: ``others_killed`` (dominated by the disputed fighter tolls of
@@ -214,6 +216,7 @@ def calibrate(
         max_generations=max_generations,
         checkpoint=checkpoint,
         progress=progress,
+        identity={"scenario_sha256": hashlib.sha256(base.to_toml().encode()).hexdigest()},
     )
     record = manifest(
         scenario=base,
@@ -251,6 +254,7 @@ def _calibrate_by_likelihood(
         setup, base, settings, seed, checkpoint, executor, progress,
         window=[first.isoformat(), last.isoformat()],
         observed_rows=len(events),
+        observed_sha256=frame_sha256(events),
     )  # fmt: skip
 
 
@@ -283,12 +287,18 @@ def tempered_posterior(
     each run draws from its own stream of ``seed`` and checkpoints to ``checkpoint.runK``;
     ``setup`` (picklable, so runs can go to an ``executor``) builds the likelihood and priors
     where the run executes. The posterior's base is ``base`` (a Scenario, or any object with
-    its interface); its manifest holds ``record`` besides the runs' settings.
+    its interface); its manifest holds ``record`` besides the runs' settings, and the
+    checkpoints hold ``record`` and the base's TOML hash, so one written for other data or
+    another scenario is refused.
     """
     runs = int(settings.runs)
     if runs < 1 or runs != settings.runs:
         raise ValueError(f"runs: expected a positive integer, found {settings.runs!r}")
     root = seed_sequence(seed)
+    identity = {
+        "scenario_sha256": hashlib.sha256(base.to_toml().encode()).hexdigest(),
+        **json.loads(json.dumps(record, default=str)),
+    }
     tasks = [
         partial(
             _tempered_run,
@@ -298,8 +308,9 @@ def tempered_posterior(
             run_seed,
             None if checkpoint is None else f"{checkpoint}.run{run}",
             progress if executor is None else False,
+            identity,
         )
-        for run, run_seed in enumerate(root.spawn(runs))
+        for run, run_seed in enumerate(_children(root, runs))
     ]
     # Runs are independent: with an executor they run side by side, each in one worker (a
     # replay's cost is mostly per day, not per world, so splitting a population gains little).
@@ -321,6 +332,13 @@ def tempered_posterior(
     return Posterior.pool(posteriors, provenance) if len(posteriors) > 1 else posteriors[0]
 
 
+def _children(root: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:
+    """The first ``n`` children ``root.spawn`` gives a fresh root, without spawning from it
+    (spawning changes the caller's object, so a second call with it would differ)."""
+    key = tuple(root.spawn_key)
+    return [np.random.SeedSequence(root.entropy, spawn_key=(*key, i)) for i in range(n)]
+
+
 def _replay_setup(scenario_toml: str, events: pd.DataFrame) -> tuple[ReplayLikelihood, dict]:
     """The record's likelihood by replay under the scenario, and the scenario's priors."""
     base = Scenario.from_toml(scenario_toml, origin="calibration")
@@ -334,6 +352,7 @@ def _tempered_run(
     seed: np.random.SeedSequence,
     checkpoint: str | None,
     progress: bool | None,
+    identity: dict,
 ) -> TemperedResult:
     """One run of likelihood-tempered SMC on the likelihood ``setup`` builds."""
     likelihood, prior = setup()
@@ -345,6 +364,7 @@ def _tempered_run(
         max_moves=max_moves,
         checkpoint=checkpoint,
         progress=progress,
+        identity=identity,
     )
 
 
@@ -365,6 +385,7 @@ def posterior_predictive(
     """
     observed = _events(observed)
     base = posterior.base_scenario
+    seed = seed_sequence(seed)  # draws and worlds from one root, also when seed is None
     draws = posterior_draws(posterior, seed, np.arange(n_worlds))
     simulated = predictive_statistics(simulate_statistics(base, draws, seed, executor=executor))
     actual = predictive_statistics(

@@ -45,7 +45,7 @@ from escalation.inference.likelihood import ReplayLikelihood
 from escalation.inference.posterior import Posterior
 from escalation.model.parameters import PARAMETERS, Prior, declared_name, period_copy
 from escalation.model.scenario import Scenario
-from escalation.runtime import ExecutorLike, Seed
+from escalation.runtime import ExecutorLike, Seed, frame_sha256
 
 __all__ = [
     "PER_PERIOD",
@@ -251,6 +251,7 @@ def calibrate_pooled(
         setup, pooled, settings or TemperedSettings(), seed, checkpoint, executor, progress,
         periods={p: [s.start.isoformat(), s.end.isoformat()] for p, s in pooled.periods},
         observed_rows={period: len(frame) for period, frame in events.items()},
+        observed_sha256={period: frame_sha256(frame) for period, frame in events.items()},
     )  # fmt: skip
 
 

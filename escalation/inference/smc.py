@@ -76,7 +76,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -90,7 +90,13 @@ from scipy.spatial.distance import cdist
 from scipy.special import expit, logit, logsumexp
 from tqdm import tqdm
 
-from escalation.runtime import Checkpoint, progress_bar, seed_sequence, show_progress
+from escalation.runtime import (
+    Checkpoint,
+    plain_entropy,
+    progress_bar,
+    seed_sequence,
+    show_progress,
+)
 
 __all__ = [
     "ABCResult",
@@ -330,14 +336,6 @@ def _rng(root: np.random.SeedSequence, *indices: int) -> np.random.Generator:
     return np.random.default_rng(_stream(root, *indices))
 
 
-def _entropy(root: np.random.SeedSequence) -> int | list[int]:
-    """The root seed's entropy as plain JSON-ready data (it is always set once constructed)."""
-    entropy = root.entropy
-    if isinstance(entropy, Sequence):
-        return [int(e) for e in entropy]
-    return int(entropy)  # type: ignore[arg-type]
-
-
 def _check_population(population_size: int) -> None:
     if int(population_size) != population_size or population_size < 2:
         raise ValueError(f"population_size must be an integer >= 2, got {population_size}")
@@ -549,6 +547,7 @@ def abc_smc(
     quantile: float = 0.5,
     checkpoint: str | os.PathLike | None = None,
     progress: bool | None = None,
+    identity: Mapping[str, Any] | None = None,
     scale: str = "mad",
     max_batch: int | None = None,
 ) -> ABCResult:
@@ -595,6 +594,9 @@ def abc_smc(
         How the distance scales each statistic (see :func:`scale_statistics`).
     max_batch : int or None
         Most worlds per ``simulate`` call; default ten times ``population_size``.
+    identity : mapping, optional
+        JSON-ready description of what ``simulate`` simulates (the scenario, or its hash),
+        stored in the checkpoint: a checkpoint written for another model is refused.
 
     Returns
     -------
@@ -618,6 +620,7 @@ def abc_smc(
         "priors": space.describe(),
         "population_size": int(population_size),
         "observed": [None if math.isnan(v) else float(v) for v in observed],
+        "identity": dict(identity or {}),
         "quantile": float(quantile),
         "scale": scale,
     }
@@ -668,7 +671,7 @@ def abc_smc(
         ess=state.ess,
         simulations_total=state.simulations_total,
         stop_reason=reason,
-        seed_entropy=_entropy(root),
+        seed_entropy=plain_entropy(root),
         seed_spawn_key=tuple(root.spawn_key),
     )
 
@@ -1058,6 +1061,7 @@ def tempered_smc(
     max_steps: int = 500,
     checkpoint: str | os.PathLike | None = None,
     progress: bool | None = None,
+    identity: Mapping[str, Any] | None = None,
 ) -> TemperedResult:
     """Sample the posterior and estimate the evidence by likelihood-tempered SMC.
 
@@ -1100,6 +1104,10 @@ def tempered_smc(
     progress : bool or None
         A tqdm bar over the temperature on stderr; None: when stderr is a terminal and ``CI`` is
         unset.
+    identity : mapping, optional
+        JSON-ready description of what ``loglik`` is the likelihood of (the data, window and
+        model, or their hashes), stored in the checkpoint: a checkpoint written for other data
+        is refused rather than resumed.
 
     Returns
     -------
@@ -1123,6 +1131,7 @@ def tempered_smc(
         "min_jump": float(min_jump),
         "max_moves": int(max_moves),
         "moves": f"independent Student-t (df {_PROPOSAL_DF:g}) alternating with random walk",
+        "identity": dict(identity or {}),
     }
     root = seed_sequence(seed)
     store = Checkpoint(
@@ -1166,7 +1175,7 @@ def tempered_smc(
         moves=state.moves,
         scales=state.scales,
         evaluations=state.evaluations,
-        seed_entropy=_entropy(root),
+        seed_entropy=plain_entropy(root),
         seed_spawn_key=tuple(root.spawn_key),
     )
 

@@ -108,6 +108,22 @@ def test_an_interrupted_run_resumes_to_the_same_posterior(tmp_path, monkeypatch)
     pd.testing.assert_frame_equal(resumed.samples, straight.samples)
 
 
+def test_a_checkpoint_of_other_data_is_refused_not_resumed(tmp_path):
+    observed = load_events()
+    january = observed[observed["date"] < "2021-02-01"]
+    args = dict(start="2021-01-01", end="2021-01-31", seed=1)
+    small = dict(population_size=20, runs=1, max_moves=1, progress=False)
+    path = tmp_path / "january"
+    calibrate(january, checkpoint=path, **small, **args)
+    with pytest.raises(ValueError, match="identity"):
+        calibrate(january.iloc[1:], checkpoint=path, **small, **args)
+    abc = tmp_path / "abc.npz"
+    calibrate(january, checkpoint=abc, **TINY, **args)
+    other = Scenario.load("trump_red_line")
+    with pytest.raises(ValueError, match="identity"):
+        calibrate(january, other, checkpoint=abc, **TINY, **args)
+
+
 def test_scenario_without_calibrated_parameters_is_refused():
     scenario = Scenario.from_toml(
         'name = "none"\nextends = "baseline_2021"\ncalibrate = []\n', origin="<none>"

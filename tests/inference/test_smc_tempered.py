@@ -340,6 +340,7 @@ def test_interrupted_run_resumed_equals_uninterrupted(tmp_path):
         ({"priors": {"rate": st.gamma(3.0)}}, "priors"),
         ({"target_ess": 0.7}, "target_ess"),
         ({"seed": 12}, "seed entropy"),
+        ({"identity": {"data": "another record"}}, "identity"),
     ],
 )
 def test_mismatched_checkpoint_raises(tmp_path, change, message):
