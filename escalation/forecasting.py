@@ -44,6 +44,7 @@ from escalation.events.counts import (
 from escalation.events.io import validate_events
 from escalation.events.schema import COLUMNS
 from escalation.inference.posterior import Posterior
+from escalation.model.agents import WITHDRAWAL_DEMAND_NOTE
 from escalation.model.scenario import Scenario
 from escalation.montecarlo import QUANTILES
 from escalation.runtime import DateLike, ExecutorLike, Seed, seed_sequence
@@ -348,11 +349,15 @@ def forecast(
         name: np.ascontiguousarray(result.daily_worlds[name][replay_days:].T.astype(np.int64))
         for name in SERIES
     }
-    w = result.worlds
+    # Within the horizon, as the other two: a demand in the replayed history is not a forecast
+    # (and, made once, it is not made again).
+    events = result.events
+    assert events is not None  # kept: keep_events=True
+    demands = events[(events["notes"] == WITHDRAWAL_DEMAND_NOTE) & (events["day"] >= replay_days)]
     probabilities = {
         "american_killed": float(np.mean(daily["us_killed"].sum(axis=1) > 0)),
         "us_strike_round": float(np.mean(daily["us_strike_rounds"].sum(axis=1) > 0)),
-        "withdrawal_demanded": float(np.mean(w["withdrawal_demanded"])),
+        "withdrawal_demanded": demands["world"].nunique() / n_worlds,
     }
     return Forecast(
         METHOD,

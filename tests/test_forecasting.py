@@ -222,6 +222,15 @@ def test_forecast_from_the_scenario_start_is_a_forward_run():
     assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
 
 
+def test_a_withdrawal_demand_in_the_history_is_not_a_forecast_one():
+    """Iraq's parliament voted on 5 January 2020 for US forces to leave: replayed, that demand is
+    Baghdad's, and a forecast from February counts only demands inside its horizon (none can
+    follow: a demand is made once)."""
+    record = load_events("2019-20")
+    f = forecast("period_2019_20", record, "2020-02-01", 14, n_worlds=20, seed=2)
+    assert f.probability("withdrawal_demanded") == 0.0
+
+
 def test_a_forecast_leaves_out_what_was_not_yet_known():
     """From 1 July 2021, the 26 July agreement (rate x post_agreement_rate) is not yet known: the
     forecast is that of the scenario without it, unless look_ahead asks for the whole timeline."""

@@ -112,6 +112,8 @@ ACTIVITY_PERSISTENCE = 1.0 - ACTIVITY_WEIGHT
 ACTIVITY_AFTER_STRIKE = 0.5
 
 # -- constants of Baghdad -----------------------------------------------------------------------
+#: The note of Baghdad's demand that US forces leave, in simulated event logs.
+WITHDRAWAL_DEMAND_NOTE = "demands the withdrawal of US forces"
 #: US presence once Baghdad demands withdrawal: troops drawn down to half of 2021's 2,500
 #: (Gulf International Forum, July 2021: troops already "reduced to 2,500"; halving again is an
 #: assumption).
@@ -891,7 +893,7 @@ class IraqiGovernment(BatchedAgent):
                 & ~self.demanded
             )
         if demand.any():
-            self._act(np.flatnonzero(demand), "US", "demands the withdrawal of US forces")
+            self._act(np.flatnonzero(demand), "US", WITHDRAWAL_DEMAND_NOTE)
             self.demanded |= demand
             m.presence = np.where(demand, np.minimum(m.presence, PRESENCE_AFTER_DEMAND), m.presence)
         recent = self.recent_attacks.push(t.iraq_attacks)
