@@ -22,6 +22,8 @@ is kept, so every forecast day is scored exactly once.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from escalation.ensemble import posterior_draws, run_ensemble
+from escalation.ensemble import posterior_draws, posterior_path, run_ensemble
 from escalation.events.counts import (
     MILITIA,
     STRIKE_ROUNDS,
@@ -306,7 +308,10 @@ def forecast(
     days : int
         Horizon in days.
     look_ahead : bool
-        False (the default, as a forecast is scored): the scenario's timeline entries not yet
+        False (the default, as a forecast is scored): a UserWarning if the parameters come
+        from a posterior calibrated on data past ``start`` (``extra["calibrated_through"]``
+        says how far; the shipped ``posterior_2021`` reaches 31 December 2021); the scenario's
+        timeline entries not yet
         public on ``start`` (:meth:`Scenario.known_on`; for 2021, the 26 July agreement to end
         the US combat mission) and the part of the Vienna talks schedule not yet public (from 1
         July 2021, the 29 November resumption) are left out, and ``extra["left_out"]`` names them
@@ -319,10 +324,20 @@ def forecast(
     seeded = seed is not None  # unseeded: fresh entropy, and the result says so
     seed = seed_sequence(seed)
     scenario, parameters = _source(source, n_worlds, seed)
+    calibrated_through = _calibrated_through(source, scenario)
     left_out: tuple[str, ...] = ()
     if not look_ahead:
         left_out = scenario.left_out_on(start.date())
         scenario = scenario.known_on(start.date())
+        if calibrated_through is not None and calibrated_through >= start.date():
+            warnings.warn(
+                f"forecast from {start.date()}: its parameters come from a posterior calibrated "
+                f"on data up to {calibrated_through}, after the origin, so it is not an "
+                "out-of-sample forecast; calibrate on the history before the origin "
+                "(escalation.calibrate) for one, or pass look_ahead=True to say it is meant",
+                UserWarning,
+                stacklevel=2,
+            )
     history = _history(history, start)
     # Replay from the scenario's (or posterior window's) start, or the first event if earlier;
     # with nothing to replay, the forecast is a fresh run from ``start`` (the same worlds).
@@ -371,6 +386,7 @@ def forecast(
             "history_start": str(first.date()),
             "seeded": seeded,
             "left_out": list(left_out),
+            "calibrated_through": None if calibrated_through is None else str(calibrated_through),
         },
     )
 
@@ -382,6 +398,16 @@ def _source(source, n_worlds, seed):
         return base, posterior_draws(source, seed, np.arange(n_worlds))
     scenario = source if isinstance(source, Scenario) else Scenario.load(source)
     return scenario, None
+
+
+def _calibrated_through(source, scenario: Scenario) -> datetime.date | None:
+    """The last day of data behind the forecast's parameters: the end of its posterior's
+    calibration window (its base scenario's end), or None without a posterior."""
+    if isinstance(source, Posterior):
+        return source.base_scenario.end
+    if scenario.posterior:
+        return Posterior.load(posterior_path(scenario.posterior)).base_scenario.end
+    return None
 
 
 def _history(history, start) -> pd.DataFrame:

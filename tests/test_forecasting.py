@@ -4,6 +4,7 @@ tests/model/test_replay.py)."""
 
 import dataclasses
 import datetime
+import warnings
 
 import matplotlib
 
@@ -220,6 +221,21 @@ def test_forecast_from_the_scenario_start_is_a_forward_run():
     for event in ("american_killed", "us_strike_round", "withdrawal_demanded"):
         assert f.probability(event) == run.probability(event)
     assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
+
+
+def test_a_forecast_inside_its_posteriors_window_says_it_is_not_out_of_sample():
+    """The shipped posterior was calibrated on all of 2021: a forecast from 1 July has seen the
+    months it forecasts through its parameters, and says so unless look_ahead says it is meant."""
+    history = load_events()
+    history = history[history["date"] < "2021-07-01"]
+    with pytest.warns(UserWarning, match="up to 2021-12-31, after the origin"):
+        f = forecast("baseline_2021", history, "2021-07-01", 7, n_worlds=5, seed=1)
+    assert f.extra["calibrated_through"] == "2021-12-31"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        forecast("baseline_2021", history, "2021-07-01", 7, n_worlds=5, seed=1, look_ahead=True)
+        f = forecast("baseline_2021", load_events(), "2022-01-01", 7, n_worlds=5, seed=1)
+    assert f.extra["calibrated_through"] == "2021-12-31"
 
 
 def test_a_withdrawal_demand_in_the_history_is_not_a_forecast_one():
