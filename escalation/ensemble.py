@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from escalation.errors import CheckpointError
 from escalation.events.io import validate_events
 from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.inference.posterior import Posterior
@@ -344,6 +345,10 @@ class _EnsembleCheckpoint:
     ) -> tuple[np.random.SeedSequence, list[tuple[int, int]], bool]:
         """The run's root seed, chunks and whether it was seeded: the directory's if it holds a
         run, else these."""
+        if self.directory.exists() and not self.directory.is_dir():
+            raise CheckpointError(
+                f"checkpoint {self.directory}: an ensemble's checkpoint is a folder, found a file"
+            )
         self.directory.mkdir(parents=True, exist_ok=True)
         run = self._file("run.npz")
         loaded = run.load(None, seed, root)

@@ -12,3 +12,8 @@ class EventDataError(ValueError):
 
 class ScenarioError(ValueError):
     """A scenario file or object is invalid (message names the field and what was expected)."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint cannot be resumed or written: not a checkpoint, another kind or format, made
+    by another configuration or seed, or its folder missing (message names the file and why)."""

@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from escalation.errors import CheckpointError
+
 #: What a public ``seed=`` argument accepts.
 Seed: TypeAlias = int | Sequence[int] | np.random.SeedSequence | None
 #: A calendar day: ``"2021-06-28"``, a :class:`datetime.date` or a :class:`pandas.Timestamp`.
@@ -136,10 +138,17 @@ class Checkpoint:
         """The header, the arrays ``names`` (None: all) and the run's root seed; None if there is
         no file.
 
-        Raises ValueError when the file is not such a checkpoint, was written by another
-        configuration, or (when ``seed`` is given) with another seed.
+        Raises :class:`~escalation.errors.CheckpointError` (a ValueError) when the file is not
+        such a checkpoint, was written by another configuration, or (when ``seed`` is given)
+        with another seed, and when its folder does not exist (before any work is done).
         """
-        if self.path is None or not self.path.exists():
+        if self.path is None:
+            return None
+        if not self.path.parent.is_dir():
+            raise CheckpointError(
+                f"checkpoint {self.path}: its folder {self.path.parent} does not exist"
+            )
+        if not self.path.exists():
             return None
         path = self.path
         try:
@@ -148,9 +157,11 @@ class Checkpoint:
                 wanted = [n for n in data.files if n != "header"] if names is None else names
                 arrays = {name: data[name] for name in wanted}
         except (OSError, KeyError, ValueError) as error:
-            raise ValueError(f"checkpoint {path} is not {self.kind} checkpoint: {error}") from error
+            raise CheckpointError(
+                f"checkpoint {path} is not {self.kind} checkpoint: {error}"
+            ) from error
         if header.get("format") != self.format:
-            raise ValueError(
+            raise CheckpointError(
                 f"checkpoint {path} has format {header.get('format')!r}; expected {self.format}"
             )
         differences = [
@@ -159,7 +170,7 @@ class Checkpoint:
             if header["config"].get(key) != value
         ]
         if differences:
-            raise ValueError(
+            raise CheckpointError(
                 f"checkpoint {path} was written by a different configuration; delete it or use "
                 "another path to start afresh. Differences: " + "; ".join(differences)
             )
@@ -167,7 +178,7 @@ class Checkpoint:
         if seed is not None and (
             stored["entropy"] != plain_entropy(root) or stored["spawn_key"] != _plain_key(root)
         ):
-            raise ValueError(
+            raise CheckpointError(
                 f"checkpoint {path} was written with seed entropy {stored['entropy']} and spawn "
                 f"key {stored['spawn_key']}; this call has {plain_entropy(root)} and "
                 f"{_plain_key(root)}"

@@ -35,7 +35,7 @@ from escalation.compare import (
     run_scenarios,
 )
 from escalation.ensemble import connect_dask, dask_client
-from escalation.errors import EventDataError, ScenarioError
+from escalation.errors import CheckpointError, EventDataError, ScenarioError
 from escalation.model.scenario import Scenario
 
 #: Worlds per scenario unless ``--worlds`` or ``--quick`` says otherwise.
@@ -230,7 +230,8 @@ def user_errors(command: Callable[[], int]) -> int:
     """Run ``command``; the errors a user can fix become one stderr line and exit code 2.
 
     User errors are bad arguments (:class:`UsageError`), bad event or scenario input
-    (:class:`~escalation.errors.EventDataError`, :class:`~escalation.errors.ScenarioError`),
+    (:class:`~escalation.errors.EventDataError`, :class:`~escalation.errors.ScenarioError`), a
+    checkpoint that cannot be resumed (:class:`~escalation.errors.CheckpointError`),
     a missing file the user named (:class:`FileNotFoundError`) and a missing optional
     dependency (:class:`ImportError`). Anything else is a bug and propagates with its
     traceback.
@@ -239,7 +240,7 @@ def user_errors(command: Callable[[], int]) -> int:
         return command()
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
-    except (UsageError, ScenarioError, EventDataError, ImportError) as exc:
+    except (UsageError, ScenarioError, EventDataError, CheckpointError, ImportError) as exc:
         return _fail(str(exc))
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: no such file or folder" if exc.filename else str(exc))

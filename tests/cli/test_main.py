@@ -70,6 +70,19 @@ def test_run_resumes_from_its_checkpoint(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_a_checkpoint_that_cannot_be_used_is_one_line_and_exit_code_2(tmp_path, capsys):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x", encoding="utf-8")
+    assert main(["run", "baseline_2021", "--worlds", "5", "--checkpoint", str(not_a_folder)]) == 2
+    assert "is a folder, found a file" in capsys.readouterr().err
+    missing = tmp_path / "absent" / "calibration.npz"
+    abc = ["calibrate", "--method", "abc", "--budget", "200", "--population", "100"]
+    code = main([*abc, "--checkpoint", str(missing)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "Traceback" not in err
+
+
 def write(path: Path, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     return str(path)
