@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import importlib.resources
 import json
 import math
 import os
@@ -37,7 +36,7 @@ from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.inference.posterior import Posterior
 from escalation.model.ladder import Rung
 from escalation.model.model import COUNT_SERIES, STATE_VARIABLES, EscalationModel
-from escalation.model.scenario import Scenario
+from escalation.model.scenario import Scenario, posterior_path
 from escalation.model.streams import WorldStreams
 from escalation.montecarlo import QUANTILES, mcse_of_mean, mcse_of_probability
 from escalation.provenance import file_sha256, manifest, verify_manifest, with_outputs
@@ -908,16 +907,3 @@ def _data_files(scenario) -> list:
         folder = posterior_path(scenario.posterior)
         files += sorted(p for p in folder.iterdir() if p.is_file())
     return files
-
-
-def posterior_path(ref) -> Path:
-    """Folder of a posterior: a name shipped in the package data, or a path."""
-    shipped = Path(str(importlib.resources.files("escalation") / "data" / str(ref)))
-    if shipped.is_dir():
-        return shipped
-    path = Path(ref)
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"posterior {ref!r}: no shipped posterior of that name and no such folder"
-        )
-    return path

@@ -398,6 +398,7 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
             )
     raw.setdefault("parameters", {})
     _check_table(raw, "parameters", origin)
+    _posterior_beside(raw, origin)
     if "timeline" in raw:
         _tag_timeline(raw, origin)
     raw["_pinned"] = set(raw["parameters"])
@@ -436,6 +437,34 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def _posterior_beside(raw: dict, origin: str) -> None:
+    """A ``posterior`` folder named relative to the scenario file, as ``extends`` is, becomes its
+    full path, so the scenario runs from any working directory (a shipped name stays a name)."""
+    ref = raw.get("posterior")
+    if not isinstance(ref, str) or not ref or Path(ref).is_absolute():
+        return
+    beside = Path(origin).parent / ref
+    if not _shipped_posterior(ref).is_dir() and beside.is_dir():
+        raw["posterior"] = str(beside.resolve())
+
+
+def _shipped_posterior(ref) -> Path:
+    return Path(str(importlib.resources.files("escalation") / "data" / str(ref)))
+
+
+def posterior_path(ref) -> Path:
+    """Folder of a posterior: a name shipped in the package data, or a path."""
+    shipped = _shipped_posterior(ref)
+    if shipped.is_dir():
+        return shipped
+    path = Path(ref)
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"posterior {ref!r}: no shipped posterior of that name and no such folder"
+        )
+    return path
 
 
 def _resolve_relative(ref, origin: str) -> Path:

@@ -390,3 +390,26 @@ def test_missing_file(tmp_path):
 
 def test_errors_are_value_errors():
     assert issubclass(ScenarioError, ValueError)
+
+
+def test_a_posterior_beside_the_scenario_file_is_found_from_any_directory(tmp_path, monkeypatch):
+    """``posterior = "mine"`` names a folder next to the scenario file, as ``extends`` names a
+    file next to it; a shipped name stays a name."""
+    from escalation.ensemble import run_ensemble
+    from escalation.inference.posterior import Posterior
+    from escalation.model.scenario import posterior_path
+
+    folder = tmp_path / "study"
+    Posterior.load(posterior_path("posterior_2021")).save(folder / "mine")
+    toml = folder / "spring.toml"
+    toml.write_text(
+        'name = "spring"\nextends = "baseline_2021"\nend = 2021-01-31\nposterior = "mine"\n',
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    scenario = Scenario.load(toml)
+    assert scenario.posterior == str((folder / "mine").resolve())
+    assert run_ensemble(scenario, 3, seed=1, progress=False).n_worlds == 3
+    assert Scenario.load("baseline_2021").posterior == "posterior_2021"
