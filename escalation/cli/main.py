@@ -328,6 +328,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     out = check_out(args.out or Path("results") / f"posterior_{scenario.name}")
     if args.budget is not None and args.method != "abc":
         raise UsageError("--budget: applies to --method abc")
+    if args.method == "abc":
+        population = args.population or DEFAULT_POPULATION
+        if args.budget is not None and args.budget < population:
+            raise UsageError(
+                f"--budget {args.budget}: at least the population ({population} particles) "
+                "must be simulated; raise --budget or lower --population"
+            )
     with scripts.executor(args) as executor:
         posterior = calibrate(
             events,

@@ -90,6 +90,10 @@ def write(path: Path, text: str) -> str:
 
 BAD_INPUT = {
     "unknown scenario": (lambda d: ["run", "no_such_scenario"], ["no_such_scenario"]),
+    "ABC budget below the population": (
+        lambda d: ["calibrate", "--method", "abc", "--budget", "200"],
+        ["--budget 200", "1000 particles"],
+    ),
     "bad TOML": (
         lambda d: ["run", write(d / "broken.toml", 'name = "x" =\n')],
         ["broken.toml", "not valid TOML"],
