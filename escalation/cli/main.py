@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -398,10 +399,13 @@ def _forecast(args: argparse.Namespace) -> int:
     source = _forecast_source(args.source)
     out = check_out(args.out or Path("results") / f"forecast_{args.start.isoformat()}")
     worlds = n_worlds(args)
-    with scripts.executor(args) as executor:
+    with scripts.executor(args) as executor, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
         result = forecast(
             source, history, start, args.days, n_worlds=worlds, seed=args.seed, executor=executor
         )
+    for warning in caught:  # one line each (a posterior calibrated past the origin)
+        print(f"escalation: note: {warning.message}", file=sys.stderr)
     tables = []
     for name in ("militia_attacks", "us_strike_rounds"):
         if name in result.daily:

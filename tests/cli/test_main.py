@@ -234,8 +234,11 @@ def test_forecast_prints_weekly_quantiles(tmp_path, capsys):
         str(out),
     ]
     assert main(argv) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "american_killed" in printed
+    # The shipped posterior saw all of 2021: said in one line, not as a Python warning.
+    assert "note: forecast from 2021-07-01" in captured.err and "UserWarning" not in captured.err
     weekly = pd.read_csv(out / "forecast_weekly.csv")
     assert set(weekly["series"]) >= {"militia_attacks"}
     assert len(weekly[weekly["series"] == "militia_attacks"]) == 2
