@@ -168,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--population",
-        type=positive_number,
+        type=scripts.population_number,
         default=None,
         help=f"particles per run (likelihood, default {LIKELIHOOD_POPULATION}) or per "
         f"generation (ABC, default {DEFAULT_POPULATION})",

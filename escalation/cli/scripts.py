@@ -81,6 +81,11 @@ def positive_number(text: str) -> int:
     return _integer(text, 1, "a positive integer")
 
 
+def population_number(text: str) -> int:
+    """A population of particles: a whole number >= 2 (a weighted sample needs two)."""
+    return _integer(text, 2, "an integer of at least 2")
+
+
 # == options =====================================================================================
 def add_worlds_options(parser: argparse.ArgumentParser, what: str = "worlds") -> None:
     """``--worlds N`` and ``--quick`` (read them back with :func:`n_worlds`)."""

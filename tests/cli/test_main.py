@@ -90,6 +90,10 @@ def write(path: Path, text: str) -> str:
 
 BAD_INPUT = {
     "unknown scenario": (lambda d: ["run", "no_such_scenario"], ["no_such_scenario"]),
+    "population of one": (
+        lambda d: ["calibrate", "--population", "1"],
+        ["--population", "at least 2"],
+    ),
     "ABC budget below the population": (
         lambda d: ["calibrate", "--method", "abc", "--budget", "200"],
         ["--budget 200", "1000 particles"],
