@@ -310,7 +310,9 @@ def forecast(
     look_ahead : bool
         False (the default, as a forecast is scored): a UserWarning if the parameters come
         from a posterior calibrated on data past ``start`` (``extra["calibrated_through"]``
-        says how far; the shipped ``posterior_2021`` reaches 31 December 2021); the scenario's
+        says how far; the shipped ``posterior_2021`` reaches 31 December 2021), and one if the
+        history's last event is more than :data:`QUIET_HISTORY_DAYS` before ``start`` (the gap
+        is replayed as days without events); the scenario's
         timeline entries not yet
         public on ``start`` (:meth:`Scenario.known_on`; for 2021, the 26 July agreement to end
         the US combat mission) and the part of the Vienna talks schedule not yet public (from 1
@@ -345,6 +347,15 @@ def forecast(
         min([start, history["date"].min(), pd.Timestamp(scenario.start)]) if len(history) else start
     )
     replay_days = int((start - first).days)
+    if len(history) and (start - history["date"].max()).days > QUIET_HISTORY_DAYS:
+        warnings.warn(
+            f"forecast from {start.date()}: the history's last event is on "
+            f"{history['date'].max().date()}, {(start - history['date'].max()).days} days "
+            "before; those days are replayed as days without any event. If the record simply "
+            "stops there, start the forecast after its last day",
+            UserWarning,
+            stacklevel=2,
+        )
     window = dataclasses.replace(
         scenario, start=first.date(), end=(start + pd.Timedelta(days=int(days) - 1)).date()
     )
@@ -398,6 +409,11 @@ def _source(source, n_worlds, seed):
         return base, posterior_draws(source, seed, np.arange(n_worlds))
     scenario = source if isinstance(source, Scenario) else Scenario.load(source)
     return scenario, None
+
+
+#: Days without any event before a forecast's origin beyond which the history is probably
+#: incomplete rather than quiet: the longest gap between rows of the 2021-22 record is 44 days.
+QUIET_HISTORY_DAYS = 120
 
 
 def _calibrated_through(source, scenario: Scenario) -> datetime.date | None:

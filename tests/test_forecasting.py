@@ -238,6 +238,17 @@ def test_a_forecast_inside_its_posteriors_window_says_it_is_not_out_of_sample():
     assert f.extra["calibrated_through"] == "2021-12-31"
 
 
+def test_a_history_that_stops_long_before_the_origin_is_said_to():
+    """The 2021 record stops on 31 December: a forecast from June 2022 on it alone replays five
+    months as days without events, and says so."""
+    with pytest.warns(UserWarning, match="last event is on 2021-12-27, 156 days before"):
+        forecast("baseline_2021", load_events(), "2022-06-01", 7, n_worlds=5, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = pd.concat([load_events("2021"), load_events("2022")], ignore_index=True)
+        forecast("baseline_2021", history, "2022-06-01", 7, n_worlds=5, seed=1)
+
+
 def test_a_withdrawal_demand_in_the_history_is_not_a_forecast_one():
     """Iraq's parliament voted on 5 January 2020 for US forces to leave: replayed, that demand is
     Baghdad's, and a forecast from February counts only demands inside its horizon (none can
