@@ -317,7 +317,7 @@ def _checkpoint_config(
         given.update(name.encode())
         given.update(np.ascontiguousarray(parameters[name], dtype=float).tobytes())
     return {
-        "scenario_sha256": hashlib.sha256(scenario.to_toml().encode()).hexdigest(),
+        "scenario_sha256": scenario.sha256(),
         "data_files_sha256": [file_sha256(path) for path in _data_files(scenario)],
         "n_worlds": int(n_worlds),
         "keep_events": bool(keep_events),

@@ -263,8 +263,9 @@ def validate(
                         result, observed, horizons, pit_draws.random(_weeks(days))
                     ).assign(origin=origin, method=name)
                 )
-            frames = [pd.concat(frames, ignore_index=True)]
-            _save(store, root, frames[0])
+            if store.path is not None:  # the rows so far, saved: only when checkpointing
+                frames = [pd.concat(frames, ignore_index=True)]
+                _save(store, root, frames[0])
             bar.update()
     table = pd.concat(frames, ignore_index=True)
     first_columns = ["origin", "horizon", "lead", "week_start", "method"]

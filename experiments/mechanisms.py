@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import json
 import math
 import re
@@ -192,7 +191,7 @@ def measured(
         "population": args.population,
         "worlds": args.worlds,
         "seed": args.seed,
-        "scenario_sha256": hashlib.sha256(scenario.to_toml().encode()).hexdigest(),
+        "scenario_sha256": scenario.sha256(),
         "observed_sha256": frame_sha256(observed),
     }
     path = out / "rows" / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".json")

@@ -216,7 +216,7 @@ def calibrate(
         max_generations=max_generations,
         checkpoint=checkpoint,
         progress=progress,
-        identity={"scenario_sha256": hashlib.sha256(base.to_toml().encode()).hexdigest()},
+        identity={"scenario_sha256": base.sha256()},
     )
     record = manifest(
         scenario=base,
