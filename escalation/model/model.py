@@ -222,24 +222,24 @@ class EscalationModel(mesa.Model):
         self.scoring = bool(score)
         #: Log probability of each replayed day's observed acts, by actor: ``(days, n_worlds)``.
         self.log_likelihood: dict[str, np.ndarray] = (
-            {actor: np.zeros((len(self.observed or ()), n)) for actor in SCORED_ACTORS}
+            {actor: _zeroed((len(self.observed or ()), n)) for actor in SCORED_ACTORS}
             if self.scoring
             else {}
         )
         #: Log probability of each replayed day's number of militia attacks given the record
         #: before it (counts only, as the count baselines see them): ``(days, n_worlds)``.
         self.count_log_likelihood = (
-            np.zeros((len(self.observed or ()), n))
+            _zeroed((len(self.observed or ()), n))
             if self.scoring and score_counts
             else np.zeros((0, n))
         )
         self.record_daily = record_daily
         if record_daily:
             self.daily_state: dict[str, np.ndarray] = {
-                v: np.zeros((self.days, n), dtype=np.float32) for v in STATE_VARIABLES
+                v: _zeroed((self.days, n), np.float32) for v in STATE_VARIABLES
             }
             self.daily_counts: dict[str, np.ndarray] = {
-                c: np.zeros((self.days, n), dtype=np.int16) for c in COUNT_SERIES
+                c: _zeroed((self.days, n), np.int16) for c in COUNT_SERIES
             }
         self.datacollector = (
             mesa.DataCollector(model_reporters={v: _world_zero(v) for v in STATE_VARIABLES})
@@ -604,6 +604,19 @@ class EscalationModel(mesa.Model):
     def withdrawal_demanded(self) -> np.ndarray:
         """Per world: whether Baghdad has demanded that US forces leave."""
         return self.iraq.demanded
+
+
+def _zeroed(shape: tuple[int, int], dtype=np.float64) -> np.ndarray:
+    """A zero-filled array like ``np.zeros``, but allocated so numpy can back it with huge pages.
+
+    ``np.zeros`` takes its memory from ``calloc``, which numpy does not advise for huge pages, so
+    the day-by-day writes into a run's daily arrays fault it in 4 KiB at a time; an empty array
+    filled with zeros is advised, and the first touch costs a sixth as much
+    (``benchmarks/bench_ensemble.py`` measures the ensemble).
+    """
+    out = np.empty(shape, dtype=dtype)
+    out.fill(0)
+    return out
 
 
 def _observed_days(
