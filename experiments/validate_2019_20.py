@@ -21,7 +21,8 @@ Methods, each seeing only the record before the origin:
 Writes ``docs/validation_2019_20.csv`` (one row per origin, week and method) and
 ``docs/figures/validation_2019_20.png``, and prints mean scores per origin and method.
 
-    python experiments/validate_2019_20.py              # about 3 minutes of one core
+    python experiments/validate_2019_20.py              # the shipped calibration, two workers
+    python experiments/validate_2019_20.py --population 200 --runs 1   # the earlier, smaller one
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import matplotlib
@@ -61,7 +64,7 @@ POOLED = "Model, pooled with 2021"
 ALONE = "Model, winter alone"
 
 
-def pooled_calibrator(settings: TemperedSettings, record_2021: pd.DataFrame):
+def pooled_calibrator(settings: TemperedSettings, record_2021: pd.DataFrame, executor=None):
     """A calibrator for :class:`~escalation.validation.ModelMethod`: the winter record before
     the origin pooled with 2021, the posterior seen from the winter period."""
 
@@ -72,20 +75,28 @@ def pooled_calibrator(settings: TemperedSettings, record_2021: pd.DataFrame):
             Scenario.load(SCENARIO), start=start.date(), end=end.date(), posterior=None
         )
         periods = {"2019_2020": (history, winter), "2021": (record_2021, "baseline_2021")}
-        pooled = calibrate_pooled(periods, seed=seed, progress=False, settings=settings)
+        pooled = calibrate_pooled(
+            periods, seed=seed, progress=False, settings=settings, executor=executor
+        )
         return period_posterior(pooled, "2019_2020")
 
     return fit
 
 
-def run(population: int, worlds: int, seed: int) -> pd.DataFrame:
-    """Every method at both origins; the weekly scores, one row per origin, week and method."""
+def run(population: int, worlds: int, seed: int, runs: int = 2, executor=None) -> pd.DataFrame:
+    """Every method at both origins; the weekly scores, one row per origin, week and method.
+
+    ``runs`` independent runs of ``population`` particles per calibration (the shipped
+    calibration's two of 400 by default), side by side on ``executor``.
+    """
     winter = load_events("2019_2020")
     first, last = PERIODS["2019_2020"].start, PERIODS["2019_2020"].end
-    settings = TemperedSettings(population, 1, LIKELIHOOD_MAX_MOVES)
+    settings = TemperedSettings(population, runs, LIKELIHOOD_MAX_MOVES)
     methods = {
-        POOLED: ModelMethod(pooled_calibrator(settings, load_events("2021"))),
-        ALONE: ModelMethod(calibrator(scenario=SCENARIO, population_size=population, runs=1)),
+        POOLED: ModelMethod(pooled_calibrator(settings, load_events("2021"), executor)),
+        ALONE: ModelMethod(
+            calibrator(executor, scenario=SCENARIO, population_size=population, runs=runs)
+        ),
         "Poisson": BaselineMethod(Poisson),
         "Negative binomial": BaselineMethod(NegativeBinomial),
     }
@@ -130,13 +141,16 @@ def plot(table: pd.DataFrame, path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     """Run, write the table and figure, print the mean scores; returns the weekly table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--population", type=int, default=200, help="particles per calibration")
+    parser.add_argument("--population", type=int, default=400, help="particles per run")
+    parser.add_argument("--runs", type=int, default=2, help="calibration runs, side by side")
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worlds", type=int, default=1000, help="worlds per forecast")
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--out", default="docs/validation_2019_20.csv")
     parser.add_argument("--figure", default="docs/figures/validation_2019_20.png")
     args = parser.parse_args(argv)
-    table = run(args.population, args.worlds, args.seed)
+    with ProcessPoolExecutor(args.workers) if args.workers > 1 else nullcontext() as executor:
+        table = run(args.population, args.worlds, args.seed, args.runs, executor)
     table.to_csv(args.out, index=False, float_format="%.6g")
     plot(table, Path(args.figure))
     scores = pd.concat(

@@ -710,6 +710,8 @@ class UnitedStates(BatchedAgent):
         self.refresh()
         self.group_grievance = np.zeros((self.n, len(GROUPS)))
         self.strike_sites = np.zeros(self.n, dtype=np.int64)
+        #: The size of a round ordered on the last replayed day (see _carry_pending_order).
+        self._hidden_round_sites = np.ones(self.n, dtype=np.int64)
 
     def refresh(self) -> None:
         """The policy's clarity and what its line deters, and the order book's delays, from
@@ -738,6 +740,8 @@ class UnitedStates(BatchedAgent):
         if m.replaying:
             self._replay(m.observed_today)
             return
+        if m.observed is not None and m.day == len(m.observed):
+            self._carry_pending_order()
         self._return_fire()
         sites = self.policy.respond(
             self.memory,
@@ -763,11 +767,16 @@ class UnitedStates(BatchedAgent):
         observed = record.us_strikes
         k = len(observed["group"])
         self.strike_sites = np.full(self.n, k, dtype=np.int64)
-        order = self.policy.replay(
-            self.memory, m.today.provocation(), self.context(), self.strike_sites
-        )
+        provocation, context = m.today.provocation(), self.context()
+        order = self.policy.replay(self.memory, provocation, context, self.strike_sites)
+        # Filtered in every replay, scored or not: a forecast starts from its end.
+        rounds = self.orders.observe(order, record.round_start)
+        if m.day == len(m.observed) - 1:  # the last replayed day: the size of a round it hides
+            crossings = provocation.crossings(self.policy.line)
+            self._hidden_round_sites = self.policy.round_sites(
+                self.memory, crossings, provocation, context
+            )
         if m.scoring:
-            rounds = self.orders.observe(order, record.round_start)
             chance = p.return_fire_prob * (m.today.syria_attacks > 0)
             m.score("US", rounds + log_bernoulli(chance, record.return_fire > 0))
         if record.return_fire:
@@ -782,6 +791,15 @@ class UnitedStates(BatchedAgent):
                 np.tile(observed["losses"], self.n),
             )
             self.group_grievance[:] = 0.0
+
+    def _carry_pending_order(self) -> None:
+        """On the first simulated day after a replayed history, draw each world's pending order
+        from the order book the record hides (:meth:`PendingOrders.draw`): a round ordered
+        before the origin and not yet struck then falls due on its day, as it would have. Its
+        size is the round the policy would have ordered on the last replayed day."""
+        pending = self.orders.draw(self.model.draws.us.pending_order)
+        self.memory.pending = pending
+        self.memory.pending_sites = np.where(pending >= 0, self._hidden_round_sites, 0)
 
     def _return_fire(self):
         m, p = self.model, self.p

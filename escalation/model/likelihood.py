@@ -203,6 +203,21 @@ class PendingOrders:
             self.total[:] = 1.0
         return logp
 
+    def draw(self, u: np.ndarray) -> np.ndarray:
+        """Per world, the days until a pending round falls due (0: today) or -1 (none pending),
+        drawn by inversion with the uniforms ``u`` from the belief after the days observed.
+
+        Where a forecast starts the order book the record hides: a round ordered before the
+        origin and not yet struck is carried into the simulated days with the chance the record
+        leaves it, as the campaign state is.
+        """
+        slots = len(self.due)
+        ahead = np.roll(self.due, -(self.day % slots), axis=0)  # row k: due k days from now
+        chances = np.vstack((self.idle[None, :], ahead)) / self.total
+        cumulative = np.cumsum(chances, axis=0).T
+        cumulative[:, -1] = 1.0  # rounding must not leave a draw past the last state
+        return np.minimum((u[:, None] >= cumulative).sum(axis=1), slots) - 1
+
     def _reset(self, worlds: slice | np.ndarray) -> None:
         """Back to idle, with no round pending, in ``worlds``."""
         self.due[:, worlds] = 0.0

@@ -107,7 +107,8 @@ class WorldStreams:
 #: order of :data:`escalation.model.agents.GROUPS`. The reporting layer's draws (read only under
 #: ``batched_reporting``) took slots 3, 4 and 5, once left empty, and 12, so that every other
 #: slot keeps its number (and every simulated world under full reporting its draws); the vows of
-#: revenge took 14 and 15, after the campaign's 13.
+#: revenge took 14 and 15, after the campaign's 13, and the US order pending when a forecast
+#: starts (read on its first simulated day only) took 16.
 DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = MappingProxyType(
     {
         "iran": MappingProxyType({"talks_collapse": 0, "campaign": 13}),
@@ -119,7 +120,9 @@ DAILY_DRAWS: Mapping[str, Mapping[str, int] | tuple[Mapping[str, int], ...]] = M
             MappingProxyType({"attacks": 2, "true_ieds": 5, "reported_ieds": 12, "vow": 15}),
         ),
         "israel": MappingProxyType({"strike": 6}),
-        "us": MappingProxyType({"strike_order": 7, "strike_delay": 8, "return_fire": 9}),
+        "us": MappingProxyType(
+            {"strike_order": 7, "strike_delay": 8, "return_fire": 9, "pending_order": 16}
+        ),
         "iraq": MappingProxyType({"crackdown": 10, "withdrawal_demand": 11}),
     }
 )

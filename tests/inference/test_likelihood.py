@@ -257,6 +257,27 @@ def test_pending_orders_filter_equals_enumeration_of_every_path():
         assert math.exp(logp) == pytest.approx(_brute_force(orders, pmf, struck), rel=1e-9)
 
 
+def test_pending_orders_draw_inverts_the_filtered_order_book():
+    """After one day with a sure order and delays of 1 + Poisson(2), the round falls due
+    d days on with P(d) = Poisson(2) at d - 1; a draw says how many days from tomorrow (the
+    first day not observed): 0 below e**-2 = 0.135, 1 below 3 e**-2 = 0.406, 2 below 5 e**-2 =
+    0.677. A day with no order leaves the book idle (-1), and a day a round struck clears it."""
+    book = PendingOrders(4, 3.0)
+    book.observe(np.ones(4), False)
+    u = np.array([0.1, 0.2, 0.5, 0.999])
+    expected_last = stats.poisson.ppf(0.999, 2.0)  # the inverse CDF read by a loop, by hand
+    np.testing.assert_array_equal(book.draw(u), [0, 1, 2, expected_last])
+    idle = PendingOrders(2, 3.0)
+    idle.observe(np.zeros(2), False)
+    np.testing.assert_array_equal(idle.draw(np.array([0.0, 0.99])), [-1, -1])
+    book.observe(np.zeros(4), True)
+    np.testing.assert_array_equal(book.draw(u), [-1, -1, -1, -1])
+    # Half the worlds ordered: the first half of the unit interval is idle.
+    half = PendingOrders(2, 1.0)
+    half.observe(np.full(2, 0.5), False)
+    np.testing.assert_array_equal(half.draw(np.array([0.49, 0.51])), [-1, 0])
+
+
 def test_delay_law_matches_the_simulation_rule():
     pmf = delay_pmf(np.array([1.0, 4.0]))
     assert pmf.shape == (2, MAX_ORDER_DELAY)

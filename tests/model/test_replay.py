@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from escalation.events.io import load_events, validate_events
 from escalation.events.schema import COLUMNS, EVENT_TYPES, EventType
@@ -465,3 +466,35 @@ def test_the_5_january_2020_vote_to_expel_us_forces_is_a_withdrawal_demand():
     assert demands == [pd.Timestamp("2020-01-05")]
     year = ObservedDays.from_events(load_events(), JANUARY, 365)
     assert not any(year[d].withdrawal_demand for d in range(365))
+
+
+@pytest.mark.statistical
+def test_a_round_ordered_before_the_origin_is_carried_into_the_forecast(baseline_to_february):
+    """An American killed on 1 January is always answered (the red line's rule): replaying that
+    day alone leaves every world's round pending, due after 1 + Poisson(us_lag_mean - 1) days.
+    The first simulated strikes must fall on those days, from 2 January on; a forecast that
+    dropped the order book would strike on 2 January nowhere, and only after a new order."""
+    history = validate_events(
+        pd.DataFrame(
+            [row(0, "militia", "rocket_attack", start=JANUARY, target="US forces",
+                 location="Ain al-Asad air base", us_killed=1)]
+        )
+    )  # fmt: skip
+    n, lag = 20_000, 3.0
+    model = EscalationModel(
+        baseline_to_february,
+        n_worlds=n,
+        seed=3,
+        history=history,
+        replay_days=1,
+        parameters={"us_lag_mean": lag},
+    )
+    for _ in range(8):
+        model.step()
+    rounds = model.daily_counts["us_strike_rounds"][1:8]  # 2-8 January
+    struck = rounds.any(axis=0)
+    first = np.where(struck, rounds.argmax(axis=0) + 1, 0)  # delay in days, 0: not yet
+    expected = stats.poisson.pmf(np.arange(7), lag - 1.0)  # P(delay = 1 .. 7)
+    observed = np.bincount(first[struck], minlength=8)[1:8] / n
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
+    np.testing.assert_array_less(np.abs(observed - expected), tolerance)

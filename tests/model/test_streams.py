@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from escalation.events.io import load_events
 from escalation.model.model import EscalationModel
 from escalation.model.scenario import Scenario
 from escalation.model.streams import (
@@ -245,7 +246,8 @@ def test_an_undeclared_draw_is_an_error_naming_the_declared_ones():
 
 def test_every_declared_draw_is_read_in_a_year_of_every_policy(monkeypatch):
     """Record each named draw the model reads over 2021, in scenarios that together exercise
-    every actor's decisions; a declared draw nobody reads fails."""
+    every actor's decisions, one of them a forecast from a replayed January (the order book it
+    carries over); a declared draw nobody reads fails."""
     read: set[str] = set()
     original = Draws.__getattr__
 
@@ -258,6 +260,7 @@ def test_every_declared_draw_is_read_in_a_year_of_every_policy(monkeypatch):
         talks_fragility=0.5, crackdown_rate=0.05, israel_strike_prob=0.3
     )
     EscalationModel(busy, n_worlds=20, seed=1).run()
+    EscalationModel(busy, n_worlds=20, seed=1, history=load_events(), replay_days=31).run()
     expected = set(declared_daily_draws()) | {
         f"{kind}.{name}" for kind, names in EVENT_DRAWS_BY_KIND.items() for name in names
     }
