@@ -705,13 +705,12 @@ class UnitedStates(BatchedAgent):
         self.memory = RetaliationMemory.fresh(
             self.n, self.policy.prior_answered, self.p.belief_prior_strength
         )
-        #: The hidden order book, summed out while scoring a replayed record.
+        #: The hidden order book, filtered over a replayed record: summed out when scoring, drawn
+        #: from where a forecast starts.
         self.orders = PendingOrders(self.n, self.p.us_lag_mean)
         self.refresh()
         self.group_grievance = np.zeros((self.n, len(GROUPS)))
         self.strike_sites = np.zeros(self.n, dtype=np.int64)
-        #: The size of a round ordered on the last replayed day (see _carry_pending_order).
-        self._hidden_round_sites = np.ones(self.n, dtype=np.int64)
 
     def refresh(self) -> None:
         """The policy's clarity and what its line deters, and the order book's delays, from
@@ -769,13 +768,13 @@ class UnitedStates(BatchedAgent):
         self.strike_sites = np.full(self.n, k, dtype=np.int64)
         provocation, context = m.today.provocation(), self.context()
         order = self.policy.replay(self.memory, provocation, context, self.strike_sites)
-        # Filtered in every replay, scored or not: a forecast starts from its end.
-        rounds = self.orders.observe(order, record.round_start)
-        if m.day == len(m.observed) - 1:  # the last replayed day: the size of a round it hides
+        # Filtered in every replay, scored or not: a forecast starts from its end, and needs
+        # the size of each round the record may hide.
+        sites = None
+        if m.days > len(m.observed):
             crossings = provocation.crossings(self.policy.line)
-            self._hidden_round_sites = self.policy.round_sites(
-                self.memory, crossings, provocation, context
-            )
+            sites = self.policy.round_sites(self.memory, crossings, provocation, context)
+        rounds = self.orders.observe(order, record.round_start, sites)
         if m.scoring:
             chance = p.return_fire_prob * (m.today.syria_attacks > 0)
             m.score("US", rounds + log_bernoulli(chance, record.return_fire > 0))
@@ -795,11 +794,11 @@ class UnitedStates(BatchedAgent):
     def _carry_pending_order(self) -> None:
         """On the first simulated day after a replayed history, draw each world's pending order
         from the order book the record hides (:meth:`PendingOrders.draw`): a round ordered
-        before the origin and not yet struck then falls due on its day, as it would have. Its
-        size is the round the policy would have ordered on the last replayed day."""
-        pending = self.orders.draw(self.model.draws.us.pending_order)
-        self.memory.pending = pending
-        self.memory.pending_sites = np.where(pending >= 0, self._hidden_round_sites, 0)
+        before the origin and not yet struck then falls due on its day, at its size, as it
+        would have."""
+        self.memory.pending, self.memory.pending_sites = self.orders.draw(
+            self.model.draws.us.pending_order
+        )
 
     def _return_fire(self):
         m, p = self.model, self.p

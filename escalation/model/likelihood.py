@@ -152,6 +152,8 @@ class PendingOrders:
     def __init__(self, n: int, lag_mean: np.ndarray | float) -> None:
         #: ``due[t % slots]``: unnormalised chance of a round due on day t; then idle and total.
         self.due = np.zeros((MAX_ORDER_DELAY + 1, n))
+        #: Like ``due``, each order's chance times its round's sites, when sizes are given.
+        self.sized: np.ndarray | None = None
         self.idle = np.ones(n)
         self.total = np.ones(n)
         self.day = 0
@@ -163,12 +165,18 @@ class PendingOrders:
         delays = delay_pmf(np.broadcast_to(np.asarray(lag_mean, dtype=float), (n,)))
         self.delays = np.ascontiguousarray(delays.T)  # (MAX_ORDER_DELAY, n)
 
-    def observe(self, order_probability: np.ndarray, struck: bool | None) -> np.ndarray:
+    def observe(
+        self,
+        order_probability: np.ndarray,
+        struck: bool | None,
+        sites: np.ndarray | None = None,
+    ) -> np.ndarray:
         """One day: the log probability of a round starting today (``struck``) or not.
 
         ``struck=None`` marks a day that carries no news on orders (airstrikes the day after
         others, one round running past midnight: :func:`escalation.model.replay.order_rounds`):
-        the worlds stay idle and score nothing.
+        the worlds stay idle and score nothing. ``sites``, the size of a round ordered today,
+        is tracked for :meth:`draw` when given (from the first day on; scoring needs none).
         """
         slots = len(self.due)
         today = self.day % slots
@@ -182,14 +190,14 @@ class PendingOrders:
             self._reset(slice(None))
             return logp
         logp = np.log(np.maximum(1.0 - due, MIN_PROBABILITY))
-        self.due[today] = 0.0
         order = np.asarray(order_probability, dtype=float)
         ordered = self.idle * order
         self.idle = self.idle * (1.0 - order)
-        # An order given today with a delay of d days falls due on day today + d.
-        head = slots - 1 - today
-        self.due[today + 1 :] += self.delays[:head] * ordered
-        self.due[:today] += self.delays[head:] * ordered
+        self._schedule(self.due, ordered, today)
+        if sites is not None:
+            if self.sized is None:
+                self.sized = np.zeros_like(self.due)
+            self._schedule(self.sized, ordered * sites, today)
         # Summed afresh each day: a running total minus what fell due loses its precision
         # within weeks as the unnormalised mass shrinks.
         self.total = self.idle + self.due.sum(axis=0)
@@ -199,28 +207,55 @@ class PendingOrders:
             self._reset(spent)
         if np.min(self.total) < 1e-100:  # keep the unnormalised belief clear of underflow
             self.due /= self.total
+            if self.sized is not None:
+                self.sized /= self.total
             self.idle /= self.total
             self.total[:] = 1.0
         return logp
 
-    def draw(self, u: np.ndarray) -> np.ndarray:
-        """Per world, the days until a pending round falls due (0: today) or -1 (none pending),
-        drawn by inversion with the uniforms ``u`` from the belief after the days observed.
+    def _schedule(self, ring: np.ndarray, ordered: np.ndarray, today: int) -> None:
+        """Clear today's slot of ``ring`` (its round did not come) and spread the mass
+        ``ordered`` today over the days it falls due: an order given today with a delay of d
+        days falls due on day today + d."""
+        ring[today] = 0.0
+        head = len(ring) - 1 - today
+        ring[today + 1 :] += self.delays[:head] * ordered
+        ring[:today] += self.delays[head:] * ordered
+
+    def draw(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(days, sites)`` per world: the days until a pending round falls due (0: today; -1:
+        none pending), drawn by inversion with the uniforms ``u`` from the belief after the days
+        observed, and that round's sites (0 where none is pending).
 
         Where a forecast starts the order book the record hides: a round ordered before the
         origin and not yet struck is carried into the simulated days with the chance the record
-        leaves it, as the campaign state is.
+        leaves it, as the campaign state is. Its size is the mean size of the rounds that may
+        fall due that day (each order's size weighted by its chance), rounded: one size when,
+        as usual, one day's order explains the round; 1 when :meth:`observe` was given none.
         """
         slots = len(self.due)
-        ahead = np.roll(self.due, -(self.day % slots), axis=0)  # row k: due k days from now
+        shift = -(self.day % slots)
+        ahead = np.roll(self.due, shift, axis=0)  # row k: due k days from now
         chances = np.vstack((self.idle[None, :], ahead)) / self.total
         cumulative = np.cumsum(chances, axis=0).T
         cumulative[:, -1] = 1.0  # rounding must not leave a draw past the last state
-        return np.minimum((u[:, None] >= cumulative).sum(axis=1), slots) - 1
+        days = np.minimum((u[:, None] >= cumulative).sum(axis=1), slots) - 1
+        pending = np.flatnonzero(days >= 0)
+        sites = np.zeros(len(days), dtype=np.int64)
+        if self.sized is None:
+            sites[pending] = 1
+        else:
+            mass = ahead[days[pending], pending]
+            sized = np.roll(self.sized, shift, axis=0)[days[pending], pending]
+            mean = np.divide(sized, mass, out=np.ones_like(mass), where=mass > 0)
+            sites[pending] = np.maximum(np.rint(mean), 1)
+        return days, sites
 
     def _reset(self, worlds: slice | np.ndarray) -> None:
         """Back to idle, with no round pending, in ``worlds``."""
         self.due[:, worlds] = 0.0
+        if self.sized is not None:
+            self.sized[:, worlds] = 0.0
         self.idle[worlds] = 1.0
         self.total[worlds] = 1.0
 

@@ -263,19 +263,54 @@ def test_pending_orders_draw_inverts_the_filtered_order_book():
     first day not observed): 0 below e**-2 = 0.135, 1 below 3 e**-2 = 0.406, 2 below 5 e**-2 =
     0.677. A day with no order leaves the book idle (-1), and a day a round struck clears it."""
     book = PendingOrders(4, 3.0)
-    book.observe(np.ones(4), False)
+    book.observe(np.ones(4), False, sites=np.array([2, 2, 3, 1]))
     u = np.array([0.1, 0.2, 0.5, 0.999])
     expected_last = stats.poisson.ppf(0.999, 2.0)  # the inverse CDF read by a loop, by hand
-    np.testing.assert_array_equal(book.draw(u), [0, 1, 2, expected_last])
+    days, sites = book.draw(u)
+    np.testing.assert_array_equal(days, [0, 1, 2, expected_last])
+    np.testing.assert_array_equal(sites, [2, 2, 3, 1])
     idle = PendingOrders(2, 3.0)
     idle.observe(np.zeros(2), False)
-    np.testing.assert_array_equal(idle.draw(np.array([0.0, 0.99])), [-1, -1])
+    np.testing.assert_array_equal(idle.draw(np.array([0.0, 0.99]))[0], [-1, -1])
     book.observe(np.zeros(4), True)
-    np.testing.assert_array_equal(book.draw(u), [-1, -1, -1, -1])
+    days, sites = book.draw(u)
+    np.testing.assert_array_equal(days, [-1, -1, -1, -1])
+    np.testing.assert_array_equal(sites, [0, 0, 0, 0])
     # Half the worlds ordered: the first half of the unit interval is idle.
     half = PendingOrders(2, 1.0)
     half.observe(np.full(2, 0.5), False)
-    np.testing.assert_array_equal(half.draw(np.array([0.49, 0.51])), [-1, 0])
+    np.testing.assert_array_equal(half.draw(np.array([0.49, 0.51]))[0], [-1, 0])
+
+
+def test_pending_orders_draw_after_the_ring_wraps_conditions_on_the_quiet_days():
+    """70 quiet days (the ring of 61 slots wraps), a sure order of 5 sites on day 70, then three
+    days without a strike: the round falls due D = 4 + k days after the order with chance
+    P(D = 4 + k) / P(D > 3) under D = 1 + Poisson(5), i.e. k days after the first day not
+    observed. Orders of other sizes on other days mix by their chances."""
+    lag = 6.0
+    book = PendingOrders(3, lag)  # three worlds alike, one uniform each
+    for _ in range(70):
+        book.observe(np.zeros(3), False, sites=np.ones(3))
+    book.observe(np.ones(3), False, sites=np.full(3, 5))
+    for _ in range(3):
+        book.observe(np.zeros(3), False, sites=np.ones(3))
+    delay = stats.poisson(lag - 1.0)  # D - 1
+    survive = delay.sf(2)  # P(D > 3)
+    cdf = np.cumsum(delay.pmf(np.arange(3, 40))) / survive  # k = 0, 1, ...
+    for k in (0, 3, 9):
+        below, above = (cdf[k - 1] if k else 0.0), cdf[k]
+        days, sites = book.draw(np.array([below + 1e-9, (below + above) / 2, above - 1e-9]))
+        np.testing.assert_array_equal(days, [k, k, k])
+        np.testing.assert_array_equal(sites, [5, 5, 5])
+    # A 1-site and a 3-site order that may both fall due on the same day: the drawn round's
+    # size is their mean weighted by chance, rounded. Delays 1 + Poisson(1): P(1) = P(2) = 1/e.
+    mixed = PendingOrders(1, 2.0)
+    mixed.observe(np.array([0.5]), False, sites=np.array([1]))  # day 0: half the worlds order
+    mixed.observe(np.array([1.0]), False, sites=np.array([3]))  # day 1: no round; the rest do
+    # Due on day 2, the first day not observed: 0.5/e from each order, so a mean size of 2,
+    # and the day holds (1/e) / (0.5 (1 - 1/e) + 0.5) = 0.45 of the belief: u = 0.01 draws it.
+    days, sites = mixed.draw(np.array([0.01]))
+    assert days[0] == 0 and sites[0] == 2
 
 
 def test_delay_law_matches_the_simulation_rule():

@@ -10,6 +10,7 @@ on this replay (tests/test_forecasting.py).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -496,5 +497,39 @@ def test_a_round_ordered_before_the_origin_is_carried_into_the_forecast(baseline
     first = np.where(struck, rounds.argmax(axis=0) + 1, 0)  # delay in days, 0: not yet
     expected = stats.poisson.pmf(np.arange(7), lag - 1.0)  # P(delay = 1 .. 7)
     observed = np.bincount(first[struck], minlength=8)[1:8] / n
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
+    np.testing.assert_array_less(np.abs(observed - expected), tolerance)
+
+
+@pytest.mark.statistical
+def test_a_carried_round_keeps_the_size_it_was_ordered_at():
+    """Under the line at "an American killed", a killing is answered by a five-site round
+    (KILLING_ROUND_SITES). Killed on 1 January, nothing on 2-3 January, the forecast from 4
+    January carries that round: due after D = 1 + Poisson(us_lag_mean - 1) days given D > 2,
+    and five sites wherever it lands, though a round ordered on the quiet last day would
+    have had one."""
+    scenario = dataclasses.replace(
+        Scenario.load("trump_red_line"), end=dt.date(2021, 1, 31), posterior=None
+    )
+    history = validate_events(
+        pd.DataFrame(
+            [row(0, "militia", "rocket_attack", start=JANUARY, target="US forces",
+                 location="Ain al-Asad air base", us_killed=1)]
+        )
+    )  # fmt: skip
+    n, lag = 20_000, 5.0
+    model = EscalationModel(
+        scenario, n_worlds=n, seed=4, history=history, replay_days=3,
+        parameters={"us_lag_mean": lag},
+    )  # fmt: skip
+    for _ in range(12):
+        model.step()
+    sites = model.daily_counts["us_strike_sites"][3:12]  # 4-12 January
+    struck = sites.any(axis=0)
+    first = sites.argmax(axis=0)
+    np.testing.assert_array_equal(sites[first[struck], np.flatnonzero(struck)], 5)
+    delay = stats.poisson(lag - 1.0)  # D - 1, given D > 2
+    expected = delay.pmf(np.arange(2, 11)) / delay.sf(1)
+    observed = np.bincount(first[struck], minlength=9)[:9] / n
     tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
     np.testing.assert_array_less(np.abs(observed - expected), tolerance)
