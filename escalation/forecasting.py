@@ -301,8 +301,11 @@ def forecast(
         names one, is drawn from).
     history : DataFrame
         Observed events in the canonical schema; those before ``start`` are replayed from
-        the first one's date (or the scenario's start, if earlier). Empty or None: a fresh run
-        from ``start``, the same worlds as the scenario run from that day.
+        the first one's date (or the scenario's start, if earlier) into the agents' memories,
+        and the states the record hides are drawn world by world from their filters at
+        ``start``: a campaign under way, and a US strike round ordered and not yet struck.
+        Empty or None: a fresh run from ``start``, the same worlds as the scenario run from
+        that day.
     start : date-like
         First forecast day.
     days : int
