@@ -222,6 +222,11 @@ class PendingOrders:
         ring[today + 1 :] += self.delays[:head] * ordered
         ring[:today] += self.delays[head:] * ordered
 
+    def pending_probability(self) -> np.ndarray:
+        """Per world, the chance after the days observed that a round is ordered and not yet
+        struck (what :meth:`draw` carries into a forecast)."""
+        return 1.0 - self.idle / self.total
+
     def draw(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(days, sites)`` per world: the days until a pending round falls due (0: today; -1:
         none pending), drawn by inversion with the uniforms ``u`` from the belief after the days

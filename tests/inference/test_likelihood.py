@@ -280,6 +280,13 @@ def test_pending_orders_draw_inverts_the_filtered_order_book():
     half = PendingOrders(2, 1.0)
     half.observe(np.full(2, 0.5), False)
     np.testing.assert_array_equal(half.draw(np.array([0.49, 0.51]))[0], [-1, 0])
+    np.testing.assert_allclose(half.pending_probability(), 0.5)
+    # Lag 1: the round is due the next day; a day without it rules it out, and the half of the
+    # belief left idle orders again with chance 0.5: pending (0.5 * 0.5) / (0.5 + 0) = 0.5 still.
+    half.observe(np.full(2, 0.5), False)
+    np.testing.assert_allclose(half.pending_probability(), 0.5)
+    half.observe(np.zeros(2), True)
+    np.testing.assert_array_equal(half.pending_probability(), 0.0)
 
 
 def test_pending_orders_draw_after_the_ring_wraps_conditions_on_the_quiet_days():
