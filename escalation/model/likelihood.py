@@ -239,8 +239,7 @@ class PendingOrders:
         as usual, one day's order explains the round; 1 when :meth:`observe` was given none.
         """
         slots = len(self.due)
-        shift = -(self.day % slots)
-        ahead = np.roll(self.due, shift, axis=0)  # row k: due k days from now
+        ahead = np.roll(self.due, -(self.day % slots), axis=0)  # row k: due k days from now
         chances = np.vstack((self.idle[None, :], ahead)) / self.total
         cumulative = np.cumsum(chances, axis=0).T
         cumulative[:, -1] = 1.0  # rounding must not leave a draw past the last state
@@ -250,8 +249,8 @@ class PendingOrders:
         if self.sized is None:
             sites[pending] = 1
         else:
-            mass = ahead[days[pending], pending]
-            sized = np.roll(self.sized, shift, axis=0)[days[pending], pending]
+            slot = (self.day + days[pending]) % slots  # the drawn day's slot in the ring
+            mass, sized = self.due[slot, pending], self.sized[slot, pending]
             mean = np.divide(sized, mass, out=np.ones_like(mass), where=mass > 0)
             sites[pending] = np.maximum(np.rint(mean), 1)
         return days, sites
