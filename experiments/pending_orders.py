@@ -34,22 +34,21 @@ SCENARIO = "baseline_2021"
 START, END = "2021-01-01", "2022-12-31"
 
 
-def pending_at(origin: pd.Timestamp, record: pd.DataFrame, draws: int, seed: int) -> np.ndarray:
-    """Per posterior draw, the filtered chance that a round is pending on ``origin``, the
-    record replayed from 1 January 2021 to the day before."""
-    scenario = Scenario.load(SCENARIO)
-    days = int((origin - pd.Timestamp(START)).days)
+def pending_at(
+    origin: pd.Timestamp, record: pd.DataFrame, scenario: Scenario, parameters: dict, seed: int
+) -> np.ndarray:
+    """Per posterior draw (``parameters``), the filtered chance that a round is pending on
+    ``origin``, the record replayed from 1 January 2021 to the day before."""
     window = dataclasses.replace(
         scenario, end=(origin - pd.Timedelta(days=1)).date(), posterior=None
     )
-    posterior = Posterior.load(posterior_path(scenario.posterior))
     model = EscalationModel(
         window,
-        draws,
+        len(next(iter(parameters.values()))),
         seed=seed,
-        parameters=posterior_draws(posterior, seed, np.arange(draws)),
+        parameters=parameters,
         history=record[record["date"] < origin],
-        replay_days=days,
+        replay_days=int((origin - pd.Timestamp(START)).days),
     )
     model.run()
     return model.us.orders.pending_probability()
@@ -62,9 +61,12 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--out", default="docs/pending_orders_at_origins.csv")
     args = parser.parse_args(argv)
     record = pd.concat([load_events("2021"), load_events("2022")], ignore_index=True)
+    scenario = Scenario.load(SCENARIO)
+    posterior = Posterior.load(posterior_path(scenario.posterior))
+    parameters = posterior_draws(posterior, args.seed, np.arange(args.draws))  # every origin
     rows = []
     for origin in monthly_origins(START, END):
-        chance = pending_at(origin, record, args.draws, args.seed)
+        chance = pending_at(origin, record, scenario, parameters, args.seed)
         rows.append({"origin": origin.date(), "mean": chance.mean(), "largest": chance.max()})
     table = pd.DataFrame(rows)
     table.to_csv(args.out, index=False, float_format="%.4f")
