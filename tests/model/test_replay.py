@@ -469,24 +469,33 @@ def test_the_5_january_2020_vote_to_expel_us_forces_is_a_withdrawal_demand():
     assert not any(year[d].withdrawal_demand for d in range(365))
 
 
+#: An American killed at Ain al-Asad on 1 January 2021: a crossing every red line answers.
+KILLING_ON_JANUARY_FIRST = validate_events(
+    pd.DataFrame(
+        [row(0, "militia", "rocket_attack", start=JANUARY, target="US forces",
+             location="Ain al-Asad air base", us_killed=1)]
+    )
+)  # fmt: skip
+
+
+def assert_shares_within_5_sigma(observed: np.ndarray, expected: np.ndarray, n: int) -> None:
+    """Shares of ``n`` worlds against their chances, each within 5 binomial standard errors."""
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
+    np.testing.assert_array_less(np.abs(observed - expected), tolerance)
+
+
 @pytest.mark.statistical
 def test_a_round_ordered_before_the_origin_is_carried_into_the_forecast(baseline_to_february):
     """An American killed on 1 January is always answered (the red line's rule): replaying that
     day alone leaves every world's round pending, due after 1 + Poisson(us_lag_mean - 1) days.
     The first simulated strikes must fall on those days, from 2 January on; a forecast that
     dropped the order book would strike on 2 January nowhere, and only after a new order."""
-    history = validate_events(
-        pd.DataFrame(
-            [row(0, "militia", "rocket_attack", start=JANUARY, target="US forces",
-                 location="Ain al-Asad air base", us_killed=1)]
-        )
-    )  # fmt: skip
     n, lag = 20_000, 3.0
     model = EscalationModel(
         baseline_to_february,
         n_worlds=n,
         seed=3,
-        history=history,
+        history=KILLING_ON_JANUARY_FIRST,
         replay_days=1,
         parameters={"us_lag_mean": lag},
     )
@@ -497,8 +506,7 @@ def test_a_round_ordered_before_the_origin_is_carried_into_the_forecast(baseline
     first = np.where(struck, rounds.argmax(axis=0) + 1, 0)  # delay in days, 0: not yet
     expected = stats.poisson.pmf(np.arange(7), lag - 1.0)  # P(delay = 1 .. 7)
     observed = np.bincount(first[struck], minlength=8)[1:8] / n
-    tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
-    np.testing.assert_array_less(np.abs(observed - expected), tolerance)
+    assert_shares_within_5_sigma(observed, expected, n)
 
 
 @pytest.mark.statistical
@@ -511,15 +519,9 @@ def test_a_carried_round_keeps_the_size_it_was_ordered_at():
     scenario = dataclasses.replace(
         Scenario.load("trump_red_line"), end=dt.date(2021, 1, 31), posterior=None
     )
-    history = validate_events(
-        pd.DataFrame(
-            [row(0, "militia", "rocket_attack", start=JANUARY, target="US forces",
-                 location="Ain al-Asad air base", us_killed=1)]
-        )
-    )  # fmt: skip
     n, lag = 20_000, 5.0
     model = EscalationModel(
-        scenario, n_worlds=n, seed=4, history=history, replay_days=3,
+        scenario, n_worlds=n, seed=4, history=KILLING_ON_JANUARY_FIRST, replay_days=3,
         parameters={"us_lag_mean": lag},
     )  # fmt: skip
     for _ in range(12):
@@ -531,5 +533,4 @@ def test_a_carried_round_keeps_the_size_it_was_ordered_at():
     delay = stats.poisson(lag - 1.0)  # D - 1, given D > 2
     expected = delay.pmf(np.arange(2, 11)) / delay.sf(1)
     observed = np.bincount(first[struck], minlength=9)[:9] / n
-    tolerance = 5 * np.sqrt(expected * (1 - expected) / n)
-    np.testing.assert_array_less(np.abs(observed - expected), tolerance)
+    assert_shares_within_5_sigma(observed, expected, n)
