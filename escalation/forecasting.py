@@ -320,8 +320,8 @@ def forecast(
         public on ``start`` (:meth:`Scenario.known_on`; for 2021, the 26 July agreement to end
         the US combat mission) and the part of the Vienna talks schedule not yet public (from 1
         July 2021, the 29 November resumption) are left out, and ``extra["left_out"]`` names them
-        (:meth:`Scenario.left_out_on`). True keeps the whole timeline and schedule: a projection
-        that knows what was to come.
+        (:meth:`Scenario.left_out_on`; entries after the forecast's last day are not named).
+        True keeps the whole timeline and schedule: a projection that knows what was to come.
     """
     start = as_day(start)
     if int(days) < 1:
@@ -332,7 +332,8 @@ def forecast(
     calibrated_through = _calibrated_through(source, scenario)
     left_out: tuple[str, ...] = ()
     if not look_ahead:
-        left_out = scenario.left_out_on(start.date())
+        last = (start + pd.Timedelta(days=int(days) - 1)).date()
+        left_out = scenario.left_out_on(start.date(), until=last)
         scenario = scenario.known_on(start.date())
         if calibrated_through is not None and calibrated_through >= start.date():
             warnings.warn(

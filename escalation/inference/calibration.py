@@ -102,14 +102,17 @@ def calibration_window(observed: pd.DataFrame, start=None, end=None) -> tuple[dt
 
 
 def calibration_scenario(scenario=None, start=None, end=None) -> Scenario:
-    """The scenario to calibrate: its window set, any posterior it names dropped."""
+    """The scenario to calibrate: its window set, any posterior it names dropped, and the
+    timeline factors no entry of the window applies left out (:meth:`Scenario.calibrated_until`)."""
     if scenario is None:
         scenario = Scenario.load("baseline_2021")
     elif not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario)
+    scenario = dataclasses.replace(scenario, start=start, end=end, posterior=None)
+    scenario = dataclasses.replace(scenario, calibrate=scenario.calibrated_until(scenario.end))
     if not scenario.calibrate:
         raise ScenarioError(f"{scenario.origin}: key 'calibrate': no parameters to calibrate")
-    return dataclasses.replace(scenario, start=start, end=end, posterior=None)
+    return scenario
 
 
 def priors(scenario: Any) -> dict:

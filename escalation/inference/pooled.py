@@ -321,13 +321,15 @@ def _period_name(name: object) -> str:
 
 
 def _period_scenario(name: str, value: object) -> Scenario:
-    """The scenario of a period's ``(events, scenario)`` pair, with parameters to calibrate."""
+    """The scenario of a period's ``(events, scenario)`` pair, with parameters to calibrate
+    (those its window can inform, :meth:`Scenario.calibrated_until`)."""
     if not isinstance(value, tuple | list) or len(value) != 2 or value[1] is None:
         raise ValueError(
             f"periods[{name!r}]: expected a pair (observed events, scenario); the period has "
             "no scenario (each period is a scenario with its own dates and policies)"
         )
     scenario = Scenario.coerce(value[1])
+    scenario = replace(scenario, calibrate=scenario.calibrated_until(scenario.end))
     if not scenario.calibrate:
         raise ScenarioError(
             f"periods[{name!r}]: scenario {scenario.name} ({scenario.origin}) calibrates nothing; "

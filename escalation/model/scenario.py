@@ -237,17 +237,37 @@ class Scenario:
             return self
         return replace(self, timeline=kept, policies=policies)
 
+    def calibrated_until(self, end: dt.date) -> tuple[str, ...]:
+        """The parameters of ``calibrate`` that a record ending on ``end`` can inform: all but a
+        factor read only through the timeline (:attr:`Parameter.timeline_only`) whose every
+        entry is dated after ``end``. The likelihood is flat in such a factor, so its posterior
+        would be its prior; left uncalibrated, it keeps the scenario's value (1, no change, for
+        baseline_2021's post_agreement_rate and ied_report_2022) until a record reaches its
+        date."""
+        acting = {
+            factor
+            for entry in self.timeline
+            if entry.date <= end
+            for factor in entry.multiply.values()
+            if isinstance(factor, str)
+        }
+        return tuple(
+            name for name in self.calibrate if not PARAMETERS[name].timeline_only or name in acting
+        )
+
     def unknown_on(self, origin: dt.date | str) -> tuple[TimelineEntry, ...]:
         """The timeline entries :meth:`known_on` leaves out for ``origin``."""
         day = _date(origin, "origin", self.origin)
         return tuple(e for e in self.timeline if e.known_from >= day)
 
-    def left_out_on(self, origin: dt.date | str) -> tuple[str, ...]:
+    def left_out_on(self, origin: dt.date | str, until: dt.date | None = None) -> tuple[str, ...]:
         """What :meth:`known_on` leaves out for ``origin``, in words: each entry of
-        :meth:`unknown_on` (``"date: event"``), then, if it holds the talks schedule back,
-        ``"Vienna talks after <origin>: schedule not yet public"``."""
+        :meth:`unknown_on` dated on or before ``until`` (all, if None; a forecast passes its
+        last day, as later entries could not have acted) as ``"date: event"``, then, if it holds
+        the talks schedule back, ``"Vienna talks after <origin>: schedule not yet public"``."""
         day = _date(origin, "origin", self.origin)
-        words = [f"{e.date}: {e.event or 'unnamed entry'}" for e in self.unknown_on(day)]
+        unknown = [e for e in self.unknown_on(day) if until is None or e.date <= until]
+        words = [f"{e.date}: {e.event or 'unnamed entry'}" for e in unknown]
         known = self.known_on(day)
         switches = [e.policy for e in self.timeline if e.known_from < day]
         if known.policies != self.policies or switches != [e.policy for e in known.timeline]:

@@ -47,8 +47,11 @@ def test_calibrate_on_a_slice_of_the_builtin_data():
     observed = load_events()
     first_half = observed[observed["date"] < "2021-04-01"]
     post = calibrate(first_half, start="2021-01-01", end="2021-03-31", seed=1, **TINY)
+    # Every calibrated parameter but the factors of entries after March (26 July 2021, 2022).
+    left_out = {"post_agreement_rate", "ied_report_2022"}
     scenario = Scenario.load("baseline_2021")
-    assert list(post.samples.columns) == list(scenario.calibrate) + ["weight"]
+    expected = [name for name in scenario.calibrate if name not in left_out]
+    assert list(post.samples.columns) == expected + ["weight"]
     assert post.samples["weight"].sum() == pytest.approx(1.0)
     assert post.base_scenario.start == dt.date(2021, 1, 1)
     assert post.base_scenario.end == dt.date(2021, 3, 31)
@@ -130,6 +133,30 @@ def test_scenario_without_calibrated_parameters_is_refused():
     )
     with pytest.raises(ScenarioError, match="calibrate"):
         calibration_scenario(scenario, dt.date(2021, 1, 1), dt.date(2021, 2, 1))
+
+
+def test_calibration_leaves_out_the_timeline_factors_its_window_cannot_inform():
+    """baseline_2021's post_agreement_rate acts from 26 July 2021 and ied_report_2022 from
+    1 January 2022, only through the timeline: a window ending before an entry leaves its factor
+    out (so the shipped 2021 posterior does not sample the 2022 factor), one reaching it keeps
+    it. A factor that policies also read is kept whatever the dates."""
+    base = Scenario.load("baseline_2021")
+    start = dt.date(2021, 1, 1)
+    windows = {
+        dt.date(2021, 6, 30): {"post_agreement_rate", "ied_report_2022"},
+        dt.date(2021, 12, 31): {"ied_report_2022"},
+        dt.date(2022, 3, 31): set(),
+    }
+    for end, left_out in windows.items():
+        kept = calibration_scenario(base, start, end).calibrate
+        assert set(base.calibrate) - set(kept) == left_out, end
+        assert list(kept) == [n for n in base.calibrate if n not in left_out]
+    later = base.to_toml() + (
+        "\n[[timeline]]\ndate = 2022-06-01\n"
+        'multiply = { militia_attack_rate = "campaign_intensity" }\n'
+    )
+    read_by_policies = Scenario.from_toml(later, origin="<later>")
+    assert "campaign_intensity" in calibration_scenario(read_by_policies, start, end).calibrate
 
 
 def test_statistics_are_computed_alike_for_observed_and_simulated(tmp_path):

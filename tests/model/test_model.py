@@ -265,20 +265,23 @@ SPREAD = {
     "injury_prob": (0.05, 0.2, 0.5),
     "arrest_trigger_gain": (-5.0, 0.0, 5.0),
     "aim_to_miss": (0.0, 0.5, 1.0),
+    "ied_report_2022": (0.2, 0.5, 1.0),
 }
 
 
 #: Parameters that act only through a timeline entry, with a busy window where one does.
+def _from_day_60(parameter: str, factor: str) -> Scenario:
+    """The busy window with ``parameter`` multiplied by the factor ``factor`` from day 60."""
+    entry = TimelineEntry(
+        BUSY.start + dt.timedelta(days=60), multiply=MappingProxyType({parameter: factor})
+    )
+    return dataclasses.replace(BUSY, timeline=(entry,))
+
+
+#: Factors read only through a timeline entry, with the busy window carrying one.
 BY_TIMELINE = {
-    "post_agreement_rate": dataclasses.replace(
-        BUSY,
-        timeline=(
-            TimelineEntry(
-                BUSY.start + dt.timedelta(days=60),
-                multiply=MappingProxyType({"militia_attack_rate": "post_agreement_rate"}),
-            ),
-        ),
-    ),
+    "post_agreement_rate": _from_day_60("militia_attack_rate", "post_agreement_rate"),
+    "ied_report_2022": _from_day_60("ied_report_prob", "ied_report_2022"),
 }
 
 #: Parameters of a policy other than the baseline's, with the busy window under that policy:

@@ -17,6 +17,7 @@ from escalation.events.io import load_events
 from escalation.model.agents import PRESENCE_AFTER_DEMAND
 from escalation.model.likelihood import MIN_PROBABILITY
 from escalation.model.model import EscalationModel
+from escalation.model.parameters import PARAMETERS
 from escalation.model.policies import VIENNA_TALKS_2021, NoRetaliation, halflife_factor
 from escalation.model.scenario import Mark, Scenario, TimelineEntry
 from tests.helpers import POLICY_TABLES
@@ -61,6 +62,7 @@ def test_baseline_marks_the_dated_events_of_2021_with_sources():
         dt.date(2021, 6, 18): "election",
         dt.date(2021, 7, 26): "agreement",
         dt.date(2021, 10, 10): "election",
+        dt.date(2022, 1, 1): "other",  # the 2022 record's own IED reporting
         dt.date(2022, 1, 3): "anniversary",  # met by runs that extend into 2022
     }
     assert all(e.source for e in base.timeline)
@@ -92,6 +94,47 @@ def test_a_run_into_2022_meets_the_second_anniversary_and_its_campaigns():
     with_, without_ = runs["with"][1], runs["without"][1]
     np.testing.assert_array_equal(with_[: anniversary + 1], without_[: anniversary + 1])
     assert with_[anniversary + 1 :].sum() > without_[anniversary + 1 :].sum()
+
+
+def test_the_2022_record_reports_convoy_ieds_at_its_own_chance():
+    """From 1 January 2022 a convoy IED reaches the record at ied_report_prob x ied_report_2022:
+    at 0 none is reported after the date, while (common random numbers) every world is the same
+    as at the default 1 before it, and the militias' true attacks the same on the day itself
+    (later the other actors answer what is reported, so worlds part)."""
+    base = dataclasses.replace(
+        Scenario.load("baseline_2021"),
+        start=dt.date(2021, 12, 1),
+        end=dt.date(2022, 2, 28),
+        posterior=None,
+    )
+    runs = {
+        factor: EscalationModel(
+            base, n_worlds=300, seed=5, parameters={"ied_report_2022": factor}
+        ).run()
+        for factor in (1.0, 0.0)
+    }
+    new_year = (dt.date(2022, 1, 1) - base.start).days
+    as_2021, unreported = (runs[f].daily_counts for f in (1.0, 0.0))
+    for key, values in as_2021.items():
+        np.testing.assert_array_equal(values[:new_year], unreported[key][:new_year], err_msg=key)
+    true = "militia_attacks_true"
+    np.testing.assert_array_equal(as_2021[true][new_year], unreported[true][new_year])
+    assert unreported["ied_attack"][new_year:].sum() == 0
+    assert as_2021["ied_attack"][new_year:].sum() > 0
+
+
+@pytest.mark.parametrize("name", [n for n, p in PARAMETERS.items() if p.timeline_only])
+def test_a_timeline_only_parameter_changes_nothing_without_its_entries(name):
+    """What lets a calibration leave such a factor out of a window its entries do not reach
+    (Scenario.calibrated_until): no policy reads it, so with no timeline entry naming it, any
+    value gives the same run, world for world."""
+    base = with_timeline(Scenario.load("baseline_2021"), end=dt.date(2021, 3, 31))
+    runs = [
+        EscalationModel(base, n_worlds=100, seed=9, parameters={name: value}).run()
+        for value in (PARAMETERS[name].default, 0.5 * PARAMETERS[name].high)
+    ]
+    for key, values in runs[0].daily_counts.items():
+        np.testing.assert_array_equal(values, runs[1].daily_counts[key], err_msg=key)
 
 
 def test_us_withdrawal_draws_down_from_the_agreement_not_all_year():
@@ -522,8 +565,12 @@ policy = { actor = "US", slot = "retaliation", choice = "no_retaliation" }
 """,
     )
     assert scenario.regime_starts == (dt.date(2021, 2, 1), dt.date(2021, 3, 1))
-    # The 2021 baseline: one regime change, the 26 July agreement to end the combat mission.
-    assert Scenario.load("baseline_2021").regime_starts == (dt.date(2021, 7, 26),)
+    # The 2021 baseline: the 26 July agreement to end the combat mission, and (for runs into
+    # 2022) the 2022 record's own chance of reporting a convoy IED.
+    assert Scenario.load("baseline_2021").regime_starts == (
+        dt.date(2021, 7, 26),
+        dt.date(2022, 1, 1),
+    )
 
 
 def test_a_forecaster_knows_past_entries_and_announced_ones_only(tmp_path):
@@ -588,9 +635,10 @@ def test_a_forecaster_knows_the_talks_schedule_public_on_the_origin(tmp_path):
     assert may.known_on("2021-04-01").policy("Iran", "patronage").options["known_on"] == (
         dt.date(2021, 4, 1)
     )
-    assert base.left_out_on("2021-11-10") == (
+    assert base.left_out_on("2021-11-10", until=dt.date(2021, 12, 31)) == (
         "Vienna talks after 2021-11-10: schedule not yet public",
     )
+    assert base.left_out_on("2021-11-10")[0].startswith("2022-01-01: the record changes")
     assert base.left_out_on("2022-03-12") == ()
     collapsed = Scenario.load("talks_collapse")
     assert collapsed.known_on("2021-05-01").policies == collapsed.policies
@@ -613,7 +661,8 @@ policy = { actor = "Iran", slot = "patronage", choice = { name = "full_push", ta
 def test_the_baseline_knows_its_elections_ahead_but_not_the_agreement():
     base = Scenario.load("baseline_2021")
     unknown = base.unknown_on("2021-07-01")
-    assert [e.date for e in unknown] == [dt.date(2021, 7, 26)]
+    # The agreement, and the change of record in 2022 (known only once it happened).
+    assert [e.date for e in unknown] == [dt.date(2021, 7, 26), dt.date(2022, 1, 1)]
     by_date = {e.date: e for e in base.timeline}
     # Iran's election date was set on 24 August 2020, Iraq's on 19 January 2021.
     assert by_date[dt.date(2021, 6, 18)].announced == dt.date(2020, 8, 24)
