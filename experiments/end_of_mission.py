@@ -4,7 +4,7 @@ The 26 July 2021 agreement set 31 December 2021 as the end of the US combat miss
 (Reuters via Hurriyet Daily News, 2021-07-27, "Biden, Kadhimi seal agreement to end US combat
 mission in Iraq"). ``baseline_2021`` multiplies the militias' attack rate by
 ``post_agreement_rate`` from the agreement, and carries nothing at the mission's end; in the
-rolling validation (README) it over-forecast every 2022 origin after January. This experiment
+rolling validation (README) it over-forecast 2022 at most origins after January. This experiment
 measures in sample whether the record of 2021 and 2022 supports a second multiplier from
 1 January 2022: the baseline over both years is calibrated by the likelihood (two runs, as
 :func:`escalation.calibrate` does by default) with that multiplier fixed at each of

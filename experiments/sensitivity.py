@@ -1,6 +1,7 @@
 """Which calibrated parameters drive the model's answers? Global (Sobol) sensitivity analysis.
 
-Varies the parameters ``baseline_2021`` calibrates (its ``calibrate`` list) together over
+Varies the parameters ``baseline_2021`` calibrates over 2021 (its ``calibrate`` list but the
+2022 record's reporting factor, which no day of 2021 reads) together over
 their prior ranges, each between the 5% and 95% quantiles of its prior (truncated to its
 valid range), and measures how much of the variance of four outputs over 2021 each explains:
 militia attacks, US strike rounds, P(an American killed) and P(reach rung 4: lethal
@@ -54,9 +55,10 @@ OUTPUTS = {
 
 
 def prior_bounds(scenario: Scenario) -> dict[str, tuple[float, float]]:
-    """The 5% and 95% quantiles of each calibrated parameter's prior, within its valid range."""
+    """The 5% and 95% quantiles of each calibrated parameter's prior, within its valid range
+    (those the scenario's window can inform: a factor of a later timeline entry changes nothing)."""
     bounds = {}
-    for name in scenario.calibrate:
+    for name in scenario.calibrated_until(scenario.end):
         declared = PARAMETERS[name]
         low, high = scenario.prior(name).within(declared.low, declared.high).ppf([0.05, 0.95])
         bounds[name] = (float(low), float(high))
@@ -127,8 +129,9 @@ def sobol_indices(scenario, n_base: int, replicates: int, seed=None) -> pd.DataF
     Parameters
     ----------
     scenario : Scenario or str
-        Its ``calibrate`` list names the parameters; any posterior it names is not drawn
-        from (the sampled values override it).
+        Its ``calibrate`` list names the parameters (those its window can inform,
+        :meth:`Scenario.calibrated_until`); any posterior it names is not drawn from (the sampled
+        values override it).
     n_base : int
         Saltelli base sample size N (a power of 2); N x (D + 2) parameter sets are run.
     replicates : int

@@ -51,7 +51,8 @@ def ParameterSliders(scenario, moved: dict, set_moved):
 
         ParameterSlider(name, moved.get(name, scenario.parameters[name]), on_value)
 
-    calibrated = [n for n in scenario.calibrate if n in scenario.parameters]
+    # Those the scenario's window can inform (a factor of a later timeline entry is not drawn).
+    calibrated = [n for n in scenario.calibrated_until(scenario.end) if n in scenario.parameters]
     others = [n for n in scenario.parameters if n not in calibrated]
     if calibrated:
         with solara.Details("Calibrated parameters", expand=True):

@@ -36,7 +36,8 @@ class OneWorld(escalation.EscalationModel):
 
 def model_params(spec) -> dict:
     """SolaraViz's ``model_params``: the scenario (fixed), a seed and its calibrated parameters."""
-    names = [n for n in spec.calibrate if n in spec.parameters] or ["militia_attack_rate"]
+    informed = spec.calibrated_until(spec.end)
+    names = [n for n in informed if n in spec.parameters] or ["militia_attack_rate"]
     sliders = {
         name: {
             "type": "SliderFloat",

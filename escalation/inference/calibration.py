@@ -103,16 +103,23 @@ def calibration_window(observed: pd.DataFrame, start=None, end=None) -> tuple[dt
 
 def calibration_scenario(scenario=None, start=None, end=None) -> Scenario:
     """The scenario to calibrate: its window set, any posterior it names dropped, and the
-    timeline factors no entry of the window applies left out (:meth:`Scenario.calibrated_until`)."""
+    timeline factors no entry dated on or before the window's end applies left out
+    (:meth:`Scenario.calibrated_until`)."""
     if scenario is None:
         scenario = Scenario.load("baseline_2021")
     elif not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario)
-    scenario = dataclasses.replace(scenario, start=start, end=end, posterior=None)
-    scenario = dataclasses.replace(scenario, calibrate=scenario.calibrated_until(scenario.end))
     if not scenario.calibrate:
         raise ScenarioError(f"{scenario.origin}: key 'calibrate': no parameters to calibrate")
-    return scenario
+    scenario = dataclasses.replace(scenario, start=start, end=end, posterior=None)
+    informed = scenario.calibrated_until(scenario.end)
+    if not informed:
+        raise ScenarioError(
+            f"{scenario.origin}: key 'calibrate': {', '.join(scenario.calibrate)} act only through "
+            f"timeline entries dated after the window's end ({scenario.end}); expected a window "
+            "that reaches one of them, or a parameter the record before it can inform"
+        )
+    return dataclasses.replace(scenario, calibrate=informed)
 
 
 def priors(scenario: Any) -> dict:

@@ -329,13 +329,19 @@ def _period_scenario(name: str, value: object) -> Scenario:
             "no scenario (each period is a scenario with its own dates and policies)"
         )
     scenario = Scenario.coerce(value[1])
-    scenario = replace(scenario, calibrate=scenario.calibrated_until(scenario.end))
     if not scenario.calibrate:
         raise ScenarioError(
             f"periods[{name!r}]: scenario {scenario.name} ({scenario.origin}) calibrates nothing; "
             "expected a 'calibrate' list"
         )
-    return replace(scenario, posterior=None)
+    informed = scenario.calibrated_until(scenario.end)
+    if not informed:
+        raise ScenarioError(
+            f"periods[{name!r}]: scenario {scenario.name} ({scenario.origin}): "
+            f"{', '.join(scenario.calibrate)} act only through timeline entries dated after the "
+            f"period's end ({scenario.end}); expected a parameter the period's record can inform"
+        )
+    return replace(scenario, calibrate=informed, posterior=None)
 
 
 def _period_events(events: pd.DataFrame | str | Path, period: str) -> pd.DataFrame:

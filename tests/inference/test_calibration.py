@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from concurrent.futures import ProcessPoolExecutor
 
@@ -157,6 +158,11 @@ def test_calibration_leaves_out_the_timeline_factors_its_window_cannot_inform():
     )
     read_by_policies = Scenario.from_toml(later, origin="<later>")
     assert "campaign_intensity" in calibration_scenario(read_by_policies, start, end).calibrate
+    only_2022 = dataclasses.replace(base, calibrate=("ied_report_2022",))
+    with pytest.raises(
+        ScenarioError, match=r"ied_report_2022 act only through timeline .*2021-12-31"
+    ):
+        calibration_scenario(only_2022, start, dt.date(2021, 12, 31))
 
 
 def test_statistics_are_computed_alike_for_observed_and_simulated(tmp_path):

@@ -102,6 +102,10 @@ def test_bad_periods_are_refused_with_the_reason():
     other = dataclasses.replace(WINTER, priors=narrow)
     with pytest.raises(ScenarioError, match="'deterrence' has different priors"):
         pooled_scenario({"2019_2020": ("2019_2020", other), "2021": ("2021", SPRING)})
+    # A period whose only calibrated parameter is the factor of an entry after its end.
+    only_2022 = dataclasses.replace(SPRING, calibrate=("ied_report_2022",))
+    with pytest.raises(ScenarioError, match=r"periods\['a'\].*ied_report_2022 act only through"):
+        pooled_scenario({"a": ("2021", only_2022)})
 
 
 def _synthetic(scenario: Scenario, truth: dict, seed: int) -> pd.DataFrame:
