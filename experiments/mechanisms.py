@@ -15,7 +15,10 @@ out, are each
   from the replayed first half: mean weekly CRPS and 90% coverage
   (:func:`escalation.scoring.score`), next to a constant-rate Poisson fitted to the same half;
   scored for all attacks and for attacks other than IEDs (the model's forecast without its IED
-  series, against a Poisson fitted to the first half's attacks other than IEDs).
+  series, against a Poisson fitted to the first half's attacks other than IEDs). Calibration and
+  forecast are repeated with ``--replicates`` seeds (:func:`heldout_seeds`): the table gives
+  the mean and its Monte Carlo error (sd / sqrt(replicates)), since one seed's held-out CRPS
+  moves by up to about 0.02 with the seed alone.
 
 A mechanism the record supports raises the evidence (a difference of a few units is strong
 evidence; Kass & Raftery 1995, "Bayes factors", JASA 90:773) and lowers the held-out CRPS.
@@ -152,23 +155,43 @@ def without(base: Scenario, mechanism: Mechanism) -> Scenario:
     return dataclasses.replace(switched, calibrate=kept + mechanism.replacement)
 
 
+def heldout_seeds(seed: int, replicate: int) -> tuple[int, int]:
+    """The calibration and forecast seeds of one replicate of the held-out test: ``seed`` and
+    ``seed + 1`` for the first (the table of earlier releases), 1,000 apart for each next."""
+    return seed + 1000 * replicate, seed + 1000 * replicate + 1
+
+
 def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[str, float]:
-    """Log evidence on 2021 (with its Monte Carlo error) and held-out weekly forecast scores."""
-    options = {"population_size": args.population, "seed": args.seed, "executor": executor}
-    year = calibrate(observed, scenario, *YEAR, progress=False, **options)
+    """Log evidence on 2021 (with its Monte Carlo error) and held-out weekly forecast scores
+    (means over ``args.replicates`` seeds, with their Monte Carlo errors)."""
+    options = {"population_size": args.population, "executor": executor}
+    year = calibrate(observed, scenario, *YEAR, progress=False, seed=args.seed, **options)
     history = observed[observed["date"] <= pd.Timestamp(FIT[1])]
-    half = calibrate(history, scenario, *FIT, progress=False, **options)
-    predicted = forecast(
-        half,
-        history,
-        FORECAST_START,
-        FORECAST_DAYS,
-        n_worlds=args.worlds,
-        seed=args.seed + 1,
-        executor=executor,
-    )
-    scores = score(predicted, observed)
-    others = score(predicted.excluding(IED), without_ieds(observed))
+    replicates = []
+    for replicate in range(args.replicates):
+        calibration_seed, forecast_seed = heldout_seeds(args.seed, replicate)
+        half = calibrate(history, scenario, *FIT, progress=False, seed=calibration_seed, **options)
+        predicted = forecast(
+            half,
+            history,
+            FORECAST_START,
+            FORECAST_DAYS,
+            n_worlds=args.worlds,
+            seed=forecast_seed,
+            executor=executor,
+        )
+        scores = score(predicted, observed)
+        others = score(predicted.excluding(IED), without_ieds(observed))
+        replicates.append(
+            {
+                "heldout_crps": scores["crps"],
+                "heldout_coverage90": scores["coverage90"],
+                "heldout_crps_not_ied": others["crps"],
+                "heldout_coverage90_not_ied": others["coverage90"],
+            }
+        )
+    heldout = pd.DataFrame(replicates)
+    errors = heldout[["heldout_crps", "heldout_crps_not_ied"]].std(ddof=1) / math.sqrt(len(heldout))
     diagnostics = year.diagnostics
     draws = year.sample_parameters(COUNT_DRAWS, seed=args.seed)
     counts = loglik(draws, observed, *YEAR, by="counts", scenario=year.base_scenario).sum()
@@ -176,10 +199,9 @@ def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[
         "daily_counts_loglik": float(counts.median()),
         "log_evidence": diagnostics["log_evidence"],
         "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
-        "heldout_crps": scores["crps"],
-        "heldout_coverage90": scores["coverage90"],
-        "heldout_crps_not_ied": others["crps"],
-        "heldout_coverage90_not_ied": others["coverage90"],
+        **heldout.mean().to_dict(),
+        "heldout_crps_mc_error": float(errors["heldout_crps"]),
+        "heldout_crps_not_ied_mc_error": float(errors["heldout_crps_not_ied"]),
     }
 
 
@@ -191,6 +213,7 @@ def measured(
         "population": args.population,
         "worlds": args.worlds,
         "seed": args.seed,
+        "replicates": args.replicates,
         "scenario_sha256": scenario.sha256(),
         "observed_sha256": frame_sha256(observed),
     }
@@ -217,13 +240,20 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--population", type=int, default=None, help="particles per run")
     parser.add_argument("--worlds", type=int, default=4000, help="worlds per forecast")
+    parser.add_argument(
+        "--replicates", type=int, default=4, help="seeds of the held-out calibration and forecast"
+    )
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="100 particles, 1,000 worlds")
+    parser.add_argument(
+        "--quick", action="store_true", help="100 particles, 1,000 worlds, 2 replicates"
+    )
     add_seed_option(parser, default=1)
     add_out_option(parser, "results/mechanisms")
     args = parser.parse_args(argv)
     if args.quick:
-        args.population, args.worlds = 100, 1000
+        args.population, args.worlds, args.replicates = 100, 1000, 2
+    if args.replicates < 2:
+        parser.error("--replicates: expected at least 2 (the Monte Carlo error needs two)")
     out = args.out or Path("results/mechanisms")
     out.mkdir(parents=True, exist_ok=True)
     observed = load_events()
@@ -249,6 +279,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         full["log_evidence_mc_error"] ** 2 + table["log_evidence_mc_error"] ** 2
     ) ** 0.5
     table["crps_gain"] = sign * (table["heldout_crps"] - full["heldout_crps"])
+    table["crps_gain_mc_error"] = (
+        full["heldout_crps_mc_error"] ** 2 + table["heldout_crps_mc_error"] ** 2
+    ) ** 0.5
     history = observed[observed["date"] <= pd.Timestamp(FIT[1])]
     poisson = Poisson().fit(history, *FIT)
     baseline = score(
@@ -314,8 +347,8 @@ def _markdown(table: pd.DataFrame) -> str:
             else ""
         )
         cells = [
-            f"{row[c]:{f}}" if pd.notna(row[c]) else ""
-            for c, f in (
+            _cell(row, column, form)
+            for column, form in (
                 ("daily_counts_loglik", ".1f"),
                 ("heldout_crps", ".3f"),
                 ("heldout_coverage90", ".2f"),
@@ -325,6 +358,14 @@ def _markdown(table: pd.DataFrame) -> str:
         ]
         lines.append(f"| {name} | {cells[0]} | {evidence} | {gain} | {' | '.join(cells[1:])} |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(row: pd.Series, column: str, form: str) -> str:
+    """A table cell: the value, with its Monte Carlo error where the table has one."""
+    value, error = row.get(column), row.get(f"{column}_mc_error")
+    if pd.isna(value):
+        return ""
+    return f"{value:{form}} ± {error:{form}}" if pd.notna(error) else f"{value:{form}}"
 
 
 if __name__ == "__main__":
