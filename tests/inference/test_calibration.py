@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalation.ensemble import posterior_draws, run_ensemble, simulate_statistics
+from escalation.ensemble import posterior_draws, posterior_path, run_ensemble, simulate_statistics
 from escalation.errors import ScenarioError
 from escalation.events.io import load_events
 from escalation.events.schema import COLUMNS
@@ -22,7 +22,7 @@ from escalation.inference.calibration import (
     predictive_statistics,
     priors,
 )
-from escalation.inference.posterior import prior_sd
+from escalation.inference.posterior import Posterior, prior_sd
 from escalation.model.model import EscalationModel
 from escalation.model.scenario import Scenario
 
@@ -163,6 +163,17 @@ def test_calibration_leaves_out_the_timeline_factors_its_window_cannot_inform():
         ScenarioError, match=r"ied_report_2022 act only through timeline .*2021-12-31"
     ):
         calibration_scenario(only_2022, start, dt.date(2021, 12, 31))
+
+
+def test_the_shipped_posterior_samples_what_a_2021_calibration_of_the_baseline_samples():
+    """baseline_2021 draws from posterior_2021: it must hold the parameters a calibration of the
+    baseline on 2021 samples, no more and no fewer (a parameter added to the baseline's list
+    that 2021 informs needs the posterior shipped again: experiments/calibrate_2021.py --ship)."""
+    shipped = Posterior.load(posterior_path("posterior_2021"))
+    baseline = Scenario.load("baseline_2021")
+    year = calibration_scenario(baseline, dt.date(2021, 1, 1), dt.date(2021, 12, 31))
+    assert shipped.parameter_names == year.calibrate
+    assert shipped.base_scenario.calibrate == year.calibrate
 
 
 def test_statistics_are_computed_alike_for_observed_and_simulated(tmp_path):
