@@ -14,6 +14,13 @@ Each origin's calibration is the shipped posterior's: two runs of 400 particles,
 on the two workers (``--population`` and ``--runs`` change it). ``--method abc`` recalibrates by
 ABC-SMC with ``--budget`` worlds instead. Nothing is tuned on the scores.
 
+The model's and the baselines' forecasts are Monte Carlo (calibration particles, simulated
+worlds), so a p-value near a threshold can move with the seed: ``--replicate-seeds`` runs the
+whole validation again with each further seed (in ``--out``'s ``seed_<n>/``) and writes
+``seeds.csv`` and ``seeds.md``: each run's mean CRPS and Diebold-Mariano p-values, and those of
+the weekly CRPS averaged over all the runs (one test with less Monte Carlo noise, not a choice
+among seeds).
+
 An interrupted run resumes: each origin's scores are checkpointed to ``--out``'s
 ``validation.npz`` (:func:`escalation.validate`'s ``checkpoint``), and a rerun with the same
 settings starts at the first unfinished origin. Delete the file to start afresh.
@@ -47,6 +54,7 @@ from escalation import plotting  # noqa: E402
 from escalation.events.io import load_events  # noqa: E402
 from escalation.validation import (  # noqa: E402
     HORIZONS,
+    METHOD,
     calibrator,
     dm_tests,
     mean_scores,
@@ -80,6 +88,49 @@ def summary_table(table: pd.DataFrame) -> pd.DataFrame:
         columns={"chi2": "pit_chi2", "p_value": "pit_p_value"}
     )
     return summary.join(dm).join(pit)
+
+
+def seed_table(tables: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per run (one per seed) and for the weekly CRPS averaged over the runs: each method's mean
+    CRPS and the Diebold-Mariano p-value of the model against it, per horizon."""
+    keys = ["origin", "horizon", "lead", "method"]
+    averaged = pd.concat(tables.values()).groupby(keys, as_index=False)["crps"].mean()
+    runs: dict[str, pd.DataFrame] = {f"seed {seed}": table for seed, table in tables.items()}
+    runs[f"weekly CRPS averaged over the {len(tables)} seeds"] = averaged
+    rows = []
+    for label, table in runs.items():
+        crps = table.groupby(["horizon", "method"])["crps"].mean()
+        for (horizon, method), p_value in dm_tests(table)["p_value"].items():
+            rows.append(
+                {
+                    "seeds": label,
+                    "horizon": horizon,
+                    "method": method,
+                    "model_crps": crps[(horizon, METHOD)],
+                    "crps": crps[(horizon, method)],
+                    "dm_p_value": p_value,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def seed_markdown(seeds: pd.DataFrame) -> str:
+    """:func:`seed_table` as a Markdown table: the model's CRPS, then each baseline's CRPS and
+    the p-value of the model against it."""
+    methods = list(dict.fromkeys(seeds["method"]))
+    header = "| seeds | horizon | model CRPS | " + " | ".join(f"{m} CRPS (DM p)" for m in methods)
+    lines = [header + " |", "|---|---|---" + "|---" * len(methods) + "|"]
+    for (label, horizon), rows in seeds.groupby(["seeds", "horizon"], sort=False):
+        by_method = rows.set_index("method")
+        cells = [
+            f"{by_method.loc[m, 'crps']:.3f} ({by_method.loc[m, 'dm_p_value']:.3f})"
+            for m in methods
+        ]
+        model = rows["model_crps"].iloc[0]
+        lines.append(
+            f"| {label} | {horizon // 7} weeks | {model:.3f} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def plot_pit(table: pd.DataFrame, path: Path) -> None:
@@ -138,6 +189,13 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--runs", type=int, default=None, help="likelihood runs per origin")
     parser.add_argument("--worlds", type=int, default=1000, help="worlds per forecast")
     parser.add_argument("--seed", type=int, default=2021)
+    parser.add_argument(
+        "--replicate-seeds",
+        type=int,
+        nargs="*",
+        default=[],
+        help="run the validation again with each of these seeds and test the averaged scores",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="results/validate_rolling")
     parser.add_argument("--figures", default="docs/figures", help="where the figures go")
@@ -167,17 +225,24 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
     try:
         fit = calibrator(executor=executor, **settings)
-        table = validate(
-            observed,
-            origins,
-            n_worlds=args.worlds,
-            seed=args.seed,
-            calibrate=fit,
-            start=START,
-            end=end,
-            executor=executor,
-            checkpoint=out / "validation.npz",
-        )
+        tables = {}
+        for seed in [args.seed, *args.replicate_seeds]:
+            place = out if seed == args.seed else out / f"seed_{seed}"
+            place.mkdir(parents=True, exist_ok=True)
+            tables[seed] = validate(
+                observed,
+                origins,
+                n_worlds=args.worlds,
+                seed=seed,
+                calibrate=fit,
+                start=START,
+                end=end,
+                executor=executor,
+                checkpoint=place / "validation.npz",
+            )
+            if seed != args.seed:
+                tables[seed].to_csv(place / "weekly_scores.csv", index=False)
+        table = tables[args.seed]
     finally:
         if executor is not None:
             executor.shutdown()
@@ -196,6 +261,11 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     )
     with pd.option_context("display.width", 160):
         print(summary.round(3).to_string())
+    if args.replicate_seeds:
+        seeds = seed_table(tables)
+        seeds.to_csv(out / "seeds.csv", index=False)
+        (out / "seeds.md").write_text(seed_markdown(seeds), encoding="utf-8")
+        print("\n" + seed_markdown(seeds))
     print(f"wrote {out} and figures to {figures}")
     return summary
 
