@@ -55,7 +55,7 @@ multiply = {{ militia_attack_rate = {factor!r} }}
 source = "Reuters via Hurriyet Daily News, 2021-07-27 (Biden, Kadhimi seal agreement to end US \
 combat mission in Iraq)"
 """
-PARAMETERS = ("militia_attack_rate", "ied_report_2022")
+FACTOR_ON = ("militia_attack_rate", "ied_report_2022")
 
 
 def with_second_regime(base: Scenario, factor: float | None, parameter: str) -> Scenario:
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     )
     parser.add_argument(
         "--parameter",
-        choices=PARAMETERS,
+        choices=FACTOR_ON,
         default="militia_attack_rate",
         help="what the factors fix: a multiplier on the attack rate (the end of the combat "
         "mission) or the 2022 record's chance of reporting a convoy IED relative to 2021's",

@@ -104,7 +104,7 @@ def calibration_window(observed: pd.DataFrame, start=None, end=None) -> tuple[dt
 def calibration_scenario(scenario=None, start=None, end=None) -> Scenario:
     """The scenario to calibrate: its window set, any posterior it names dropped, and the
     timeline factors no entry dated on or before the window's end applies left out
-    (:meth:`Scenario.calibrated_until`)."""
+    (:meth:`Scenario.informed_until`)."""
     if scenario is None:
         scenario = Scenario.load("baseline_2021")
     elif not isinstance(scenario, Scenario):
@@ -112,14 +112,7 @@ def calibration_scenario(scenario=None, start=None, end=None) -> Scenario:
     if not scenario.calibrate:
         raise ScenarioError(f"{scenario.origin}: key 'calibrate': no parameters to calibrate")
     scenario = dataclasses.replace(scenario, start=start, end=end, posterior=None)
-    informed = scenario.calibrated_until(scenario.end)
-    if not informed:
-        raise ScenarioError(
-            f"{scenario.origin}: key 'calibrate': {', '.join(scenario.calibrate)} act only through "
-            f"timeline entries dated after the window's end ({scenario.end}); expected a window "
-            "that reaches one of them, or a parameter the record before it can inform"
-        )
-    return dataclasses.replace(scenario, calibrate=informed)
+    return scenario.informed_until(scenario.end)
 
 
 def priors(scenario: Any) -> dict:

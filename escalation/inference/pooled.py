@@ -322,7 +322,7 @@ def _period_name(name: object) -> str:
 
 def _period_scenario(name: str, value: object) -> Scenario:
     """The scenario of a period's ``(events, scenario)`` pair, with parameters to calibrate
-    (those its window can inform, :meth:`Scenario.calibrated_until`)."""
+    (those its window can inform, :meth:`Scenario.informed_until`)."""
     if not isinstance(value, tuple | list) or len(value) != 2 or value[1] is None:
         raise ValueError(
             f"periods[{name!r}]: expected a pair (observed events, scenario); the period has "
@@ -334,14 +334,11 @@ def _period_scenario(name: str, value: object) -> Scenario:
             f"periods[{name!r}]: scenario {scenario.name} ({scenario.origin}) calibrates nothing; "
             "expected a 'calibrate' list"
         )
-    informed = scenario.calibrated_until(scenario.end)
-    if not informed:
-        raise ScenarioError(
-            f"periods[{name!r}]: scenario {scenario.name} ({scenario.origin}): "
-            f"{', '.join(scenario.calibrate)} act only through timeline entries dated after the "
-            f"period's end ({scenario.end}); expected a parameter the period's record can inform"
-        )
-    return replace(scenario, calibrate=informed, posterior=None)
+    try:
+        informed = scenario.informed_until(scenario.end)
+    except ScenarioError as error:
+        raise ScenarioError(f"periods[{name!r}]: {error}") from None
+    return replace(informed, posterior=None)
 
 
 def _period_events(events: pd.DataFrame | str | Path, period: str) -> pd.DataFrame:

@@ -255,6 +255,18 @@ class Scenario:
             name for name in self.calibrate if not PARAMETERS[name].timeline_only or name in acting
         )
 
+    def informed_until(self, end: dt.date) -> Scenario:
+        """This scenario calibrating only :meth:`calibrated_until` ``end``: what calibrations
+        sample. Raises :class:`ScenarioError` when that leaves nothing to calibrate."""
+        informed = self.calibrated_until(end)
+        if not informed:
+            raise ScenarioError(
+                f"{self.origin}: key 'calibrate': {', '.join(self.calibrate)} act only through "
+                f"timeline entries dated after the window's end ({end}); expected a window that "
+                "reaches one of them, or a parameter the record before it can inform"
+            )
+        return replace(self, calibrate=informed)
+
     def unknown_on(self, origin: dt.date | str) -> tuple[TimelineEntry, ...]:
         """The timeline entries :meth:`known_on` leaves out for ``origin``."""
         day = _date(origin, "origin", self.origin)
