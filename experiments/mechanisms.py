@@ -93,8 +93,13 @@ MECHANISMS = (
     ),
     Mechanism(
         "the 26 July 2021 agreement (timeline)",
-        lambda s: s.with_parameters(post_agreement_rate=1.0),
-        ("post_agreement_rate",),
+        lambda s: s.with_parameters(post_agreement_rate=1.0, post_agreement_non_ied=1.0),
+        ("post_agreement_rate", "post_agreement_non_ied"),
+    ),
+    Mechanism(
+        "attacks other than convoy IEDs apart after the agreement (timeline)",
+        lambda s: s.with_parameters(post_agreement_non_ied=1.0),
+        ("post_agreement_non_ied",),
     ),
     Mechanism(
         "campaign regimes",

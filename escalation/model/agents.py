@@ -319,19 +319,29 @@ class Militia(BatchedAgent):
         self.refresh()
 
     def refresh(self) -> None:
-        """The weapon mix before the red line's tilt, from today's shares: ``untilted`` holds
-        the chances of rocket, drone, IED and other, each ``(n,)``, whose drone entry
-        :meth:`weapon_probabilities` tilts day by day."""
+        """The weapon mix before the red line's tilt, from today's parameters: ``untilted``
+        holds the weights of rocket, drone, IED and other, each ``(n,)``, whose drone entry
+        :meth:`weapon_probabilities` tilts day by day, and ``volume`` their sum.
+
+        The shares ``drone_share``, ``ied_share`` and ``other_share`` make weights summing to
+        1; ``non_ied_factor`` then scales every weapon but the convoy IED, and the attack rate
+        is multiplied by ``volume``, so convoy IEDs keep their rate while the other attacks
+        rise or fall (2021 data: after 26 July the rocket attacks all but stopped and the
+        convoy IEDs went on). The red line's tilt of drones and the geography's division
+        between Iraq and Syria then act on the whole mix, as before. At the factor's default 1
+        the weights and volume are unchanged.
+        """
         p = self.p
         drone = np.broadcast_to(p.drone_share, (self.n,))
         rest = 1.0 - drone
-        ied, other = p.ied_share, p.other_share
+        ied, other, scale = p.ied_share, p.other_share, p.non_ied_factor
         self.untilted = (
-            rest * (1 - ied) * (1 - other),
-            drone,
+            rest * (1 - ied) * (1 - other) * scale,
+            drone * scale,
             rest * ied,
-            rest * (1 - ied) * other,
+            rest * (1 - ied) * other * scale,
         )
+        self.volume = 1.0 + (scale - 1.0) * (1.0 - rest * ied)
 
     def step(self) -> None:
         m, p = self.model, self.p
@@ -346,6 +356,7 @@ class Militia(BatchedAgent):
         self.attack_mix, self.country_factors = outlook.attack_mix, outlook.country_factors
         rate = (
             p.militia_attack_rate
+            * self.volume
             * self.group.share_of_attacks
             * m.iran.push
             * m.campaign.multiplier()
@@ -525,9 +536,10 @@ class Militia(BatchedAgent):
         """
         rocket, drone, ied, other = self.untilted
         tilted = drone * np.exp(-self.harassment.type_tilt(perceived, self.p.caution))
-        # Summed left to right, as ``sum(axis=1)`` sums a row, at a tenth of its cost.
+        # Summed left to right, as ``sum(axis=1)`` sums a row, at a tenth of its cost. No weight
+        # at all (no IEDs, the others scaled to 0) means no attacks: the rate is 0 (``volume``).
         total = rocket + tilted + ied + other
-        return np.stack((rocket, tilted, ied, other), axis=1) / total[:, None]
+        return np.stack((rocket, tilted, ied, other), axis=1) / np.maximum(total, 1e-300)[:, None]
 
     def exposure(self, site: np.ndarray | int, worlds: np.ndarray) -> np.ndarray:
         """Multiplier on ``injury_prob`` and ``lethality`` for attacks on ``site`` in ``worlds``:

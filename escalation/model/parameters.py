@@ -223,6 +223,25 @@ _DECLARED = [
         timeline_only=True,
     ),
     _p(
+        "post_agreement_non_ied",
+        1.0,
+        0.0,
+        5.0,
+        "multiplier",
+        "Multiplier on non_ied_factor from 26 July 2021 (applied by baseline_2021's timeline, "
+        "with post_agreement_rate on all attacks): after the agreement to end the US combat "
+        "mission the rocket and drone attacks on bases, the embassy and airports all but stopped "
+        "while the IEDs on logistics convoys went on, which one multiplier on the rate cannot "
+        "say. The default 1 (no change) is what a forecast uses before the agreement is "
+        "observed; the prior, centred on no change, lets the record decide.",
+        "Reuters via Hurriyet Daily News, 2021-07-27 (Biden, Kadhimi seal agreement to end US "
+        "combat mission in Iraq); 2021 data: before 26 July (206 days) 21 rocket attacks, 4 "
+        "interceptions, 8 drone attacks, 1 other and 18 convoy IEDs; after it (159 days) 2, 0, 3, "
+        "0 and 20.",
+        Prior("lognorm", {"s": 1.0, "scale": 1.0}),
+        timeline_only=True,
+    ),
+    _p(
         "drone_share",
         0.15,
         0.0,
@@ -242,6 +261,22 @@ _DECLARED = [
         "2021 data (38 of 77 dated militia attacks were convoy IEDs, an undercount: reports "
         'called them "nearly daily"; see docs/data.md).',
         Prior("beta", {"a": 2.0, "b": 2.0}),
+    ),
+    _p(
+        "non_ied_factor",
+        1.0,
+        0.0,
+        5.0,
+        "multiplier",
+        "Multiplier on the militias' attacks other than convoy IEDs (rockets, drones and other "
+        "weapons, aimed at bases, the embassy and airports), their convoy IEDs unchanged: the "
+        "weapon mix moves toward or away from IEDs and the rate grows or shrinks by the attacks "
+        "added or taken away (before the red line's tilt of drones and the geography, which act "
+        "on the whole mix). 1 is the mix of drone_share, ied_share and other_share. A scenario "
+        "knob, and what baseline_2021's timeline multiplies by post_agreement_non_ied.",
+        "2021 data: attacks other than convoy IEDs and convoy IEDs did not move together after "
+        "26 July 2021 (34 and 18 in the 206 days before, 4 and 20 in the 159 after; see "
+        "post_agreement_non_ied).",
     ),
     _p(
         "other_share",

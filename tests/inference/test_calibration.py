@@ -49,7 +49,7 @@ def test_calibrate_on_a_slice_of_the_builtin_data():
     first_half = observed[observed["date"] < "2021-04-01"]
     post = calibrate(first_half, start="2021-01-01", end="2021-03-31", seed=1, **TINY)
     # Every calibrated parameter but the factors of entries after March (26 July 2021, 2022).
-    left_out = {"post_agreement_rate", "ied_report_2022"}
+    left_out = {"post_agreement_rate", "post_agreement_non_ied", "ied_report_2022"}
     scenario = Scenario.load("baseline_2021")
     expected = [name for name in scenario.calibrate if name not in left_out]
     assert list(post.samples.columns) == expected + ["weight"]
@@ -137,14 +137,14 @@ def test_scenario_without_calibrated_parameters_is_refused():
 
 
 def test_calibration_leaves_out_the_timeline_factors_its_window_cannot_inform():
-    """baseline_2021's post_agreement_rate acts from 26 July 2021 and ied_report_2022 from
-    1 January 2022, only through the timeline: a window ending before an entry leaves its factor
-    out (so the shipped 2021 posterior does not sample the 2022 factor), one reaching it keeps
-    it. A factor that policies also read is kept whatever the dates."""
+    """baseline_2021's post_agreement_rate and post_agreement_non_ied act from 26 July 2021
+    and ied_report_2022 from 1 January 2022, only through the timeline: a window ending before an
+    entry leaves its factor out (so the shipped 2021 posterior does not sample the 2022 factor),
+    one reaching it keeps it. A factor that policies also read is kept whatever the dates."""
     base = Scenario.load("baseline_2021")
     start = dt.date(2021, 1, 1)
     windows = {
-        dt.date(2021, 6, 30): {"post_agreement_rate", "ied_report_2022"},
+        dt.date(2021, 6, 30): {"post_agreement_rate", "post_agreement_non_ied", "ied_report_2022"},
         dt.date(2021, 12, 31): {"ied_report_2022"},
         dt.date(2022, 3, 31): set(),
     }

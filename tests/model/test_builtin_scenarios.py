@@ -52,6 +52,11 @@ def attacks_on_us_personnel(result: EnsembleResult) -> np.ndarray:
     return per_world(result, attacks_on_personnel(result.events))
 
 
+def americans_hit(result: EnsembleResult) -> np.ndarray:
+    """Americans killed or injured in each world."""
+    return column("us_killed")(result) + column("us_injured")(result)
+
+
 def militia_attacks_in_syria(result: EnsembleResult) -> np.ndarray:
     ev = result.events
     return per_world(result, (ev["actor"] == Actor.MILITIA.value) & (ev["country"] == "Syria"))
@@ -94,7 +99,9 @@ CONTRASTS = {
 PERIOD_SCENARIOS = ("period_2019_20",)
 #: Further effects the TOMLs state, compared the same way.
 SIDE_EFFECTS = [
-    ("us_withdrawal", column("us_killed"), -1),  # fewer troops, fewer Americans hit
+    # Fewer troops, fewer Americans hit. (Deaths alone are too rare to show it in these worlds
+    # once the attacks on bases all but stop after 26 July: -0.05 +- 0.015 a year.)
+    ("us_withdrawal", americans_hit, -1),
     ("baghdad_crackdown", column("militia_attacks"), -1),  # arrests curb attacks
     ("talks_collapse", column("us_strike_rounds"), +1),  # no talks to restrain the US
     ("border_closure_2023", column("us_strike_rounds"), +1),

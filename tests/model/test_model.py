@@ -281,6 +281,7 @@ def _from_day_60(parameter: str, factor: str) -> Scenario:
 #: Factors read only through a timeline entry, with the busy window carrying one.
 BY_TIMELINE = {
     "post_agreement_rate": _from_day_60("militia_attack_rate", "post_agreement_rate"),
+    "post_agreement_non_ied": _from_day_60("non_ied_factor", "post_agreement_non_ied"),
     "ied_report_2022": _from_day_60("ied_report_prob", "ied_report_2022"),
 }
 
@@ -500,6 +501,29 @@ def test_a_line_at_harm_leaves_rates_alone_and_makes_attacks_aim_to_miss(line):
     np.testing.assert_allclose(model.militias[0].harm, harm)
     site = 0  # Ain al-Asad: US personnel
     np.testing.assert_allclose(model.militias[0].exposure(site, np.arange(1)), harm)
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.25, 3.0])
+def test_the_non_ied_factor_scales_every_attack_but_the_convoy_ied(factor):
+    """Each weapon's intensity on 1 January is rate x P(weapon): by hand, Kata'ib Hezbollah's
+    rate 0.6 x 0.5 = 0.3 (a line at injury does not deter the rate) times the default shares
+    (drone 0.15; of the rest, IED 0.45; of the rest again, other 0.03) gives rocket
+    0.3 x 0.85 x 0.55 x 0.97, drone 0.3 x 0.15, IED 0.3 x 0.85 x 0.45 and other
+    0.3 x 0.85 x 0.55 x 0.03; non_ied_factor multiplies all but the IED. Drones untilted
+    (caution 0) and one theatre, so nothing else moves the mix."""
+    scenario = BASELINE.with_policy("US", "retaliation", "red_line", line="injury").with_policy(
+        "militia", "geography", "one_theatre"
+    )
+    model = EscalationModel(
+        scenario, seed=1, militia_attack_rate=0.5, caution=0.0, non_ied_factor=factor
+    )
+    model.step()
+    group = model.militias[0]
+    expected = 0.3 * np.array(
+        [0.85 * 0.55 * 0.97 * factor, 0.15 * factor, 0.85 * 0.45, 0.85 * 0.55 * 0.03 * factor]
+    )
+    np.testing.assert_allclose(group.rate[0] * group.attack_mix[0], expected, rtol=1e-12)
+    assert group.rate[0] == pytest.approx(expected.sum(), rel=1e-12)
 
 
 def test_no_retaliation_starts_with_little_credit_and_the_trump_line_with_its_record():

@@ -67,7 +67,10 @@ def test_baseline_marks_the_dated_events_of_2021_with_sources():
     }
     assert all(e.source for e in base.timeline)
     (agreement,) = [e for e in base.timeline if e.date == dt.date(2021, 7, 26)]
-    assert dict(agreement.multiply) == {"militia_attack_rate": "post_agreement_rate"}
+    assert dict(agreement.multiply) == {
+        "militia_attack_rate": "post_agreement_rate",
+        "non_ied_factor": "post_agreement_non_ied",
+    }
 
 
 def test_a_run_into_2022_meets_the_second_anniversary_and_its_campaigns():
@@ -121,6 +124,34 @@ def test_the_2022_record_reports_convoy_ieds_at_its_own_chance():
     np.testing.assert_array_equal(as_2021[true][new_year], unreported[true][new_year])
     assert unreported["ied_attack"][new_year:].sum() == 0
     assert as_2021["ied_attack"][new_year:].sum() > 0
+
+
+def test_after_the_agreement_only_convoy_ieds_go_on_when_the_other_attacks_stop():
+    """From 26 July 2021 non_ied_factor is multiplied by post_agreement_non_ied: at 0 no attack
+    other than a convoy IED is reported after the date (every true attack is an IED, and
+    reporting is full), while (common random numbers) every world is the same as at the default
+    1 before it."""
+    base = dataclasses.replace(
+        Scenario.load("baseline_2021"),
+        start=dt.date(2021, 7, 1),
+        end=dt.date(2021, 9, 30),
+        posterior=None,
+    ).with_policy("militia", "reporting", "full_reporting")
+    runs = {
+        factor: EscalationModel(
+            base, n_worlds=300, seed=5, parameters={"post_agreement_non_ied": factor}
+        ).run()
+        for factor in (1.0, 0.0)
+    }
+    agreement = (dt.date(2021, 7, 26) - base.start).days
+    unchanged, stopped = (runs[f].daily_counts for f in (1.0, 0.0))
+    for key, values in unchanged.items():
+        np.testing.assert_array_equal(values[:agreement], stopped[key][:agreement], err_msg=key)
+    after = {key: values[agreement:].sum() for key, values in stopped.items()}
+    assert after["militia_attacks"] == after["ied_attack"] > 0
+    assert after["militia_attacks_true"] == after["ied_attack"]
+    as_before = {key: values[agreement:].sum() for key, values in unchanged.items()}
+    assert as_before["militia_attacks"] > as_before["ied_attack"]
 
 
 @pytest.mark.parametrize("name", [n for n, p in PARAMETERS.items() if p.timeline_only])
