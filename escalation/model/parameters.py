@@ -236,8 +236,9 @@ _DECLARED = [
         "observed; the prior, centred on no change, lets the record decide.",
         "Reuters via Hurriyet Daily News, 2021-07-27 (Biden, Kadhimi seal agreement to end US "
         "combat mission in Iraq); 2021 data: before 26 July (206 days) 21 rocket attacks, 4 "
-        "interceptions, 8 drone attacks, 1 other and 18 convoy IEDs; after it (159 days) 2, 0, 3, "
-        "0 and 20.",
+        "interceptions, 8 drone attacks, 1 other and 18 convoy IEDs; after it (159 days) 2, 0, 2, "
+        "0 and 20 (and the 7 November drones on the Iraqi prime minister's residence, not on US "
+        "forces).",
         Prior("lognorm", {"s": 1.0, "scale": 1.0}),
         timeline_only=True,
     ),
