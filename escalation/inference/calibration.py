@@ -68,8 +68,9 @@ DEFAULT_POPULATION = 1000
 #: Particles per run of likelihood-tempered SMC: with two runs pooled, about 1,000 draws.
 LIKELIHOOD_POPULATION = 400
 #: Most Metropolis-Hastings moves per tempering step (independence and random-walk moves in
-#: turn): simulation-based calibration at this setting, with fewer particles (one run of 150),
-#: found the posteriors calibrated (``experiments/sbc.py``, ``docs/sbc_summary.csv``).
+#: turn): simulation-based calibration at this setting (one run of 400) finds the posteriors
+#: calibrated but for the US threshold width, too wide when the true line is sharp
+#: (``experiments/sbc.py``, ``docs/sbc_summary.csv``).
 LIKELIHOOD_MAX_MOVES = 8
 
 
