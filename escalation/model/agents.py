@@ -335,13 +335,14 @@ class Militia(BatchedAgent):
         drone = np.broadcast_to(p.drone_share, (self.n,))
         rest = 1.0 - drone
         ied, other, scale = p.ied_share, p.other_share, p.non_ied_factor
+        convoy_ied = rest * ied
         self.untilted = (
             rest * (1 - ied) * (1 - other) * scale,
             drone * scale,
-            rest * ied,
+            convoy_ied,
             rest * (1 - ied) * other * scale,
         )
-        self.volume = 1.0 + (scale - 1.0) * (1.0 - rest * ied)
+        self.volume = 1.0 + (scale - 1.0) * (1.0 - convoy_ied)
 
     def step(self) -> None:
         m, p = self.model, self.p

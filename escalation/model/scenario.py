@@ -242,7 +242,7 @@ class Scenario:
         factor read only through the timeline (:attr:`Parameter.timeline_only`) whose every
         entry is dated after ``end``. The likelihood is flat in such a factor, so its posterior
         would be its prior; left uncalibrated, it keeps the scenario's value (1, no change, for
-        baseline_2021's post_agreement_rate and ied_report_2022) until a record reaches its
+        baseline_2021's factors from 26 July 2021 and 1 January 2022) until a record reaches its
         date."""
         acting = {
             factor

@@ -99,6 +99,20 @@ def test_a_run_into_2022_meets_the_second_anniversary_and_its_campaigns():
     assert with_[anniversary + 1 :].sum() > without_[anniversary + 1 :].sum()
 
 
+def at_default_and_at_zero(base: Scenario, factor: str, entry: dt.date) -> tuple[dict, dict, int]:
+    """Daily counts of ``base`` (300 worlds, seed 5) with the timeline factor ``factor`` at its
+    default 1 and at 0, and the index of the day its ``entry`` acts from; with common random
+    numbers every world must be the same in both before that day (checked here)."""
+    default, zero = (
+        EscalationModel(base, n_worlds=300, seed=5, parameters={factor: value}).run().daily_counts
+        for value in (1.0, 0.0)
+    )
+    day = (entry - base.start).days
+    for key, values in default.items():
+        np.testing.assert_array_equal(values[:day], zero[key][:day], err_msg=key)
+    return default, zero, day
+
+
 def test_the_2022_record_reports_convoy_ieds_at_its_own_chance():
     """From 1 January 2022 a convoy IED reaches the record at ied_report_prob x ied_report_2022:
     at 0 none is reported after the date, while (common random numbers) every world is the same
@@ -110,16 +124,9 @@ def test_the_2022_record_reports_convoy_ieds_at_its_own_chance():
         end=dt.date(2022, 2, 28),
         posterior=None,
     )
-    runs = {
-        factor: EscalationModel(
-            base, n_worlds=300, seed=5, parameters={"ied_report_2022": factor}
-        ).run()
-        for factor in (1.0, 0.0)
-    }
-    new_year = (dt.date(2022, 1, 1) - base.start).days
-    as_2021, unreported = (runs[f].daily_counts for f in (1.0, 0.0))
-    for key, values in as_2021.items():
-        np.testing.assert_array_equal(values[:new_year], unreported[key][:new_year], err_msg=key)
+    as_2021, unreported, new_year = at_default_and_at_zero(
+        base, "ied_report_2022", dt.date(2022, 1, 1)
+    )
     true = "militia_attacks_true"
     np.testing.assert_array_equal(as_2021[true][new_year], unreported[true][new_year])
     assert unreported["ied_attack"][new_year:].sum() == 0
@@ -137,16 +144,9 @@ def test_after_the_agreement_only_convoy_ieds_go_on_when_the_other_attacks_stop(
         end=dt.date(2021, 9, 30),
         posterior=None,
     ).with_policy("militia", "reporting", "full_reporting")
-    runs = {
-        factor: EscalationModel(
-            base, n_worlds=300, seed=5, parameters={"post_agreement_non_ied": factor}
-        ).run()
-        for factor in (1.0, 0.0)
-    }
-    agreement = (dt.date(2021, 7, 26) - base.start).days
-    unchanged, stopped = (runs[f].daily_counts for f in (1.0, 0.0))
-    for key, values in unchanged.items():
-        np.testing.assert_array_equal(values[:agreement], stopped[key][:agreement], err_msg=key)
+    unchanged, stopped, agreement = at_default_and_at_zero(
+        base, "post_agreement_non_ied", dt.date(2021, 7, 26)
+    )
     after = {key: values[agreement:].sum() for key, values in stopped.items()}
     assert after["militia_attacks"] == after["ied_attack"] > 0
     assert after["militia_attacks_true"] == after["ied_attack"]
