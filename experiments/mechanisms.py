@@ -149,6 +149,15 @@ MECHANISMS = (
         (),
         in_full_model=False,
     ),
+    # Issue 12: "Front-group claims lower the US's confidence in whom to strike". At
+    # claim_doubt 0 (the full model) claims change nothing; switched on, it is calibrated.
+    Mechanism(
+        "front-group claims lowering the US's confidence in whom to answer",
+        lambda s: s,
+        (),
+        replacement=("claim_doubt",),
+        in_full_model=False,
+    ),
 )
 
 

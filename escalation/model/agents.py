@@ -524,6 +524,7 @@ class Militia(BatchedAgent):
                 tiled["killed"],
                 tiled["injured"],
                 tiled["others"],
+                self.us_confidence(tiled["claimed"], worlds),
             )
 
     def weapon_probabilities(self, perceived: np.ndarray) -> np.ndarray:
@@ -599,7 +600,25 @@ class Militia(BatchedAgent):
             attributed=claimed,
             note=m.code("note", "simulated attack"),
         )
-        m.today.record_attacks(worlds, self.index, site, etype, killed, injured, others)
+        m.today.record_attacks(
+            worlds,
+            self.index,
+            site,
+            etype,
+            killed,
+            injured,
+            others,
+            self.us_confidence(claimed, worlds),
+        )
+
+    def us_confidence(self, claimed: np.ndarray, worlds: np.ndarray) -> np.ndarray:
+        """Share of each attack's severity the US counts against the militias: ``1 -
+        claim_doubt`` for an attack a front group claimed, 1 otherwise. A claim clouds whom to
+        answer (report of 17-18 August 2023: attacks claimed by "a local group linked to the
+        IRGC"; docs/data.md, rule 5: "a claim is not proof"). One rule for simulation, which
+        claims by ``claim_share``, and replay, which reads the record's claims
+        (:func:`~escalation.model.replay.front_claim`)."""
+        return np.where(claimed, 1.0 - _at(self.p.claim_doubt, worlds), 1.0)
 
 
 class Israel(BatchedAgent):
@@ -1004,10 +1023,16 @@ class Today:
         killed: np.ndarray,
         injured: np.ndarray,
         others: np.ndarray,
+        confidence: np.ndarray,
     ) -> None:
-        """Fold a batch of attacks into today's per-world tallies."""
+        """Fold a batch of attacks into today's per-world tallies.
+
+        ``confidence`` is the share of each attack's severity the US lays at the militias' door
+        (:meth:`Militia.us_confidence`): the severity it tallies, whole and by group, is the US's
+        provocation and what it targets by.
+        """
         on_personnel = SITE_PERSONNEL[site]
-        sev = severity(etype, killed, injured, others) * on_personnel
+        sev = severity(etype, killed, injured, others) * on_personnel * confidence
         values = np.zeros((len(worlds), self.tally.shape[1]))
         values[:, 0] = 1.0
         values[:, 1] = on_personnel

@@ -538,6 +538,22 @@ _DECLARED = [
         Prior("gamma", {"a": 2.0, "scale": 0.15}),
     ),
     _p(
+        "claim_doubt",
+        0.0,
+        0.0,
+        1.0,
+        "share of a claimed attack's severity",
+        "How far a front group's claim lowers the US's confidence in whom to answer: a claimed "
+        "attack on personnel adds (1 - claim_doubt) of its severity to the US grievance and to "
+        "the grievance against its group (0: claims change nothing). Left out of baseline_2021: "
+        "the 2021 record does not support it (README, mechanism table).",
+        f"{PENTAGON_2023} (attacks claimed by a local group linked to the IRGC); {WIRE} (factions "
+        '"which Washington holds responsible"); docs/data.md, rule 5 ("a claim is not proof"). '
+        "The 15 February 2021 Erbil attack, claimed by Saraya Awliya al-Dam, was answered on 25 "
+        "February (public record).",
+        Prior("beta", {"a": 1.0, "b": 1.0}),
+    ),
+    _p(
         "us_lag_mean",
         5.0,
         0.0,

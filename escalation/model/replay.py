@@ -59,8 +59,9 @@ _EVENT_CODE = {t.value: code for code, t in enumerate(EVENT_TYPES)}
 class DayRecord:
     """One observed day: what each actor did, in the form its agent takes and scores it.
 
-    ``attacks``: per group, arrays of site, event type, casualties and whether the casualty
-    counts are known (an empty cell is unknown, and its term is left out of the likelihood);
+    ``attacks``: per group, arrays of site, event type, casualties, whether the casualty
+    counts are known (an empty cell is unknown, and its term is left out of the likelihood) and
+    whether a front group claimed the attack (:func:`front_claim`);
     ``us_strikes``: one entry per site struck (group, in Iraq, people killed, and the
     ``losses`` the group acknowledges, :func:`acknowledged_losses`);
     ``round_start``: True on a day of US airstrikes that starts a strike round as the model
@@ -138,6 +139,7 @@ class ObservedDays:
         collapse = (actor == "Iran") & (etype == "context") & _mentions(notes, TALKS_COLLAPSE_WORDS)
         vow = (actor == "militia") & (etype == "political_action") & _mentions(notes, VOW_WORDS)
         named = np.array([named_group(g) for g in ev["group"].astype(str)], dtype=np.int64)
+        claimed = np.array([front_claim(g) for g in ev["group"].fillna("").astype(str)], dtype=bool)
         read = vow_days(day, named, vow, losses, days)
         records = []
         for d in range(days):
@@ -152,6 +154,7 @@ class ObservedDays:
                     "injured": injured[mask],
                     "others": others[mask],
                     "known": known[mask],
+                    "claimed": claimed[mask],
                 }
             mask = today & us_strike
             us = {
@@ -260,6 +263,16 @@ def named_group(group: str) -> int:
     if any(_plain(name) in text for name in (kh.name, *kh.fronts)):
         return 0
     return NO_GROUP
+
+
+def front_claim(group: str) -> bool:
+    """Whether an attack's ``group`` is a front group's claim: it names someone, but neither
+    modelled group by its own name (docs/data.md, rule 5: a front's claim "fills ``group``";
+    an attack nobody claimed leaves it empty, and one the Pentagon attributed names the group
+    itself, as the 27 December 2019 K1 attack names Kata'ib Hezbollah). Fronts the model does
+    not list (Revenge of al-Muhandis Brigades, Liwa al-Tha'irin) are fronts too."""
+    text = _plain(group).strip()
+    return bool(text) and not any(_plain(g.name) in text for g in GROUPS)
 
 
 def _plain(name: str) -> str:
