@@ -16,6 +16,7 @@ needs seconds, so ``tests/inference/test_score_identity.py`` runs it on every ch
 
     python experiments/score_identity.py                 # theta* = baseline_2021's values
     python experiments/score_identity.py --prior-draws 5 # also at 5 draws from the prior
+    python experiments/score_identity.py --across-prior 400  # 400 years, each its own draw
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from escalation.inference.likelihood import loglik
 from escalation.model.model import SCORED_ACTORS, EscalationModel
 from escalation.model.parameters import PARAMETERS
 from escalation.model.scenario import Scenario
-from escalation.runtime import Seed
+from escalation.runtime import Seed, seed_sequence
 
 #: Relative step of the central differences.
 STEP = 1e-4
@@ -122,6 +123,34 @@ def score_identity(
     return pd.DataFrame({actor: z_statistics(t) for actor, t in table.items()})
 
 
+def prior_scores(
+    scenario: Scenario | str,
+    years: int,
+    seed: int,
+    names: Sequence[str] | None = None,
+    fixed: Mapping[str, float] | None = None,
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Scores across the prior: ``years`` synthetic years, each simulated at its own draw from
+    the calibrated parameters' priors (``fixed`` values replace their draws), each year's score
+    of ``names`` (default: every calibrated parameter) taken at its own truth.
+
+    Where :func:`score_identity` checks the likelihood at one parameter set, this checks it over
+    the region calibration explores (what simulation-based calibration needs). Returns the
+    ``(years, names)`` table of total scores and the years.
+    """
+    spec = without_posterior(scenario)
+    prior = priors(spec)
+    names = list(names if names is not None else spec.calibrate)
+    rows, data = [], []
+    for k in range(years):
+        rng = np.random.default_rng(seed_sequence([seed, k]))
+        truth = {name: float(p.rvs(random_state=rng)) for name, p in prior.items()}
+        truth.update(fixed or {})
+        data += simulated_years(spec, truth, 1, seed=[seed, k, 1])
+        rows.append(scores(spec, truth, names, data[-1:])["total"])
+    return pd.concat(rows, ignore_index=True), data
+
+
 def without_posterior(scenario: Scenario | str) -> Scenario:
     """The scenario over its own window, its posterior dropped: every world has its values."""
     spec = Scenario.coerce(scenario)
@@ -144,8 +173,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prior-draws", type=int, default=0, help="also at draws from the prior")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--by-actor", action="store_true", help="z per actor as well")
+    parser.add_argument(
+        "--across-prior",
+        type=int,
+        default=0,
+        help="instead: this many years, each at its own prior draw (prior_scores)",
+    )
     args = parser.parse_args(argv)
     spec = without_posterior("baseline_2021")
+    if args.across_prior:
+        began = time.perf_counter()
+        table, _ = prior_scores(spec, args.across_prior, args.seed)
+        z = z_statistics(table)
+        seconds = time.perf_counter() - began
+        print(f"{args.across_prior} years, each at its own prior draw, {seconds:.0f} s")
+        print(z.round(2).to_string())
+        flagged = z.index[z.abs() > FLAG]
+        print(
+            f"largest |z| {z.abs().max():.2f} ({z.abs().idxmax()}); flagged (|z| > {FLAG:g}): "
+            f"{', '.join(flagged) or 'none'}"
+        )
+        return
     truths = [{name: float(spec.parameters[name]) for name in spec.calibrate}]
     rng = np.random.default_rng(args.seed)
     prior = priors(spec)

@@ -20,14 +20,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
-import pandas as pd
-
 from escalation.cli.scripts import add_seed_option
-from escalation.inference.calibration import priors
-from escalation.runtime import seed_sequence
 from experiments.sbc import calibrate_year
-from experiments.score_identity import scores, simulated_years, without_posterior, z_statistics
+from experiments.score_identity import prior_scores, without_posterior, z_statistics
 
 NAME = "us_threshold_width"
 #: (particles, most moves a step): the SBC's, the shipped runs', and two larger ones.
@@ -42,16 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     add_seed_option(parser, default=99)
     args = parser.parse_args(argv)
     spec = without_posterior("baseline_2021")
-    prior = priors(spec)
     began = time.perf_counter()
-    years, rows = [], []
-    for k in range(args.years):
-        rng = np.random.default_rng(seed_sequence([args.seed, k]))
-        truth = {name: float(p.rvs(random_state=rng)) for name, p in prior.items()}
-        truth[NAME] = args.width
-        years += simulated_years(spec, truth, 1, seed=[args.seed, k, 1])
-        rows.append(scores(spec, truth, [NAME], years[-1:])["total"])
-    z = z_statistics(pd.concat(rows, ignore_index=True))[NAME]
+    table, years = prior_scores(spec, args.years, args.seed, [NAME], {NAME: args.width})
+    z = z_statistics(table)[NAME]
     print(f"score check, width {args.width}, {args.years} years: z = {z:.2f} (|z| > 4 flags)")
 
     rounds = [int((year["actor"] == "US").sum()) for year in years]
