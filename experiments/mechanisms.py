@@ -20,6 +20,9 @@ out, are each
   the mean and its Monte Carlo error (sd / sqrt(replicates)), since one seed's held-out CRPS
   moves by up to about 0.02 with the seed alone.
 
+For a mechanism with parameters calibrated in its place (``Mechanism.replacement``) the row also
+gives their 2021 posterior: mean, 90% interval and contraction (``<name>_mean`` and so on).
+
 A mechanism the record supports raises the evidence (a difference of a few units is strong
 evidence; Kass & Raftery 1995, "Bayes factors", JASA 90:773) and lowers the held-out CRPS.
 Writes ``mechanisms.csv`` and ``mechanisms.md`` to ``--out``. Each row is saved to ``--out``'s
@@ -70,8 +73,8 @@ COUNT_DRAWS = 200
 @dataclasses.dataclass(frozen=True)
 class Mechanism:
     """A mechanism, how to switch it off (or on, for one the full model leaves out), the
-    parameters that then have no effect, and those of the rule that replaces it (calibrated in
-    its place)."""
+    parameters that then have no effect, and those calibrated in their place (``replacement``:
+    the replacing rule's, or a left-out mechanism's own, which the full model fixes)."""
 
     name: str
     switch: Callable[[Scenario], Scenario]
@@ -175,9 +178,12 @@ def heldout_seeds(seed: int, replicate: int) -> tuple[int, int]:
     return seed + 1000 * replicate, seed + 1000 * replicate + 1
 
 
-def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[str, float]:
-    """Log evidence on 2021 (with its Monte Carlo error) and held-out weekly forecast scores
-    (means over ``args.replicates`` seeds, with their Monte Carlo errors)."""
+def measure(
+    scenario: Scenario, observed: pd.DataFrame, args, executor, report: tuple[str, ...] = ()
+) -> dict[str, float]:
+    """Log evidence on 2021 (with its Monte Carlo error), held-out weekly forecast scores
+    (means over ``args.replicates`` seeds, with their Monte Carlo errors), and the 2021
+    posterior of each parameter in ``report`` (mean, 90% interval, contraction)."""
     options = {"population_size": args.population, "executor": executor}
     year = calibrate(observed, scenario, *YEAR, progress=False, seed=args.seed, **options)
     history = observed[observed["date"] <= pd.Timestamp(FIT[1])]
@@ -209,7 +215,14 @@ def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[
     diagnostics = year.diagnostics
     draws = year.sample_parameters(COUNT_DRAWS, seed=args.seed)
     counts = loglik(draws, observed, *YEAR, by="counts", scenario=year.base_scenario).sum()
+    summary = year.summary()
+    posterior = {
+        f"{name}_{column}": float(summary.loc[name, column])
+        for name in report
+        for column in ("mean", "q05", "q95", "contraction")
+    }
     return {
+        **posterior,
         "daily_counts_loglik": float(counts.median()),
         "log_evidence": diagnostics["log_evidence"],
         "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
@@ -220,7 +233,13 @@ def measure(scenario: Scenario, observed: pd.DataFrame, args, executor) -> dict[
 
 
 def measured(
-    name: str, scenario: Scenario, observed: pd.DataFrame, args, executor, out: Path
+    name: str,
+    scenario: Scenario,
+    observed: pd.DataFrame,
+    args,
+    executor,
+    out: Path,
+    report: tuple[str, ...] = (),
 ) -> dict[str, float]:
     """:func:`measure`, or the row a previous run with the same settings saved under ``out``."""
     settings = {
@@ -231,12 +250,14 @@ def measured(
         "scenario_sha256": scenario.sha256(),
         "observed_sha256": frame_sha256(observed),
     }
+    if report:  # rows saved before a row reported its parameters are measured again
+        settings["report"] = list(report)
     path = out / "rows" / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".json")
     if path.exists():
         saved = json.loads(path.read_text(encoding="utf-8"))
         if saved["settings"] == settings:
             return saved["row"]
-    row = measure(scenario, observed, args, executor)
+    row = measure(scenario, observed, args, executor, report)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps({"settings": settings, "row": row}), encoding="utf-8")
@@ -278,7 +299,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         rows = {"full model": measured("full model", base, observed, args, executor, out)}
         for mechanism in MECHANISMS:
             scenario = without(base, mechanism)
-            rows[mechanism.row] = measured(mechanism.row, scenario, observed, args, executor, out)
+            rows[mechanism.row] = measured(
+                mechanism.row, scenario, observed, args, executor, out, mechanism.replacement
+            )
     finally:
         if executor is not None:
             executor.shutdown()

@@ -549,8 +549,8 @@ _DECLARED = [
         "the 2021 record does not support it (README, mechanism table).",
         f"{PENTAGON_2023} (attacks claimed by a local group linked to the IRGC); {WIRE} (factions "
         '"which Washington holds responsible"); docs/data.md, rule 5 ("a claim is not proof"). '
-        "The 15 February 2021 Erbil attack, claimed by Saraya Awliya al-Dam, was answered on 25 "
-        "February (public record).",
+        "The 15 February 2021 Erbil attack, claimed by Saraya Awliya al-Dam, was answered by the "
+        "round of 26 February, local date (public record; docs/data.md).",
         Prior("beta", {"a": 1.0, "b": 1.0}),
     ),
     _p(

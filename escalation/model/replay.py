@@ -139,7 +139,7 @@ class ObservedDays:
         collapse = (actor == "Iran") & (etype == "context") & _mentions(notes, TALKS_COLLAPSE_WORDS)
         vow = (actor == "militia") & (etype == "political_action") & _mentions(notes, VOW_WORDS)
         named = np.array([named_group(g) for g in ev["group"].astype(str)], dtype=np.int64)
-        claimed = np.array([front_claim(g) for g in ev["group"].fillna("").astype(str)], dtype=bool)
+        claimed = np.array([front_claim(g) for g in ev["group"].astype(str)], dtype=bool)
         read = vow_days(day, named, vow, losses, days)
         records = []
         for d in range(days):
@@ -265,14 +265,20 @@ def named_group(group: str) -> int:
     return NO_GROUP
 
 
+#: Front groups that claimed attacks in the records besides the fronts the model lists for its
+#: groups (:data:`~escalation.model.agents.GROUPS`): docs/data.md, rule 5 (2021), and the 2022
+#: record's claims.
+OTHER_FRONTS = ("Revenge of al-Muhandis Brigades", "Liwa al-Tha'irin", "International Resistance")
+
+
 def front_claim(group: str) -> bool:
-    """Whether an attack's ``group`` is a front group's claim: it names someone, but neither
-    modelled group by its own name (docs/data.md, rule 5: a front's claim "fills ``group``";
-    an attack nobody claimed leaves it empty, and one the Pentagon attributed names the group
-    itself, as the 27 December 2019 K1 attack names Kata'ib Hezbollah). Fronts the model does
-    not list (Revenge of al-Muhandis Brigades, Liwa al-Tha'irin) are fronts too."""
-    text = _plain(group).strip()
-    return bool(text) and not any(_plain(g.name) in text for g in GROUPS)
+    """Whether an attack's ``group`` is a front group's claim: it names a front (docs/data.md,
+    rule 5: a front's claim "fills ``group``"), one the model lists for its groups or one of
+    :data:`OTHER_FRONTS`. An attack nobody claimed leaves ``group`` empty, and one the Pentagon
+    attributed names the group itself (the 27 December 2019 K1 attack: Kata'ib Hezbollah)."""
+    text = _plain(group)
+    fronts = (*(front for g in GROUPS for front in g.fronts), *OTHER_FRONTS)
+    return any(_plain(front) in text for front in fronts)
 
 
 def _plain(name: str) -> str:

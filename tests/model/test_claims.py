@@ -16,6 +16,7 @@ from escalation.events.io import load_events
 from escalation.events.schema import EVENT_TYPES, EventType
 from escalation.inference.likelihood import loglik
 from escalation.model.agents import SITES, Today
+from escalation.model.likelihood import MAX_ORDER_DELAY
 from escalation.model.model import EscalationModel
 from escalation.model.replay import ObservedDays, front_claim
 from escalation.model.scenario import Scenario
@@ -23,7 +24,7 @@ from escalation.model.sites import SITE_PERSONNEL
 
 BASELINE = Scenario.load("baseline_2021")
 AIN_AL_ASAD = next(i for i, site in enumerate(SITES) if site.name == "Ain al-Asad air base")
-ROCKET = EVENT_TYPES.index(EventType.ROCKET_ATTACK)
+ROCKET, IED = (EVENT_TYPES.index(t) for t in (EventType.ROCKET_ATTACK, EventType.IED_ATTACK))
 
 
 @pytest.mark.parametrize(
@@ -32,9 +33,14 @@ ROCKET = EVENT_TYPES.index(EventType.ROCKET_ATTACK)
         ("", False),  # nobody claimed it (docs/data.md, rule 5)
         ("Kata'ib Hezbollah", False),  # the group itself, as the Pentagon named it
         ("Kata'ib Sayyid al-Shuhada; Popular Mobilization Forces", False),
+        ("Kataib Sayyid al Shuhada", False),  # spelling varies
+        ("Popular Mobilization Forces", False),  # the umbrella, named in a report
+        ("Asa'ib Ahl al-Haq", False),  # a group, not a front
         ("Saraya Awliya al-Dam", True),  # a listed front of Kata'ib Hezbollah
         ("Qasim al-Jabbarin (one claim)", True),
-        ("Revenge of al-Muhandis Brigades", True),  # a front the model does not list
+        ("Revenge of al-Muhandis Brigades", True),  # fronts the groups do not list
+        ("Liwa al-Tha'irin (claim)", True),
+        ("International Resistance", True),
     ],
 )
 def test_a_front_groups_claim_is_told_from_an_attack_nobody_claimed_or_the_group_itself(
@@ -48,19 +54,23 @@ def test_the_2021_record_replays_three_claimed_attacks_on_personnel():
     personnel are the 15 February Erbil rockets (Saraya Awliya al-Dam), the 7 July Ain al-Asad
     rockets (Revenge of al-Muhandis Brigades) and the 23 July Erbil drone (Liwa al-Tha'irin)."""
     observed = ObservedDays.from_events(load_events(), "2021-01-01", 365)
-    claimed_days = [
-        (day, SITES[site].name)
+    claimed = [
+        (day, site, etype)
         for day, record in enumerate(observed.records)
-        for site, claimed in zip(
-            record.all_attacks["site"], record.all_attacks["claimed"], strict=True
+        for site, etype, is_claimed in zip(
+            record.all_attacks["site"],
+            record.all_attacks["etype"],
+            record.all_attacks["claimed"],
+            strict=True,
         )
-        if claimed
+        if is_claimed
     ]
-    assert len(claimed_days) == 13
+    assert len(claimed) == 13
+    assert sum(etype == IED for _, _, etype in claimed) == 10
     on_personnel = [
         (dt.date(2021, 1, 1) + dt.timedelta(days=day)).isoformat()
-        for day, name in claimed_days
-        if SITE_PERSONNEL[[s.name for s in SITES].index(name)]
+        for day, site, _ in claimed
+        if SITE_PERSONNEL[site]
     ]
     assert on_personnel == ["2021-02-15", "2021-07-07", "2021-07-23"]
 
@@ -99,7 +109,7 @@ def _year(days=365, **parameters) -> EscalationModel:
     return EscalationModel(scenario, n_worlds=200, seed=11).run()
 
 
-def test_fully_doubted_claims_leave_the_us_only_the_killings_to_answer():
+def test_fully_doubted_claims_build_no_grievance_and_the_us_never_strikes():
     """Every attack claimed, no American killed: at full doubt no grievance builds and the US
     never strikes; at none (the same worlds) it does."""
     common = {"claim_share": 1.0, "lethality": 0.0}
@@ -108,6 +118,20 @@ def test_fully_doubted_claims_leave_the_us_only_the_killings_to_answer():
     assert doubted.daily_counts["us_strike_rounds"].sum() == 0
     assert believed.daily_counts["us_strike_rounds"].sum() > 20
     assert doubted.daily_counts["militia_attacks"].sum() > 0
+
+
+def test_a_claimed_killing_is_answered_however_doubted():
+    """Under the red line a killing orders a round whatever the claim: with every attack claimed
+    and fully doubted, every world where an American was killed strikes within the order's
+    longest delay, and no other world strikes at all."""
+    model = _year(claim_doubt=1.0, claim_share=1.0, lethality=0.3)
+    killed = model.daily_counts["us_killed"].sum(axis=0) > 0
+    struck = model.daily_counts["us_strike_rounds"].sum(axis=0) > 0
+    assert killed.sum() > 50
+    np.testing.assert_array_equal(struck[~killed], False)
+    first_kill = np.argmax(model.daily_counts["us_killed"] > 0, axis=0)
+    before_end = killed & (first_kill < 365 - MAX_ORDER_DELAY - 1)
+    assert struck[before_end].all()
 
 
 @pytest.mark.parametrize(
