@@ -24,6 +24,7 @@ BUILT_IN = (
     "baseline_2021",
     "border_closure_2023",
     "disproportionate_response",
+    "front_claims",
     "israel_campaign",
     "no_retaliation",
     "period_2019_20",

@@ -93,6 +93,8 @@ CONTRASTS = {
     "disproportionate_response": (column("us_strike_sites"), +1, "baseline_2021"),
     "trump_red_line": (column("us_strike_rounds"), -1, "baseline_2021"),
     "border_closure_2023": (column("militia_attacks"), +1, "baseline_2021"),  # full push
+    # Claims counted at half: the same attacks build less grievance (claim_doubt).
+    "front_claims": (column("us_strike_rounds"), -1, "baseline_2021"),
 }
 #: Scenarios of an observed period other than 2021: checked against their own record (the pooled
 #: calibration's tests), not by a contrast with a 2021 run over another window.
