@@ -1,16 +1,16 @@
 """Which uncalibrated belief parameters drive the policy contrasts? Sobol indices of differences.
 
 The contrasts (:data:`CONTRASTS`: the Trump line at killing against no retaliation, and each
-against the 2021 baseline) are paired differences, world by world under common random numbers:
-world i runs with the same parameters and random streams in both scenarios. This varies the
-belief parameters no record calibrates (:data:`FACTORS`: the weight of the militias' prior
-belief, how hard they aim to miss under a line at harm, how far a credible line steers them
-from drones), each between the 5% and 95% quantiles of its prior (or over its valid range if
-it has none), with every calibrated parameter fixed at the shipped posterior's median (so
-posterior spread is no part of the variance), and measures how much of the variance of each
-contrast each factor explains: first-order (S1) and total-order (ST) Sobol indices with
-Saltelli's scheme and bootstrap 95% intervals, as ``experiments/sensitivity.py`` computes
-them for the levels.
+against the 2021 baseline; front-group claims against the baseline) are paired differences,
+world by world under common random numbers: world i runs with the same parameters and random
+streams in both scenarios. This varies the belief parameters no record calibrates
+(:data:`FACTORS`: the weight of the militias' prior belief, how hard they aim to miss under a
+line at harm, how far a credible line steers them from drones), each between the 5% and 95%
+quantiles of its prior (or over its valid range if it has none), with every calibrated parameter
+fixed at the shipped posterior's median (so posterior spread is no part of the variance), and
+measures how much of the variance of each contrast each factor explains: first-order (S1) and
+total-order (ST) Sobol indices with Saltelli's scheme and bootstrap 95% intervals, as
+``experiments/sensitivity.py`` computes them for the levels.
 
 The militias' prior means (the retaliation policies' ``prior_answered`` option) and the line's
 ``clarity`` are options of a scenario's policy, one value for all its worlds, so they cannot
@@ -63,6 +63,8 @@ CONTRASTS = (
     ("trump_red_line", "no_retaliation"),
     ("trump_red_line", "baseline_2021"),
     ("baseline_2021", "no_retaliation"),
+    # Deniability: every attack claimed by a front, counted at half (claim_doubt 0.5).
+    ("front_claims", "baseline_2021"),
 )
 #: Output name -> column of ``EnsembleResult.worlds`` whose paired difference is analysed.
 OUTPUTS = {
