@@ -151,6 +151,11 @@ def prior_scores(
     return pd.concat(rows, ignore_index=True), data
 
 
+def flagged(z: pd.Series) -> str:
+    """The parameters whose mean score flags a mismatch (``|z|`` above :data:`FLAG`)."""
+    return f"flagged (|z| > {FLAG:g}): {', '.join(z.index[z.abs() > FLAG]) or 'none'}"
+
+
 def without_posterior(scenario: Scenario | str) -> Scenario:
     """The scenario over its own window, its posterior dropped: every world has its values."""
     spec = Scenario.coerce(scenario)
@@ -188,11 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         seconds = time.perf_counter() - began
         print(f"{args.across_prior} years, each at its own prior draw, {seconds:.0f} s")
         print(z.round(2).to_string())
-        flagged = z.index[z.abs() > FLAG]
-        print(
-            f"largest |z| {z.abs().max():.2f} ({z.abs().idxmax()}); flagged (|z| > {FLAG:g}): "
-            f"{', '.join(flagged) or 'none'}"
-        )
+        print(f"largest |z| {z.abs().max():.2f} ({z.abs().idxmax()}); {flagged(z)}")
         return
     truths = [{name: float(spec.parameters[name]) for name in spec.calibrate}]
     rng = np.random.default_rng(args.seed)
@@ -208,8 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n== theta* = {label} ({args.years} years, {time.perf_counter() - began:.0f} s)")
         shown = z if args.by_actor else z[["total"]]
         print(pd.concat([pd.Series(truth, name="theta*"), shown.round(2)], axis=1).to_string())
-        flagged = z.index[z["total"].abs() > FLAG]
-        print(f"flagged (|z| > {FLAG:g}): {', '.join(flagged) or 'none'}")
+        print(flagged(z["total"]))
 
 
 if __name__ == "__main__":

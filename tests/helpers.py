@@ -7,12 +7,15 @@ the import path.
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from escalation.events.schema import COLUMNS, COUNTS
+from escalation.model.scenario import Scenario
 
 #: The test data files: ``observed_events.csv`` (five canonical rows) and
 #: ``acled_sample.csv`` (ten ACLED rows, one per mapping branch).
@@ -119,3 +122,9 @@ crackdown = "crackdown"
 [policies.Iran]
 patronage = { name = "restraint_while_talks", talks = "2021" }
 """
+
+
+def shortened(days: int, scenario: Scenario | str | None = None) -> Scenario:
+    """``scenario`` (default ``baseline_2021``) over its first ``days`` days only."""
+    scenario = Scenario.coerce(scenario)
+    return dataclasses.replace(scenario, end=scenario.start + dt.timedelta(days=days - 1))

@@ -277,13 +277,16 @@ def front_claim(group: str) -> bool:
     :data:`OTHER_FRONTS`. An attack nobody claimed leaves ``group`` empty, and one the Pentagon
     attributed names the group itself (the 27 December 2019 K1 attack: Kata'ib Hezbollah)."""
     text = _plain(group)
-    fronts = (*(front for g in GROUPS for front in g.fronts), *OTHER_FRONTS)
-    return any(_plain(front) in text for front in fronts)
+    return any(front in text for front in _FRONTS)
 
 
 def _plain(name: str) -> str:
     """A name lower-cased without apostrophes (Kata'ib, Kataib and Kata’ib alike)."""
     return name.lower().replace("'", "").replace("\u2019", "")
+
+
+#: Every front's name as :func:`front_claim` matches it.
+_FRONTS = tuple(_plain(front) for front in (*(f for g in GROUPS for f in g.fronts), *OTHER_FRONTS))
 
 
 def acknowledged_losses(events: pd.DataFrame) -> np.ndarray:

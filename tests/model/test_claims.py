@@ -5,7 +5,6 @@ personnel adds ``1 - claim_doubt`` of its severity to the US's grievance; at 0, 
 nothing.
 """
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -21,6 +20,7 @@ from escalation.model.model import EscalationModel
 from escalation.model.replay import ObservedDays, front_claim
 from escalation.model.scenario import Scenario
 from escalation.model.sites import SITE_PERSONNEL
+from tests.helpers import shortened
 
 BASELINE = Scenario.load("baseline_2021")
 AIN_AL_ASAD = next(i for i, site in enumerate(SITES) if site.name == "Ain al-Asad air base")
@@ -102,10 +102,7 @@ def test_a_claimed_attack_adds_its_severity_times_the_us_confidence():
 
 
 def _year(days=365, **parameters) -> EscalationModel:
-    scenario = dataclasses.replace(
-        BASELINE.with_parameters(**parameters),
-        end=BASELINE.start + dt.timedelta(days=days - 1),
-    )
+    scenario = shortened(days, BASELINE.with_parameters(**parameters))
     return EscalationModel(scenario, n_worlds=200, seed=11).run()
 
 

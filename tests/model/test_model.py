@@ -32,15 +32,12 @@ from escalation.model.policies import (
 )
 from escalation.model.scenario import Scenario, TimelineEntry
 from escalation.model.streams import MAX_EVENTS
+from tests.helpers import shortened
 
 BASELINE = Scenario.load("baseline_2021")
 ATTACK_TYPES = [t.value for t in MILITIA_ATTACKS]
 #: The only site without US personnel (escalation.model.agents.SITES): attacks there cross no line.
 NO_PERSONNEL = "logistics convoy"
-
-
-def shortened(days: int, scenario: Scenario = BASELINE) -> Scenario:
-    return dataclasses.replace(scenario, end=scenario.start + dt.timedelta(days=days - 1))
 
 
 def plain(log: pd.DataFrame) -> pd.DataFrame:
