@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from escalation.events.counts import MILITIA, daily_counts, weekly_sums
+from escalation.events.counts import MILITIA, STRIKE_ROUNDS, daily_counts, weekly_sums
 from escalation.forecasting import Forecast
 from escalation.runtime import Seed, seed_sequence
 
@@ -125,18 +125,29 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
     its days (the last week may be partial). The observed frame is taken to cover the whole
     forecast window: a week with no rows counts zero attacks.
 
+    The US strike round, the escalation a forecast is most often asked about, is scored as a
+    yes/no event each week (a round beginning that week; rounds as
+    :func:`~escalation.events.counts.strike_round_starts` chains them): the forecast
+    probability is the share of worlds with one, scored by :func:`brier_score` and by the log
+    score of what happened (add-one smoothed over yes and no, as :func:`log_score` smooths
+    counts). A forecast without a ``us_strike_rounds`` series (one with some attack types taken
+    out) gets NaN there.
+
     Returns
     -------
     pandas.DataFrame
         Indexed by week start, with columns observed, mean_forecast, lower, upper (the 90%
         interval), covered, crps, ignorance, log_score (nats, :func:`log_score`),
-        interval_score, and pit_lower, pit_upper (the PIT interval F(y - 1), F(y) of
-        :func:`pit_bounds`).
+        interval_score, pit_lower, pit_upper (the PIT interval F(y - 1), F(y) of
+        :func:`pit_bounds`), and rounds_observed, round_probability, round_brier and
+        round_log_score (the strike round).
     """
     samples = forecast.weekly(MILITIA).astype(float)
-    y = weekly_sums(daily_counts(observed, forecast.start, forecast.days)[MILITIA]).astype(float)
+    counts = daily_counts(observed, forecast.start, forecast.days)
+    y = weekly_sums(counts[MILITIA]).astype(float)
     lower, upper = central_interval(samples, ALPHA)
     pit_lower, pit_upper = pit_bounds(samples, y)
+    rounds = weekly_sums(counts[STRIKE_ROUNDS])
     return pd.DataFrame(
         {
             "observed": y,
@@ -150,9 +161,50 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
             "interval_score": interval_score(samples, y, ALPHA),
             "pit_lower": pit_lower,
             "pit_upper": pit_upper,
+            "rounds_observed": rounds,
+            **_round_scores(forecast, rounds > 0),
         },
         index=forecast.week_starts.rename("week_start"),
     )
+
+
+def _round_scores(forecast: Forecast, happened: np.ndarray) -> dict[str, np.ndarray]:
+    """The week's strike-round event scored (NaN if the forecast has no rounds series)."""
+    if STRIKE_ROUNDS not in forecast.daily:
+        missing = np.full(len(happened), np.nan)
+        return dict.fromkeys(("round_probability", "round_brier", "round_log_score"), missing)
+    struck = forecast.weekly(STRIKE_ROUNDS) > 0
+    return {
+        "round_probability": struck.mean(axis=0),
+        "round_brier": brier_score(struck, happened),
+        "round_log_score": _yes_no_log_score(struck, happened),
+    }
+
+
+def _yes_no_log_score(samples: np.ndarray, happened: np.ndarray) -> np.ndarray:
+    """-ln of the add-one smoothed probability of what happened, over the two outcomes: with
+    ``h`` of ``m`` worlds saying yes, ``p(yes) = (h + 1) / (m + 2)`` (Laplace's rule, the
+    smoothing :func:`log_score` gives counts)."""
+    yes = (samples.sum(axis=0) + LOG_SCORE_PSEUDOCOUNT) / (
+        samples.shape[0] + 2 * LOG_SCORE_PSEUDOCOUNT
+    )
+    return -np.log(np.where(happened, yes, 1.0 - yes))
+
+
+def brier_score(samples, happened) -> np.ndarray | float:
+    """Brier score of a yes/no event: ``(p - o)**2``, ``p`` the share of sampled worlds in which
+    it happens, ``o`` 1 if it happened, else 0. From 0 (certain and right) to 1 (certain and
+    wrong); a forecast of 0.5 scores 0.25 whatever happens (Brier 1950, "Verification of
+    forecasts expressed in terms of probability", *Monthly Weather Review* 78(1)).
+
+    ``samples`` are booleans (or 0/1) of shape ``(m,)`` or ``(m, k)``, ``happened`` one
+    outcome per column.
+    """
+    x, o = _samples_and_observation(samples, happened)
+    for name, values in (("samples", x), ("outcome", o)):
+        if not np.isin(values, (0.0, 1.0)).all():
+            raise ValueError(f"brier_score: {name} must be yes/no (True/False or 1/0)")
+    return _scalar_if_0d((x.mean(axis=0) - o) ** 2)
 
 
 def score(forecast: Forecast, observed: pd.DataFrame) -> dict[str, float]:
@@ -165,7 +217,9 @@ def score(forecast: Forecast, observed: pd.DataFrame) -> dict[str, float]:
         over weeks;
         ``coverage90``, the share of weeks whose observed count lies in the central 90%
         interval (5th to 95th sample quantiles, inclusive); ``n_weeks``; ``mean_forecast`` and
-        ``mean_observed``, weekly counts averaged over weeks (and worlds).
+        ``mean_observed``, weekly counts averaged over weeks (and worlds); ``round_brier``,
+        ``round_log_score`` and ``round_probability``, the weekly US strike round's scores and
+        forecast probability averaged over weeks (NaN for a forecast without rounds).
 
     See :func:`weekly_scores` for the week-by-week table and what is counted.
     """
@@ -179,6 +233,9 @@ def score(forecast: Forecast, observed: pd.DataFrame) -> dict[str, float]:
         "n_weeks": len(weeks),
         "mean_forecast": float(weeks["mean_forecast"].mean()),
         "mean_observed": float(weeks["observed"].mean()),
+        "round_brier": float(weeks["round_brier"].mean()),
+        "round_log_score": float(weeks["round_log_score"].mean()),
+        "round_probability": float(weeks["round_probability"].mean()),
     }
 
 

@@ -39,7 +39,7 @@ from escalation.baselines import (
     Poisson,
     history_window,
 )
-from escalation.events.counts import MILITIA, as_day
+from escalation.events.counts import MILITIA, STRIKE_ROUNDS, as_day
 from escalation.events.io import validate_events
 from escalation.forecasting import METHOD, Forecast, forecast
 from escalation.inference.calibration import calibrate
@@ -61,8 +61,17 @@ from escalation.scoring import PIT_BINS, diebold_mariano, pit_chisquare, weekly_
 HORIZONS = (28, 56)
 #: Months of history before the first default origin.
 MIN_HISTORY_MONTHS = 3
-#: Scores averaged by :func:`mean_scores` (``covered`` becomes ``coverage90``).
-SCORES = ("crps", "log_score", "ignorance", "interval_score", "covered")
+#: Scores averaged by :func:`mean_scores` (``covered`` becomes ``coverage90``): the weekly
+#: attack counts', then the weekly US strike round's (a yes/no event, :func:`.weekly_scores`).
+SCORES = (
+    "crps",
+    "log_score",
+    "ignorance",
+    "interval_score",
+    "covered",
+    "round_brier",
+    "round_log_score",
+)
 
 #: Fits a posterior to ``(history, start, end, seed)``: the events before an origin, the
 #: calibration window and a seed.
@@ -225,8 +234,9 @@ def validate(
     pandas.DataFrame
         One row per (origin, horizon, week, method): origin, horizon, lead (week 1, 2...),
         week_start, method, observed, mean_forecast, lower, upper, covered, crps, ignorance,
-        log_score, interval_score (see :func:`escalation.scoring.weekly_scores`), pit_lower,
-        pit_upper and pit (the randomised PIT, drawn once per week so the horizons share it).
+        log_score, interval_score, pit_lower, pit_upper, rounds_observed, round_probability,
+        round_brier, round_log_score (see :func:`escalation.scoring.weekly_scores`) and pit (the
+        randomised PIT, drawn once per week so the horizons share it).
     """
     observed = validate_events(observed)
     first, last = _span(observed, start, end)
@@ -276,10 +286,19 @@ def mean_scores(table: pd.DataFrame) -> pd.DataFrame:
     """Scores averaged over origins and weeks, per horizon and method.
 
     Columns crps, log_score, ignorance, interval_score, coverage90 (share of weeks inside
-    the central 90% interval), n_origins and n_weeks.
+    the central 90% interval), round_brier and round_log_score (the weekly US strike round),
+    round_probability (its mean forecast probability) and round_frequency (the share of the
+    weeks with one observed: a calibrated forecaster's mean probability is near it),
+    n_origins and n_weeks. A table written before the strike round was scored (no
+    ``rounds_observed`` column) gets the attack counts' columns only.
     """
+    columns = list(SCORES)
+    if "rounds_observed" in table:
+        table = table.assign(round_frequency=table["rounds_observed"] > 0)
+        columns += ["round_probability", "round_frequency"]
+    columns = [name for name in columns if name in table]
     grouped = table.groupby(["horizon", "method"], sort=True)
-    means = grouped[list(SCORES)].mean().rename(columns={"covered": "coverage90"})
+    means = grouped[columns].mean().rename(columns={"covered": "coverage90"})
     means["n_origins"] = grouped["origin"].nunique()
     means["n_weeks"] = grouped.size()
     return means
@@ -341,9 +360,12 @@ def _score_horizons(
     """Weekly scores of the forecast's first H days for each horizon H, with the PIT."""
     frames = []
     for horizon in horizons:
-        window = Forecast(
-            result.method, result.start, horizon, {MILITIA: result.series()[:, :horizon]}
-        )
+        scored = {
+            name: series[:, :horizon]
+            for name, series in result.daily.items()
+            if name in (MILITIA, STRIKE_ROUNDS)
+        }
+        window = Forecast(result.method, result.start, horizon, scored)
         weeks = weekly_scores(window, observed).reset_index()
         draws = uniforms[: len(weeks)]
         weeks["pit"] = weeks["pit_lower"] + draws * (weeks["pit_upper"] - weeks["pit_lower"])
@@ -356,7 +378,7 @@ def _weeks(days: int) -> int:
     return math.ceil(days / 7)
 
 
-_CHECKPOINT_FORMAT = "escalation-validation-1"
+_CHECKPOINT_FORMAT = "escalation-validation-2"
 
 
 def _validation_checkpoint(

@@ -8,7 +8,9 @@ ViEWS benchmark) and a Hawkes process with cross-excitation from US strike round
 forecasts of weekly
 militia attacks are scored against what was observed in July-December with CRPS, the
 ignorance score, 90% interval coverage and the interval score
-(:func:`escalation.scoring.score`). Nothing here looks at the second half before scoring.
+(:func:`escalation.scoring.score`); the US strike round, which all five forecast, by the
+weekly Brier score and by each method's probability of at least one round in the half-year.
+Nothing here looks at the second half before scoring.
 
 Writes ``scores.csv``, ``weekly_quantiles.csv`` and ``forecasts.png`` to ``--out``.
 
@@ -32,6 +34,7 @@ import pandas as pd  # noqa: E402
 from escalation import plotting  # noqa: E402
 from escalation.baselines import Conflictology, Hawkes, NegativeBinomial, Poisson  # noqa: E402
 from escalation.cli.scripts import add_out_option, add_seed_option
+from escalation.events.counts import strike_round_starts
 from escalation.events.io import load_events
 from escalation.forecasting import forecast
 from escalation.inference.calibration import calibrate
@@ -86,8 +89,17 @@ def main(argv=None):
             FORECAST_START, FORECAST_DAYS, args.worlds, seed=args.seed + 2
         )
 
+    rounds = len(strike_round_starts(observed[observed["date"] >= FORECAST_START]))
     table = pd.DataFrame(
-        [{"method": name, **score(f, observed)} for name, f in forecasts.items()]
+        [
+            {
+                "method": name,
+                **score(f, observed),
+                "rounds_forecast": f.series("us_strike_rounds").sum(axis=1).mean(),
+                "p_round_horizon": f.probabilities.get("us_strike_round", float("nan")),
+            }
+            for name, f in forecasts.items()
+        ]
     ).set_index("method")
     table.to_csv(out / "scores.csv")
     quantiles = pd.concat({name: f.quantiles() for name, f in forecasts.items()}, names=["method"])
@@ -108,8 +120,13 @@ def main(argv=None):
         "interval_score",
         "mean_forecast",
         "mean_observed",
+        "round_brier",
+        "round_probability",
+        "rounds_forecast",
+        "p_round_horizon",
     ]
     print(table[columns].round(3).to_string())
+    print(f"US strike rounds observed in the {FORECAST_DAYS} days: {rounds}.")
     (out / "scores.md").write_text(_markdown(table[columns]), encoding="utf-8")
     best = table["crps"].idxmin()
     model_crps = table.loc["Escalation model", "crps"]

@@ -9,6 +9,9 @@ forecasts 8 weeks; the 4-week horizon is scored on the first four. Scores per we
 log score (nats, add-one smoothing), 90% coverage and interval score; randomised PIT
 histograms with a chi-square test of uniformity and a reliability diagram; Diebold-Mariano
 tests of the model against each baseline on weekly CRPS (see :mod:`escalation.validation`).
+The US strike round, which every method forecasts, is scored as a weekly yes/no event: the
+mean forecast probability against the share of weeks with one, the Brier and log scores, and a
+Diebold-Mariano test on the weekly Brier score.
 
 Each origin's calibration is the shipped posterior's: two runs of 400 particles, side by side
 on the two workers (``--population`` and ``--runs`` change it). ``--method abc`` recalibrates by
@@ -79,15 +82,19 @@ def observed_events() -> tuple[pd.DataFrame, str]:
 
 
 def summary_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean scores with the DM p-value (CRPS, model against the method) and PIT chi-square."""
+    """Mean scores with the DM p-values (model against the method, on the weekly CRPS of
+    attacks and on the weekly Brier score of the US strike round) and PIT chi-square."""
     summary = mean_scores(table)
     dm = dm_tests(table)[["mean_difference", "p_value"]].rename(
         columns={"mean_difference": "dm_crps_difference", "p_value": "dm_p_value"}
     )
+    dm_round = dm_tests(table, score="round_brier")[["mean_difference", "p_value"]].rename(
+        columns={"mean_difference": "dm_brier_difference", "p_value": "dm_brier_p_value"}
+    )
     pit = pit_tests(table)[["chi2", "p_value"]].rename(
         columns={"chi2": "pit_chi2", "p_value": "pit_p_value"}
     )
-    return summary.join(dm).join(pit)
+    return summary.join(dm).join(dm_round).join(pit)
 
 
 def seed_table(tables: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -167,14 +174,35 @@ def plot_reliability(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
+#: The summary's columns in the README's tables: the weekly attack counts, the strike round.
+ATTACK_COLUMNS = (
+    "crps",
+    "log_score",
+    "coverage90",
+    "interval_score",
+    "dm_p_value",
+    "pit_chi2",
+    "pit_p_value",
+)
+ROUND_COLUMNS = (
+    "round_probability",
+    "round_frequency",
+    "round_brier",
+    "round_log_score",
+    "dm_brier_p_value",
+)
+
+
 def markdown(summary: pd.DataFrame) -> str:
-    """The summary as a Markdown table (for the README)."""
-    columns = ["crps", "log_score", "coverage90", "interval_score", "dm_p_value", "pit_chi2"]
-    columns += ["pit_p_value"]
+    """The summary as two Markdown tables (for the README): attacks, then the strike round."""
+    return _markdown(summary, ATTACK_COLUMNS) + "\n" + _markdown(summary, ROUND_COLUMNS)
+
+
+def _markdown(summary: pd.DataFrame, columns: Sequence[str]) -> str:
     header = "| horizon | method | " + " | ".join(columns) + " |"
     rule = "|---|---" + "|---" * len(columns) + "|"
     lines = [header, rule]
-    for (horizon, method), row in summary[columns].iterrows():
+    for (horizon, method), row in summary[list(columns)].iterrows():
         cells = ["" if pd.isna(v) else f"{v:.3g}" for v in row]
         lines.append(f"| {horizon // 7} weeks | {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

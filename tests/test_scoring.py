@@ -11,6 +11,7 @@ from scipy import stats
 
 from escalation.forecasting import Forecast
 from escalation.scoring import (
+    brier_score,
     crps_sample,
     diebold_mariano,
     ignorance_bin,
@@ -170,6 +171,50 @@ def test_weekly_scores_table():
     assert table["observed"].tolist() == [3, 0]
     assert table["covered"].tolist() == [False, False]
     np.testing.assert_allclose(table[["lower", "upper"]].to_numpy(), [[5, 95], [5, 95]])
+
+
+def test_brier_score_by_hand():
+    # Three of four worlds strike: p = 0.75; it happened: (0.75 - 1)^2, it did not: 0.75^2.
+    worlds = [True, True, False, True]
+    assert brier_score(worlds, True) == pytest.approx(0.0625)
+    assert brier_score(worlds, False) == pytest.approx(0.5625)
+    # Columns are scored apart; a forecast of one half scores 0.25 whatever happens.
+    halves = np.array([[1, 0], [0, 1]])
+    np.testing.assert_allclose(brier_score(halves, np.array([1, 0])), [0.25, 0.25])
+    with pytest.raises(ValueError, match="yes/no"):
+        brier_score([0, 2], 1)
+    with pytest.raises(ValueError, match="yes/no"):
+        brier_score([0, 1], 0.5)
+
+
+def test_weekly_strike_round_event_scored_by_hand():
+    # Four worlds over two weeks: worlds 0 and 1 strike in week 0 (world 1 on two days, still
+    # one yes), world 2 in week 1, world 3 never. Observed: US airstrikes on 6 and 7 July (one
+    # round, counted on its first day) and none in week 1.
+    daily = np.zeros((4, 14), dtype=np.int64)
+    rounds = np.zeros((4, 14), dtype=np.int64)
+    rounds[0, 2] = rounds[1, 0] = rounds[1, 5] = rounds[2, 9] = 1
+    predicted = Forecast(
+        "rounds", "2021-07-05", 14, {"militia_attacks": daily, "us_strike_rounds": rounds}
+    )
+    observed = canonical([("2021-07-06", "US", "airstrike"), ("2021-07-07", "US", "airstrike")])
+    table = weekly_scores(predicted, observed)
+    assert table["rounds_observed"].tolist() == [1, 0]
+    np.testing.assert_allclose(table["round_probability"], [0.5, 0.25])
+    np.testing.assert_allclose(table["round_brier"], [0.25, 0.0625])
+    # Add-one smoothed over {no, yes}: week 0 p(yes) = (2 + 1) / (4 + 2), week 1 p(no) = 4 / 6.
+    np.testing.assert_allclose(table["round_log_score"], [-math.log(3 / 6), -math.log(4 / 6)])
+    result = score(predicted, observed)
+    assert result["round_brier"] == pytest.approx((0.25 + 0.0625) / 2)
+    assert result["round_probability"] == pytest.approx((0.5 + 0.25) / 2)
+
+
+def test_a_forecast_without_rounds_gets_no_round_scores():
+    observed = canonical([("2021-07-06", "US", "airstrike")])
+    table = weekly_scores(spread_forecast(2), observed)
+    assert table["rounds_observed"].tolist() == [1, 0]
+    assert table[["round_probability", "round_brier", "round_log_score"]].isna().all().all()
+    assert math.isnan(score(spread_forecast(2), observed)["round_brier"])
 
 
 # -- log score, PIT for counts, chi-square and Diebold-Mariano ---------------------------------

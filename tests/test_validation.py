@@ -8,7 +8,7 @@ import pytest
 
 import escalation
 from escalation.baselines import Poisson
-from escalation.events.counts import MILITIA, daily_counts, weekly_sums
+from escalation.events.counts import MILITIA, STRIKE_ROUNDS, daily_counts, weekly_sums
 from escalation.forecasting import METHOD, Forecast
 from escalation.inference.posterior import Posterior
 from escalation.scoring import diebold_mariano, pit_chisquare
@@ -28,7 +28,7 @@ START = pd.Timestamp("2021-01-01")
 ATTACK_DAYS = [3, 4, 4, 20, 41, 42, 42, 43, 70, 95, 96, 120, 121, 121, 150, 180, 181, 200, 230]
 EVENTS = canonical(
     [(START + pd.Timedelta(d, "D"), "militia", "rocket_attack") for d in ATTACK_DAYS]
-    + [(START + pd.Timedelta(d, "D"), "US", "airstrike") for d in (44, 122)]
+    + [(START + pd.Timedelta(d, "D"), "US", "airstrike") for d in (44, 122, 161, 162)]
 ).assign(country="Iraq", location="Ain al-Asad", source="synthetic test data")
 END = "2021-09-30"
 ORIGINS = ["2021-06-01", "2021-07-01"]
@@ -38,8 +38,9 @@ class Oracle:
     """A method that knows the future: every world is the observed daily series."""
 
     def __call__(self, history, first, origin, days, n_worlds, seed):
-        observed = daily_counts(EVENTS, origin, days)[MILITIA]
-        return Forecast("Oracle", origin, days, {MILITIA: np.tile(observed, (n_worlds, 1))})
+        observed = daily_counts(EVENTS, origin, days)
+        daily = {name: np.tile(observed[name], (n_worlds, 1)) for name in (MILITIA, STRIKE_ROUNDS)}
+        return Forecast("Oracle", origin, days, daily)
 
 
 class Spy:
@@ -120,6 +121,32 @@ def test_a_forecaster_that_knows_the_future_scores_perfectly():
     # All five worlds hit the count: log score -ln((5 + 1) / (5 + K + 1)), K the count.
     k = table["observed"]
     np.testing.assert_allclose(table["log_score"], -np.log(6 / (6 + k)))
+    # The strike round: certain and right every week, the smoothed log score -ln(6 / 7).
+    assert (table["round_brier"] == 0).all()
+    np.testing.assert_allclose(table["round_log_score"], -np.log(6 / 7))
+    # One round (11-12 June) in the weeks scored from 1 June, counted in its week only.
+    june = table[table["origin"] == "2021-06-01"]
+    rounds = june.set_index(["horizon", "lead"])["rounds_observed"]
+    assert rounds[(56, 2)] == 1 and rounds.sum() == 2  # once in each horizon
+    assert table[table["origin"] == "2021-07-01"]["rounds_observed"].sum() == 0
+
+
+def test_baselines_forecast_the_strike_round_and_are_scored_on_it(all_baselines):
+    # Every shipped baseline simulates US strike rounds (escalation.baselines): none is NaN,
+    # each week's Brier score is (p - o)^2 of its own columns, and the summary averages them.
+    table = all_baselines
+    assert table[["round_probability", "round_brier"]].notna().all().all()
+    outcome = (table["rounds_observed"] > 0).astype(float)
+    np.testing.assert_allclose(table["round_brier"], (table["round_probability"] - outcome) ** 2)
+    means = mean_scores(table)
+    poisson = table[(table["method"] == "Poisson") & (table["horizon"] == 56)]
+    assert means.loc[(56, "Poisson"), "round_brier"] == pytest.approx(poisson["round_brier"].mean())
+    assert means.loc[(56, "Poisson"), "round_frequency"] == pytest.approx(1 / 16)
+    brier = dm_tests(table, reference="Conflictology", score="round_brier")
+    assert brier.loc[(56, "Poisson"), "n"] == 16
+    assert brier.loc[(56, "Poisson"), "mean_difference"] == pytest.approx(
+        means.loc[(56, "Conflictology"), "round_brier"] - means.loc[(56, "Poisson"), "round_brier"]
+    )
 
 
 def test_the_model_is_recalibrated_through_the_pluggable_calibrator():
