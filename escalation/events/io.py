@@ -30,6 +30,8 @@ from escalation.events.schema import (
     COUNTS,
     EVENT_TYPES,
     REQUIRED,
+    THEATRE_EVENTS,
+    THEATRES,
     YES_NO,
 )
 
@@ -72,7 +74,8 @@ CHOICES = {
     "confidence": CONFIDENCE,
 }
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DIGITS = re.compile(r"\d+")
+#: A whole number as written by hand ("3") or by a spreadsheet or pandas ("3.0").
+_DIGITS = re.compile(r"\d+(?:\.0*)?")
 _RANK = {column: rank for rank, column in enumerate(COLUMNS + SIMULATION_COLUMNS)}
 
 
@@ -223,7 +226,8 @@ def _whole_numbers(
 
 
 def _whole_number(cell: str) -> float:
-    """A cell of digits as a float; NaN for anything else (empty, signed, decimal, words)."""
+    """A whole number (digits, perhaps ending ".0") as a float; NaN for anything else (empty,
+    signed, a fraction, words)."""
     return float(cell) if _DIGITS.fullmatch(cell) else np.nan
 
 
@@ -237,6 +241,16 @@ def _choice(series: pd.Series, column: str, problems: Problems, required: bool) 
     or_empty = "" if required else ", or empty"
     problems.add(~empty & ~known, column, text, f"one of {', '.join(allowed)}{or_empty}")
     return text
+
+
+def _check_theatre(event_type: object, country: object, problems: Problems) -> None:
+    """Attacks, airstrikes and return fire must be in Iraq or Syria, spelt so: elsewhere the
+    model would place them at a default site, or read a strike in Iraq as one in Syria."""
+    country = np.asarray(country, dtype=object)
+    armed = np.isin(np.asarray(event_type, dtype=object), [t.value for t in THEATRE_EVENTS])
+    bad = armed & (country != "") & ~np.isin(country, THEATRES)
+    places = " or ".join(THEATRES)
+    problems.add(bad, "country", country, f"{places} for an attack, airstrike or return fire")
 
 
 def normalize(
@@ -287,6 +301,8 @@ def check_cells(
         if column in frame:
             values = _whole_numbers(frame[column], column, problems, required=True)
             out[column] = np.nan_to_num(values).astype(np.int64)
+    if "event_type" in frame and "country" in frame:
+        _check_theatre(out["event_type"], out["country"], problems)
     problems.raise_first()
     result = pd.DataFrame(out)
     for column in COLUMNS:
@@ -355,6 +371,7 @@ def read_rows(
                 if header is None:
                     raise EventDataError(f"{origin}: the file is empty; expected a header line")
                 header = [name.strip() for name in header]
+                _check_separator(header, origin)
                 _check_unique(header, origin)
                 kept = header if columns is None else [n for n in header if n in columns]
                 pick = _picker([header.index(name) for name in kept])
@@ -392,6 +409,17 @@ def _picker(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
     if len(positions) > 1:
         return operator.itemgetter(*positions)
     return lambda record: tuple(record[i] for i in positions)
+
+
+def _check_separator(header: list[str], origin: str) -> None:
+    """A header of one column holding another separator: a file saved with ``;`` or tabs."""
+    if len(header) == 1:
+        for name, separator in (("semicolons", ";"), ("tabs", "\t")):
+            if separator in header[0]:
+                raise EventDataError(
+                    f"{origin}, line 1: the header is one column, {header[0][:40]!r}...: the "
+                    f"file looks separated by {name}; expected commas (docs/data.md)"
+                )
 
 
 def _check_unique(header: list[str], origin: str) -> None:

@@ -102,6 +102,13 @@ MILITIA_ATTACKS = (
     EventType.INTERCEPTION_ONLY,
 )
 
+#: The countries the model's armed events take place in (its sites and its strikes).
+THEATRES = ("Iraq", "Syria")
+#: Event types that must name one of :data:`THEATRES` as their country: the militias' attacks
+#: are placed at a site of their country, and a US strike's country decides whether it fell on
+#: Iraqi soil (docs/data.md). Political acts and context may be anywhere.
+THEATRE_EVENTS = (*MILITIA_ATTACKS, EventType.AIRSTRIKE, EventType.RETURN_FIRE)
+
 #: Integer codes used inside the batched model (index into this tuple).
 EVENT_TYPES = tuple(EventType)
 ACTORS = tuple(Actor)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from escalation.events.schema import EventType
+from escalation.events.schema import THEATRES, EventType
 
 ROCKET, DRONE, IED, OTHER = (
     EventType.ROCKET_ATTACK,
@@ -128,7 +128,7 @@ SITES = (
 #: Per site: whether US personnel are there (an attack on it crosses the 2021 red line).
 SITE_PERSONNEL = np.array([s.personnel for s in SITES])
 #: The countries the militias attack in, in the order of the model's per-country arrays.
-COUNTRIES = ("Iraq", "Syria")
+COUNTRIES = THEATRES
 #: Per site: its country, as an index into :data:`COUNTRIES`.
 SITE_COUNTRY = np.array([COUNTRIES.index(s.country) for s in SITES])
 _SITE_INDEX = {s.name: i for i, s in enumerate(SITES)}

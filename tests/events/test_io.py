@@ -162,6 +162,11 @@ def bad_file(tmp_path, row, column, value, name="bad.csv"):
         (4, "others_killed", "three", "non-negative whole number"),
         (2, "attribution_confirmed", "maybe", "yes, no, or empty"),
         (3, "confidence", "certain", "high, medium, low, or empty"),
+        # A misspelt country would put an attack at another country's default site and a
+        # strike in Iraq in Syria: the armed events must be in Iraq or Syria, spelt so.
+        (0, "country", "Irak", "Iraq or Syria for an attack, airstrike or return fire"),
+        (1, "country", "syria", "Iraq or Syria"),
+        (3, "country", "Lebanon", "Iraq or Syria"),
     ],
 )
 def test_bad_cell_is_reported_with_file_line_column_value(tmp_path, row, column, value, expected):
@@ -175,6 +180,31 @@ def test_bad_cell_is_reported_with_file_line_column_value(tmp_path, row, column,
     assert (f"'{value}'" if value else "an empty field") in message
     assert expected in message
     assert "more row" not in message
+
+
+def test_context_rows_may_be_anywhere(tmp_path):
+    # Row 4 is a context row in Tehran; political acts and context name any country.
+    events = load_events(bad_file(tmp_path, 4, "country", "Austria"))
+    assert events.loc[events["location"] == "Tehran", "country"].tolist() == ["Austria"]
+
+
+def test_whole_numbers_written_as_floats_are_read_as_whole_numbers(tmp_path):
+    # pandas writes a count column with blanks as floats ("5.0"): the same numbers, not errors.
+    expected = load_events(EVENTS)
+    rows = csv_rows(EVENTS)
+    rows[0]["us_injured"], rows[0]["projectiles"] = "5.0", "14.00"
+    pd.testing.assert_frame_equal(load_events(write_rows(tmp_path / "floats.csv", rows)), expected)
+    roundtrip = tmp_path / "pandas.csv"
+    pd.read_csv(EVENTS).to_csv(roundtrip, index=False)
+    pd.testing.assert_frame_equal(load_events(roundtrip), expected)
+
+
+@pytest.mark.parametrize("separator, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_with_another_separator_is_named_as_such(tmp_path, separator, name):
+    path = tmp_path / "excel.csv"
+    pd.read_csv(EVENTS).to_csv(path, sep=separator, index=False)
+    with pytest.raises(EventDataError, match=f"excel.csv, line 1: .*separated by {name}"):
+        load_events(path)
 
 
 def test_first_error_reported_and_others_counted(tmp_path):
