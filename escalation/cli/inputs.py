@@ -66,10 +66,11 @@ def read_events(path: Path | None, fmt: str | None = None) -> pd.DataFrame:
     return events
 
 
-def events_in(events: pd.DataFrame, start, end, origin: str) -> pd.DataFrame:
+def events_in(events: pd.DataFrame, start, end, origin: str, why: str = "") -> pd.DataFrame:
     """The events from ``start`` to ``end`` (either may be None: open); refused when none.
 
-    ``origin`` names the file in the message, which gives the span the file does cover.
+    ``origin`` names the file in the message, which gives the span the file does cover, and
+    ``why`` (if given) what the events were wanted for.
     """
     dates = events["date"]
     keep = pd.Series(True, index=events.index)
@@ -78,9 +79,15 @@ def events_in(events: pd.DataFrame, start, end, origin: str) -> pd.DataFrame:
     if end is not None:
         keep &= dates <= pd.Timestamp(end)
     if not keep.any():
-        window = f"{start or 'the first event'} to {end or 'the last event'}"
+        first = "the first event" if start is None else pd.Timestamp(start).date()
+        last = "the last event" if end is None else pd.Timestamp(end).date()
+        window = f"{first} to {last}"
+        covers = (
+            f"the file covers {dates.min().date()} to {dates.max().date()}"
+            if len(dates)
+            else "the file has no events"
+        )
         raise EventDataError(
-            f"{origin}: no events from {window}; the file covers "
-            f"{dates.min().date()} to {dates.max().date()}"
+            f"{origin}: no events from {window}{f' ({why})' if why else ''}; {covers}"
         )
     return events.loc[keep]

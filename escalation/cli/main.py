@@ -61,6 +61,7 @@ from escalation.compare import (
     run_scenarios,
 )
 from escalation.ensemble import EnsembleResult, run_ensemble
+from escalation.errors import ScenarioError
 from escalation.forecasting import forecast
 from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
@@ -395,7 +396,13 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _forecast(args: argparse.Namespace) -> int:
     start = pd.Timestamp(args.start)
     events = read_events(args.events, args.format)
-    history = events_in(events, None, start - pd.Timedelta(days=1), _origin(args.events))
+    history = events_in(
+        events,
+        None,
+        start - pd.Timedelta(days=1),
+        _origin(args.events),
+        why=f"a forecast from {start.date()} replays the events before it",
+    )
     source = _forecast_source(args.source)
     out = check_out(args.out or Path("results") / f"forecast_{args.start.isoformat()}")
     worlds = n_worlds(args)
@@ -457,6 +464,11 @@ def _forecast_source(text: str) -> Posterior | Scenario:
     path = Path(text)
     if path.is_dir():
         return Posterior.load(path)
+    if text.endswith(("/", "\\")):  # meant as a folder, and there is none
+        raise ScenarioError(
+            f"--source {text}: no such folder; expected a posterior folder (as written by "
+            "`escalation calibrate --out`), a scenario's TOML file or a built-in scenario's name"
+        )
     return Scenario.load(text)
 
 

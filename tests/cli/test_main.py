@@ -299,7 +299,17 @@ def test_events_outside_the_window_exit_2_naming_the_span(tmp_path, capsys):
     assert main([*argv, "--days", "7", "--worlds", "10", "--out", str(out)]) == 2
     line = one_error_line(capsys)
     assert "observed_events.csv" in line and "no events" in line and "covers 2021" in line
+    # Dates as dates, and what the events were wanted for.
+    assert "to 2019-12-31 (a forecast from 2020-01-01 replays the events before it)" in line
     assert not out.exists()
+
+
+def test_a_missing_posterior_folder_is_named_as_a_folder(tmp_path, capsys):
+    missing = f"{tmp_path / 'no_posterior'}/"
+    argv = ["forecast", "--source", missing, "--start", "2021-07-01", "--days", "7"]
+    assert main([*argv, "--worlds", "5", "--out", str(tmp_path / "out")]) == 2
+    line = one_error_line(capsys)
+    assert "no_posterior/: no such folder; expected a posterior folder" in line
 
 
 ARGUMENT_ERRORS = {
