@@ -22,9 +22,12 @@ from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario
 
 
-def worlds_table(militia_attacks, us_killed=(0, 0, 0, 0), max_rung=(1, 1, 1, 1), ids=None):
-    """A minimal worlds table with the columns the compared quantities read."""
+def worlds_table(militia_attacks, us_killed=None, max_rung=None, ids=None):
+    """A minimal worlds table with the columns the compared quantities read (by default no
+    American killed and every world on rung 1)."""
     n = len(militia_attacks)
+    us_killed = np.zeros(n, dtype=int) if us_killed is None else us_killed
+    max_rung = np.ones(n, dtype=int) if max_rung is None else max_rung
     return pd.DataFrame(
         {
             "world": np.arange(n) if ids is None else ids,
@@ -110,6 +113,15 @@ def test_posterior_band_weights_each_draw_by_its_worlds():
 def test_posterior_band_collapses_when_draws_explain_nothing():
     q05, q95, _ = band([0, 4, 1, 3], [0.1, 0.1, 0.2, 0.2])  # both draws average 2
     assert q05 == pytest.approx(2.0) and q95 == pytest.approx(2.0)
+
+
+def test_no_band_for_an_event_too_rare_for_the_worlds_per_draw():
+    # 21 draws of two worlds; only one draw's worlds see the event (3 each): the overall mean is
+    # 6 / 42, and 40 of 42 worlds (95.2%) sit in draws whose mean is 0, so both quantiles fall
+    # on the zeros, a band [0, 0] that leaves out the estimate: reported as unknown.
+    q05, q95, attacks = band([0] * 40 + [3, 3], [0.01 * (k // 2 + 1) for k in range(42)])
+    assert attacks["estimate"] == pytest.approx(6 / 42)
+    assert math.isnan(q05) and math.isnan(q95)
 
 
 def test_posterior_band_needs_two_worlds_in_some_draw():
