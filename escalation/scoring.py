@@ -168,7 +168,7 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _round_scores(forecast: Forecast, happened: np.ndarray) -> dict[str, np.ndarray]:
+def _round_scores(forecast: Forecast, happened: np.ndarray) -> dict[str, np.ndarray | float]:
     """The week's strike-round event scored (NaN if the forecast has no rounds series)."""
     if STRIKE_ROUNDS not in forecast.daily:
         missing = np.full(len(happened), np.nan)
