@@ -16,6 +16,7 @@ import json
 import os
 import sys
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -151,24 +152,12 @@ class Checkpoint:
         if not self.path.exists():
             return None
         path = self.path
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                header = json.loads(str(data["header"]))
-                wanted = [n for n in data.files if n != "header"] if names is None else names
-                arrays = {name: data[name] for name in wanted}
-        except (OSError, KeyError, ValueError) as error:
-            raise CheckpointError(
-                f"checkpoint {path} is not {self.kind} checkpoint: {error}"
-            ) from error
+        header, arrays = _read_checkpoint(path, names, self.kind)
         if header.get("format") != self.format:
             raise CheckpointError(
                 f"checkpoint {path} has format {header.get('format')!r}; expected {self.format}"
             )
-        differences = [
-            f"{key}: checkpoint has {header['config'].get(key)!r}, this call has {value!r}"
-            for key, value in self.config.items()
-            if header["config"].get(key) != value
-        ]
+        differences = _differences(header["config"], self.config)
         if differences:
             raise CheckpointError(
                 f"checkpoint {path} was written by a different configuration; delete it or use "
@@ -185,6 +174,53 @@ class Checkpoint:
             )
         root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
         return header, arrays, root
+
+
+def _read_checkpoint(
+    path: Path, names: Sequence[str] | None, kind: str
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """A checkpoint file's header and arrays; CheckpointError, saying why, if it cannot be read
+    (cut short by a full disk or a copy, emptied, or not a checkpoint at all)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            wanted = [n for n in data.files if n != "header"] if names is None else names
+            arrays = {name: data[name] for name in wanted}
+    except (EOFError, zipfile.BadZipFile) as error:
+        raise CheckpointError(
+            f"checkpoint {path} is damaged or cut short ({error}); delete it to start afresh"
+        ) from error
+    except (OSError, KeyError, ValueError) as error:
+        reason = "it holds Python objects" if "allow_pickle" in str(error) else str(error)
+        raise CheckpointError(
+            f"checkpoint {path} is not {kind} checkpoint ({reason}); delete it or use another "
+            "path to start afresh"
+        ) from error
+    return header, arrays
+
+
+def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[str]:
+    """What differs between a checkpoint's configuration and this call's, key by key (into
+    nested mappings, so a changed window is named, not the whole identity)."""
+    found = []
+    for key, value in current.items():
+        old = stored.get(key)
+        if isinstance(value, Mapping) and isinstance(old, Mapping):
+            found += _differences(old, value, f"{prefix}{key}.")
+        elif old != value:
+            found.append(f"{prefix}{key}: checkpoint has {old!r}, this call has {value!r}")
+    return found
+
+
+def checkpoint_seed(path: str | os.PathLike) -> np.random.SeedSequence | None:
+    """The seed a checkpoint file was written with, or None (no file, or not readable): what
+    an unseeded run, interrupted, resumes from."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            stored = json.loads(str(data["header"]))["seed"]
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+    return np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:

@@ -7,8 +7,11 @@ import pandas as pd
 import pytest
 
 from escalation.ensemble import run_ensemble
+from escalation.errors import CheckpointError
 from escalation.forecasting import forecast
 from escalation.runtime import (
+    Checkpoint,
+    checkpoint_seed,
     frame_arrays,
     frame_from_arrays,
     progress_bar,
@@ -73,3 +76,52 @@ def test_tables_round_trip_through_plain_arrays_and_odd_columns_are_refused():
         frame_arrays(pd.DataFrame({"flag": pd.array([True, None], dtype="boolean")}), "t")
     with pytest.raises(TypeError, match="unique"):
         frame_arrays(pd.DataFrame([[1, 2]], columns=["a", "a"]), "t")
+
+
+def written_checkpoint(tmp_path, config=None) -> Checkpoint:
+    store = Checkpoint(tmp_path / "run.npz", "test-1", "a test", config or {"n": 3})
+    store.save(np.random.SeedSequence(11, spawn_key=(4,)), {"step": 2}, {"x": np.arange(5)})
+    return store
+
+
+def test_a_checkpoint_round_trips_with_its_seed(tmp_path):
+    store = written_checkpoint(tmp_path)
+    header, arrays, root = store.load(None, None, seed_sequence(None))
+    assert header["step"] == 2 and arrays["x"].tolist() == [0, 1, 2, 3, 4]
+    assert (root.entropy, root.spawn_key) == (11, (4,))
+    stored = checkpoint_seed(store.path)
+    assert (stored.entropy, stored.spawn_key) == (11, (4,))
+    assert checkpoint_seed(tmp_path / "absent.npz") is None
+
+
+@pytest.mark.parametrize("damage", ["truncated", "emptied"])
+def test_a_damaged_checkpoint_is_named_not_a_traceback(tmp_path, damage):
+    store = written_checkpoint(tmp_path)
+    content = store.path.read_bytes()
+    store.path.write_bytes(content[: len(content) // 2] if damage == "truncated" else b"")
+    with pytest.raises(CheckpointError, match=r"run\.npz is damaged or cut short.*delete it"):
+        store.load(None, None, seed_sequence(None))
+    assert checkpoint_seed(store.path) is None
+
+
+def test_a_file_of_python_objects_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "run.npz"
+    np.savez(path, header=np.array([{"a": 1}], dtype=object))
+    store = Checkpoint(path, "test-1", "a test", {"n": 3})
+    with pytest.raises(CheckpointError, match=r"not a test checkpoint \(it holds Python objects\)"):
+        store.load(None, None, seed_sequence(None))
+
+
+def test_a_changed_setting_is_named_inside_nested_configurations(tmp_path):
+    written_checkpoint(tmp_path, {"identity": {"window": ["2021-01-01", "2021-06-30"], "n": 3}})
+    store = Checkpoint(
+        tmp_path / "run.npz",
+        "test-1",
+        "a test",
+        {"identity": {"window": ["2021-01-01", "2021-07-31"], "n": 3}},
+    )
+    with pytest.raises(CheckpointError) as info:
+        store.load(None, None, seed_sequence(None))
+    message = str(info.value)
+    assert "identity.window: checkpoint has ['2021-01-01', '2021-06-30']" in message
+    assert "identity.n" not in message

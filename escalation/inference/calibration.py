@@ -38,7 +38,14 @@ from escalation.inference.smc import TemperedResult, abc_smc, tempered_smc
 from escalation.model.parameters import PARAMETERS, declared_name
 from escalation.model.scenario import Scenario
 from escalation.provenance import manifest
-from escalation.runtime import DateLike, ExecutorLike, Seed, frame_sha256, seed_sequence
+from escalation.runtime import (
+    DateLike,
+    ExecutorLike,
+    Seed,
+    checkpoint_seed,
+    frame_sha256,
+    seed_sequence,
+)
 
 #: Statistics matched in calibration (besides the monthly attack counts, whose names depend
 #: on the window). Left out: ``others_killed`` (dominated by the disputed fighter tolls of
@@ -203,7 +210,9 @@ def calibrate(
     target = calibration_statistics(summary_statistics(observed, start, end))
     columns = list(target.columns)
 
-    root = seed_sequence(seed)  # fresh entropy, when unseeded, is recorded in the manifest
+    # Fresh entropy, when unseeded, is recorded in the manifest (and the checkpoint, whence an
+    # interrupted unseeded run resumes).
+    root = _resumed_root(seed, checkpoint, checkpoint, parent=False)
 
     def simulate(theta, batch_seed):
         table = simulate_statistics(base, theta, batch_seed, executor=executor)
@@ -298,7 +307,7 @@ def tempered_posterior(
     runs = int(settings.runs)
     if runs < 1 or runs != settings.runs:
         raise ValueError(f"runs: expected a positive integer, found {settings.runs!r}")
-    root = seed_sequence(seed)
+    root = _resumed_root(seed, checkpoint, f"{checkpoint}.run0", parent=True)
     identity = {
         "scenario_sha256": hashlib.sha256(base.to_toml().encode()).hexdigest(),
         **json.loads(json.dumps(record, default=str)),
@@ -334,6 +343,21 @@ def tempered_posterior(
         **record,
     )
     return Posterior.pool(posteriors, provenance) if len(posteriors) > 1 else posteriors[0]
+
+
+def _resumed_root(
+    seed: Seed, checkpoint: str | Path | None, written: str | Path | None, parent: bool
+) -> np.random.SeedSequence:
+    """The run's root seed: ``seed``'s; or, unseeded, the one an interrupted run left in its
+    checkpoint ``written`` (a run's own root is a child of the call's when ``parent``), so
+    that resuming an unseeded calibration continues it rather than refusing it."""
+    if seed is not None or checkpoint is None or written is None:
+        return seed_sequence(seed)
+    stored = checkpoint_seed(written)
+    if stored is None:
+        return seed_sequence(seed)
+    key = tuple(stored.spawn_key)
+    return np.random.SeedSequence(stored.entropy, spawn_key=key[:-1] if parent else key)
 
 
 def _children(root: np.random.SeedSequence, n: int) -> list[np.random.SeedSequence]:

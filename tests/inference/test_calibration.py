@@ -112,6 +112,21 @@ def test_an_interrupted_run_resumes_to_the_same_posterior(tmp_path, monkeypatch)
     pd.testing.assert_frame_equal(resumed.samples, straight.samples)
 
 
+@pytest.mark.parametrize("method", ["likelihood", "abc"])
+def test_an_unseeded_run_is_taken_up_by_an_unseeded_call(tmp_path, method):
+    """calibrate's default seed is None: a rerun with the same checkpoint continues the run
+    from the seed it recorded instead of refusing it for another seed."""
+    observed = load_events()
+    january = observed[observed["date"] < "2021-02-01"]
+    args = dict(start="2021-01-01", end="2021-01-31", method=method)
+    abc = {key: value for key, value in TINY.items() if key not in ("method", "progress")}
+    small = abc if method == "abc" else dict(population_size=20, runs=2, max_moves=1)
+    path = tmp_path / "january"
+    first = calibrate(january, checkpoint=path, progress=False, **small, **args)
+    again = calibrate(january, checkpoint=path, progress=False, **small, **args)
+    pd.testing.assert_frame_equal(again.samples, first.samples)
+
+
 def test_a_checkpoint_of_other_data_is_refused_not_resumed(tmp_path):
     observed = load_events()
     january = observed[observed["date"] < "2021-02-01"]
