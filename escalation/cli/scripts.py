@@ -238,8 +238,9 @@ def user_errors(command: Callable[[], int]) -> int:
     (:class:`~escalation.errors.EventDataError`, :class:`~escalation.errors.ScenarioError`), a
     checkpoint that cannot be resumed (:class:`~escalation.errors.CheckpointError`),
     a missing file the user named (:class:`FileNotFoundError`) and a missing optional
-    dependency (:class:`ImportError`). Anything else is a bug and propagates with its
-    traceback.
+    dependency (:class:`ImportError`). Ctrl-C is one line and exit code 130 (128 + SIGINT),
+    saying that a run given a checkpoint resumes from it. Anything else is a bug and
+    propagates with its traceback.
     """
     try:
         return command()
@@ -249,6 +250,13 @@ def user_errors(command: Callable[[], int]) -> int:
         return _fail(str(exc))
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: no such file or folder" if exc.filename else str(exc))
+    except KeyboardInterrupt:
+        print(
+            "escalation: interrupted; a run given --checkpoint resumes from it when run again "
+            "with the same arguments",
+            file=sys.stderr,
+        )
+        return 130
     except BrokenPipeError:  # output piped into a command that stopped reading (head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -304,6 +304,21 @@ def test_events_outside_the_window_exit_2_naming_the_span(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
+    import escalation.cli.main as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_ensemble", interrupted)
+    assert main(["run", "baseline_2021", "--worlds", "5"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip().splitlines() == [
+        "escalation: interrupted; a run given --checkpoint resumes from it when run again with "
+        "the same arguments"
+    ]
+
+
 def test_a_missing_posterior_folder_is_named_as_a_folder(tmp_path, capsys):
     missing = f"{tmp_path / 'no_posterior'}/"
     argv = ["forecast", "--source", missing, "--start", "2021-07-01", "--days", "7"]
