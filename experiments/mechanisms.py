@@ -254,7 +254,11 @@ def measured(
         settings["report"] = list(report)
     path = out / "rows" / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".json")
     if path.exists():
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:  # damaged by hand (rows are written whole): measured again
+            print(f"{path}: not a saved row; measuring {name!r} again", flush=True)
+            saved = {"settings": None}
         if saved["settings"] == settings:
             return saved["row"]
     row = measure(scenario, observed, args, executor, report)

@@ -25,6 +25,7 @@ p-value, coverage, mean contraction) and, with ``--figures``, ``docs/figures/sbc
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -70,6 +71,24 @@ def main(argv: list[str] | None = None) -> None:
         args.datasets, args.population, args.moves = 8, 80, 5
     out = args.out or Path("results/sbc")
     (out / "datasets").mkdir(parents=True, exist_ok=True)
+    settings = {
+        "seed": args.seed,
+        "population": args.population,
+        "moves": args.moves,
+        "scenario_sha256": sbc_scenario().sha256(),  # the model's defaults and calibrated list
+    }
+    kept = out / "settings.json"
+    if kept.exists() and (old := json.loads(kept.read_text(encoding="utf-8"))) != settings:
+        differences = ", ".join(
+            f"{key} {old.get(key)!r} -> {value!r}"
+            for key, value in settings.items()
+            if old.get(key) != value
+        )
+        parser.error(
+            f"{out} holds datasets calibrated with other settings ({differences}); "
+            "use another --out or delete it"
+        )
+    kept.write_text(json.dumps(settings), encoding="utf-8")
 
     began = time.perf_counter()
     todo = [k for k in range(args.datasets) if not (out / "datasets" / f"{k:04d}.csv").exists()]
@@ -81,10 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         for k in todo:
             _dataset(k, task)
-    rows = pd.concat(
-        [pd.read_csv(out / "datasets" / f"{k:04d}.csv") for k in range(args.datasets)],
-        ignore_index=True,
-    )
+    rows = pd.concat([_read_dataset(out, k) for k in range(args.datasets)], ignore_index=True)
     rows.to_csv(out / "sbc.csv", index=False)
     summary = summarize(rows)
     summary.to_csv(out / "sbc_summary.csv")
@@ -101,11 +117,26 @@ def main(argv: list[str] | None = None) -> None:
         figures(rows, FIGURES)
 
 
-def _dataset(k: int, task: dict) -> None:
-    """Simulate one synthetic 2021 from a prior draw, calibrate on it, rank the truth."""
-    scenario = calibration_scenario(
+def sbc_scenario():
+    """The scenario each synthetic 2021 is drawn from and calibrated by."""
+    return calibration_scenario(
         "baseline_2021", pd.Timestamp("2021-01-01").date(), pd.Timestamp("2021-12-31").date()
     )
+
+
+def _read_dataset(out: Path, k: int) -> pd.DataFrame:
+    """Dataset ``k``'s rows, one per calibrated parameter (else the file is named)."""
+    path = out / "datasets" / f"{k:04d}.csv"
+    rows = pd.read_csv(path)
+    expected = len(sbc_scenario().calibrate)
+    if len(rows) != expected:
+        raise SystemExit(f"{path}: {len(rows)} rows, expected {expected}; delete it to redo it")
+    return rows
+
+
+def _dataset(k: int, task: dict) -> None:
+    """Simulate one synthetic 2021 from a prior draw, calibrate on it, rank the truth."""
+    scenario = sbc_scenario()
     prior = priors(scenario)
     root = seed_sequence([task["seed"], k])
     truth_seed, world_seed, calibration_seed, rank_seed = root.spawn(4)
@@ -131,7 +162,10 @@ def _dataset(k: int, task: dict) -> None:
                 "attacks": int((observed["actor"] == "militia").sum()),
             }
         )
-    pd.DataFrame(rows).to_csv(task["out"] / "datasets" / f"{k:04d}.csv", index=False)
+    path = task["out"] / "datasets" / f"{k:04d}.csv"
+    temporary = path.with_suffix(".tmp")  # written whole, then renamed: never a partial file
+    pd.DataFrame(rows).to_csv(temporary, index=False)
+    temporary.replace(path)
 
 
 def calibrate_year(observed: pd.DataFrame, scenario, seed, population: int, moves: int):
