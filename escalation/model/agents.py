@@ -627,9 +627,11 @@ class Israel(BatchedAgent):
     Gulf International Forum, July 2021 (Lesch): "a certain level of militia activity
     above which the U.S. and Israel will not tolerate"; Newsweek, September 2021: the IDF
     "declined to comment as a matter of protocol", pro-militia outlets first reported a US
-    strike and blamed Israel only after the US denied it. State: ``activity`` (transfers
-    through the al-Qa'im-Albu Kamal crossing, smoothed; fewer while US ground forces hold the
-    crossing, :class:`~escalation.model.policies.BorderInterdiction`).
+    strike and blamed Israel only after the US denied it. A strike's dead feed the struck
+    group's revenge only if it names them (``unclaimed_dead_named``; no group named the dead of
+    the 2021-22 strikes), as far as the militias believe the US did it. State: ``activity``
+    (transfers through the al-Qa'im-Albu Kamal crossing, smoothed; fewer while US ground forces
+    hold the crossing, :class:`~escalation.model.policies.BorderInterdiction`).
     """
 
     actor = Actor.ISRAEL
@@ -670,10 +672,17 @@ class Israel(BatchedAgent):
             killed = poisson(_at(p.israel_fighters, worlds), u.fighters_killed)
             group = (u.group >= GROUPS[0].share_of_attacks).astype(int)
             attributed = np.ones(worlds.size, dtype=bool)
-            losses = killed  # the group's own fighters, killed by a strike blamed on Israel
+            # The group's own fighters, as far as it names them (unclaimed_dead_named).
+            named = u.named < _at(p.unclaimed_dead_named, worlds)
+            losses = np.where(named, killed, 0)
         if not worlds.size:
             return
         self.activity[worlds] *= ACTIVITY_AFTER_STRIKE
+        # A simulated strike whose dead no group names is logged with no group, as the record
+        # logs them, so that a replay of the log reads it as the record is read.
+        codes = m.group_code[group]
+        if not m.replaying:
+            codes = np.where(named, codes, m.code("group", ""))
         # A replayed strike by unknown aircraft stays unknown: it is no Israeli strike to count.
         for actor, rows in ((Actor.ISRAEL, attributed), (Actor.UNKNOWN, ~attributed)):
             if rows.any():
@@ -681,7 +690,7 @@ class Israel(BatchedAgent):
                     worlds[rows],
                     actor,
                     EventType.AIRSTRIKE,
-                    group=m.group_code[group[rows]],
+                    group=codes[rows],
                     target=m.code("target", "militia convoy"),
                     country=m.code("country", "Syria"),
                     location=m.code("location", "Albu Kamal"),

@@ -730,6 +730,22 @@ _DECLARED = [
         "Probability that a US denial shifts the blame away from the US.",
         f'{NEWSWEEK} ("can confirm we did not conduct air strikes in Al-Bukamal").',
     ),
+    _p(
+        "unclaimed_dead_named",
+        1.0 / 7.0,
+        0.0,
+        1.0,
+        "probability",
+        "Probability that the group an unclaimed (Israeli) strike hits names its dead as its own, "
+        "so that they feed its revenge (issue 12: losses a group does not acknowledge, strikes by "
+        "unknown aircraft, feed no vows). Replay reads the record's naming as it is "
+        "(escalation.model.replay.acknowledged_losses); simulation draws it with this chance.",
+        f"{NEWSWEEK} (the Syrian Observatory counted the dead of 14 September 2021; no group named "
+        "them); 2021-22 data: none of the five days of Israeli or unknown-aircraft strikes with "
+        "reported dead names the group hit (12 and 13 January, 14 September and 12 October 2021; "
+        "8 November 2022), 0 of 5, and the default is the mean of the uniform prior updated by "
+        "them, (0 + 1) / (5 + 2).",
+    ),
     # --- Iraqi government ---------------------------------------------------------------------
     _p(
         "pressure_per_strike",

@@ -145,7 +145,9 @@ EVENT_DRAWS_BY_KIND: Mapping[str, Mapping[str, int]] = MappingProxyType(
             }
         ),
         "us_strike": MappingProxyType({"in_iraq": 0, "group": 1, "fighters_killed": 2}),
-        "israeli_strike": MappingProxyType({"fighters_killed": 0, "group": 1, "blamed_us": 2}),
+        "israeli_strike": MappingProxyType(
+            {"fighters_killed": 0, "group": 1, "blamed_us": 2, "named": 3}
+        ),
     }
 )
 

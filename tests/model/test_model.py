@@ -244,6 +244,7 @@ BUSY = shortened(
         drone_share=0.4,
         us_response_threshold=4.0,
         israel_strike_prob=0.5,
+        unclaimed_dead_named=0.5,  # so that the blame of Israel's strikes reaches the militias
         talks_fragility=0.3,
         crackdown_rate=0.01,
         withdrawal_threshold=3.0,

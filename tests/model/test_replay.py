@@ -534,3 +534,46 @@ def test_a_carried_round_keeps_the_size_it_was_ordered_at():
     expected = delay.pmf(np.arange(2, 11)) / delay.sf(1)
     observed = np.bincount(first[struck], minlength=9)[:9] / n
     assert_shares_within_5_sigma(observed, expected, n)
+
+
+def israeli_strikes_simulated(
+    scenario: Scenario, named: float
+) -> tuple[EscalationModel, pd.DataFrame]:
+    """Two months of 200 worlds in which Israel strikes often and the US never does (so the
+    militias' only losses are Israel's), under linear revenge, with the given naming chance."""
+    busy = (
+        scenario.with_policy("militia", "reprisal", "revenge")
+        .with_policy("US", "retaliation", "no_retaliation")
+        .with_parameters(israel_strike_prob=0.5, unclaimed_dead_named=named)
+    )
+    model = EscalationModel(busy, n_worlds=200, seed=5).run()
+    log = model.event_log()
+    return model, log[(log["actor"] == "Israel") & (log["event_type"] == "airstrike")]
+
+
+def test_simulated_israeli_dead_feed_revenge_only_when_their_group_names_them(
+    baseline_to_february,
+):
+    """Issue 12: losses a group does not acknowledge feed no revenge. Simulation draws whether
+    the group names its dead (unclaimed_dead_named) and logs an unnamed strike with no group,
+    so a replay of the simulated log reads it as the record is read."""
+    unnamed, strikes = israeli_strikes_simulated(baseline_to_february, 0.0)
+    assert len(strikes) > 100 and strikes["others_killed"].sum() > 0
+    assert (strikes["group"] == "").all()
+    assert (acknowledged_losses(strikes) == 0).all()
+    for militia in unnamed.militias:
+        np.testing.assert_array_equal(militia.revenge, 0.0)
+
+    named, strikes = israeli_strikes_simulated(baseline_to_february, 1.0)
+    assert strikes["group"].isin([g.name for g in GROUPS]).all()
+    np.testing.assert_array_equal(acknowledged_losses(strikes), strikes["others_killed"])
+    assert max(militia.revenge.max() for militia in named.militias) > 0
+
+    _, strikes = israeli_strikes_simulated(baseline_to_february, 0.5)
+    share = (strikes["group"] != "").mean()
+    assert stats.binomtest(int((strikes["group"] != "").sum()), len(strikes), 0.5).pvalue > 1e-3
+    assert 0.0 < share < 1.0
+    replay_reads = acknowledged_losses(strikes)
+    np.testing.assert_array_equal(
+        replay_reads, np.where(strikes["group"] != "", strikes["others_killed"], 0)
+    )
