@@ -207,10 +207,10 @@ def _draw_band(x: np.ndarray, draws: np.ndarray | None) -> tuple[float, float]:
     draws and tau^2 the variance of the true per-draw means. Deviations m_j - mu are scaled
     by sqrt(tau^2 / V) before the quantiles are taken.
 
-    NaN when that band leaves out the overall mean: a rare event (an American killed under a
-    lenient line, the top rung) happens in no world of more than 95% of the draws, both
-    quantiles fall on those zeros, and the band says only that the worlds per draw were too
-    few to tell the draws apart, not where the probability lies.
+    NaN when the band collapses to one value that is not the overall mean: a rare event (the
+    top rung) happens in no world of more than 95% of the draws, both quantiles fall on those
+    zeros, and the band says only that the worlds per draw were too few to tell the draws
+    apart, not where the probability lies.
     """
     keep = ~np.isnan(x)
     if draws is None or not keep.any():
@@ -229,7 +229,7 @@ def _draw_band(x: np.ndarray, draws: np.ndarray | None) -> tuple[float, float]:
     tau2 = max(0.0, between - j * within / n)
     scale = math.sqrt(tau2 / between) if between > 0 else 0.0
     q05, q95 = np.quantile(mu + scale * (means[group] - mu), [0.05, 0.95])
-    if not q05 <= mu <= q95:
+    if q05 == q95 != mu:
         return math.nan, math.nan
     return float(q05), float(q95)
 

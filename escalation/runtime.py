@@ -172,8 +172,7 @@ class Checkpoint:
                 f"key {stored['spawn_key']}; this call has {plain_entropy(root)} and "
                 f"{_plain_key(root)}"
             )
-        root = np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
-        return header, arrays, root
+        return header, arrays, _stored_seed(header)
 
 
 def _read_checkpoint(
@@ -203,8 +202,8 @@ def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[st
     """What differs between a checkpoint's configuration and this call's, key by key (into
     nested mappings, so a changed window is named, not the whole identity)."""
     found = []
-    for key, value in current.items():
-        old = stored.get(key)
+    for key in sorted(stored.keys() | current.keys()):
+        old, value = stored.get(key), current.get(key)
         if isinstance(value, Mapping) and isinstance(old, Mapping):
             found += _differences(old, value, f"{prefix}{key}.")
         elif old != value:
@@ -215,11 +214,18 @@ def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[st
 def checkpoint_seed(path: str | os.PathLike) -> np.random.SeedSequence | None:
     """The seed a checkpoint file was written with, or None (no file, or not readable): what
     an unseeded run, interrupted, resumes from."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            stored = json.loads(str(data["header"]))["seed"]
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+    if not Path(path).exists():
         return None
+    try:
+        header, _ = _read_checkpoint(Path(path), (), "a")
+        return _stored_seed(header)
+    except (CheckpointError, KeyError):
+        return None
+
+
+def _stored_seed(header: dict) -> np.random.SeedSequence:
+    """The root seed a checkpoint's header records."""
+    stored = header["seed"]
     return np.random.SeedSequence(stored["entropy"], spawn_key=tuple(stored["spawn_key"]))
 
 

@@ -289,14 +289,10 @@ def mean_scores(table: pd.DataFrame) -> pd.DataFrame:
     the central 90% interval), round_brier and round_log_score (the weekly US strike round),
     round_probability (its mean forecast probability) and round_frequency (the share of the
     weeks with one observed: a calibrated forecaster's mean probability is near it),
-    n_origins and n_weeks. A table written before the strike round was scored (no
-    ``rounds_observed`` column) gets the attack counts' columns only.
+    n_origins and n_weeks.
     """
-    columns = list(SCORES)
-    if "rounds_observed" in table:
-        table = table.assign(round_frequency=table["rounds_observed"] > 0)
-        columns += ["round_probability", "round_frequency"]
-    columns = [name for name in columns if name in table]
+    table = table.assign(round_frequency=table["rounds_observed"] > 0)
+    columns = [*SCORES, "round_probability", "round_frequency"]
     grouped = table.groupby(["horizon", "method"], sort=True)
     means = grouped[columns].mean().rename(columns={"covered": "coverage90"})
     means["n_origins"] = grouped["origin"].nunique()

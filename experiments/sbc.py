@@ -48,6 +48,7 @@ from escalation.inference.calibration import (  # noqa: E402
 )
 from escalation.inference.posterior import prior_sd  # noqa: E402
 from escalation.model.model import EscalationModel  # noqa: E402
+from escalation.provenance import git_commit  # noqa: E402
 from escalation.runtime import seed_sequence  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
@@ -76,19 +77,24 @@ def main(argv: list[str] | None = None) -> None:
         "population": args.population,
         "moves": args.moves,
         "scenario_sha256": sbc_scenario().sha256(),  # the model's defaults and calibrated list
+        "git_commit": git_commit(),  # the simulator's code (None outside a git checkout)
     }
     kept = out / "settings.json"
-    if kept.exists() and (old := json.loads(kept.read_text(encoding="utf-8"))) != settings:
-        differences = ", ".join(
-            f"{key} {old.get(key)!r} -> {value!r}"
-            for key, value in settings.items()
-            if old.get(key) != value
-        )
-        parser.error(
-            f"{out} holds datasets calibrated with other settings ({differences}); "
-            "use another --out or delete it"
-        )
-    kept.write_text(json.dumps(settings), encoding="utf-8")
+    if kept.exists():
+        old = json.loads(kept.read_text(encoding="utf-8"))
+        differences = [
+            f"{k} {old.get(k)!r} -> {v!r}" for k, v in settings.items() if old.get(k) != v
+        ]
+        if differences:
+            parser.error(
+                f"{out} holds datasets calibrated with other settings ({', '.join(differences)});"
+                " use another --out or delete it"
+            )
+    elif any((out / "datasets").iterdir()):
+        parser.error(f"{out} holds datasets of unknown settings; use another --out or delete it")
+    temporary = kept.with_suffix(".tmp")
+    temporary.write_text(json.dumps(settings), encoding="utf-8")
+    temporary.replace(kept)
 
     began = time.perf_counter()
     todo = [k for k in range(args.datasets) if not (out / "datasets" / f"{k:04d}.csv").exists()]
@@ -100,7 +106,10 @@ def main(argv: list[str] | None = None) -> None:
     else:
         for k in todo:
             _dataset(k, task)
-    rows = pd.concat([_read_dataset(out, k) for k in range(args.datasets)], ignore_index=True)
+    names = set(sbc_scenario().calibrate)
+    rows = pd.concat(
+        [_read_dataset(out, k, names) for k in range(args.datasets)], ignore_index=True
+    )
     rows.to_csv(out / "sbc.csv", index=False)
     summary = summarize(rows)
     summary.to_csv(out / "sbc_summary.csv")
@@ -124,13 +133,15 @@ def sbc_scenario():
     )
 
 
-def _read_dataset(out: Path, k: int) -> pd.DataFrame:
-    """Dataset ``k``'s rows, one per calibrated parameter (else the file is named)."""
+def _read_dataset(out: Path, k: int, names: set[str]) -> pd.DataFrame:
+    """Dataset ``k``'s rows, one per calibrated parameter ``names`` (else the file is named)."""
     path = out / "datasets" / f"{k:04d}.csv"
     rows = pd.read_csv(path)
-    expected = len(sbc_scenario().calibrate)
-    if len(rows) != expected:
-        raise SystemExit(f"{path}: {len(rows)} rows, expected {expected}; delete it to redo it")
+    if len(rows) != len(names) or set(rows["parameter"]) != names:
+        raise SystemExit(
+            f"{path}: {len(rows)} rows, expected one for each of the {len(names)} calibrated "
+            "parameters; delete it to redo it"
+        )
     return rows
 
 

@@ -34,11 +34,10 @@ import pandas as pd  # noqa: E402
 from escalation import plotting  # noqa: E402
 from escalation.baselines import Conflictology, Hawkes, NegativeBinomial, Poisson  # noqa: E402
 from escalation.cli.scripts import add_out_option, add_seed_option
-from escalation.events.counts import strike_round_starts
 from escalation.events.io import load_events
 from escalation.forecasting import forecast
 from escalation.inference.calibration import calibrate
-from escalation.scoring import score  # noqa: E402
+from escalation.scoring import score, weekly_scores  # noqa: E402
 
 FIT_START, FIT_END, FORECAST_START, FORECAST_DAYS = "2021-01-01", "2021-06-30", "2021-07-01", 184
 
@@ -89,7 +88,7 @@ def main(argv=None):
             FORECAST_START, FORECAST_DAYS, args.worlds, seed=args.seed + 2
         )
 
-    rounds = len(strike_round_starts(observed[observed["date"] >= FORECAST_START]))
+    rounds = int(weekly_scores(model, observed)["rounds_observed"].sum())
     table = pd.DataFrame(
         [
             {

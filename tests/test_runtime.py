@@ -125,3 +125,12 @@ def test_a_changed_setting_is_named_inside_nested_configurations(tmp_path):
     message = str(info.value)
     assert "identity.window: checkpoint has ['2021-01-01', '2021-06-30']" in message
     assert "identity.n" not in message
+    # A setting the checkpoint has and this call lacks is a difference too.
+    lacking = Checkpoint(
+        tmp_path / "run.npz",
+        "test-1",
+        "a test",
+        {"identity": {"window": ["2021-01-01", "2021-06-30"]}},
+    )
+    with pytest.raises(CheckpointError, match=r"identity\.n: checkpoint has 3, this call has None"):
+        lacking.load(None, None, seed_sequence(None))

@@ -131,13 +131,28 @@ def test_a_forecaster_that_knows_the_future_scores_perfectly():
     assert table[table["origin"] == "2021-07-01"]["rounds_observed"].sum() == 0
 
 
+class Coin:
+    """Every other world strikes on the first day of every week: p = 1/2 each week."""
+
+    def __call__(self, history, first, origin, days, n_worlds, seed):
+        rounds = np.zeros((n_worlds, days), dtype=np.int64)
+        rounds[::2, ::7] = 1
+        daily = {MILITIA: np.zeros((n_worlds, days), dtype=np.int64), STRIKE_ROUNDS: rounds}
+        return Forecast("Coin", origin, days, daily)
+
+
+def test_a_coin_is_scored_a_quarter_a_week_whatever_happens():
+    table = validate(EVENTS, ORIGINS, methods={"Coin": Coin()}, n_worlds=10, seed=0, end=END)
+    assert (table["round_probability"] == 0.5).all() and (table["round_brier"] == 0.25).all()
+    # Laplace's rule over yes and no: 5 of 10 worlds, p = (5 + 1) / (10 + 2) either way.
+    np.testing.assert_allclose(table["round_log_score"], np.log(2))
+
+
 def test_baselines_forecast_the_strike_round_and_are_scored_on_it(all_baselines):
     # Every shipped baseline simulates US strike rounds (escalation.baselines): none is NaN,
-    # each week's Brier score is (p - o)^2 of its own columns, and the summary averages them.
+    # and the summary averages the weekly scores and counts the weeks that held a round.
     table = all_baselines
     assert table[["round_probability", "round_brier"]].notna().all().all()
-    outcome = (table["rounds_observed"] > 0).astype(float)
-    np.testing.assert_allclose(table["round_brier"], (table["round_probability"] - outcome) ** 2)
     means = mean_scores(table)
     poisson = table[(table["method"] == "Poisson") & (table["horizon"] == 56)]
     assert means.loc[(56, "Poisson"), "round_brier"] == pytest.approx(poisson["round_brier"].mean())
@@ -185,11 +200,17 @@ def test_summaries_by_hand():
                     interval_score=crps,
                     covered=crps < 2,
                     pit=pit,
+                    rounds_observed=int(origin == "2021-05-01"),
+                    round_probability=0.5,
+                    round_brier=0.25,
+                    round_log_score=crps,
                 )
             )
     table = pd.DataFrame(rows)
     means = mean_scores(table)
     assert means.loc[(7, METHOD), "crps"] == pytest.approx(3.5 / 3)
+    assert means.loc[(7, METHOD), "round_frequency"] == pytest.approx(1 / 3)
+    assert means.loc[(7, "Poisson"), "round_brier"] == pytest.approx(0.25)
     assert means.loc[(7, "Poisson"), "coverage90"] == 0
     assert means.loc[(7, METHOD), "n_origins"] == 3
     dm = dm_tests(table).loc[(7, "Poisson")]

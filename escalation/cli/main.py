@@ -84,7 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.command(args)
         return result
 
-    return user_errors(command)
+    return user_errors(
+        command,
+        resumable="; a run given --checkpoint resumes from it when run again with the same "
+        "arguments",
+    )
 
 
 # == arguments ===================================================================================

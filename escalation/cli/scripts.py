@@ -231,7 +231,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def user_errors(command: Callable[[], int]) -> int:
+def user_errors(command: Callable[[], int], resumable: str = "") -> int:
     """Run ``command``; the errors a user can fix become one stderr line and exit code 2.
 
     User errors are bad arguments (:class:`UsageError`), bad event or scenario input
@@ -239,7 +239,7 @@ def user_errors(command: Callable[[], int]) -> int:
     checkpoint that cannot be resumed (:class:`~escalation.errors.CheckpointError`),
     a missing file the user named (:class:`FileNotFoundError`) and a missing optional
     dependency (:class:`ImportError`). Ctrl-C is one line and exit code 130 (128 + SIGINT),
-    saying that a run given a checkpoint resumes from it. Anything else is a bug and
+    followed by ``resumable``, what the command says about resuming. Anything else is a bug and
     propagates with its traceback.
     """
     try:
@@ -251,11 +251,7 @@ def user_errors(command: Callable[[], int]) -> int:
     except FileNotFoundError as exc:
         return _fail(f"{exc.filename}: no such file or folder" if exc.filename else str(exc))
     except KeyboardInterrupt:
-        print(
-            "escalation: interrupted; a run given --checkpoint resumes from it when run again "
-            "with the same arguments",
-            file=sys.stderr,
-        )
+        print(f"escalation: interrupted{resumable}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into a command that stopped reading (head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -212,7 +212,7 @@ def calibrate(
 
     # Fresh entropy, when unseeded, is recorded in the manifest (and the checkpoint, whence an
     # interrupted unseeded run resumes).
-    root = _resumed_root(seed, checkpoint, checkpoint, parent=False)
+    root = _resumed_root(seed, checkpoint, parent=False)
 
     def simulate(theta, batch_seed):
         table = simulate_statistics(base, theta, batch_seed, executor=executor)
@@ -307,7 +307,7 @@ def tempered_posterior(
     runs = int(settings.runs)
     if runs < 1 or runs != settings.runs:
         raise ValueError(f"runs: expected a positive integer, found {settings.runs!r}")
-    root = _resumed_root(seed, checkpoint, f"{checkpoint}.run0", parent=True)
+    root = _resumed_root(seed, None if checkpoint is None else f"{checkpoint}.run0", parent=True)
     identity = {
         "scenario_sha256": hashlib.sha256(base.to_toml().encode()).hexdigest(),
         **json.loads(json.dumps(record, default=str)),
@@ -345,13 +345,11 @@ def tempered_posterior(
     return Posterior.pool(posteriors, provenance) if len(posteriors) > 1 else posteriors[0]
 
 
-def _resumed_root(
-    seed: Seed, checkpoint: str | Path | None, written: str | Path | None, parent: bool
-) -> np.random.SeedSequence:
+def _resumed_root(seed: Seed, written: str | Path | None, parent: bool) -> np.random.SeedSequence:
     """The run's root seed: ``seed``'s; or, unseeded, the one an interrupted run left in its
     checkpoint ``written`` (a run's own root is a child of the call's when ``parent``), so
     that resuming an unseeded calibration continues it rather than refusing it."""
-    if seed is not None or checkpoint is None or written is None:
+    if seed is not None or written is None:
         return seed_sequence(seed)
     stored = checkpoint_seed(written)
     if stored is None:

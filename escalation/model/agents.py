@@ -663,6 +663,7 @@ class Israel(BatchedAgent):
             killed, group = np.tile(observed["killed"], self.n), np.tile(observed["group"], self.n)
             attributed = np.tile(observed["attributed"], self.n)
             losses = np.tile(observed["losses"], self.n)  # only what the group acknowledges
+            codes = m.group_code[group]
         else:
             strike = self.policy.strike(
                 self.activity, p.israel_threshold, p.israel_strike_prob, m.draws.israel.strike
@@ -672,17 +673,15 @@ class Israel(BatchedAgent):
             killed = poisson(_at(p.israel_fighters, worlds), u.fighters_killed)
             group = (u.group >= GROUPS[0].share_of_attacks).astype(int)
             attributed = np.ones(worlds.size, dtype=bool)
-            # The group's own fighters, as far as it names them (unclaimed_dead_named).
+            # The group's own fighters, as far as it names them (unclaimed_dead_named). A strike
+            # whose dead no group names is logged with no group, as the record logs such strikes,
+            # so that a replay of the log reads it as the record is read.
             named = u.named < _at(p.unclaimed_dead_named, worlds)
             losses = np.where(named, killed, 0)
+            codes = np.where(named, m.group_code[group], m.code("group", ""))
         if not worlds.size:
             return
         self.activity[worlds] *= ACTIVITY_AFTER_STRIKE
-        # A simulated strike whose dead no group names is logged with no group, as the record
-        # logs them, so that a replay of the log reads it as the record is read.
-        codes = m.group_code[group]
-        if not m.replaying:
-            codes = np.where(named, codes, m.code("group", ""))
         # A replayed strike by unknown aircraft stays unknown: it is no Israeli strike to count.
         for actor, rows in ((Actor.ISRAEL, attributed), (Actor.UNKNOWN, ~attributed)):
             if rows.any():
