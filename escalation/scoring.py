@@ -128,10 +128,9 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
     The US strike round, the escalation a forecast is most often asked about, is scored as a
     yes/no event each week (a round beginning that week; rounds as
     :func:`~escalation.events.counts.strike_round_starts` chains them): the forecast
-    probability is the share of worlds with one, scored by :func:`brier_score` and by the log
-    score of what happened (add-one smoothed over yes and no, as :func:`log_score` smooths
-    counts). A forecast without a ``us_strike_rounds`` series (one with some attack types taken
-    out) gets NaN there.
+    probability is the share of worlds with one, scored by :func:`brier_score` and by
+    :func:`log_score` over the two outcomes, yes and no. A forecast without a
+    ``us_strike_rounds`` series (one with some attack types taken out) gets NaN there.
 
     Returns
     -------
@@ -177,18 +176,8 @@ def _round_scores(forecast: Forecast, happened: np.ndarray) -> dict[str, np.ndar
     return {
         "round_probability": struck.mean(axis=0),
         "round_brier": brier_score(struck, happened),
-        "round_log_score": _yes_no_log_score(struck, happened),
+        "round_log_score": log_score(struck, happened, support=2),
     }
-
-
-def _yes_no_log_score(samples: np.ndarray, happened: np.ndarray) -> np.ndarray:
-    """-ln of the add-one smoothed probability of what happened, over the two outcomes: with
-    ``h`` of ``m`` worlds saying yes, ``p(yes) = (h + 1) / (m + 2)`` (Laplace's rule, the
-    smoothing :func:`log_score` gives counts)."""
-    yes = (samples.sum(axis=0) + LOG_SCORE_PSEUDOCOUNT) / (
-        samples.shape[0] + 2 * LOG_SCORE_PSEUDOCOUNT
-    )
-    return -np.log(np.where(happened, yes, 1.0 - yes))
 
 
 def brier_score(samples, happened) -> np.ndarray | float:
@@ -246,7 +235,9 @@ LOG_SCORE_PSEUDOCOUNT = 1.0
 PIT_BINS = 10
 
 
-def log_score(samples, y, pseudocount: float = LOG_SCORE_PSEUDOCOUNT) -> np.ndarray | float:
+def log_score(
+    samples, y, pseudocount: float = LOG_SCORE_PSEUDOCOUNT, support: int | None = None
+) -> np.ndarray | float:
     """Logarithmic score: -ln of the smoothed predictive probability of the observed count.
 
     The predictive pmf is the empirical pmf of the ``m`` sampled counts smoothed by adding
@@ -254,12 +245,16 @@ def log_score(samples, y, pseudocount: float = LOG_SCORE_PSEUDOCOUNT) -> np.ndar
     largest of the samples and the observation: p(y) = (n_y + alpha) / (m + alpha (K + 1)),
     n_y the number of samples equal to y. A count no world reached thus costs a finite
     amount, more the farther beyond the samples it lies. In nats (natural logarithm), lower is
-    better (Gneiting & Raftery 2007, section 3; Czado et al. 2009, section 3.1).
+    better (Gneiting & Raftery 2007, section 3; Czado et al. 2009, section 3.1). ``support``
+    fixes K + 1 for a count with a known range: a yes/no event (0 or 1) has 2, whatever the
+    worlds drew, which makes the smoothing Laplace's rule, p(yes) = (n_yes + 1) / (m + 2).
     """
     x, y = _count_samples_and_observation(samples, y)
     if pseudocount <= 0:
         raise ValueError(f"pseudocount must be positive, found {pseudocount}")
-    support = np.maximum(x.max(axis=0), y) + 1
+    if support is not None and (x.max(initial=0) >= support or np.max(y, initial=0) >= support):
+        raise ValueError(f"log_score: a count at or beyond the support {support}")
+    support = np.maximum(x.max(axis=0), y) + 1 if support is None else support
     hits = np.sum(x == y, axis=0)
     probability = (hits + pseudocount) / (x.shape[0] + pseudocount * support)
     return _scalar_if_0d(-np.log(probability))

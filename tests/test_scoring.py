@@ -231,6 +231,16 @@ def test_log_score_smoothing_by_hand_on_three_worlds():
     assert log_score(worlds, 0, pseudocount=0.5) == pytest.approx(-math.log(1.5 / 4))
 
 
+def test_log_score_over_a_fixed_support_is_laplaces_rule():
+    # Three worlds say no: over the support {0} alone the smoothed p(no) would be 1; over
+    # {no, yes} it is (3 + 1) / (3 + 2), and p(yes) = 1 / 5.
+    assert log_score([0, 0, 0], 0) == 0.0
+    assert log_score([0, 0, 0], 0, support=2) == pytest.approx(-math.log(4 / 5))
+    assert log_score([0, 0, 0], 1, support=2) == pytest.approx(math.log(5))
+    with pytest.raises(ValueError, match="support 2"):
+        log_score([0, 2], 1, support=2)
+
+
 def test_log_score_scores_columns_independently_and_rejects_non_counts():
     samples = np.array([[0, 2], [1, 2], [1, 5]])
     np.testing.assert_allclose(
