@@ -33,7 +33,7 @@ from scipy import optimize, signal, special, stats
 
 from escalation.events.counts import MILITIA, STRIKE_ROUNDS, as_day, daily_counts
 from escalation.forecasting import Forecast
-from escalation.runtime import DateLike, Seed, seed_sequence
+from escalation.runtime import DateLike, Seed, plain_entropy, seed_sequence
 
 
 def history_window(history: pd.DataFrame, start=None, end=None) -> tuple[pd.Timestamp, int]:
@@ -77,6 +77,8 @@ class Baseline:
 
         ``seed`` is None, an int, a sequence of ints or a SeedSequence
         (:func:`escalation.runtime.seed_sequence`); the same seed gives the same forecast.
+        ``extra["seed_entropy"]`` records it (fresh entropy when None): passed as ``seed`` it
+        gives the forecast again.
         """
         if not hasattr(self, "end_"):
             raise RuntimeError(f"{self.name}: call fit() before forecast()")
@@ -89,12 +91,10 @@ class Baseline:
         if n_worlds < 1 or days < 1:
             raise ValueError(f"n_worlds and days must be positive, found {n_worlds}, {days}")
         gap = (start - self.end_).days - 1
-        rng = np.random.default_rng(seed_sequence(seed))
-        daily = self._simulate(gap, int(days), int(n_worlds), rng)
-        probabilities = {}
-        if STRIKE_ROUNDS in daily:
-            probabilities["us_strike_round"] = float(np.mean(daily[STRIKE_ROUNDS].any(axis=1)))
-        return Forecast(self.name, start, days, daily, probabilities, extra=self.params())
+        root = seed_sequence(seed)
+        daily = self._simulate(gap, int(days), int(n_worlds), np.random.default_rng(root))
+        extra = {**self.params(), "seed_entropy": plain_entropy(root)}
+        return Forecast(self.name, start, days, daily, extra=extra)
 
     def params(self) -> dict[str, Any]:
         """Fitted parameters, recorded in the forecast's ``extra``."""

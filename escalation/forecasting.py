@@ -49,9 +49,12 @@ from escalation.inference.posterior import Posterior
 from escalation.model.agents import WITHDRAWAL_DEMAND_NOTE
 from escalation.model.scenario import Scenario
 from escalation.montecarlo import QUANTILES
-from escalation.runtime import DateLike, ExecutorLike, Seed, seed_sequence
+from escalation.runtime import DateLike, ExecutorLike, Seed, plain_entropy, seed_sequence
 
 _LABELS = {MILITIA: "Militia attacks", STRIKE_ROUNDS: "US strike rounds"}
+#: Events over the horizon and the daily series that tells each: it happened in a world where
+#: the series is ever above zero.
+EVENT_SERIES = {"us_strike_round": STRIKE_ROUNDS, "american_killed": "us_killed"}
 
 
 @dataclasses.dataclass(eq=False, repr=False)
@@ -71,8 +74,9 @@ class Forecast:
         ``"militia_attacks"`` (the scored quantity); may hold per-type series
         (``"rocket_attack"``, ...) and ``"us_strike_rounds"``.
     probabilities : dict of str to float, optional
-        Probabilities of events over the horizon, e.g. ``"american_killed"``,
-        ``"us_strike_round"``, ``"withdrawal_demanded"``.
+        Probabilities of events over the horizon, e.g. ``"withdrawal_demanded"``. Those a
+        daily series tells (:data:`EVENT_SERIES`: ``"us_strike_round"``, ``"american_killed"``)
+        are the share of worlds where the series is ever above zero, unless given.
     extra : dict, optional
         Free metadata (fitted parameters, seed, scenario name...).
     """
@@ -104,6 +108,10 @@ class Forecast:
                     f"Forecast {self.method!r}: daily[{name!r}] must hold non-negative integers, "
                     f"found dtype {series.dtype} with minimum {series.min()}"
                 )
+        self.probabilities = dict(self.probabilities)
+        for event, name in EVENT_SERIES.items():
+            if name in self.daily and event not in self.probabilities:
+                self.probabilities[event] = float(np.mean(self.daily[name].any(axis=1)))
         for name, p in self.probabilities.items():
             if not 0.0 <= p <= 1.0:
                 raise ValueError(
@@ -310,6 +318,10 @@ def forecast(
         First forecast day.
     days : int
         Horizon in days.
+    seed : int, sequence of ints or SeedSequence, optional
+        None draws fresh entropy. ``extra["seed_entropy"]`` records the seed's entropy (and
+        ``extra["seeded"]`` whether one was given): passed as ``seed``, it gives the same
+        forecast again.
     look_ahead : bool
         False (the default, as a forecast is scored): a UserWarning if the parameters come
         from a posterior calibrated on data past ``start`` (``extra["calibrated_through"]``
@@ -384,11 +396,7 @@ def forecast(
     events = result.events
     assert events is not None  # kept: keep_events=True
     demands = events[(events["notes"] == WITHDRAWAL_DEMAND_NOTE) & (events["day"] >= replay_days)]
-    probabilities = {
-        "american_killed": float(np.mean(daily["us_killed"].sum(axis=1) > 0)),
-        "us_strike_round": float(np.mean(daily["us_strike_rounds"].sum(axis=1) > 0)),
-        "withdrawal_demanded": demands["world"].nunique() / n_worlds,
-    }
+    probabilities = {"withdrawal_demanded": demands["world"].nunique() / n_worlds}
     return Forecast(
         METHOD,
         start,
@@ -400,6 +408,7 @@ def forecast(
             "replayed_days": replay_days,
             "history_start": str(first.date()),
             "seeded": seeded,
+            "seed_entropy": plain_entropy(seed),
             "left_out": list(left_out),
             "calibrated_through": None if calibrated_through is None else str(calibrated_through),
         },

@@ -44,6 +44,7 @@ from escalation.events.io import validate_events
 from escalation.forecasting import METHOD, Forecast, forecast
 from escalation.inference.calibration import calibrate
 from escalation.inference.posterior import Posterior
+from escalation.model.scenario import Scenario
 from escalation.runtime import (
     Checkpoint,
     DateLike,
@@ -91,18 +92,44 @@ def calibrator(executor: ExecutorLike = None, **options: Any) -> Calibrator:
     ``population_size``, ``runs``, ``budget`` for ABC...). The default is :func:`calibrate`'s
     own, the calibration the shipped posterior and simulation-based calibration use (the exact
     likelihood, two runs of 400 particles, side by side on an ``executor`` of two workers):
-    smaller populations bias the red line's threshold width (``experiments/sbc.py``).
+    smaller populations bias the red line's threshold width (``experiments/sbc.py``). A
+    validation's checkpoint records the settings, and refuses to resume under others.
     """
-    settings = {"method": "likelihood", **options}
+    return _Calibration({"method": "likelihood", **options}, executor)
 
-    def fit(
-        history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, seed: np.random.SeedSequence
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Calibration:
+    """:func:`escalation.calibrate` with ``settings`` (made by :func:`calibrator`)."""
+
+    settings: dict[str, Any]
+    executor: ExecutorLike = None
+
+    def __call__(
+        self, history: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, seed
     ) -> Posterior:
         return calibrate(
-            history, start=start, end=end, seed=seed, executor=executor, progress=False, **settings
+            history,
+            start=start,
+            end=end,
+            seed=seed,
+            executor=self.executor,
+            progress=False,
+            **self.settings,
         )
 
-    return fit
+    def recorded(self) -> dict[str, Any]:
+        """The settings as a checkpoint keeps them: a scenario by its content's SHA-256, any
+        other object that is not a number, string or bool by its ``repr``."""
+        return {name: _recorded(value) for name, value in sorted(self.settings.items())}
+
+
+def _recorded(value: Any) -> Any:
+    if isinstance(value, Scenario):
+        return f"scenario sha256 {value.sha256()}"
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,8 +253,8 @@ def validate(
         holds are not run again: an interrupted validation resumes at its first unfinished
         origin and returns the table an uninterrupted one returns. The observed events and
         span, origins, horizons, methods' names, worlds and (if given) seed must be those it was
-        written with (else ValueError); the methods themselves (a custom calibrator) cannot be
-        checked.
+        written with (else ValueError), and so must the model's calibration settings when
+        :func:`calibrator` made its calibrator (one of your own cannot be checked).
 
     Returns
     -------
@@ -256,7 +283,7 @@ def validate(
     chosen = _methods(methods, calibrate, executor)
     root = seed_sequence(seed)
     store = _validation_checkpoint(
-        checkpoint, observed, (first, last), origin_index, horizons, list(chosen), n_worlds
+        checkpoint, observed, (first, last), origin_index, horizons, chosen, n_worlds
     )
     frames, root = _resume(store, seed, root)
     done = frames[0]["origin"].nunique() if frames else 0
@@ -378,16 +405,24 @@ _CHECKPOINT_FORMAT = "escalation-validation-2"
 
 
 def _validation_checkpoint(
-    path, observed, span, origins, horizons, methods, n_worlds
+    path, observed, span, origins, horizons, methods: Mapping[str, Method], n_worlds
 ) -> Checkpoint:
-    """The checkpoint of one validation: what must match for a file to be resumed."""
+    """The checkpoint of one validation: what must match for a file to be resumed (a model
+    method's calibration settings too, when :func:`calibrator` made its calibrator)."""
     config = {
         "observed_sha256": frame_sha256(observed),
         "span": [day.date().isoformat() for day in span],
         "origins": [origin.date().isoformat() for origin in origins],
         "horizons": [int(h) for h in horizons],
-        "methods": methods,
+        "methods": list(methods),
         "n_worlds": int(n_worlds),
+        "calibration": {
+            name: method.calibrate.recorded()
+            if isinstance(method.calibrate, _Calibration)
+            else "a custom calibrator (not checked)"
+            for name, method in methods.items()
+            if isinstance(method, ModelMethod)
+        },
     }
     return Checkpoint(
         None if path is None else Path(path), _CHECKPOINT_FORMAT, "a validation", config

@@ -34,10 +34,11 @@ import pandas as pd  # noqa: E402
 from escalation import plotting  # noqa: E402
 from escalation.baselines import Conflictology, Hawkes, NegativeBinomial, Poisson  # noqa: E402
 from escalation.cli.scripts import add_out_option, add_seed_option
+from escalation.events.counts import STRIKE_ROUNDS, daily_counts
 from escalation.events.io import load_events
 from escalation.forecasting import forecast
 from escalation.inference.calibration import calibrate
-from escalation.scoring import score, weekly_scores  # noqa: E402
+from escalation.scoring import score  # noqa: E402
 
 FIT_START, FIT_END, FORECAST_START, FORECAST_DAYS = "2021-01-01", "2021-06-30", "2021-07-01", 184
 
@@ -88,13 +89,13 @@ def main(argv=None):
             FORECAST_START, FORECAST_DAYS, args.worlds, seed=args.seed + 2
         )
 
-    rounds = int(weekly_scores(model, observed)["rounds_observed"].sum())
+    rounds = int(daily_counts(observed, FORECAST_START, FORECAST_DAYS)[STRIKE_ROUNDS].sum())
     table = pd.DataFrame(
         [
             {
                 "method": name,
                 **score(f, observed),
-                "rounds_forecast": f.series("us_strike_rounds").sum(axis=1).mean(),
+                "rounds_forecast": f.series(STRIKE_ROUNDS).sum(axis=1).mean(),
                 "p_round_horizon": f.probabilities.get("us_strike_round", float("nan")),
             }
             for name, f in forecasts.items()

@@ -88,7 +88,7 @@ def test_forecasts_have_the_method_start_shapes_and_consistent_probability(basel
     rounds = f.daily["us_strike_rounds"].sum(axis=1)
     assert f.probability("us_strike_round") == np.mean(rounds > 0)
     assert 0 < f.probability("us_strike_round") < 1  # two rounds in 112 days: some, not all
-    assert f.extra == baseline.params()
+    assert f.extra == {**baseline.params(), "seed_entropy": 1}
 
 
 @pytest.mark.parametrize("baseline", [Poisson(), Conflictology(), Hawkes()], ids=lambda b: b.name)
@@ -99,6 +99,9 @@ def test_seeds_reproduce_exactly_and_different_seeds_differ(baseline):
     )
     np.testing.assert_array_equal(first.daily["militia_attacks"], again.daily["militia_attacks"])
     assert not np.array_equal(first.daily["militia_attacks"], other.daily["militia_attacks"])
+    fresh = baseline.forecast(FORECAST_START, 60, n_worlds=100)
+    again = baseline.forecast(FORECAST_START, 60, n_worlds=100, seed=fresh.extra["seed_entropy"])
+    np.testing.assert_array_equal(fresh.daily["militia_attacks"], again.daily["militia_attacks"])
 
 
 @pytest.mark.parametrize("baseline", [Poisson(), Conflictology(), Hawkes()], ids=lambda b: b.name)

@@ -109,6 +109,22 @@ def test_probability_returns_the_stored_value_and_names_what_is_missing():
         f.probability("withdrawal_demanded")
 
 
+def test_events_a_daily_series_tells_are_the_share_of_worlds_where_it_is_ever_positive():
+    """Four worlds: rounds in worlds 0 and 2 (0.5), a killing in world 3 (0.25); a probability
+    given outright is kept, and the caller's dict is not touched."""
+    daily = {
+        "militia_attacks": [[1, 0], [0, 0], [2, 1], [0, 3]],
+        "us_strike_rounds": [[0, 1], [0, 0], [2, 0], [0, 0]],
+        "us_killed": [[0, 0], [0, 0], [0, 0], [0, 1]],
+    }
+    f = forecast_of(daily)
+    assert f.probabilities == {"us_strike_round": 0.5, "american_killed": 0.25}
+    given = {"us_strike_round": 0.9}
+    assert forecast_of(daily, probabilities=given).probability("us_strike_round") == 0.9
+    assert given == {"us_strike_round": 0.9}
+    assert forecast_of({"militia_attacks": [[1, 0]]}).probabilities == {}
+
+
 @pytest.mark.parametrize(
     ("daily", "message"),
     [
@@ -221,6 +237,16 @@ def test_forecast_from_the_scenario_start_is_a_forward_run():
     for event in ("american_killed", "us_strike_round", "withdrawal_demanded"):
         assert f.probability(event) == run.probability(event)
     assert f.series().sum() > 0 and f.probability("us_strike_round") > 0
+
+
+def test_an_unseeded_forecast_records_the_entropy_that_gives_it_again():
+    fresh = forecast("baseline_2021", None, "2021-01-01", 30, n_worlds=20, look_ahead=True)
+    assert fresh.extra["seeded"] is False
+    entropy = fresh.extra["seed_entropy"]
+    again = forecast("baseline_2021", None, "2021-01-01", 30, 20, seed=entropy, look_ahead=True)
+    assert again.extra["seeded"] is True
+    for name in SERIES:
+        np.testing.assert_array_equal(fresh.daily[name], again.daily[name], err_msg=name)
 
 
 def test_a_forecast_inside_its_posteriors_window_says_it_is_not_out_of_sample():

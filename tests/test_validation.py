@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import escalation
+import escalation.validation
 from escalation.baselines import Poisson
 from escalation.events.counts import MILITIA, STRIKE_ROUNDS, daily_counts, weekly_sums
 from escalation.forecasting import METHOD, Forecast
@@ -15,6 +16,7 @@ from escalation.scoring import diebold_mariano, pit_chisquare
 from escalation.validation import (
     BaselineMethod,
     ModelMethod,
+    calibrator,
     dm_tests,
     mean_scores,
     monthly_origins,
@@ -259,6 +261,33 @@ def test_an_interrupted_validation_resumes_to_the_uninterrupted_table(tmp_path):
         run(BaselineMethod(Poisson), seed=9, checkpoint=path)
     with pytest.raises(ValueError, match="span"):
         run(BaselineMethod(Poisson), checkpoint=path, start="2020-12-01")
+
+
+def test_a_checkpoint_refuses_other_calibration_settings(tmp_path, monkeypatch):
+    """The model's calibration settings are part of what a checkpoint checks (calibration here
+    returns the shipped posterior at once, so the settings change nothing but the check)."""
+    built_in = Posterior.load(Path(escalation.__file__).parent / "data" / "posterior_2021")
+    fits = []
+    monkeypatch.setattr(
+        escalation.validation,
+        "calibrate",
+        lambda *args, **settings: fits.append(settings) or built_in,
+    )
+    path = tmp_path / "validation.npz"
+
+    def run(**settings):
+        methods = {METHOD: ModelMethod(calibrator(**settings))}
+        return validate(
+            EVENTS, ["2021-07-01"], methods=methods, n_worlds=10, seed=2, end=END, checkpoint=path
+        )
+
+    with pytest.warns(UserWarning, match="not an out-of-sample forecast"):
+        first = run(population_size=50)
+    assert fits[0]["population_size"] == 50
+    pd.testing.assert_frame_equal(run(population_size=50), first)  # resumed: no new fit
+    assert len(fits) == 1
+    with pytest.raises(ValueError, match="population_size"):
+        run(population_size=60)
 
 
 def test_bad_arguments_are_named():

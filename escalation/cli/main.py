@@ -139,6 +139,15 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="save each chunk of worlds here; resume from it when it exists",
     )
+    p.add_argument(
+        "--chunk-size",
+        type=positive_number,
+        default=None,
+        metavar="N",
+        help="worlds per chunk (default 10000, fewer to spread over --workers); the "
+        "numbers are the same whatever the size, and with --checkpoint each chunk is saved "
+        "as it ends",
+    )
     add_executor_options(p)
     p.set_defaults(command=_run)
 
@@ -262,6 +271,7 @@ def _run(args: argparse.Namespace) -> int:
             progress=None,
             keep_events=args.keep == "events",
             checkpoint=args.checkpoint,
+            chunk_size=args.chunk_size,
         )
     events = observed_for(scenario)
     observed = None if events is None else observed_summary(events, scenario)

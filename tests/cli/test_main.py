@@ -60,13 +60,17 @@ def test_run_resumes_from_its_checkpoint(tmp_path, capsys):
         tmp_path / "spring.toml", 'name = "spring"\nextends = "baseline_2021"\nend = 2021-03-31\n'
     )
     first = ["run", toml, "--worlds", "20", "--seed", "4", "--keep", "summaries"]
-    assert main([*first, "--out", str(tmp_path / "a"), "--checkpoint", str(tmp_path / "c")]) == 0
-    assert (tmp_path / "c" / "chunk_000000000000.npz").exists()
-    # The rerun finds every chunk on disk and writes the same worlds.
+    chunked = ["--checkpoint", str(tmp_path / "c"), "--chunk-size", "8"]
+    assert main([*first, "--out", str(tmp_path / "a"), *chunked]) == 0
+    # 20 worlds in chunks of 8: three chunk files, each saved as it ended.
+    assert len(list((tmp_path / "c").glob("chunk_*.npz"))) == 3
+    # The rerun finds every chunk on disk and writes the same worlds; a run in one chunk too.
     assert main([*first, "--out", str(tmp_path / "b"), "--checkpoint", str(tmp_path / "c")]) == 0
-    pd.testing.assert_frame_equal(
-        pd.read_csv(tmp_path / "a" / "worlds.csv"), pd.read_csv(tmp_path / "b" / "worlds.csv")
-    )
+    assert main([*first, "--out", str(tmp_path / "one")]) == 0
+    for other in ("b", "one"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "a" / "worlds.csv"), pd.read_csv(tmp_path / other / "worlds.csv")
+        )
     capsys.readouterr()
 
 
