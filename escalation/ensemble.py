@@ -680,7 +680,11 @@ class EnsembleResult:
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str]) -> EnsembleResult:
-        """Read a result written by :meth:`save`; raises if a file's hash does not match."""
+        """Read a result written by :meth:`save`; raises if a file's hash does not match.
+
+        Only the files its manifest lists are read: an ``events.csv`` or ``arrays.npz`` left in
+        the folder by an earlier run that kept them belongs to that run, not this one.
+        """
         directory = Path(directory)
         record = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
         changed = verify_manifest(record, directory)
@@ -695,12 +699,13 @@ class EnsembleResult:
         worlds = pd.read_csv(directory / "worlds.csv")
         worlds["withdrawal_demanded"] = worlds["withdrawal_demanded"].astype(bool)
         daily = pd.read_csv(directory / "daily.csv", parse_dates=["date"])
+        saved = record.get("outputs", {})
         events = None
-        if (directory / "events.csv").exists():
+        if "events.csv" in saved:
             raw = pd.read_csv(directory / "events.csv", dtype=str, keep_default_na=False)
             events = validate_events(raw, origin=str(directory / "events.csv"))
         daily_worlds, parameters = None, {}
-        if (directory / "arrays.npz").exists():
+        if "arrays.npz" in saved:
             with np.load(directory / "arrays.npz") as npz:
                 daily_worlds = {k[7:]: npz[k] for k in npz.files if k.startswith("daily__")} or None
                 parameters = {k[11:]: npz[k] for k in npz.files if k.startswith("parameter__")}

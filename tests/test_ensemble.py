@@ -227,6 +227,18 @@ def test_save_load_round_trip_with_manifest(serial, tmp_path):
         np.testing.assert_array_equal(loaded.daily_worlds[name], serial.daily_worlds[name])
 
 
+def test_load_reads_only_the_files_its_manifest_lists(serial, short, tmp_path):
+    """A result without events saved where one with events was: the old run's events.csv and
+    arrays.npz stay in the folder, and are not this result's."""
+    serial.save(tmp_path / "run")
+    without = run_ensemble(short, N, seed=12, progress=False, keep_events=False)
+    without.save(tmp_path / "run")
+    assert (tmp_path / "run" / "events.csv").exists()
+    loaded = EnsembleResult.load(tmp_path / "run")
+    assert loaded.events is None and loaded.daily_worlds is None
+    pd.testing.assert_frame_equal(loaded.worlds, without.worlds, check_dtype=False)
+
+
 def test_load_refuses_a_changed_file(serial, tmp_path):
     serial.save(tmp_path / "run")
     worlds = tmp_path / "run" / "worlds.csv"

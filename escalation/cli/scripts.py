@@ -243,7 +243,8 @@ def user_errors(command: Callable[[], int], resumable: str = "") -> int:
     propagates with its traceback.
     """
     try:
-        return command()
+        with _output_to_a_reader_that_may_go():
+            return command()
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except (UsageError, ScenarioError, EventDataError, CheckpointError, ImportError) as exc:
@@ -253,9 +254,52 @@ def user_errors(command: Callable[[], int], resumable: str = "") -> int:
     except KeyboardInterrupt:
         print(f"escalation: interrupted{resumable}", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # output piped into a command that stopped reading (head)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+
+
+class _DropsOutputOnceClosed:
+    """stdout that, once its reader has gone (``escalation run ... | head``), drops the rest of
+    the printed report instead of stopping the command: the files it writes are its result."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._to_nowhere()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._to_nowhere()
+
+    def _to_nowhere(self) -> None:
+        # The pipe is closed: point the descriptor at /dev/null, so later writes and the
+        # interpreter's last flush go nowhere instead of failing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _output_to_a_reader_that_may_go() -> Iterator[None]:
+    """Print through :class:`_DropsOutputOnceClosed` while a command runs (a stdout with no
+    file descriptor, as under test capture, is left alone)."""
+    try:
+        sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    stdout = sys.stdout
+    sys.stdout = _DropsOutputOnceClosed(stdout)
+    try:
+        yield
+    finally:
+        sys.stdout = stdout
 
 
 class Parser(argparse.ArgumentParser):

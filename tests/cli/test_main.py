@@ -1,6 +1,7 @@
 """The ``escalation`` command, called in-process with tiny runs, and once as the console script."""
 
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -478,3 +479,25 @@ def test_an_acled_export_read_as_canonical_points_to_format_acled(capsys):
     assert main(argv) == 2
     line = one_error_line(capsys)
     assert "acled_sample.csv" in line and "--format acled" in line
+
+
+def test_a_report_piped_into_a_reader_that_stops_early_still_writes_the_files(tmp_path):
+    """``escalation run ... | head -1``: the reader goes after one line; the run still writes
+    its files and exits 0 (before, the broken pipe stopped it before any file, exit 1)."""
+    code = "import sys; from escalation.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    argv = ["run", "baseline_2021", "--worlds", "3", "--keep", "summaries"]
+    out = tmp_path / "out"
+    with subprocess.Popen(
+        [sys.executable, "-c", code, *argv, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line reaches the reader as printed
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"baseline_2021: 3 worlds")
+        process.stdout.close()  # the reader is gone
+        error = process.stderr.read().decode()
+        assert process.wait(timeout=300) == 0, error
+    assert (out / "summary.csv").is_file() and (out / "manifest.json").is_file()
+    assert "Traceback" not in error and "BrokenPipe" not in error
