@@ -108,6 +108,10 @@ _ACLED_DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y")
 _CONVOY_SUPPLY = re.compile(r"convoy|logistic|suppl(?:y|ies)", re.IGNORECASE)
 _CONVOY_COALITION = re.compile(r"(?i:coalition|american|united states)|\bUS\b|\bU\.S\.")
 _CONVOY_TARGET = "coalition logistics convoy"
+# A named militia's violence against the Iraqi state gets this target, which
+# escalation.events.counts.OUTSIDE_MODEL_TARGET leaves out of the modelled attacks
+# (docs/data.md, coding rule 10).
+_IRAQI_STATE_TARGET = "Iraqi government"
 
 
 class SetAside(StrEnum):
@@ -116,6 +120,7 @@ class SetAside(StrEnum):
     ACTOR = "actor outside the escalation"
     COUNTERPART = "counterpart outside the escalation"
     SUB_EVENT = "sub-event type not mapped for this actor"
+    NOT_A_TARGET = "militia violence against another militia, Israel or Iran"
 
 
 class AcledRowsSetAside(UserWarning):
@@ -278,6 +283,7 @@ def _map_rows(rows: pd.DataFrame) -> _Mapping:
     no_counterpart = (counterpart == "; ").to_numpy()
     on_party = map_distinct(counterpart, lambda n: bool(_parties(n) & _KINETIC_PARTIES), bool)
     on_us = map_distinct(counterpart, lambda n: Actor.US in _parties(n), bool)
+    on_iraq = map_distinct(counterpart, lambda n: Actor.IRAQI_GOVERNMENT in _parties(n), bool)
     # US fire at unidentified launch teams is return fire (wire report, 28 June 2021).
     on_unidentified = map_distinct(counterpart, lambda n: Actor.UNKNOWN in _parties(n), bool)
     party_ok = on_party | ((actor == Actor.US.value) & on_unidentified)
@@ -289,13 +295,17 @@ def _map_rows(rows: pd.DataFrame) -> _Mapping:
     convoy = _convoy_attacks(rows, kinetic & (unidentified | named_militia))
     as_militia = group_on_us | (convoy & unidentified)
     actor[as_militia] = Actor.MILITIA.value
+    # A named militia attacks in the model only US or coalition targets; its violence against
+    # the Iraqi state is kept outside the model, any other set aside (docs/data.md, rule 10).
+    militia_off_target = kinetic & named_militia & ~(on_us | on_iraq)
+    against_iraq = kinetic & named_militia & on_iraq & ~on_us & ~convoy
 
     others_named = map_distinct(
         rows["assoc_actor_1"] + "; " + counterpart,
         lambda n: bool(_parties(n) & _PROTEST_PARTIES),
         bool,
     )
-    kept_kinetic = kinetic & ((is_ours & party_ok) | as_militia | convoy)
+    kept_kinetic = kinetic & ((is_ours & party_ok & ~militia_off_target) | as_militia | convoy)
     kept_ours = ~kinetic & ((is_ours & (no_counterpart | party_ok)) | group_on_us)
     kept_others = ~kinetic & ~is_ours & ~group_on_us & others_named
     actor[kept_others] = Actor.NONE.value
@@ -318,9 +328,11 @@ def _map_rows(rows: pd.DataFrame) -> _Mapping:
     reason = np.full(len(rows), "", dtype=object)
     reason[~in_scope] = SetAside.ACTOR.value
     reason[~in_scope & (is_ours | unidentified)] = SetAside.COUNTERPART.value
+    reason[~in_scope & militia_off_target & on_party] = SetAside.NOT_A_TARGET.value
     reason[in_scope & (event == "")] = SetAside.SUB_EVENT.value
     target = rows["actor2"].to_numpy(dtype=object).copy()
-    target[convoy] = [f"{_CONVOY_TARGET} ({name})" for name in target[convoy]]
+    for chosen, label in ((convoy, _CONVOY_TARGET), (against_iraq, _IRAQI_STATE_TARGET)):
+        target[chosen] = [f"{label} ({name})" for name in target[chosen]]
     return _Mapping(actor, group, event, target, reason)
 
 
@@ -420,6 +432,15 @@ def load_acled(path: str | PathLike) -> pd.DataFrame:
       actors above: kept if the counterpart names a party (or, for US forces, an
       unidentified armed group: US fire at launch teams is return fire). Islamic State,
       PKK, tribal and other non-party targets are set aside.
+    * Such a row by a named militia is an attack the model simulates only if the
+      counterpart names the United States or the coalition, or it is a convoy attack
+      (below): the model's targets (``docs/data.md``, coding rule 10). Against the Iraqi
+      government or military (and not the US or the coalition) it is kept with
+      ``target`` ``"Iraqi government (<actor2>)"``, which
+      :data:`escalation.events.counts.OUTSIDE_MODEL_TARGET` leaves out of the modelled
+      attacks and counts apart, as the 2021 file's drones on the Prime Minister's
+      residence. Against another militia, Israel or Iran it is set aside
+      (:attr:`SetAside.NOT_A_TARGET`).
     * Convoy attacks. ACLED codes the IEDs on the convoys supplying the coalition as an
       "Unidentified Armed Group (Iraq)" against "Private Security Forces (Iraq)" (the
       contractors guarding or driving the trucks), so neither actor names the
@@ -438,8 +459,9 @@ def load_acled(path: str | PathLike) -> pd.DataFrame:
       other than the Iraqi state (supporters of a militia; a riot at a US base), since
       Iraqi forces policing a protest are not part of the escalation.
     * Everything else is set aside, with one of the :class:`SetAside` reasons: the actor
-      is none of ours; the actor is ours but the counterpart is not a party; or the
-      sub-event type has no mapping for the actor (a US IED, a suicide bomb).
+      is none of ours; the actor is ours but the counterpart is not a party; a militia
+      fought a party the model has no attacks on; or the sub-event type has no mapping
+      for the actor (a US IED, a suicide bomb).
 
     Event types (by ``sub_event_type``; by ``event_type`` for the last three rows):
 
@@ -462,13 +484,14 @@ def load_acled(path: str | PathLike) -> pd.DataFrame:
     at launch points was on 28 June 2021 (wire report, 28 June 2021, "Mutual bombing
     between US forces and Iranian militias in Syria").
 
-    Other columns: ``actor2`` -> ``target``; ``country``, ``location`` and ``source``
-    copied; ``notes`` copied after an ``"ACLED <event_id_cnty>: "`` prefix so every
-    row can be traced back; ``fatalities`` -> ``others_killed``: ACLED counts all
-    deaths in an event and does not separate Americans, so ``us_killed`` and
-    ``us_injured`` are left unknown (check US casualties against the sources by
-    hand); ``projectiles`` unknown; ``attribution_confirmed`` ``"no"`` for
-    unidentified actors and ``"yes"`` for named ones; ``confidence`` ``"medium"``.
+    Other columns: ``actor2`` -> ``target`` (renamed as above for convoys and the Iraqi
+    state); ``country``, ``location`` and ``source`` copied; ``notes`` copied after an
+    ``"ACLED <event_id_cnty>: "`` prefix so every row can be traced back; ``fatalities``
+    -> ``others_killed``: ACLED counts all deaths in an event and does not separate
+    Americans, so ``us_killed`` and ``us_injured`` are left unknown (check US casualties
+    against the sources by hand); ``projectiles`` unknown; ``attribution_confirmed``
+    ``"no"`` for unidentified actors and ``"yes"`` for named ones; ``confidence``
+    ``"medium"``.
 
     Parameters
     ----------

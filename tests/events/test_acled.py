@@ -16,7 +16,9 @@ import pytest
 
 from escalation.errors import EventDataError
 from escalation.events.acled import AcledReport, AcledRowsSetAside, SetAside, load_acled
+from escalation.events.counts import daily_counts, unmodelled_attacks
 from escalation.events.io import validate_events
+from escalation.events.statistics import summary_statistics
 from tests.helpers import DATA, csv_rows, write_rows
 
 ACLED = DATA / "acled_sample.csv"
@@ -233,8 +235,70 @@ def test_convoy_needs_both_the_supply_run_and_its_client(tmp_path):
     assert (events["event_type"] == "ied_attack").all()
 
 
+# Kata'ib Hezbollah against each kind of counterpart (the review's four cases, then the US).
+# By hand (docs/data.md, rule 10): T1 and T2 hit the Iraqi state, kept outside the model; T3
+# (another militia) and T4 (Iran) are set aside; T5 (rockets on US forces) and T6 (rockets on
+# a base ACLED gives to Iraqi forces with US forces associated) are the only modelled attacks.
+IRAN = "Military Forces of Iran (1989-)"
+MILITIA_TARGETS = [
+    ("T1", "2021-11-03", BLAST, AIR, KH, "", IRAQ, "", "Iraq", "Baghdad - Al Karkh",
+     "Drones struck a government compound.", "0"),
+    ("T2", "2021-11-04", BLAST, SHELL, KH, "", IRAQ_ARMY, "", "Iraq", "Jurf al-Sakhar",
+     "Mortars fired at an army position.", "1"),
+    ("T3", "2021-11-05", "Battles", "Armed clash", KH, "", "Asaib Ahl al-Haq", "", "Iraq",
+     "Baghdad - Al Resafa", "Two PMF factions clashed.", "2"),
+    ("T4", "2021-11-06", BLAST, SHELL, KH, "", IRAN, "", "Iraq", "Basra",
+     "Shelling of an Iranian border post.", "0"),
+    ("T5", "2021-11-07", BLAST, SHELL, KH, "", US, "", "Iraq", "Ain al-Asad",
+     "Rockets fired at the US base.", "0"),
+    ("T6", "2021-11-08", BLAST, SHELL, KH, "", IRAQ_ARMY, US, "Iraq", "Ain al-Asad",
+     "Rockets hit the base hosting US forces.", "0"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def militia_targets(tmp_path_factory):
+    path = write_export(tmp_path_factory.mktemp("acled") / "targets.csv", MILITIA_TARGETS)
+    with pytest.warns(AcledRowsSetAside, match="2 of 6 ACLED rows set aside"):
+        return load_acled(path)
+
+
+def by_id(events):
+    return events.set_index(events["notes"].str.extract(r"^ACLED (\w+): ")[0])
+
+
+def test_militia_violence_on_the_iraqi_state_is_kept_outside_the_model(militia_targets):
+    rows = by_id(militia_targets)
+    assert sorted(rows.index) == ["T1", "T2", "T5", "T6"]
+    assert rows.loc["T1", "target"] == f"Iraqi government ({IRAQ})"
+    assert rows.loc["T2", "target"] == f"Iraqi government ({IRAQ_ARMY})"
+    assert (rows.loc["T5", "target"], rows.loc["T6", "target"]) == (US, IRAQ_ARMY)
+    assert (rows["actor"] == "militia").all()
+    left_out = rows.index[unmodelled_attacks(rows)]
+    assert list(left_out) == ["T1", "T2"]
+
+
+def test_militia_violence_on_another_militia_or_iran_is_set_aside_and_reported(militia_targets):
+    report = militia_targets.attrs["acled_report"]
+    assert (report.rows_read, report.rows_mapped) == (6, 4)
+    assert report.set_aside.to_dict("records") == [
+        {"actor1": KH, "reason": SetAside.NOT_A_TARGET.value, "rows": 2, "first_line": 4}
+    ]
+
+
+def test_only_militia_attacks_on_us_forces_are_counted(militia_targets):
+    stats = summary_statistics(militia_targets, "2021-11-01", "2021-11-30").iloc[0]
+    assert (stats["attacks_total"], stats["attacks_outside_model"]) == (2, 2)
+    assert (stats["attacks_rocket_attack"], stats["attacks_drone_attack"]) == (2, 0)
+    daily = daily_counts(militia_targets, "2021-11-03", 6)
+    assert daily["militia_attacks"].tolist() == [0, 0, 0, 0, 1, 1]
+
+
 # ---------------------------------------------------------------------------- load_acled
 
+# Targets other than ACLED's actor2, by position: the convoy IED is on the coalition's logistics
+# (a modelled attack); AAH's clash with Iraqi forces is on the Iraqi state (outside the model).
+RENAMED_TARGETS = {4: "coalition logistics convoy ({})", 7: "Iraqi government ({})"}
 # Expected canonical cells of each ACLED fixture row, in file order.
 ACLED_EXPECTED = [
     ("2021-06-27", "US", "", "airstrike", "Iraq", "Al Qaim", 4, "yes"),
@@ -262,8 +326,7 @@ def test_load_acled_maps_each_row(position):
     date, actor, group, event_type, country, location, killed, confirmed = ACLED_EXPECTED[position]
     assert row["date"] == pd.Timestamp(date)
     assert (row["actor"], row["group"], row["event_type"]) == (actor, group, event_type)
-    # A convoy attack's target says so, keeping ACLED's actor2 in brackets.
-    target = raw["actor2"] if position != 4 else f"coalition logistics convoy ({raw['actor2']})"
+    target = RENAMED_TARGETS.get(position, "{}").format(raw["actor2"])
     assert (row["country"], row["location"], row["target"]) == (country, location, target)
     assert row["others_killed"] == killed
     # ACLED does not separate US casualties or count projectiles: unknown, not zero.
@@ -277,6 +340,14 @@ def test_load_acled_returns_a_valid_canonical_log():
     df = load_acled(ACLED)
     assert len(df) == len(ACLED_EXPECTED)
     pd.testing.assert_frame_equal(validate_events(df), df)
+
+
+def test_the_fixture_counts_the_attacks_on_us_targets_and_leaves_out_the_clash_with_iraq():
+    # Militia rows: rockets on al-Omar, drones on Erbil, the convoy IED (modelled); the AAH
+    # clash with Iraqi forces at a Baghdad checkpoint (outside the model, rule 10).
+    stats = summary_statistics(load_acled(ACLED), "2021-04-01", "2021-09-30").iloc[0]
+    assert (stats["attacks_total"], stats["attacks_outside_model"]) == (3, 1)
+    assert stats["attacks_other_attack"] == 0
 
 
 def acled_variant(tmp_path, **changes):
