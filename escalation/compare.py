@@ -247,7 +247,11 @@ def run_scenarios(
 ) -> dict[str, EnsembleResult]:
     """Run the baseline and each scenario with one seed; results by scenario name, baseline first.
 
-    A scenario named like the baseline is not run twice. ``keep_events=True`` keeps the
+    The baseline given again (the same :meth:`~escalation.model.scenario.Scenario.sha256`) is
+    not run twice. A :class:`~escalation.errors.ScenarioError` refuses, before any run, another
+    scenario under the baseline's name (its results would be filed under the baseline's) and
+    a scenario over another window than the baseline's (world i would cover other days in
+    each, so paired differences would mean nothing). ``keep_events=True`` keeps the
     per-world days that fan charts and ladder heat maps need. A scenario that names a
     posterior gets one draw per ``worlds_per_draw`` consecutive worlds (draw k for worlds
     k x worlds_per_draw ...), made as :func:`escalation.ensemble.posterior_draws` makes them,
@@ -256,12 +260,13 @@ def run_scenarios(
     """
     base = Scenario.coerce(baseline)
     scenarios = [base] + [
-        s for s in map(Scenario.coerce, names_or_scenarios) if s.name != base.name
+        s for s in map(Scenario.coerce, names_or_scenarios) if not _is_baseline(s, base)
     ]
     names = [s.name for s in scenarios]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ScenarioError(f"scenario names must be unique; repeated: {', '.join(duplicated)}")
+    _check_windows(scenarios)
     if worlds_per_draw < 1:
         raise ValueError(f"worlds_per_draw must be at least 1, got {worlds_per_draw}")
     root = seed_sequence(seed)
@@ -281,8 +286,39 @@ def run_scenarios(
     return results
 
 
+def _is_baseline(scenario: Scenario, base: Scenario) -> bool:
+    """Whether ``scenario`` is the baseline itself; a ScenarioError if it only has its name."""
+    if scenario.name != base.name:
+        return False
+    if scenario.sha256() != base.sha256():
+        raise ScenarioError(
+            f"{scenario.origin}: key 'name': {scenario.name!r} is the baseline's name, but the "
+            f"scenario differs from the baseline ({base.origin}); give it a name of its own"
+        )
+    return True
+
+
+def _check_windows(scenarios: Sequence[Scenario]) -> None:
+    """A ScenarioError unless every scenario covers the first's (the baseline's) window."""
+    base = scenarios[0]
+    for scenario in scenarios[1:]:
+        if (scenario.start, scenario.end) != (base.start, base.end):
+            raise ScenarioError(
+                f"scenario {scenario.name!r} covers {_window(scenario)} but the baseline "
+                f"{base.name!r} covers {_window(base)}; paired differences need one window: "
+                "compare scenarios against a baseline with the same start and end"
+            )
+
+
+def _window(scenario: Scenario) -> str:
+    return f"{scenario.start} to {scenario.end} ({scenario.days} days)"
+
+
 def compare_results(results: Mapping[str, EnsembleResult], baseline=BASELINE) -> pd.DataFrame:
-    """The tidy comparison table of results run with one seed (see :func:`paired_comparison`)."""
+    """The tidy comparison table of results run with one seed (see :func:`paired_comparison`).
+
+    Results over another window than the baseline's are refused, as by :func:`run_scenarios`.
+    """
     name = baseline.name if isinstance(baseline, Scenario) else str(baseline)
     if name not in results:
         name = Scenario.coerce(baseline).name
@@ -290,6 +326,7 @@ def compare_results(results: Mapping[str, EnsembleResult], baseline=BASELINE) ->
         raise ValueError(f"no result for the baseline {name!r}; have {', '.join(results)}")
     base = results[name]
     order = [name] + [n for n in results if n != name]
+    _check_windows([results[n].scenario for n in order])
     frames = []
     for scenario in order:
         result = results[scenario]
