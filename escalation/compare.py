@@ -23,7 +23,8 @@ gives each posterior draw ``worlds_per_draw`` worlds. The default is one, as in
 ``run_ensemble`` makes with the same seed; the band then rests only on worlds that happen to
 draw the same posterior particle, so ask for several worlds per draw when it matters. It is
 NaN when no parameter varies across worlds (no posterior, or every calibrated parameter
-pinned) or no draw has two worlds.
+pinned), no draw has two worlds, or the band collapses to one value (the draws not told
+apart from Monte Carlo noise).
 
 Numbers only: the text tables and figures are :mod:`escalation.cli.report`'s.
 """
@@ -207,10 +208,11 @@ def _draw_band(x: np.ndarray, draws: np.ndarray | None) -> tuple[float, float]:
     draws and tau^2 the variance of the true per-draw means. Deviations m_j - mu are scaled
     by sqrt(tau^2 / V) before the quantiles are taken.
 
-    NaN when the band collapses to one value that is not the overall mean: a rare event (the
-    top rung) happens in no world of more than 95% of the draws, both quantiles fall on those
-    zeros, and the band says only that the worlds per draw were too few to tell the draws
-    apart, not where the probability lies.
+    NaN when the band collapses to one value: the worlds per draw were too few to tell the
+    draws apart, and a zero-width band would claim a certainty they do not give. Either the
+    spread of the per-draw means is no larger than the Monte Carlo noise (tau^2 estimated at
+    0, every deviation scaled to nothing: a band [mu, mu]), or a rare event (the top rung)
+    happens in no world of more than 95% of the draws and both quantiles fall on those zeros.
     """
     keep = ~np.isnan(x)
     if draws is None or not keep.any():
@@ -229,7 +231,7 @@ def _draw_band(x: np.ndarray, draws: np.ndarray | None) -> tuple[float, float]:
     tau2 = max(0.0, between - j * within / n)
     scale = math.sqrt(tau2 / between) if between > 0 else 0.0
     q05, q95 = np.quantile(mu + scale * (means[group] - mu), [0.05, 0.95])
-    if q05 == q95 != mu:
+    if q05 == q95:
         return math.nan, math.nan
     return float(q05), float(q95)
 

@@ -115,9 +115,18 @@ def test_posterior_band_weights_each_draw_by_its_worlds():
     assert q95 == pytest.approx(b)
 
 
-def test_posterior_band_collapses_when_draws_explain_nothing():
-    q05, q95, _ = band([0, 4, 1, 3], [0.1, 0.1, 0.2, 0.2])  # both draws average 2
-    assert q05 == pytest.approx(2.0) and q95 == pytest.approx(2.0)
+@pytest.mark.parametrize(
+    "values", [[0, 4, 1, 3], [0, 4, 2, 3]], ids=["equal draw means", "means within the noise"]
+)
+def test_no_band_when_the_draws_explain_nothing(values):
+    # Draws A (worlds 0, 1) and B (worlds 2, 3). Means 2 and 2: no spread between the draws.
+    # Means 2 and 2.5, overall 2.25: the variance of the means over worlds, 0.0625, is less than
+    # the noise J s2 / N = 2 x 4.25 / 4 (s2 = (4 + 4 + 0.25 + 0.25) / 2), so tau^2 = 0. Either
+    # way every deviation scales to 0 and the band would be the estimate with no width, [2, 2]
+    # or [2.25, 2.25]: reported as unknown.
+    q05, q95, attacks = band(values, [0.1, 0.1, 0.2, 0.2])
+    assert attacks["estimate"] == pytest.approx(np.mean(values))
+    assert math.isnan(q05) and math.isnan(q95)
 
 
 def test_no_band_for_an_event_too_rare_for_the_worlds_per_draw():
