@@ -23,7 +23,8 @@ gives each posterior draw ``worlds_per_draw`` worlds. The default is one, as in
 ``run_ensemble`` makes with the same seed; the band then rests only on worlds that happen to
 draw the same posterior particle, so ask for several worlds per draw when it matters. It is
 NaN when no parameter varies across worlds (no posterior, or every calibrated parameter
-pinned) or no draw has two worlds.
+pinned), no draw has two worlds, or the band collapses to one value (the draws not told
+apart from Monte Carlo noise).
 
 Numbers only: the text tables and figures are :mod:`escalation.cli.report`'s.
 """
@@ -207,10 +208,11 @@ def _draw_band(x: np.ndarray, draws: np.ndarray | None) -> tuple[float, float]:
     draws and tau^2 the variance of the true per-draw means. Deviations m_j - mu are scaled
     by sqrt(tau^2 / V) before the quantiles are taken.
 
-    NaN when the band collapses to one value that is not the overall mean: a rare event (the
-    top rung) happens in no world of more than 95% of the draws, both quantiles fall on those
-    zeros, and the band says only that the worlds per draw were too few to tell the draws
-    apart, not where the probability lies.
+    NaN when the band collapses to one value: the worlds per draw were too few to tell the
+    draws apart, and a zero-width band would claim a certainty they do not give. Either the
+    spread of the per-draw means is no larger than the Monte Carlo noise (tau^2 estimated at
+    0, every deviation scaled to nothing: a band [mu, mu]), or a rare event (the top rung)
+    happens in no world of more than 95% of the draws and both quantiles fall on those zeros.
     """
     keep = ~np.isnan(x)
     if draws is None or not keep.any():
@@ -229,7 +231,7 @@ def _draw_band(x: np.ndarray, draws: np.ndarray | None) -> tuple[float, float]:
     tau2 = max(0.0, between - j * within / n)
     scale = math.sqrt(tau2 / between) if between > 0 else 0.0
     q05, q95 = np.quantile(mu + scale * (means[group] - mu), [0.05, 0.95])
-    if q05 == q95 != mu:
+    if q05 == q95:
         return math.nan, math.nan
     return float(q05), float(q95)
 
@@ -247,7 +249,11 @@ def run_scenarios(
 ) -> dict[str, EnsembleResult]:
     """Run the baseline and each scenario with one seed; results by scenario name, baseline first.
 
-    A scenario named like the baseline is not run twice. ``keep_events=True`` keeps the
+    The baseline given again (the same :meth:`~escalation.model.scenario.Scenario.sha256`) is
+    not run twice. A :class:`~escalation.errors.ScenarioError` refuses, before any run, another
+    scenario under the baseline's name (its results would be filed under the baseline's) and
+    a scenario over another window than the baseline's (world i would cover other days in
+    each, so paired differences would mean nothing). ``keep_events=True`` keeps the
     per-world days that fan charts and ladder heat maps need. A scenario that names a
     posterior gets one draw per ``worlds_per_draw`` consecutive worlds (draw k for worlds
     k x worlds_per_draw ...), made as :func:`escalation.ensemble.posterior_draws` makes them,
@@ -256,12 +262,13 @@ def run_scenarios(
     """
     base = Scenario.coerce(baseline)
     scenarios = [base] + [
-        s for s in map(Scenario.coerce, names_or_scenarios) if s.name != base.name
+        s for s in map(Scenario.coerce, names_or_scenarios) if not _is_baseline(s, base)
     ]
     names = [s.name for s in scenarios]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ScenarioError(f"scenario names must be unique; repeated: {', '.join(duplicated)}")
+    _check_windows(scenarios)
     if worlds_per_draw < 1:
         raise ValueError(f"worlds_per_draw must be at least 1, got {worlds_per_draw}")
     root = seed_sequence(seed)
@@ -281,8 +288,39 @@ def run_scenarios(
     return results
 
 
+def _is_baseline(scenario: Scenario, base: Scenario) -> bool:
+    """Whether ``scenario`` is the baseline itself; a ScenarioError if it only has its name."""
+    if scenario.name != base.name:
+        return False
+    if scenario.sha256() != base.sha256():
+        raise ScenarioError(
+            f"{scenario.origin}: key 'name': {scenario.name!r} is the baseline's name, but the "
+            f"scenario differs from the baseline ({base.origin}); give it a name of its own"
+        )
+    return True
+
+
+def _check_windows(scenarios: Sequence[Scenario]) -> None:
+    """A ScenarioError unless every scenario covers the first's (the baseline's) window."""
+    base = scenarios[0]
+    for scenario in scenarios[1:]:
+        if (scenario.start, scenario.end) != (base.start, base.end):
+            raise ScenarioError(
+                f"scenario {scenario.name!r} covers {_window(scenario)} but the baseline "
+                f"{base.name!r} covers {_window(base)}; paired differences need one window: "
+                "compare scenarios against a baseline with the same start and end"
+            )
+
+
+def _window(scenario: Scenario) -> str:
+    return f"{scenario.start} to {scenario.end} ({scenario.days} days)"
+
+
 def compare_results(results: Mapping[str, EnsembleResult], baseline=BASELINE) -> pd.DataFrame:
-    """The tidy comparison table of results run with one seed (see :func:`paired_comparison`)."""
+    """The tidy comparison table of results run with one seed (see :func:`paired_comparison`).
+
+    Results over another window than the baseline's are refused, as by :func:`run_scenarios`.
+    """
     name = baseline.name if isinstance(baseline, Scenario) else str(baseline)
     if name not in results:
         name = Scenario.coerce(baseline).name
@@ -290,6 +328,7 @@ def compare_results(results: Mapping[str, EnsembleResult], baseline=BASELINE) ->
         raise ValueError(f"no result for the baseline {name!r}; have {', '.join(results)}")
     base = results[name]
     order = [name] + [n for n in results if n != name]
+    _check_windows([results[n].scenario for n in order])
     frames = []
     for scenario in order:
         result = results[scenario]

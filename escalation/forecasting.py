@@ -144,8 +144,12 @@ class Forecast:
         scored militia series, for scoring attacks other than those types (issue 12: "for all
         militia attacks and for attacks other than IEDs").
 
+        The types are recorded in ``extra["excluded_types"]`` (:attr:`excluded_types`), and
+        :func:`escalation.scoring.score` takes events of those types out of the observed record
+        too, so the forecast is scored against the attacks it forecasts; pass the whole record.
         Needs the per-type series, which model forecasts hold; a baseline fitted to all
-        attacks has none (fit it on the record without those types instead).
+        attacks has none (fit it on the record without those types instead, and score it
+        against that record).
         """
         missing = [t for t in types if t not in self.daily]
         if missing:
@@ -157,6 +161,11 @@ class Forecast:
         daily = {MILITIA: kept.astype(self.daily[MILITIA].dtype)}
         extra = {**self.extra, "excluded_types": tuple(types)}
         return dataclasses.replace(self, daily=daily, probabilities={}, extra=extra)
+
+    @property
+    def excluded_types(self) -> tuple[str, ...]:
+        """Attack types taken out of the scored series by :meth:`excluding` (none: ``()``)."""
+        return tuple(self.extra.get("excluded_types", ()))
 
     def series(self, name: str = MILITIA) -> np.ndarray:
         """Daily counts of one series, shape ``(n_worlds, days)``."""

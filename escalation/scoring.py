@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from escalation.events.counts import MILITIA, STRIKE_ROUNDS, daily_counts, weekly_sums
+from escalation.events.counts import (
+    MILITIA,
+    STRIKE_ROUNDS,
+    daily_counts,
+    weekly_sums,
+    without_types,
+)
 from escalation.forecasting import Forecast
 from escalation.runtime import Seed, seed_sequence
 
@@ -123,7 +129,9 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
     Weekly counts of militia attacks (actor ``militia``, types in
     :data:`~.schema.MILITIA_ATTACKS`) in weeks counted from the forecast's start over
     its days (the last week may be partial). The observed frame is taken to cover the whole
-    forecast window: a week with no rows counts zero attacks.
+    forecast window: a week with no rows counts zero attacks. Observed events of the types a
+    forecast has taken out of its series (:meth:`~escalation.forecasting.Forecast.excluding`)
+    are dropped before counting, so both sides count the same attacks.
 
     The US strike round, the escalation a forecast is most often asked about, is scored as a
     yes/no event each week (a round beginning that week; rounds as
@@ -142,6 +150,7 @@ def weekly_scores(forecast: Forecast, observed: pd.DataFrame) -> pd.DataFrame:
         round_log_score (the strike round).
     """
     samples = forecast.weekly(MILITIA).astype(float)
+    observed = without_types(observed, forecast.excluded_types)
     counts = daily_counts(observed, forecast.start, forecast.days)
     y = weekly_sums(counts[MILITIA]).astype(float)
     lower, upper = central_interval(samples, ALPHA)
@@ -198,6 +207,9 @@ def brier_score(samples, happened) -> np.ndarray | float:
 
 def score(forecast: Forecast, observed: pd.DataFrame) -> dict[str, float]:
     """Score a forecast of weekly militia attacks against observed canonical events.
+
+    A forecast of attacks other than some types (``forecast.excluding("ied_attack")``) is
+    scored against the observed attacks other than those types: pass the whole record.
 
     Returns
     -------

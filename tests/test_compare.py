@@ -1,7 +1,10 @@
 """Scenario comparison: paired differences by hand, posterior bands, common random numbers."""
 
 import dataclasses
+import datetime as dt
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +20,8 @@ from escalation.compare import (
     paired_comparison,
     run_scenarios,
 )
+from escalation.ensemble import EnsembleResult
+from escalation.errors import ScenarioError
 from escalation.events.io import load_events
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario
@@ -110,9 +115,18 @@ def test_posterior_band_weights_each_draw_by_its_worlds():
     assert q95 == pytest.approx(b)
 
 
-def test_posterior_band_collapses_when_draws_explain_nothing():
-    q05, q95, _ = band([0, 4, 1, 3], [0.1, 0.1, 0.2, 0.2])  # both draws average 2
-    assert q05 == pytest.approx(2.0) and q95 == pytest.approx(2.0)
+@pytest.mark.parametrize(
+    "values", [[0, 4, 1, 3], [0, 4, 2, 3]], ids=["equal draw means", "means within the noise"]
+)
+def test_no_band_when_the_draws_explain_nothing(values):
+    # Draws A (worlds 0, 1) and B (worlds 2, 3). Means 2 and 2: no spread between the draws.
+    # Means 2 and 2.5, overall 2.25: the variance of the means over worlds, 0.0625, is less than
+    # the noise J s2 / N = 2 x 4.25 / 4 (s2 = (4 + 4 + 0.25 + 0.25) / 2), so tau^2 = 0. Either
+    # way every deviation scales to 0 and the band would be the estimate with no width, [2, 2]
+    # or [2.25, 2.25]: reported as unknown.
+    q05, q95, attacks = band(values, [0.1, 0.1, 0.2, 0.2])
+    assert attacks["estimate"] == pytest.approx(np.mean(values))
+    assert math.isnan(q05) and math.isnan(q95)
 
 
 def test_no_band_for_an_event_too_rare_for_the_worlds_per_draw():
@@ -154,6 +168,44 @@ def test_tiny_real_comparison_has_the_columns_and_a_zero_self_difference():
     assert rounds.loc["no_retaliation", "estimate"] == 0
     text = format_table(table, "trump_red_line")
     assert all(q.name in text for q in QUANTITIES)
+
+
+def test_scenarios_over_another_window_than_the_baseline_are_refused():
+    with pytest.raises(
+        ScenarioError,
+        match=r"'no_retaliation' covers 2021-01-01 to 2021-12-31 \(365 days\) but the baseline "
+        r"'period_2019_20' covers 2019-12-27 to 2020-03-31 \(96 days\)",
+    ):
+        run_scenarios(["no_retaliation"], 2, seed=1, baseline="period_2019_20", progress=False)
+
+
+def test_results_over_another_window_than_the_baseline_are_refused():
+    base = Scenario.load("baseline_2021")
+    spring = dataclasses.replace(base, name="spring", end=dt.date(2021, 3, 31))
+    results = {
+        s.name: EnsembleResult(s, 4, worlds_table([1, 2, 3, 4]), pd.DataFrame())
+        for s in (base, spring)
+    }
+    with pytest.raises(ValueError, match=r"'spring' covers 2021-01-01 to 2021-03-31 \(90 days\)"):
+        compare_results(results, "baseline_2021")
+
+
+def test_the_baseline_given_again_as_a_copy_of_its_file_is_run_once(tmp_path):
+    base = Scenario.load("trump_red_line")
+    copy = Path(shutil.copy(base.origin, tmp_path / "copy.toml"))
+    results = run_scenarios([copy, "no_retaliation"], 2, seed=1, baseline=base, progress=False)
+    assert list(results) == ["trump_red_line", "no_retaliation"]
+
+
+def test_another_scenario_under_the_baseline_name_is_refused(tmp_path):
+    edited = tmp_path / "edited.toml"
+    edited.write_text(
+        'name = "baseline_2021"\nextends = "baseline_2021"\n\n[parameters]\n'
+        "militia_attack_rate = 0.2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="edited.toml: key 'name': 'baseline_2021' is the"):
+        run_scenarios([edited], 2, seed=1, progress=False)
 
 
 @pytest.mark.statistical

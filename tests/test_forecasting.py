@@ -57,7 +57,8 @@ def test_excluding_a_type_takes_its_attacks_out_of_the_scored_series():
     other = f.excluding("ied_attack")
     np.testing.assert_array_equal(other.series(), [[1, 0, 1], [2, 1, 0]])
     assert other.probabilities == {}  # they were about all attacks
-    assert other.extra["excluded_types"] == ("ied_attack",)
+    assert other.extra["excluded_types"] == other.excluded_types == ("ied_attack",)
+    assert f.excluded_types == ()
     np.testing.assert_array_equal(f.series(), [[3, 0, 1], [2, 2, 0]])  # the original is kept
     with pytest.raises(KeyError, match="no series 'drone_attack'"):
         f.excluding("drone_attack")

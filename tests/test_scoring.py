@@ -164,6 +164,31 @@ def test_a_perfect_forecast_scores_best():
     assert result["n_weeks"] == 2  # one full week and a partial one of three days
 
 
+def test_a_forecast_without_ieds_is_scored_against_the_attacks_other_than_ieds():
+    # Observed: week 0 holds 2 rockets and 3 IEDs, week 1 one IED. Every world forecasts the
+    # same: without its IEDs it is a perfect point forecast of 2 and 0 attacks, where all
+    # attacks (5 and 1) would put the observed mean at 3 and miss both weeks.
+    observed = canonical(
+        attacks("2021-07-06", 2)
+        + [("2021-07-07", "militia", "ied_attack")] * 3
+        + [("2021-07-13", "militia", "ied_attack")]
+    )
+    rockets, ieds = np.zeros((10, 14), dtype=np.int64), np.zeros((10, 14), dtype=np.int64)
+    rockets[:, 1], ieds[:, 2], ieds[:, 8] = 2, 3, 1
+    predicted = Forecast(
+        "typed",
+        "2021-07-05",
+        14,
+        {"militia_attacks": rockets + ieds, "rocket_attack": rockets, "ied_attack": ieds},
+    )
+    others = predicted.excluding("ied_attack")
+    assert weekly_scores(others, observed)["observed"].tolist() == [2, 0]
+    result = score(others, observed)
+    assert result["mean_observed"] == pytest.approx(1.0)
+    assert result["crps"] == 0 and result["coverage90"] == 1
+    assert score(predicted, observed)["mean_observed"] == pytest.approx(3.0)
+
+
 def test_weekly_scores_table():
     observed = canonical(attacks("2021-07-06", 3))
     table = weekly_scores(spread_forecast(2), observed)

@@ -48,8 +48,8 @@ _COMPARISON_NOTE = (
     "MC s.e.: Monte Carlo standard error (more worlds shrink it). vs baseline: mean of the "
     "paired per-world\ndifferences, scenario - baseline (same seed, world by world), and its "
     "MC s.e. posterior 5-95%: spread across\nposterior draws of the per-draw mean, net of "
-    "Monte Carlo noise (n/a: no parameter draws, one world per draw, or an event too rare for the "
-    "worlds per draw)."
+    "Monte Carlo noise (n/a: no parameter draws, or too few\nworlds per draw to tell the draws "
+    "apart: one world per draw, an event too rare, a spread no larger\nthan the noise)."
 )
 _SUMMARY_NOTE = (
     "mcse: Monte Carlo standard error of the estimate; q05, q50, q95: quantiles across worlds; "

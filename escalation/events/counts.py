@@ -9,6 +9,7 @@ are one round: US network news report, 28 June 2021).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,13 @@ def _militia_attack_rows(events: pd.DataFrame) -> np.ndarray:
     check_columns(events)
     militia = events["actor"].astype(str).to_numpy() == Actor.MILITIA.value
     return militia & np.isin(events["event_type"].astype(str), [t.value for t in MILITIA_ATTACKS])
+
+
+def without_types(events: pd.DataFrame, types: Sequence[str]) -> pd.DataFrame:
+    """The events whose ``event_type`` is none of ``types``: the record a forecast of the other
+    attacks (:meth:`escalation.forecasting.Forecast.excluding`) is counted and scored against."""
+    check_columns(events)
+    return events[~events["event_type"].astype(str).isin(types)]
 
 
 def outside_model_rows(events: pd.DataFrame) -> np.ndarray:

@@ -170,6 +170,24 @@ BAD_INPUT = {
         lambda d: ["compare", "no_retaliation", "no_retaliation", "--worlds", "2"],
         ["repeated: no_retaliation"],
     ),
+    "scenario over another window than the baseline": (
+        lambda d: (
+            ["compare", "no_retaliation", "--baseline", "period_2019_20", "--worlds", "2"]
+            + ["--out", str(d / "out")]
+        ),
+        ["'no_retaliation' covers 2021-01-01 to 2021-12-31", "'period_2019_20' covers 2019-12-27"],
+    ),
+    "another scenario under the baseline's name": (
+        lambda d: [
+            "compare",
+            write(d / "edited.toml", 'name = "baseline_2021"\nextends = "trump_red_line"\n'),
+            "--worlds",
+            "2",
+            "--out",
+            str(d / "out"),
+        ],
+        ["edited.toml: key 'name'", "give it a name of its own"],
+    ),
 }
 
 
