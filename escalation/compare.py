@@ -32,7 +32,6 @@ Numbers only: the text tables and figures are :mod:`escalation.cli.report`'s.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 import os
 import sys
@@ -46,7 +45,7 @@ from tqdm.auto import tqdm
 from escalation.ensemble import EnsembleResult, run_ensemble
 from escalation.errors import ScenarioError
 from escalation.events.counts import daily_counts, day_offsets
-from escalation.events.io import load_events
+from escalation.events.io import PERIODS, load_events
 from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
 from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.model.ladder import Rung, daily_record
@@ -54,8 +53,8 @@ from escalation.model.scenario import Scenario
 from escalation.runtime import ExecutorLike, Seed, seed_sequence
 
 BASELINE = "baseline_2021"
-#: Window of the built-in observed data (``escalation/data/events_2021.csv``).
-OBSERVED_WINDOW = (dt.date(2021, 1, 1), dt.date(2021, 12, 31))
+#: Window of the built-in observed data read by default (``escalation/data/events_2021.csv``).
+OBSERVED_WINDOW = (PERIODS["2021"].start, PERIODS["2021"].end)
 COLUMNS = (
     "scenario",
     "quantity",
@@ -445,8 +444,19 @@ def observed_summary(events: pd.DataFrame, scenario: Scenario) -> dict[str, floa
     return {name: math.nan if "withdrawal" in name else float(v) for name, v in values.items()}
 
 
+def observed_period(scenario: Scenario) -> str | None:
+    """The shipped record (a key of :data:`~escalation.events.io.PERIODS`) whose period covers
+    the scenario's window, or None (``docs/data.md`` describes each)."""
+    covering = (
+        name
+        for name, period in PERIODS.items()
+        if period.start <= scenario.start and scenario.end <= period.end
+    )
+    return next(covering, None)
+
+
 def observed_for(scenario: Scenario) -> pd.DataFrame | None:
-    """The built-in observed events when the scenario's window lies in 2021, else None."""
-    if OBSERVED_WINDOW[0] <= scenario.start and scenario.end <= OBSERVED_WINDOW[1]:
-        return load_events()
-    return None
+    """The shipped observed events of :func:`observed_period`, or None when none covers the
+    scenario's window."""
+    period = observed_period(scenario)
+    return None if period is None else load_events(period)

@@ -37,6 +37,7 @@ from matplotlib.axes import Axes
 from escalation.ensemble import posterior_draws, posterior_path, run_ensemble
 from escalation.events.counts import (
     MILITIA,
+    QUIET_HISTORY_DAYS,
     STRIKE_ROUNDS,
     as_day,
     check_days,
@@ -431,11 +432,6 @@ def _source(source, n_worlds, seed):
         return base, posterior_draws(source, seed, np.arange(n_worlds))
     scenario = source if isinstance(source, Scenario) else Scenario.load(source)
     return scenario, None
-
-
-#: Days without any event before a forecast's origin beyond which the history is probably
-#: incomplete rather than quiet: the longest gap between rows of the 2021-22 record is 44 days.
-QUIET_HISTORY_DAYS = 120
 
 
 def _calibrated_through(source, scenario: Scenario) -> datetime.date | None:

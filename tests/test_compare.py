@@ -16,6 +16,8 @@ from escalation.compare import (
     QUANTITIES,
     compare_results,
     compare_scenarios,
+    observed_for,
+    observed_period,
     observed_quantities,
     paired_comparison,
     run_scenarios,
@@ -273,3 +275,12 @@ def test_the_trump_line_does_not_bring_more_reported_attacks_than_no_retaliation
     assert difference.mean() + 2 * mcse < 0
     assert trump["drone_attack"].mean() < none["drone_attack"].mean()
     assert trump["us_killed"].mean() < none["us_killed"].mean()
+
+
+def test_the_observed_record_is_the_shipped_period_that_covers_the_window():
+    assert observed_period(Scenario.load("baseline_2021")) == "2021"
+    assert observed_period(Scenario.load("period_2019_20")) == "2019_2020"
+    both = dataclasses.replace(Scenario.load("baseline_2021"), end=dt.date(2022, 6, 30))
+    assert observed_period(both) is None and observed_for(both) is None
+    winter = observed_for(Scenario.load("period_2019_20"))
+    assert winter is not None and winter["date"].min() == pd.Timestamp("2019-12-27")

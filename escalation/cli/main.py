@@ -56,12 +56,14 @@ from escalation.compare import (
     OBSERVED_WINDOW,
     compare_results,
     observed_for,
+    observed_period,
     observed_quantities,
     observed_summary,
     run_scenarios,
 )
 from escalation.ensemble import EnsembleResult, run_ensemble
 from escalation.errors import ScenarioError
+from escalation.events.io import load_events
 from escalation.forecasting import forecast
 from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
@@ -335,11 +337,26 @@ def _origin(path: Path | None) -> str:
     return _BUILT_IN_EVENTS if path is None else str(path)
 
 
+def _record_for(args: argparse.Namespace, scenario: Scenario) -> pd.DataFrame:
+    """The events of ``--events``, or without it the shipped record that covers the scenario's
+    window (:func:`escalation.compare.observed_period`): ``period_2019_20`` is calibrated on
+    the winter 2019-20 record, not on 2021's."""
+    if args.events is not None:
+        return read_events(args.events, args.format)
+    period = observed_period(scenario)
+    if period is None:
+        raise UsageError(
+            f"calibrate: no shipped record covers {scenario.name}'s window ({scenario.start} to "
+            f"{scenario.end}); give the observed events with --events FILE"
+        )
+    return load_events(period)
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     scenario = Scenario.load(args.scenario)
     if args.start and args.end and args.end < args.start:
         raise UsageError(f"calibrate: --end {args.end} is before --start {args.start}")
-    events = read_events(args.events, args.format)
+    events = _record_for(args, scenario)
     events_in(events, args.start, args.end, _origin(args.events))
     out = check_out(args.out or Path("results") / f"posterior_{scenario.name}")
     if args.budget is not None and args.method != "abc":
@@ -508,7 +525,8 @@ def _compare(args: argparse.Namespace) -> int:
         table["observed"] = table["quantity"].map(values)
     print(
         f"{len(results)} scenarios, {worlds} worlds each, seed {args.seed}, against "
-        f"{baseline.name}" + (" (observed: the 2021 record)" if observed is not None else "")
+        f"{baseline.name}"
+        + (f" (observed: the {observed_period(baseline)} record)" if observed is not None else "")
     )
     print(report.design_line(args.worlds_per_draw))
     print()

@@ -31,6 +31,7 @@ from escalation.compare import (
     BASELINE,
     compare_results,
     observed_for,
+    observed_period,
     observed_quantities,
     run_scenarios,
 )
@@ -359,7 +360,7 @@ def _scenario_script(name: str, args: argparse.Namespace, doc: str | None) -> in
     print(textwrap.fill(f"{scenario.name}: {scenario.description}", width=100))
     print(
         f"{worlds} worlds per scenario, seed {args.seed}, {scenario.start} to {scenario.end}"
-        + (" (observed: the 2021 record)" if observed is not None else "")
+        + (f" (observed: the {observed_period(scenario)} record)" if observed is not None else "")
     )
     print(report.design_line(args.worlds_per_draw))
     print()

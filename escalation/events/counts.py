@@ -64,6 +64,12 @@ def _militia_attack_rows(events: pd.DataFrame) -> np.ndarray:
     return militia & np.isin(events["event_type"].astype(str), [t.value for t in MILITIA_ATTACKS])
 
 
+#: Days without any event beyond which a record is probably incomplete rather than quiet (a
+#: forecast's history before its origin, a calibration window after the record's last event):
+#: the longest gap between rows of the 2021-22 record is 44 days.
+QUIET_HISTORY_DAYS = 120
+
+
 def without_types(events: pd.DataFrame, types: Sequence[str]) -> pd.DataFrame:
     """The events whose ``event_type`` is none of ``types``: the record a forecast of the other
     attacks (:meth:`escalation.forecasting.Forecast.excluding`) is counted and scored against."""

@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -30,6 +31,7 @@ import pandas as pd
 
 from escalation.ensemble import posterior_draws, simulate_statistics
 from escalation.errors import ScenarioError
+from escalation.events.counts import QUIET_HISTORY_DAYS
 from escalation.events.io import load_events, validate_events
 from escalation.events.statistics import summary_statistics
 from escalation.inference.likelihood import ReplayLikelihood
@@ -100,12 +102,33 @@ def predictive_statistics(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def calibration_window(observed: pd.DataFrame, start=None, end=None) -> tuple[dt.date, dt.date]:
-    """The window: the given ends, or the span of the observed dates."""
+    """The window: the given ends, or the span of the observed dates.
+
+    Every day of the window is scored, a day without events as a quiet day: a window that
+    starts after the record's last event is refused, and one that runs more than
+    :data:`~escalation.events.counts.QUIET_HISTORY_DAYS` past it is warned of (the record
+    probably stops there).
+    """
     dates = pd.to_datetime(observed["date"])
     start = pd.Timestamp(start if start is not None else dates.min()).date()
     end = pd.Timestamp(end if end is not None else dates.max()).date()
     if end < start:
         raise ValueError(f"calibration window ends ({end}) before it starts ({start})")
+    if len(dates):
+        last = dates.max().date()
+        if start > last:
+            raise ValueError(
+                f"calibration window {start} to {end} starts after the record's last event "
+                f"({last}): nothing in it was observed; give a record that covers the window"
+            )
+        if (end - last).days > QUIET_HISTORY_DAYS:
+            warnings.warn(
+                f"calibration window {start} to {end}: the record's last event is on {last}, "
+                f"{(end - last).days} days before its end; those days are scored as days without "
+                "any event. If the record simply stops there, end the window on its last day",
+                UserWarning,
+                stacklevel=3,
+            )
     return start, end
 
 

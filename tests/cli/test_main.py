@@ -188,6 +188,17 @@ BAD_INPUT = {
         ],
         ["edited.toml: key 'name'", "give it a name of its own"],
     ),
+    "calibration over a window no shipped record covers, without --events": (
+        lambda d: [
+            "calibrate",
+            "--scenario",
+            write(
+                d / "later.toml",
+                'name = "later"\nextends = "baseline_2021"\nstart = 2024-01-01\nend = 2024-06-30\n',
+            ),
+        ],
+        ["no shipped record covers later's window (2024-01-01 to 2024-06-30)", "--events"],
+    ),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -18,6 +19,7 @@ from escalation.events.statistics import summary_statistics
 from escalation.inference.calibration import (
     calibrate,
     calibration_scenario,
+    calibration_window,
     posterior_predictive,
     predictive_statistics,
     priors,
@@ -71,6 +73,19 @@ def test_window_defaults_to_the_span_of_the_observed_dates(tmp_path):
     post = calibrate(str(path), seed=2, **TINY)
     assert post.base_scenario.start == sliced["date"].min().date()
     assert post.base_scenario.end == sliced["date"].max().date()
+
+
+def test_a_window_past_the_record_is_refused_or_warned_of():
+    """The 2021 record's last event is on 27 December 2021: a window of 2025 holds nothing
+    observed, and one to the end of 2022 would score 369 days past it as quiet ones."""
+    observed = load_events()
+    with pytest.raises(ValueError, match="starts after the record's last event"):
+        calibration_window(observed, "2025-06-01", "2025-07-01")
+    with pytest.warns(UserWarning, match="2021-12-27, 369 days before its end"):
+        assert calibration_window(observed, "2021-01-01", "2022-12-31")[1] == dt.date(2022, 12, 31)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a window within the record: no warning
+        calibration_window(observed, "2021-01-01", "2021-12-31")
 
 
 @pytest.mark.slow
