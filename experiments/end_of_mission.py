@@ -20,7 +20,8 @@ strong evidence (Kass & Raftery 1995, "Bayes factors", JASA 90:773).
 The behavioural break is a fixed grid, an exploratory measurement: it was suggested by the 2022
 forecasts, so it cannot be tested on them; a held-out test needs a later record. Writes
 ``end_of_mission.csv`` to ``--out`` (the evidence gain is against the first row, factor 1 by
-default).
+default). Each calibration's row is saved to ``--out``'s ``rows/`` as it finishes, and a rerun
+with the same settings reads it back, so an interrupted run resumes at its first missing row.
 
     python experiments/end_of_mission.py --quick   # 100 particles a run
     python experiments/end_of_mission.py
@@ -40,8 +41,10 @@ import pandas as pd
 
 from escalation.cli.scripts import add_out_option, add_seed_option
 from escalation.events.io import load_events
-from escalation.inference.calibration import calibrate
+from escalation.inference.calibration import LIKELIHOOD_POPULATION, calibrate
 from escalation.model.scenario import Scenario
+from escalation.runtime import frame_sha256
+from experiments.saved import saved_row, slug
 
 WINDOW = ("2021-01-01", "2022-12-31")
 #: The timeline entry of a behavioural break at the end of the combat mission, its factor filled
@@ -84,6 +87,61 @@ def row_name(parameter: str, factor: float | None) -> str:
     return f"{parameter} x {factor:g} from 2022"
 
 
+def evidence_row(
+    observed: pd.DataFrame,
+    scenario: Scenario,
+    factor: float | None,
+    seed: int,
+    population: int,
+    executor: ProcessPoolExecutor,
+) -> dict[str, float]:
+    """One calibration over :data:`WINDOW`: its log evidence with its Monte Carlo error, and the
+    posterior means of the attack rate, the agreement's factors and the 2022 reporting factor
+    (``factor`` where it is fixed)."""
+    posterior = calibrate(
+        observed,
+        scenario,
+        *WINDOW,
+        seed=seed,
+        executor=executor,
+        progress=False,
+        population_size=population,
+    )
+    diagnostics = posterior.diagnostics
+    means = posterior.summary()["mean"]
+    return {
+        "log_evidence": diagnostics["log_evidence"],
+        "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
+        "militia_attack_rate": means["militia_attack_rate"],
+        "post_agreement_rate": means["post_agreement_rate"],
+        "post_agreement_non_ied": means["post_agreement_non_ied"],
+        "ied_report_2022": means.get("ied_report_2022", factor),
+    }
+
+
+def saved_evidence_row(
+    path: Path,
+    observed: pd.DataFrame,
+    scenario: Scenario,
+    factor: float | None,
+    seed: int,
+    population: int,
+    executor: ProcessPoolExecutor,
+) -> dict[str, float]:
+    """:func:`evidence_row`, or the row a run with the same settings saved at ``path``."""
+    settings = {
+        "population": population,
+        "seed": seed,
+        "scenario_sha256": scenario.sha256(),
+        "observed_sha256": frame_sha256(observed),
+    }
+    return saved_row(
+        path,
+        settings,
+        lambda: evidence_row(observed, scenario, factor, seed, population, executor),
+    )
+
+
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -112,7 +170,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
     observed = pd.concat([load_events("2021"), load_events("2022")], ignore_index=True)
     base = Scenario.load("baseline_2021")
-    options = {"population_size": args.population} if args.population else {}
+    population = args.population or LIKELIHOOD_POPULATION
     rows = {}
     began = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as executor:
@@ -120,25 +178,12 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         if args.parameter == "ied_report_2022":
             factors.append(None)  # calibrated, as in the baseline
         for factor in factors:
-            posterior = calibrate(
-                observed,
-                with_second_regime(base, factor, args.parameter),
-                *WINDOW,
-                seed=args.seed,
-                executor=executor,
-                progress=False,
-                **options,
+            name = row_name(args.parameter, factor)
+            scenario = with_second_regime(base, factor, args.parameter)
+            path = out / "rows" / f"{slug(name)}.json"
+            rows[name] = saved_evidence_row(
+                path, observed, scenario, factor, args.seed, population, executor
             )
-            diagnostics = posterior.diagnostics
-            means = posterior.summary()["mean"]
-            rows[row_name(args.parameter, factor)] = {
-                "log_evidence": diagnostics["log_evidence"],
-                "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
-                "militia_attack_rate": means["militia_attack_rate"],
-                "post_agreement_rate": means["post_agreement_rate"],
-                "post_agreement_non_ied": means["post_agreement_non_ied"],
-                "ied_report_2022": means.get("ied_report_2022", factor),
-            }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table["evidence_gain"] = table["log_evidence"] - table["log_evidence"].iloc[0]
     table.to_csv(out / "end_of_mission.csv")

@@ -37,9 +37,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
-import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -61,6 +59,7 @@ from escalation.inference.likelihood import loglik
 from escalation.model.scenario import Scenario
 from escalation.runtime import frame_sha256
 from escalation.scoring import score
+from experiments.saved import saved_row, slug
 
 YEAR = ("2021-01-01", "2021-12-31")
 FIT = ("2021-01-01", "2021-06-30")
@@ -252,21 +251,8 @@ def measured(
     }
     if report:  # rows saved before a row reported its parameters are measured again
         settings["report"] = list(report)
-    path = out / "rows" / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".json")
-    if path.exists():
-        try:
-            saved = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:  # damaged by hand (rows are written whole): measured again
-            print(f"{path}: not a saved row; measuring {name!r} again", flush=True)
-            saved = {"settings": None}
-        if saved["settings"] == settings:
-            return saved["row"]
-    row = measure(scenario, observed, args, executor, report)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"settings": settings, "row": row}), encoding="utf-8")
-    temporary.replace(path)
-    return row
+    path = out / "rows" / f"{slug(name)}.json"
+    return saved_row(path, settings, lambda: measure(scenario, observed, args, executor, report))
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:

@@ -15,7 +15,9 @@ dropped and no talks (an assumption: the model has no schedule of the 2022 Vienn
 line at personnel as in 2021.
 
 Writes ``docs/pooled_contraction.csv`` (one row per parameter and fit: prior sd, posterior mean
-and sd, contraction; and one row per fit with its log evidence) and prints the table.
+and sd, contraction; and one row per fit with its log evidence) and prints the table. Each fit
+is saved to ``--saved`` as it finishes, and a rerun with the same settings reads it back, so an
+interrupted run resumes at its first missing fit.
 
     python experiments/pooled_2019_2021.py        # about 2.5 minutes of one core
     python experiments/pooled_2019_2021.py --with-2022 --population 150 --runs 1
@@ -25,7 +27,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +40,8 @@ from escalation.inference.calibration import (
     TemperedSettings,
 )
 from escalation.model.scenario import Scenario
+from escalation.runtime import frame_sha256
+from experiments.saved import saved_row, slug
 
 #: The behavioural parameters the issue asks about: revenge (the vow), deterrence and the US
 #: response (threshold, width, lag, grievance memory, return fire).
@@ -50,6 +55,8 @@ BEHAVIOURAL = (
     "grievance_halflife",
     "return_fire_prob",
 )
+#: The periods of one fit: each one's record (a shipped period's name) and scenario.
+Records = Mapping[str, tuple[str, Scenario | str]]
 PERIOD_2022 = """
 name = "period_2022"
 description = "2022 under baseline_2021's policies (built by experiments/pooled_2019_2021.py)."
@@ -72,42 +79,81 @@ def period_2022() -> Scenario:
     return Scenario.from_toml(PERIOD_2022 % names, origin="<period_2022>")
 
 
-def fits(settings: TemperedSettings, seed: int, with_2022: bool) -> dict[str, escalation.Posterior]:
-    """The calibrations compared, by label, each timed."""
+def fits(settings: TemperedSettings, seed: int, with_2022: bool, saved: Path) -> dict[str, dict]:
+    """What the table needs of each calibration compared (:func:`fit_summary`), by label, each
+    timed and saved under ``saved`` (a rerun with the same settings reads it back)."""
     periods = {"2019_2020": ("2019_2020", "period_2019_20"), "2021": ("2021", "baseline_2021")}
     options = dict(progress=False, population_size=settings.population_size, runs=settings.runs)
-    jobs = {
-        "2021 alone": lambda: escalation.calibrate("2021", "baseline_2021", seed=seed, **options),
-        "2019-20 alone": lambda: escalation.calibrate(
-            "2019_2020", "period_2019_20", seed=seed, **options
+    jobs: dict[str, tuple[Records, Callable[[], escalation.Posterior]]] = {
+        "2021 alone": (
+            {"2021": periods["2021"]},
+            lambda: escalation.calibrate(*periods["2021"], seed=seed, **options),
         ),
-        "2019-20 + 2021 pooled": lambda: escalation.calibrate_pooled(
-            periods, seed=seed, progress=False, settings=settings
+        "2019-20 alone": (
+            {"2019_2020": periods["2019_2020"]},
+            lambda: escalation.calibrate(*periods["2019_2020"], seed=seed, **options),
+        ),
+        "2019-20 + 2021 pooled": (
+            periods,
+            lambda: escalation.calibrate_pooled(
+                periods, seed=seed, progress=False, settings=settings
+            ),
         ),
     }
     if with_2022:
         everything = periods | {"2022": ("2022", period_2022())}
-        jobs["2019-20 + 2021 + 2022 pooled"] = lambda: escalation.calibrate_pooled(
-            everything, seed=seed, progress=False, settings=settings
+        jobs["2019-20 + 2021 + 2022 pooled"] = (
+            everything,
+            lambda: escalation.calibrate_pooled(
+                everything, seed=seed, progress=False, settings=settings
+            ),
         )
     done = {}
-    for label, job in jobs.items():
-        began = time.perf_counter()
-        done[label] = job()
-        print(f"{label}: {time.perf_counter() - began:.0f} s", flush=True)
+    for label, (records, job) in jobs.items():
+        done[label] = saved_row(
+            saved / f"{slug(label)}.json",
+            {"seed": seed, **settings._asdict(), "periods": period_hashes(records)},
+            partial(fit_summary, job),
+        )
+        print(f"{label}: {done[label]['seconds']:.0f} s", flush=True)
     return done
 
 
-def contraction_table(posteriors: dict[str, escalation.Posterior]) -> pd.DataFrame:
+def period_hashes(records: Records) -> dict[str, dict[str, str]]:
+    """Per period of a fit: the SHA-256 of its scenario and of its observed record."""
+    return {
+        period: {
+            "scenario_sha256": Scenario.coerce(scenario).sha256(),
+            "observed_sha256": frame_sha256(escalation.load_events(data)),
+        }
+        for period, (data, scenario) in records.items()
+    }
+
+
+def fit_summary(job: Callable[[], escalation.Posterior]) -> dict:
+    """Run one calibration; per parameter its prior sd, posterior mean and sd and contraction,
+    its log evidence with the Monte Carlo sd, and the seconds it took."""
+    began = time.perf_counter()
+    posterior = job()
+    summary = posterior.summary()[["prior_sd", "mean", "sd", "contraction"]]
+    return {
+        "parameters": summary.to_dict(orient="index"),
+        "log_evidence": posterior.log_evidence,
+        "log_evidence_mc_sd": posterior.diagnostics.get("log_evidence_mc_sd"),
+        "seconds": time.perf_counter() - began,
+    }
+
+
+def contraction_table(fits: dict[str, dict]) -> pd.DataFrame:
     """One row per (fit, parameter) for the parameters 2021 alone calibrates, and one evidence
     row per fit."""
-    shared = list(posteriors["2021 alone"].parameter_names)
+    shared = list(fits["2021 alone"]["parameters"])
     rows = []
-    for label, posterior in posteriors.items():
-        summary = posterior.summary()
+    for label, fit in fits.items():
+        summary = fit["parameters"]
         for name in shared:
-            if name in summary.index:
-                row = summary.loc[name]
+            if name in summary:
+                row = summary[name]
                 rows.append(
                     {
                         "fit": label,
@@ -119,13 +165,12 @@ def contraction_table(posteriors: dict[str, escalation.Posterior]) -> pd.DataFra
                         "contraction": row["contraction"],
                     }
                 )
-        diagnostics = posterior.diagnostics
         rows.append(
             {
                 "fit": label,
                 "parameter": "log_evidence",
-                "mean": posterior.log_evidence,
-                "sd": diagnostics.get("log_evidence_mc_sd"),
+                "mean": fit["log_evidence"],
+                "sd": fit["log_evidence_mc_sd"],
             }
         )
     return pd.DataFrame(rows)
@@ -139,9 +184,15 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
     parser.add_argument("--with-2022", action="store_true", help="pool the 2022 record too")
     parser.add_argument("--population", type=int, default=LIKELIHOOD_POPULATION)
     parser.add_argument("--runs", type=int, default=2, help="independent runs per fit")
+    parser.add_argument(
+        "--saved",
+        type=Path,
+        default=Path("results/pooled_2019_2021"),
+        help="folder of the saved fits a rerun reads back (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     settings = TemperedSettings(args.population, args.runs, LIKELIHOOD_MAX_MOVES)
-    table = contraction_table(fits(settings, args.seed, args.with_2022))
+    table = contraction_table(fits(settings, args.seed, args.with_2022, args.saved))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, float_format="%.6g")

@@ -50,6 +50,7 @@ from escalation.inference.posterior import prior_sd  # noqa: E402
 from escalation.model.model import EscalationModel  # noqa: E402
 from escalation.provenance import git_commit  # noqa: E402
 from escalation.runtime import seed_sequence  # noqa: E402
+from experiments.saved import write_whole  # noqa: E402
 
 FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
 #: Posterior draws the truth is ranked among (ranks 0..L; bins of the histogram: L + 1 = 10 x 10).
@@ -92,9 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             )
     elif any((out / "datasets").iterdir()):
         parser.error(f"{out} holds datasets of unknown settings; use another --out or delete it")
-    temporary = kept.with_suffix(".tmp")
-    temporary.write_text(json.dumps(settings), encoding="utf-8")
-    temporary.replace(kept)
+    write_whole(kept, json.dumps(settings))
 
     began = time.perf_counter()
     todo = [k for k in range(args.datasets) if not (out / "datasets" / f"{k:04d}.csv").exists()]
@@ -173,10 +172,7 @@ def _dataset(k: int, task: dict) -> None:
                 "attacks": int((observed["actor"] == "militia").sum()),
             }
         )
-    path = task["out"] / "datasets" / f"{k:04d}.csv"
-    temporary = path.with_suffix(".tmp")  # written whole, then renamed: never a partial file
-    pd.DataFrame(rows).to_csv(temporary, index=False)
-    temporary.replace(path)
+    write_whole(task["out"] / "datasets" / f"{k:04d}.csv", pd.DataFrame(rows).to_csv(index=False))
 
 
 def calibrate_year(observed: pd.DataFrame, scenario, seed, population: int, moves: int):

@@ -12,7 +12,9 @@ z-statistic of the mean score, ``mean / (sd / sqrt(K))``: ``|z| > 4`` flags a mi
 With ``--by-actor`` the same per actor, to localise it.
 
 Simulation-based calibration (``experiments/sbc.py``) needs hours to show a mismatch; this
-needs seconds, so ``tests/inference/test_score_identity.py`` runs it on every change.
+needs seconds, so ``tests/inference/test_score_identity.py`` runs it on every change. With
+``--across-prior`` the scores of each 50 years are saved under ``--out`` as they are taken, and
+a rerun with the same settings reads them back, so an interrupted run resumes.
 
     python experiments/score_identity.py                 # theta* = baseline_2021's values
     python experiments/score_identity.py --prior-draws 5 # also at 5 draws from the prior
@@ -23,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from escalation.cli.scripts import add_out_option
 from escalation.events.schema import COLUMNS
 from escalation.inference.calibration import calibration_scenario, priors
 from escalation.inference.likelihood import loglik
@@ -35,11 +39,14 @@ from escalation.model.model import SCORED_ACTORS, EscalationModel
 from escalation.model.parameters import PARAMETERS
 from escalation.model.scenario import Scenario
 from escalation.runtime import Seed, seed_sequence
+from experiments.saved import saved_row
 
 #: Relative step of the central differences.
 STEP = 1e-4
 #: |z| above which a parameter's mean score flags a mismatch.
 FLAG = 4.0
+#: Synthetic years whose scores across the prior are saved together (one file).
+CHUNK = 50
 
 
 def simulated_years(
@@ -123,32 +130,82 @@ def score_identity(
     return pd.DataFrame({actor: z_statistics(t) for actor, t in table.items()})
 
 
+def prior_year(
+    spec: Scenario, seed: int, k: int, fixed: Mapping[str, float] | None = None
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """Synthetic year ``k`` of :func:`prior_scores`: its truth, a draw from the calibrated
+    parameters' priors (``fixed`` values replace their draws), and the year simulated at it."""
+    rng = np.random.default_rng(seed_sequence([seed, k]))
+    truth = {name: float(p.rvs(random_state=rng)) for name, p in priors(spec).items()}
+    truth.update(fixed or {})
+    return truth, simulated_years(spec, truth, 1, seed=[seed, k, 1])[0]
+
+
 def prior_scores(
+    scenario: Scenario | str,
+    years: Iterable[int],
+    seed: int,
+    names: Sequence[str] | None = None,
+    fixed: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Scores across the prior: the synthetic years numbered ``years``, each simulated at its
+    own truth (:func:`prior_year`), each year's score of ``names`` (default: every calibrated
+    parameter) taken at its truth.
+
+    Where :func:`score_identity` checks the likelihood at one parameter set, this checks it over
+    the region calibration explores (what simulation-based calibration needs). Returns the
+    table of total scores, one row per year.
+    """
+    spec = without_posterior(scenario)
+    names = list(names if names is not None else spec.calibrate)
+    rows = []
+    for k in years:
+        truth, year = prior_year(spec, seed, k, fixed)
+        rows.append(scores(spec, truth, names, [year])["total"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def saved_prior_scores(
+    out: Path,
     scenario: Scenario | str,
     years: int,
     seed: int,
     names: Sequence[str] | None = None,
     fixed: Mapping[str, float] | None = None,
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Scores across the prior: ``years`` synthetic years, each simulated at its own draw from
-    the calibrated parameters' priors (``fixed`` values replace their draws), each year's score
-    of ``names`` (default: every calibrated parameter) taken at its own truth.
-
-    Where :func:`score_identity` checks the likelihood at one parameter set, this checks it over
-    the region calibration explores (what simulation-based calibration needs). Returns the
-    ``(years, names)`` table of total scores and the years.
-    """
+) -> pd.DataFrame:
+    """:func:`prior_scores` of years ``0 .. years - 1``, each :data:`CHUNK` years saved under
+    ``out`` as they are scored, so a rerun with the same settings reads them back."""
     spec = without_posterior(scenario)
-    prior = priors(spec)
-    names = list(names if names is not None else spec.calibrate)
-    rows, data = [], []
-    for k in range(years):
-        rng = np.random.default_rng(seed_sequence([seed, k]))
-        truth = {name: float(p.rvs(random_state=rng)) for name, p in prior.items()}
-        truth.update(fixed or {})
-        data += simulated_years(spec, truth, 1, seed=[seed, k, 1])
-        rows.append(scores(spec, truth, names, data[-1:])["total"])
-    return pd.concat(rows, ignore_index=True), data
+    chunks = [
+        _saved_chunk(out, spec, range(first, min(first + CHUNK, years)), seed, names, fixed)
+        for first in range(0, years, CHUNK)
+    ]
+    return pd.concat(chunks, ignore_index=True)
+
+
+def _saved_chunk(
+    out: Path,
+    spec: Scenario,
+    years: range,
+    seed: int,
+    names: Sequence[str] | None,
+    fixed: Mapping[str, float] | None,
+) -> pd.DataFrame:
+    """One chunk of :func:`saved_prior_scores`, under the settings its scores depend on."""
+    settings = {
+        "years": [years.start, years.stop],
+        "seed": seed,
+        "names": names,
+        "fixed": dict(fixed or {}),
+        "step": STEP,
+        "scenario_sha256": spec.sha256(),
+    }
+    columns = saved_row(
+        out / f"years-{years.start:04d}.json",
+        settings,
+        lambda: prior_scores(spec, years, seed, names, fixed).to_dict(orient="list"),
+    )
+    return pd.DataFrame(columns)
 
 
 def flagged(z: pd.Series) -> str:
@@ -184,11 +241,13 @@ def main(argv: list[str] | None = None) -> None:
         default=0,
         help="instead: this many years, each at its own prior draw (prior_scores)",
     )
+    add_out_option(parser, "results/score_identity")
     args = parser.parse_args(argv)
     spec = without_posterior("baseline_2021")
     if args.across_prior:
         began = time.perf_counter()
-        table, _ = prior_scores(spec, args.across_prior, args.seed)
+        out = (args.out or Path("results/score_identity")) / "across_prior"
+        table = saved_prior_scores(out, spec, args.across_prior, args.seed)
         z = z_statistics(table)
         seconds = time.perf_counter() - began
         print(f"{args.across_prior} years, each at its own prior draw, {seconds:.0f} s")
