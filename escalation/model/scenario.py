@@ -1,7 +1,8 @@
 """Scenarios: parameters, policy choices and a time window, read from and written to TOML.
 
-A scenario file has the keys ``name``, ``description``, ``extends`` (another scenario's
-name or path, whose values it starts from), ``start``, ``end``, ``posterior`` (a
+A scenario file has the keys ``name`` (by default the file's name without ``.toml``; never
+the parent's), ``description``, ``extends`` (another scenario's name or path, whose values it
+starts from), ``start``, ``end``, ``posterior`` (a
 calibrated posterior whose draws set the calibrated parameters world by world),
 ``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
 ``[priors.<name>]`` and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
@@ -340,13 +341,16 @@ class Scenario:
 
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str]) -> Scenario:
-        """A built-in scenario by name, or a scenario TOML file by path."""
+        """A built-in scenario by name, or a scenario TOML file by path; a file that sets no
+        ``name`` is named after the file (``spring.toml``: ``spring``), not after its parent."""
         path = _resolve(name_or_path)
-        return cls.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
+        raw = _merged(path.read_text(encoding="utf-8"), str(path), seen=())
+        return _build({"name": path.stem, **raw}, str(path))
 
     @classmethod
     def from_toml(cls, text: str, origin: str = "<string>") -> Scenario:
-        """Parse scenario TOML text; ``origin`` names it in error messages."""
+        """Parse scenario TOML text; ``origin`` names it in error messages. The text must set
+        ``name``: with no file to name it after, a child does not take its parent's name."""
         return _build(_merged(text, origin, seen=()), origin)
 
     # -- output --------------------------------------------------------------------------------
@@ -446,7 +450,7 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
         str(parent_path),
         seen + (str(Path(origin).resolve()),),
     )
-    merged = dict(parent)
+    merged = {k: v for k, v in parent.items() if k != "name"}  # a name is not inherited
     for key, value in raw.items():
         if key == "parameters":
             merged["parameters"] = {**parent["parameters"], **value}

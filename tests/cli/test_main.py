@@ -55,6 +55,15 @@ def test_run_accepts_a_scenario_file(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "out" / "daily.csv")["date"].unique()) == 90
 
 
+def test_a_scenario_file_without_a_name_runs_under_the_file_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "spring.toml", 'extends = "baseline_2021"\nend = 2021-01-10\n')
+    assert main(["run", "spring.toml", "--worlds", "4", "--keep", "statistics"]) == 0
+    assert "spring: 4 worlds" in capsys.readouterr().out
+    assert (tmp_path / "results" / "spring" / "worlds.csv").exists()
+    assert not (tmp_path / "results" / "baseline_2021").exists()
+
+
 def test_run_resumes_from_its_checkpoint(tmp_path, capsys):
     toml = write(
         tmp_path / "spring.toml", 'name = "spring"\nextends = "baseline_2021"\nend = 2021-03-31\n'

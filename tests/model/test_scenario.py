@@ -215,6 +215,17 @@ def test_extends_a_chain_of_three_levels(tmp_path):
     assert scenario.policy("militia", "harassment").name == "ant_bites"  # parent
 
 
+def test_a_file_without_a_name_is_named_after_the_file_not_its_parent(tmp_path):
+    """A child that sets no ``name`` does not take its parent's (under which it would be written
+    to the parent's results folder and dropped from a comparison as the baseline)."""
+    child = write(tmp_path, 'extends = "baseline_2021"\nend = 2021-01-31\n', "spring.toml")
+    assert Scenario.load(child).name == "spring"
+    grandchild = write(tmp_path, 'extends = "spring.toml"\n', "late_spring.toml")
+    assert Scenario.load(grandchild).name == "late_spring"
+    with pytest.raises(ScenarioError, match="<text>: missing key 'name'"):
+        Scenario.from_toml('extends = "baseline_2021"\n', origin="<text>")
+
+
 def test_coerce_accepts_a_scenario_a_name_a_path_or_none(tmp_path):
     base = Scenario.load("baseline_2021")
     assert Scenario.coerce(base) is base
@@ -318,7 +329,6 @@ def broken(replace: str, by: str) -> str:
             id="end-before-start",
         ),
         pytest.param(FULL + "[parameters\n", ["not valid TOML"], id="bad-toml"),
-        pytest.param(broken('name = "full"', ""), ["missing key 'name'"], id="missing-name"),
         pytest.param(
             broken('name = "full"', 'name = "full"\nparameters = 3'),
             ["not valid TOML"],
