@@ -1,10 +1,10 @@
 """Scenarios: parameters, policy choices and a time window, read from and written to TOML.
 
-A scenario file has the keys ``name`` (by default the file's name without ``.toml``; never
-the parent's), ``description``, ``extends`` (another scenario's name or path, whose values it
-starts from), ``start``, ``end``, ``posterior`` (a
-calibrated posterior whose draws set the calibrated parameters world by world),
-``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
+A scenario file has the keys ``name`` (one folder name, as results go to ``results/<name>``;
+by default the file's name without ``.toml``, never the parent's), ``description``, ``extends``
+(another scenario's name or path, whose values it starts from), ``start``, ``end``,
+``posterior`` (a calibrated posterior whose draws set the calibrated parameters world by
+world), ``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
 ``[priors.<name>]`` and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
 :class:`TimelineEntry`). For example::
 
@@ -190,6 +190,7 @@ class Scenario:
     timeline: tuple[TimelineEntry, ...] = ()
 
     def __post_init__(self):
+        _check_name(self.name, self.origin)
         if self.end < self.start:
             raise ScenarioError(
                 f"{self.origin}: key 'end': {self.end} is before start {self.start}; "
@@ -511,6 +512,15 @@ def _resolve_relative(ref, origin: str) -> Path:
         return _resolve(ref)
     except ScenarioError as exc:
         raise ScenarioError(f"{origin}: key 'extends': {exc}") from None
+
+
+def _check_name(name: str, origin: str) -> None:
+    """A name is one folder under results/: not empty or ``.``, no path separator, no ``..``."""
+    if name in ("", ".") or any(part in name for part in ("/", "\\", "..")):
+        raise ScenarioError(
+            f"{origin}: key 'name': {name!r} cannot name a folder under results/; expected a "
+            "non-empty name other than '.', without '/', '\\' or '..'"
+        )
 
 
 def _check_table(raw: dict, key: str, origin: str) -> None:

@@ -131,6 +131,10 @@ BAD_INPUT = {
         ],
         ["big.toml", "parameters.lethality", "outside the valid range"],
     ),
+    "name outside results": (
+        lambda d: ["run", write(d / "up.toml", 'name = "../../x"\nextends = "baseline_2021"\n')],
+        ["up.toml", "key 'name'", "'../../x'", "folder under results/"],
+    ),
     "missing scenario file": (lambda d: ["run", str(d / "absent.toml")], ["absent.toml"]),
     "bad events file": (
         lambda d: [

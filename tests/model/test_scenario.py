@@ -226,6 +226,18 @@ def test_a_file_without_a_name_is_named_after_the_file_not_its_parent(tmp_path):
         Scenario.from_toml('extends = "baseline_2021"\n', origin="<text>")
 
 
+def test_a_file_name_that_cannot_name_a_results_folder_needs_a_name(tmp_path):
+    path = write(tmp_path, FULL.replace('name = "full"\n', ""), "..toml")  # its stem is "."
+    message = load_error(path)
+    assert str(path) in message and "key 'name'" in message and "'.'" in message
+    assert Scenario.load(write(tmp_path, FULL, "..toml")).name == "full"
+
+
+def test_a_copy_cannot_take_a_name_that_leaves_results():
+    with pytest.raises(ScenarioError, match=r"key 'name': '\.\./x'"):
+        dataclasses.replace(Scenario.load("trump_red_line"), name="../x")
+
+
 def test_coerce_accepts_a_scenario_a_name_a_path_or_none(tmp_path):
     base = Scenario.load("baseline_2021")
     assert Scenario.coerce(base) is base
@@ -329,6 +341,22 @@ def broken(replace: str, by: str) -> str:
             id="end-before-start",
         ),
         pytest.param(FULL + "[parameters\n", ["not valid TOML"], id="bad-toml"),
+        pytest.param(broken('name = "full"', 'name = ""'), ["key 'name'", "''"], id="empty-name"),
+        pytest.param(
+            broken('name = "full"', 'name = "../../x"'),
+            ["key 'name'", "'../../x'", "folder under results/", "without '/'"],
+            id="name-escapes-results",
+        ),
+        pytest.param(broken('name = "full"', 'name = "a/b"'), ["key 'name'"], id="name-with-slash"),
+        pytest.param(
+            broken('name = "full"', 'name = "a\\\\b"'),
+            ["key 'name'", "'a\\\\b'"],
+            id="name-with-backslash",
+        ),
+        pytest.param(broken('name = "full"', 'name = "."'), ["key 'name'", "'.'"], id="name-dot"),
+        pytest.param(
+            broken('name = "full"', "name = 3"), ["key 'name'", "string"], id="name-number"
+        ),
         pytest.param(
             broken('name = "full"', 'name = "full"\nparameters = 3'),
             ["not valid TOML"],
