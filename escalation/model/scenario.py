@@ -345,7 +345,7 @@ class Scenario:
         """A built-in scenario by name, or a scenario TOML file by path; a file that sets no
         ``name`` is named after the file (``spring.toml``: ``spring``), not after its parent."""
         path = _resolve(name_or_path)
-        raw = _merged(path.read_text(encoding="utf-8"), str(path), seen=())
+        raw = _merged(_read(path), str(path), seen=())
         return _build({"name": path.stem, **raw}, str(path))
 
     @classmethod
@@ -422,6 +422,17 @@ def _resolve(name_or_path) -> Path:
     )
 
 
+def _read(path: Path) -> str:
+    """The text of a scenario file, which TOML requires to be UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "expected a TOML file saved as UTF-8"
+        ) from None
+
+
 def _merged(text: str, origin: str, seen: tuple) -> dict:
     """The raw table of a scenario with its ``extends`` chain folded in."""
     try:
@@ -446,11 +457,7 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     parent_path = _resolve_relative(parent_ref, origin)
     if str(parent_path.resolve()) in seen:
         raise ScenarioError(f"{origin}: key 'extends': circular chain through {parent_path}")
-    parent = _merged(
-        parent_path.read_text(encoding="utf-8"),
-        str(parent_path),
-        seen + (str(Path(origin).resolve()),),
-    )
+    parent = _merged(_read(parent_path), str(parent_path), seen + (str(Path(origin).resolve()),))
     merged = {k: v for k, v in parent.items() if k != "name"}  # a name is not inherited
     for key, value in raw.items():
         if key == "parameters":

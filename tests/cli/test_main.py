@@ -97,6 +97,11 @@ def write(path: Path, text: str) -> str:
     return str(path)
 
 
+def write_bytes(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
 BAD_INPUT = {
     "unknown scenario": (lambda d: ["run", "no_such_scenario"], ["no_such_scenario"]),
     "population of one": (
@@ -134,6 +139,10 @@ BAD_INPUT = {
     "name outside results": (
         lambda d: ["run", write(d / "up.toml", 'name = "../../x"\nextends = "baseline_2021"\n')],
         ["up.toml", "key 'name'", "'../../x'", "folder under results/"],
+    ),
+    "scenario file not UTF-8": (
+        lambda d: ["run", write_bytes(d / "latin.toml", "name = 'café'\n".encode("latin-1"))],
+        ["latin.toml", "not UTF-8 text"],
     ),
     "missing scenario file": (lambda d: ["run", str(d / "absent.toml")], ["absent.toml"]),
     "bad events file": (

@@ -387,6 +387,16 @@ def test_error_in_a_parent_names_the_parent(tmp_path):
     assert str(parent) in message and "'parameters.militia_attack_rate'" in message
 
 
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path):
+    """Directly or as a parent, a file of other bytes is named, not a UnicodeDecodeError."""
+    bad = tmp_path / "b.toml"
+    bad.write_bytes(b"\xff\xfe garbage")
+    child = write(tmp_path, 'extends = "b.toml"\n', "c.toml")
+    for path in (bad, child):
+        message = load_error(path)
+        assert f"{bad}: not UTF-8 text" in message, message
+
+
 def test_circular_extends(tmp_path):
     a = write(tmp_path, 'name = "a"\nextends = "b.toml"\n', "a.toml")
     b = write(tmp_path, 'name = "b"\nextends = "a.toml"\n', "b.toml")
