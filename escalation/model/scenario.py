@@ -5,7 +5,8 @@ by default the file's name without ``.toml``, never the parent's), ``description
 (another scenario's name or path, whose values it starts from), ``start``, ``end``,
 ``posterior`` (a calibrated posterior whose draws set the calibrated parameters world by
 world), ``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
-``[priors.<name>]`` and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
+``[priors.<name>]`` (a scipy.stats distribution, ``dist`` and its arguments, with probability
+inside the parameter's range) and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
 :class:`TimelineEntry`). For example::
 
     name = "trump_red_line"
@@ -40,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.resources
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -48,7 +50,13 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from escalation.errors import ScenarioError
-from escalation.model.parameters import PARAMETERS, Prior, defaults, unknown_parameter
+from escalation.model.parameters import (
+    PARAMETERS,
+    Parameter,
+    Prior,
+    defaults,
+    unknown_parameter,
+)
 from escalation.model.policies import (
     POLICY_SLOTS,
     SLOTS_OFF_UNLESS_NAMED,
@@ -710,22 +718,43 @@ def _check_switch(raw, where: str) -> PolicySwitch:
 
 
 def _check_prior(name: str, spec, origin: str) -> Prior:
+    """A ``[priors.<name>]`` table: ``dist`` and its arguments, all numbers."""
+    place = f"{origin}: key 'priors.{name}'"
     if name not in PARAMETERS:
-        raise ScenarioError(f"{origin}: key 'priors.{name}': {unknown_parameter(name)}")
+        raise ScenarioError(f"{place}: {unknown_parameter(name)}")
     if not isinstance(spec, dict) or "dist" not in spec:
-        raise ScenarioError(
-            f"{origin}: key 'priors.{name}': expected a table with 'dist' and its arguments"
-        )
+        raise ScenarioError(f"{place}: expected a table with 'dist' and its arguments")
     args = {k: v for k, v in spec.items() if k != "dist"}
+    for arg, value in args.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{origin}: key 'priors.{name}.{arg}': {value!r} is not a number")
     prior = Prior(spec["dist"], args)
-    try:
-        prior.frozen().mean()
-    except (AttributeError, TypeError) as exc:
-        raise ScenarioError(
-            f"{origin}: key 'priors.{name}': {spec['dist']!r} with {args} is not a scipy.stats "
-            f"distribution ({exc})"
-        ) from None
+    problem = _prior_problem(prior, PARAMETERS[name])
+    if problem:
+        raise ScenarioError(f"{place}: {problem}")
     return prior
+
+
+def _prior_problem(prior: Prior, parameter: Parameter) -> str | None:
+    """Why calibration could not sample ``prior`` within ``parameter``'s range, or None."""
+    try:
+        support = prior.frozen().support()
+    except (AttributeError, TypeError, ValueError) as exc:
+        return f"{prior.dist!r} with {prior.args} is not a scipy.stats distribution ({exc})"
+    if any(math.isnan(end) for end in support):
+        return (
+            f"scipy.stats.{prior.dist} is not defined for {prior.args}; expected arguments it "
+            "accepts (a positive scale, shapes within their ranges)"
+        )
+    try:
+        prior.within(parameter.low, parameter.high)
+    except ValueError:
+        return (
+            f"{prior.dist} with {prior.args} has no probability in [{parameter.low:g}, "
+            f"{parameter.high:g}], the valid range of {parameter.name}; expected a prior with "
+            "probability inside it"
+        )
+    return None
 
 
 def _check_policies(raw, origin: str) -> MappingProxyType:

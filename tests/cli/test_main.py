@@ -144,6 +144,22 @@ BAD_INPUT = {
         lambda d: ["run", write_bytes(d / "latin.toml", "name = 'café'\n".encode("latin-1"))],
         ["latin.toml", "not UTF-8 text"],
     ),
+    "prior outside the range": (
+        lambda d: [
+            "calibrate",
+            "--scenario",
+            write(
+                d / "far.toml",
+                'extends = "baseline_2021"\n[priors.militia_attack_rate]\n'
+                'dist = "uniform"\nloc = 10\nscale = 5\n',
+            ),
+            "--population",
+            "20",
+            "--runs",
+            "1",
+        ],
+        ["far.toml", "priors.militia_attack_rate", "no probability in [0, 5]"],
+    ),
     "missing scenario file": (lambda d: ["run", str(d / "absent.toml")], ["absent.toml"]),
     "bad events file": (
         lambda d: [

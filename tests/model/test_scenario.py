@@ -372,6 +372,44 @@ def test_errors_name_file_and_key(tmp_path, text, expected):
         assert fragment in message, (fragment, message)
 
 
+@pytest.mark.parametrize(
+    "table, fragments",
+    [
+        ('dist = "lognormal"', ["'lognormal'", "not a scipy.stats distribution"]),
+        ('dist = "norm"\nwidth = 1', ["'width'", "not a scipy.stats distribution"]),
+        (
+            'dist = "norm"\nloc = 0.3\nscale = "wide"',
+            ["'priors.militia_attack_rate.scale'", "number"],
+        ),
+        ('dist = "gamma"\na = [1, 2]', ["'priors.militia_attack_rate.a'", "not a number"]),
+        (
+            'dist = "norm"\nloc = 0.3\nscale = -1',
+            ["scipy.stats.norm is not defined for", "'scale': -1"],
+        ),
+        ('dist = "beta"\na = -1\nb = 2', ["scipy.stats.beta is not defined for", "'a': -1"]),
+        ('dist = "norm"\nloc = nan', ["scipy.stats.norm is not defined for"]),
+        (
+            'dist = "uniform"\nloc = 10\nscale = 5',
+            ["no probability in [0, 5]", "militia_attack_rate", "expected a prior"],
+        ),
+    ],
+    ids=["unknown", "bad-keyword", "string", "array", "norm-scale", "beta-shape", "nan", "no-mass"],
+)
+def test_a_prior_must_be_a_distribution_with_probability_in_the_range(tmp_path, table, fragments):
+    """Priors that calibration could not sample (it ended in OverflowError or a math domain
+    error) are refused when the file is read."""
+    path = write(tmp_path, FULL + f"\n[priors.militia_attack_rate]\n{table}\n")
+    message = load_error(path)
+    assert f"{path}: key 'priors.militia_attack_rate" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_a_valid_prior_is_kept(tmp_path):
+    path = write(tmp_path, FULL + '\n[priors.militia_attack_rate]\ndist = "cauchy"\nloc = 0.3\n')
+    assert Scenario.load(path).prior("militia_attack_rate").args == {"loc": 0.3}
+
+
 def test_parameters_must_be_a_table(tmp_path):
     path = write(tmp_path, 'name = "x"\nparameters = 3\n')
     message = load_error(path)
