@@ -28,8 +28,9 @@ one ``policy`` and mark an ``event`` of a ``kind`` (what later mechanisms take a
     source = "Reuters via Hurriyet Daily News, 2021-07-27"
 
 A scenario that ``extends`` another appends its entries to the parent's (on the same date the
-child's apply after the parent's, so its ``set`` wins); ``timeline = []`` starts from an empty
-timeline instead.
+child's apply after the parent's, so its ``set`` wins); ``replace_timeline = true`` puts its own
+entries (none, if it has none) in place of the parent's, as ``timeline = []`` does without
+entries.
 
 Every parameter must be declared in :mod:`escalation.model.parameters` and lie in its range;
 every policy and option must exist in :mod:`escalation.model.policies`. Anything else raises
@@ -81,6 +82,7 @@ TOP_LEVEL_KEYS = (
     "priors",
     "policies",
     "timeline",
+    "replace_timeline",
 )
 #: Keys of one ``[[timeline]]`` entry.
 TIMELINE_KEYS = ("date", "announced", "set", "multiply", "policy", "event", "kind", "source")
@@ -446,7 +448,7 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}{_toml_hint(exc)}") from None
     for key in raw:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(
@@ -455,6 +457,9 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     raw.setdefault("parameters", {})
     _check_table(raw, "parameters", origin)
     _posterior_beside(raw, origin)
+    replace_timeline = _replaces_timeline(raw, origin)
+    if replace_timeline:
+        raw.setdefault("timeline", [])
     if "timeline" in raw:
         _tag_timeline(raw, origin)
     raw["_pinned"] = set(raw["parameters"])
@@ -481,7 +486,7 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
                 policies.setdefault(actor, {}).update(slots)
             merged["policies"] = policies
         elif key == "timeline":
-            merged["timeline"] = _inherited_timeline(parent, value)
+            merged["timeline"] = _inherited_timeline(parent, value, replace_timeline)
         elif key == "_pinned":
             merged["_pinned"] = parent["_pinned"] | value
         elif key == "_origin":
@@ -489,6 +494,24 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def _toml_hint(exc: tomllib.TOMLDecodeError) -> str:
+    """What to write instead, for ``timeline = [...]`` followed by ``[[timeline]]`` tables."""
+    if "immutable namespace ('timeline',)" not in str(exc):
+        return ""
+    return (
+        "; timeline = [...] cannot be followed by [[timeline]] tables: to replace the parent's "
+        "timeline with your entries, write replace_timeline = true (before any table) instead"
+    )
+
+
+def _replaces_timeline(raw: dict, origin: str) -> bool:
+    """Take out ``replace_timeline`` (a file's own, not inherited): whether it is true."""
+    value = raw.pop("replace_timeline", False)
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{origin}: key 'replace_timeline': {value!r}; expected true or false")
+    return value
 
 
 def _posterior_beside(raw: dict, origin: str) -> None:
@@ -601,9 +624,10 @@ def _tag_timeline(raw: dict, origin: str) -> None:
     raw["timeline"] = [{**e, "_where": f"{origin}: timeline[{i}]"} for i, e in enumerate(entries)]
 
 
-def _inherited_timeline(parent: dict, entries: list) -> list:
-    """A child's timeline: its entries after the parent's, or none at all for ``timeline = []``."""
-    return [*parent.get("timeline", []), *entries] if entries else []
+def _inherited_timeline(parent: dict, entries: list, replace: bool) -> list:
+    """A child's timeline: its entries after the parent's, or its entries alone if they
+    ``replace`` the parent's or there are none (``timeline = []``)."""
+    return entries if replace or not entries else [*parent.get("timeline", []), *entries]
 
 
 def _check_timeline(entries: list, origin: str) -> tuple[TimelineEntry, ...]:

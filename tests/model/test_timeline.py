@@ -309,6 +309,51 @@ def test_children_append_to_the_parents_timeline_or_clear_it(tmp_path):
     assert cleared.timeline == ()
 
 
+def test_replace_timeline_puts_the_childs_entries_in_place_of_the_parents(tmp_path):
+    scenario_with(
+        tmp_path, "[[timeline]]\ndate = 2021-03-01\nset = { us_presence = 0.5 }\n", name="p.toml"
+    )
+    head = 'name = "child"\nextends = "p.toml"\nreplace_timeline = true\n'
+    child = scenario_with(
+        tmp_path, '[[timeline]]\ndate = 2021-02-01\nevent = "own"\n', head=head, name="c.toml"
+    )
+    assert [e.event for e in child.timeline] == ["own"]
+    assert scenario_with(tmp_path, "", head=head, name="empty.toml").timeline == ()
+    # The key is the child's own: its children append to the timeline it replaced.
+    grandchild = scenario_with(
+        tmp_path,
+        '[[timeline]]\ndate = 2021-03-05\nevent = "late"\n',
+        head='name = "grandchild"\nextends = "c.toml"\n',
+        name="g.toml",
+    )
+    assert [e.event for e in grandchild.timeline] == ["own", "late"]
+
+
+@pytest.mark.parametrize(
+    "head, fragments",
+    [
+        (
+            "timeline = []\n",
+            ["not valid TOML", "timeline = [...]", "write replace_timeline = true"],
+        ),
+        ('replace_timeline = "yes"\n', ["key 'replace_timeline'", "expected true or false"]),
+    ],
+    ids=["empty-then-tables", "not-a-boolean"],
+)
+def test_replacing_the_timeline_wrongly_says_how(tmp_path, head, fragments):
+    with pytest.raises(ScenarioError) as info:
+        scenario_with(
+            tmp_path,
+            '[[timeline]]\ndate = 2021-02-01\nevent = "own"\n',
+            head='name = "child"\nextends = "baseline_2021"\n' + head,
+            name="bad.toml",
+        )
+    message = str(info.value)
+    assert "bad.toml" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
 @pytest.mark.parametrize("name", ["baseline_2021", "us_withdrawal"])
 def test_timelines_survive_the_toml_round_trip(name):
     original = Scenario.load(name)
