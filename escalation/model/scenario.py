@@ -726,7 +726,11 @@ def _check_switch(raw, where: str) -> PolicySwitch:
     """A policy switch ``{ actor = ..., slot = ..., choice = ... }`` of a timeline entry."""
     place = f"{where}: key 'policy'"
     if not isinstance(raw, dict) or set(raw) != {"actor", "slot", "choice"}:
-        raise ScenarioError(f"{place}: expected {{ actor = ..., slot = ..., choice = ... }}")
+        found = f"found {', '.join(map(repr, raw))}; " if isinstance(raw, dict) else ""
+        raise ScenarioError(
+            f"{place}: {found}expected {{ actor = ..., slot = ..., choice = ... }}, with a "
+            "policy's options in choice = { name = ..., option = ... }"
+        )
     actor, slot = raw["actor"], raw["slot"]
     if actor not in POLICY_SLOTS:
         raise ScenarioError(

@@ -245,6 +245,11 @@ source = "a test"
             ["key 'policy'.choice", "line"],
         ),
         ('date = 2021-02-01\npolicy = { actor = "US" }', ["key 'policy'", "actor = ..."]),
+        (
+            'date = 2021-02-01\npolicy = { actor = "US", slot = "retaliation", '
+            'choice = "red_line", line = "killed" }',
+            ["key 'policy'", "'line'", "options in choice = { name = ..., option = ... }"],
+        ),
         ('date = 2021-02-01\nevent = "x"\nkind = "party"', ["key 'kind'", "unknown kind"]),
         ('date = 2021-02-01\nkind = "election"', ["key 'kind'", "without 'event'"]),
         ("date = 2021-02-01\nevent = 3", ["key 'event'", "expected a string"]),
