@@ -164,8 +164,9 @@ class Parameter:
 def range_problem(value: object, low: float, high: float) -> str | None:
     """What is wrong with ``value`` (a number or array) for the range ``[low, high]``, or None.
 
-    Shared by parameters (:meth:`Parameter.check`) and policy options
-    (:class:`~escalation.model.policies.Option`), so a range means the same everywhere.
+    Shared by parameters (:meth:`Parameter.check`), the products of a scenario's timeline and
+    policy options (:class:`~escalation.model.policies.Option`), so a range means the same
+    everywhere.
     """
     array = np.asarray(value, dtype=float)
     if np.any(np.isnan(array)) or np.any((array < low) | (array > high)):

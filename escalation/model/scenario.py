@@ -56,6 +56,7 @@ from escalation.model.parameters import (
     Parameter,
     Prior,
     defaults,
+    range_problem,
     unknown_parameter,
 )
 from escalation.model.policies import (
@@ -691,9 +692,22 @@ def _check_timeline_values(scenario: Scenario) -> None:
     for entry in scenario.timeline:
         values.update(entry.assign)
         for name, factor in entry.multiply.items():
-            by = values[factor] if isinstance(factor, str) else factor
-            place = f"{entry.where}: key 'multiply.{name}'"
-            values[name] = float(PARAMETERS[name].check(values[name] * by, place))
+            values[name] = _product(name, factor, values, f"{entry.where}: key 'multiply.{name}'")
+
+
+def _product(name: str, factor: float | str, values: dict, place: str) -> float:
+    """``name``'s value times ``factor`` (a number or a parameter's name), if in its range."""
+    by = values[factor] if isinstance(factor, str) else factor
+    product = values[name] * by
+    parameter = PARAMETERS[name]
+    problem = range_problem(product, parameter.low, parameter.high)
+    if problem:
+        given = f"{factor!r} ({by:g})" if isinstance(factor, str) else f"{factor:g}"
+        raise ScenarioError(
+            f"{place}: factor {given} times {values[name]:g} gives {product:g}, which {problem} "
+            f"({parameter.unit})"
+        )
+    return product
 
 
 def _table(raw: dict, key: str, where: str) -> dict:

@@ -488,16 +488,31 @@ def test_changes_dated_before_the_start_hold_from_the_first_day():
     assert model.marked_today == ()  # the agreement is marked on its own day only
 
 
-def test_a_product_out_of_range_is_an_error_at_load(tmp_path):
+@pytest.mark.parametrize(
+    "multiply, words",
+    [
+        ("drone_share = 4", "factor 4 times 0.3 gives 1.2"),
+        (
+            'drone_share = "post_agreement_rate"',
+            "factor 'post_agreement_rate' (5) times 0.3 gives 1.5",
+        ),
+    ],
+    ids=["number", "parameter"],
+)
+def test_a_product_out_of_range_is_an_error_at_load(tmp_path, multiply, words):
+    """The message gives the factor the file wrote, the value it multiplies and the product."""
     with pytest.raises(ScenarioError) as info:
         scenario_with(
             tmp_path,
-            "[[timeline]]\ndate = 2021-02-01\nset = { drone_share = 0.3 }\n"
-            "\n[[timeline]]\ndate = 2021-03-01\nmultiply = { drone_share = 4 }\n",
+            "[[timeline]]\ndate = 2021-02-01\n"
+            "set = { drone_share = 0.3, post_agreement_rate = 5 }\n"
+            f"\n[[timeline]]\ndate = 2021-03-01\nmultiply = {{ {multiply} }}\n",
             name="bad.toml",
         )
-    assert "bad.toml: timeline[1]: key 'multiply.drone_share'" in str(info.value)
-    assert "[0, 1]" in str(info.value)
+    assert (
+        f"bad.toml: timeline[1]: key 'multiply.drone_share': {words}, which is outside the valid "
+        "range [0, 1]"
+    ) in str(info.value)
 
 
 def test_a_product_that_per_world_values_push_out_of_range_is_clipped():
