@@ -58,7 +58,8 @@ class TruncatedPrior:
     """A frozen scipy.stats distribution restricted to ``[low, high]`` and renormalised.
 
     Offers what the ABC-SMC engine uses: ``support``, ``rvs`` (by inversion of the CDF),
-    ``logpdf``, ``pdf``, ``mean`` and ``ppf``; ``dist`` names the underlying family.
+    ``logpdf``, ``pdf``, ``mean`` and ``ppf``; ``dist`` names the underlying family. Raises
+    ValueError if the distribution has no probability in ``[low, high]``.
     """
 
     def __init__(self, frozen, low: float, high: float):
@@ -67,7 +68,12 @@ class TruncatedPrior:
         lo, hi = frozen.support()
         self.low, self.high = max(low, lo), min(high, hi)
         self._cdf_low, self._cdf_high = frozen.cdf(self.low), frozen.cdf(self.high)
-        self._log_mass = math.log(self._cdf_high - self._cdf_low)
+        mass = self._cdf_high - self._cdf_low
+        if not mass > 0:
+            raise ValueError(
+                f"{self.dist.name} {frozen.kwds} has no probability in [{low:g}, {high:g}]"
+            )
+        self._log_mass = math.log(mass)
 
     @property
     def args(self):
@@ -158,8 +164,9 @@ class Parameter:
 def range_problem(value: object, low: float, high: float) -> str | None:
     """What is wrong with ``value`` (a number or array) for the range ``[low, high]``, or None.
 
-    Shared by parameters (:meth:`Parameter.check`) and policy options
-    (:class:`~escalation.model.policies.Option`), so a range means the same everywhere.
+    Shared by parameters (:meth:`Parameter.check`), the products of a scenario's timeline and
+    policy options (:class:`~escalation.model.policies.Option`), so a range means the same
+    everywhere.
     """
     array = np.asarray(value, dtype=float)
     if np.any(np.isnan(array)) or np.any((array < low) | (array > high)):

@@ -1,10 +1,12 @@
 """Scenarios: parameters, policy choices and a time window, read from and written to TOML.
 
-A scenario file has the keys ``name``, ``description``, ``extends`` (another scenario's
-name or path, whose values it starts from), ``start``, ``end``, ``posterior`` (a
-calibrated posterior whose draws set the calibrated parameters world by world),
-``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
-``[priors.<name>]`` and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
+A scenario file has the keys ``name`` (one folder name, as results go to ``results/<name>``;
+by default the file's name without ``.toml``, never the parent's), ``description``, ``extends``
+(another scenario's name or path, whose values it starts from), ``start``, ``end``,
+``posterior`` (a calibrated posterior whose draws set the calibrated parameters world by
+world), ``calibrate`` (the parameters calibration infers), the tables ``[parameters]``,
+``[priors.<name>]`` (a scipy.stats distribution, ``dist`` and its arguments, with probability
+inside the parameter's range) and ``[policies.<actor>]``, and a dated ``[[timeline]]`` (see
 :class:`TimelineEntry`). For example::
 
     name = "trump_red_line"
@@ -26,8 +28,9 @@ one ``policy`` and mark an ``event`` of a ``kind`` (what later mechanisms take a
     source = "Reuters via Hurriyet Daily News, 2021-07-27"
 
 A scenario that ``extends`` another appends its entries to the parent's (on the same date the
-child's apply after the parent's, so its ``set`` wins); ``timeline = []`` starts from an empty
-timeline instead.
+child's apply after the parent's, so its ``set`` wins); ``replace_timeline = true`` puts its own
+entries (none, if it has none) in place of the parent's, as ``timeline = []`` does without
+entries.
 
 Every parameter must be declared in :mod:`escalation.model.parameters` and lie in its range;
 every policy and option must exist in :mod:`escalation.model.policies`. Anything else raises
@@ -39,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib.resources
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -47,7 +51,14 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from escalation.errors import ScenarioError
-from escalation.model.parameters import PARAMETERS, Prior, defaults, unknown_parameter
+from escalation.model.parameters import (
+    PARAMETERS,
+    Parameter,
+    Prior,
+    defaults,
+    range_problem,
+    unknown_parameter,
+)
 from escalation.model.policies import (
     POLICY_SLOTS,
     SLOTS_OFF_UNLESS_NAMED,
@@ -72,6 +83,7 @@ TOP_LEVEL_KEYS = (
     "priors",
     "policies",
     "timeline",
+    "replace_timeline",
 )
 #: Keys of one ``[[timeline]]`` entry.
 TIMELINE_KEYS = ("date", "announced", "set", "multiply", "policy", "event", "kind", "source")
@@ -189,6 +201,7 @@ class Scenario:
     timeline: tuple[TimelineEntry, ...] = ()
 
     def __post_init__(self):
+        _check_name(self.name, self.origin)
         if self.end < self.start:
             raise ScenarioError(
                 f"{self.origin}: key 'end': {self.end} is before start {self.start}; "
@@ -340,13 +353,16 @@ class Scenario:
 
     @classmethod
     def load(cls, name_or_path: str | os.PathLike[str]) -> Scenario:
-        """A built-in scenario by name, or a scenario TOML file by path."""
+        """A built-in scenario by name, or a scenario TOML file by path; a file that sets no
+        ``name`` is named after the file (``spring.toml``: ``spring``), not after its parent."""
         path = _resolve(name_or_path)
-        return cls.from_toml(path.read_text(encoding="utf-8"), origin=str(path))
+        raw = _merged(_read(path), str(path), seen=())
+        return _build({"name": path.stem, **raw}, str(path))
 
     @classmethod
     def from_toml(cls, text: str, origin: str = "<string>") -> Scenario:
-        """Parse scenario TOML text; ``origin`` names it in error messages."""
+        """Parse scenario TOML text; ``origin`` names it in error messages. The text must set
+        ``name``: with no file to name it after, a child does not take its parent's name."""
         return _build(_merged(text, origin, seen=()), origin)
 
     # -- output --------------------------------------------------------------------------------
@@ -417,12 +433,23 @@ def _resolve(name_or_path) -> Path:
     )
 
 
+def _read(path: Path) -> str:
+    """The text of a scenario file, which TOML requires to be UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "expected a TOML file saved as UTF-8"
+        ) from None
+
+
 def _merged(text: str, origin: str, seen: tuple) -> dict:
     """The raw table of a scenario with its ``extends`` chain folded in."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}{_toml_hint(exc)}") from None
     for key in raw:
         if key not in TOP_LEVEL_KEYS:
             raise ScenarioError(
@@ -431,6 +458,9 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     raw.setdefault("parameters", {})
     _check_table(raw, "parameters", origin)
     _posterior_beside(raw, origin)
+    replace_timeline = _replaces_timeline(raw, origin)
+    if replace_timeline:
+        raw.setdefault("timeline", [])
     if "timeline" in raw:
         _tag_timeline(raw, origin)
     raw["_pinned"] = set(raw["parameters"])
@@ -441,12 +471,8 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
     parent_path = _resolve_relative(parent_ref, origin)
     if str(parent_path.resolve()) in seen:
         raise ScenarioError(f"{origin}: key 'extends': circular chain through {parent_path}")
-    parent = _merged(
-        parent_path.read_text(encoding="utf-8"),
-        str(parent_path),
-        seen + (str(Path(origin).resolve()),),
-    )
-    merged = dict(parent)
+    parent = _merged(_read(parent_path), str(parent_path), seen + (str(Path(origin).resolve()),))
+    merged = {k: v for k, v in parent.items() if k != "name"}  # a name is not inherited
     for key, value in raw.items():
         if key == "parameters":
             merged["parameters"] = {**parent["parameters"], **value}
@@ -461,7 +487,7 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
                 policies.setdefault(actor, {}).update(slots)
             merged["policies"] = policies
         elif key == "timeline":
-            merged["timeline"] = _inherited_timeline(parent, value)
+            merged["timeline"] = _inherited_timeline(parent, value, replace_timeline)
         elif key == "_pinned":
             merged["_pinned"] = parent["_pinned"] | value
         elif key == "_origin":
@@ -469,6 +495,24 @@ def _merged(text: str, origin: str, seen: tuple) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def _toml_hint(exc: tomllib.TOMLDecodeError) -> str:
+    """What to write instead, for ``timeline = [...]`` followed by ``[[timeline]]`` tables."""
+    if "immutable namespace ('timeline',)" not in str(exc):
+        return ""
+    return (
+        "; timeline = [...] cannot be followed by [[timeline]] tables: to replace the parent's "
+        "timeline with your entries, write replace_timeline = true (before any table) instead"
+    )
+
+
+def _replaces_timeline(raw: dict, origin: str) -> bool:
+    """Take out ``replace_timeline`` (a file's own, not inherited): whether it is true."""
+    value = raw.pop("replace_timeline", False)
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{origin}: key 'replace_timeline': {value!r}; expected true or false")
+    return value
 
 
 def _posterior_beside(raw: dict, origin: str) -> None:
@@ -507,6 +551,15 @@ def _resolve_relative(ref, origin: str) -> Path:
         return _resolve(ref)
     except ScenarioError as exc:
         raise ScenarioError(f"{origin}: key 'extends': {exc}") from None
+
+
+def _check_name(name: str, origin: str) -> None:
+    """A name is one folder under results/: not empty or ``.``, no path separator, no ``..``."""
+    if name in ("", ".") or any(part in name for part in ("/", "\\", "..")):
+        raise ScenarioError(
+            f"{origin}: key 'name': {name!r} cannot name a folder under results/; expected a "
+            "non-empty name other than '.', without '/', '\\' or '..'"
+        )
 
 
 def _check_table(raw: dict, key: str, origin: str) -> None:
@@ -572,9 +625,10 @@ def _tag_timeline(raw: dict, origin: str) -> None:
     raw["timeline"] = [{**e, "_where": f"{origin}: timeline[{i}]"} for i, e in enumerate(entries)]
 
 
-def _inherited_timeline(parent: dict, entries: list) -> list:
-    """A child's timeline: its entries after the parent's, or none at all for ``timeline = []``."""
-    return [*parent.get("timeline", []), *entries] if entries else []
+def _inherited_timeline(parent: dict, entries: list, replace: bool) -> list:
+    """A child's timeline: its entries after the parent's, or its entries alone if they
+    ``replace`` the parent's or there are none (``timeline = []``)."""
+    return entries if replace or not entries else [*parent.get("timeline", []), *entries]
 
 
 def _check_timeline(entries: list, origin: str) -> tuple[TimelineEntry, ...]:
@@ -638,9 +692,22 @@ def _check_timeline_values(scenario: Scenario) -> None:
     for entry in scenario.timeline:
         values.update(entry.assign)
         for name, factor in entry.multiply.items():
-            by = values[factor] if isinstance(factor, str) else factor
-            place = f"{entry.where}: key 'multiply.{name}'"
-            values[name] = float(PARAMETERS[name].check(values[name] * by, place))
+            values[name] = _product(name, factor, values, f"{entry.where}: key 'multiply.{name}'")
+
+
+def _product(name: str, factor: float | str, values: dict, place: str) -> float:
+    """``name``'s value times ``factor`` (a number or a parameter's name), if in its range."""
+    by = values[factor] if isinstance(factor, str) else factor
+    product = values[name] * by
+    parameter = PARAMETERS[name]
+    problem = range_problem(product, parameter.low, parameter.high)
+    if problem:
+        given = f"{factor!r} ({by:g})" if isinstance(factor, str) else f"{factor:g}"
+        raise ScenarioError(
+            f"{place}: factor {given} times {values[name]:g} gives {product:g}, which {problem} "
+            f"({parameter.unit})"
+        )
+    return product
 
 
 def _table(raw: dict, key: str, where: str) -> dict:
@@ -673,7 +740,11 @@ def _check_switch(raw, where: str) -> PolicySwitch:
     """A policy switch ``{ actor = ..., slot = ..., choice = ... }`` of a timeline entry."""
     place = f"{where}: key 'policy'"
     if not isinstance(raw, dict) or set(raw) != {"actor", "slot", "choice"}:
-        raise ScenarioError(f"{place}: expected {{ actor = ..., slot = ..., choice = ... }}")
+        found = f"found {', '.join(map(repr, raw))}; " if isinstance(raw, dict) else ""
+        raise ScenarioError(
+            f"{place}: {found}expected {{ actor = ..., slot = ..., choice = ... }}, with a "
+            "policy's options in choice = { name = ..., option = ... }"
+        )
     actor, slot = raw["actor"], raw["slot"]
     if actor not in POLICY_SLOTS:
         raise ScenarioError(
@@ -689,22 +760,43 @@ def _check_switch(raw, where: str) -> PolicySwitch:
 
 
 def _check_prior(name: str, spec, origin: str) -> Prior:
+    """A ``[priors.<name>]`` table: ``dist`` and its arguments, all numbers."""
+    place = f"{origin}: key 'priors.{name}'"
     if name not in PARAMETERS:
-        raise ScenarioError(f"{origin}: key 'priors.{name}': {unknown_parameter(name)}")
+        raise ScenarioError(f"{place}: {unknown_parameter(name)}")
     if not isinstance(spec, dict) or "dist" not in spec:
-        raise ScenarioError(
-            f"{origin}: key 'priors.{name}': expected a table with 'dist' and its arguments"
-        )
+        raise ScenarioError(f"{place}: expected a table with 'dist' and its arguments")
     args = {k: v for k, v in spec.items() if k != "dist"}
+    for arg, value in args.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{origin}: key 'priors.{name}.{arg}': {value!r} is not a number")
     prior = Prior(spec["dist"], args)
-    try:
-        prior.frozen().mean()
-    except (AttributeError, TypeError) as exc:
-        raise ScenarioError(
-            f"{origin}: key 'priors.{name}': {spec['dist']!r} with {args} is not a scipy.stats "
-            f"distribution ({exc})"
-        ) from None
+    problem = _prior_problem(prior, PARAMETERS[name])
+    if problem:
+        raise ScenarioError(f"{place}: {problem}")
     return prior
+
+
+def _prior_problem(prior: Prior, parameter: Parameter) -> str | None:
+    """Why calibration could not sample ``prior`` within ``parameter``'s range, or None."""
+    try:
+        support = prior.frozen().support()
+    except (AttributeError, TypeError, ValueError) as exc:
+        return f"{prior.dist!r} with {prior.args} is not a scipy.stats distribution ({exc})"
+    if any(math.isnan(end) for end in support):
+        return (
+            f"scipy.stats.{prior.dist} is not defined for {prior.args}; expected arguments it "
+            "accepts (a positive scale, shapes within their ranges)"
+        )
+    try:
+        prior.within(parameter.low, parameter.high)
+    except ValueError:
+        return (
+            f"{prior.dist} with {prior.args} has no probability in [{parameter.low:g}, "
+            f"{parameter.high:g}], the valid range of {parameter.name}; expected a prior with "
+            "probability inside it"
+        )
+    return None
 
 
 def _check_policies(raw, origin: str) -> MappingProxyType:

@@ -56,6 +56,15 @@ def test_run_accepts_a_scenario_file(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "out" / "daily.csv")["date"].unique()) == 90
 
 
+def test_a_scenario_file_without_a_name_runs_under_the_file_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "spring.toml", 'extends = "baseline_2021"\nend = 2021-01-10\n')
+    assert main(["run", "spring.toml", "--worlds", "4", "--keep", "statistics"]) == 0
+    assert "spring: 4 worlds" in capsys.readouterr().out
+    assert (tmp_path / "results" / "spring" / "worlds.csv").exists()
+    assert not (tmp_path / "results" / "baseline_2021").exists()
+
+
 def test_run_resumes_from_its_checkpoint(tmp_path, capsys):
     toml = write(
         tmp_path / "spring.toml", 'name = "spring"\nextends = "baseline_2021"\nend = 2021-03-31\n'
@@ -93,6 +102,11 @@ def write(path: Path, text: str) -> str:
     return str(path)
 
 
+def write_bytes(path: Path, data: bytes) -> str:
+    path.write_bytes(data)
+    return str(path)
+
+
 BAD_INPUT = {
     "unknown scenario": (lambda d: ["run", "no_such_scenario"], ["no_such_scenario"]),
     "population of one": (
@@ -126,6 +140,30 @@ BAD_INPUT = {
             ),
         ],
         ["big.toml", "parameters.lethality", "outside the valid range"],
+    ),
+    "name outside results": (
+        lambda d: ["run", write(d / "up.toml", 'name = "../../x"\nextends = "baseline_2021"\n')],
+        ["up.toml", "key 'name'", "'../../x'", "folder under results/"],
+    ),
+    "scenario file not UTF-8": (
+        lambda d: ["run", write_bytes(d / "latin.toml", "name = 'café'\n".encode("latin-1"))],
+        ["latin.toml", "not UTF-8 text"],
+    ),
+    "prior outside the range": (
+        lambda d: [
+            "calibrate",
+            "--scenario",
+            write(
+                d / "far.toml",
+                'extends = "baseline_2021"\n[priors.militia_attack_rate]\n'
+                'dist = "uniform"\nloc = 10\nscale = 5\n',
+            ),
+            "--population",
+            "20",
+            "--runs",
+            "1",
+        ],
+        ["far.toml", "priors.militia_attack_rate", "no probability in [0, 5]"],
     ),
     "missing scenario file": (lambda d: ["run", str(d / "absent.toml")], ["absent.toml"]),
     "bad events file": (

@@ -1,6 +1,8 @@
 """The declared parameters and their priors."""
 
-from escalation.model.parameters import PARAMETERS
+import pytest
+
+from escalation.model.parameters import PARAMETERS, Prior
 
 
 def test_truncated_priors_hash_and_compare_by_family_arguments_and_range():
@@ -12,3 +14,8 @@ def test_truncated_priors_hash_and_compare_by_family_arguments_and_range():
     assert hash(a) == hash(b) and a == b
     assert a != narrower
     assert len({a, b, narrower}) == 2
+
+
+def test_a_prior_with_no_probability_in_the_range_cannot_be_truncated_to_it():
+    with pytest.raises(ValueError, match=r"no probability in \[0, 5\]"):
+        Prior("uniform", {"loc": 10, "scale": 5}).within(0.0, 5.0)

@@ -215,6 +215,29 @@ def test_extends_a_chain_of_three_levels(tmp_path):
     assert scenario.policy("militia", "harassment").name == "ant_bites"  # parent
 
 
+def test_a_file_without_a_name_is_named_after_the_file_not_its_parent(tmp_path):
+    """A child that sets no ``name`` does not take its parent's (under which it would be written
+    to the parent's results folder and dropped from a comparison as the baseline)."""
+    child = write(tmp_path, 'extends = "baseline_2021"\nend = 2021-01-31\n', "spring.toml")
+    assert Scenario.load(child).name == "spring"
+    grandchild = write(tmp_path, 'extends = "spring.toml"\n', "late_spring.toml")
+    assert Scenario.load(grandchild).name == "late_spring"
+    with pytest.raises(ScenarioError, match="<text>: missing key 'name'"):
+        Scenario.from_toml('extends = "baseline_2021"\n', origin="<text>")
+
+
+def test_a_file_name_that_cannot_name_a_results_folder_needs_a_name(tmp_path):
+    path = write(tmp_path, FULL.replace('name = "full"\n', ""), "..toml")  # its stem is "."
+    message = load_error(path)
+    assert str(path) in message and "key 'name'" in message and "'.'" in message
+    assert Scenario.load(write(tmp_path, FULL, "..toml")).name == "full"
+
+
+def test_a_copy_cannot_take_a_name_that_leaves_results():
+    with pytest.raises(ScenarioError, match=r"key 'name': '\.\./x'"):
+        dataclasses.replace(Scenario.load("trump_red_line"), name="../x")
+
+
 def test_coerce_accepts_a_scenario_a_name_a_path_or_none(tmp_path):
     base = Scenario.load("baseline_2021")
     assert Scenario.coerce(base) is base
@@ -318,7 +341,22 @@ def broken(replace: str, by: str) -> str:
             id="end-before-start",
         ),
         pytest.param(FULL + "[parameters\n", ["not valid TOML"], id="bad-toml"),
-        pytest.param(broken('name = "full"', ""), ["missing key 'name'"], id="missing-name"),
+        pytest.param(broken('name = "full"', 'name = ""'), ["key 'name'", "''"], id="empty-name"),
+        pytest.param(
+            broken('name = "full"', 'name = "../../x"'),
+            ["key 'name'", "'../../x'", "folder under results/", "without '/'"],
+            id="name-escapes-results",
+        ),
+        pytest.param(broken('name = "full"', 'name = "a/b"'), ["key 'name'"], id="name-with-slash"),
+        pytest.param(
+            broken('name = "full"', 'name = "a\\\\b"'),
+            ["key 'name'", "'a\\\\b'"],
+            id="name-with-backslash",
+        ),
+        pytest.param(broken('name = "full"', 'name = "."'), ["key 'name'", "'.'"], id="name-dot"),
+        pytest.param(
+            broken('name = "full"', "name = 3"), ["key 'name'", "string"], id="name-number"
+        ),
         pytest.param(
             broken('name = "full"', 'name = "full"\nparameters = 3'),
             ["not valid TOML"],
@@ -334,6 +372,44 @@ def test_errors_name_file_and_key(tmp_path, text, expected):
         assert fragment in message, (fragment, message)
 
 
+@pytest.mark.parametrize(
+    "table, fragments",
+    [
+        ('dist = "lognormal"', ["'lognormal'", "not a scipy.stats distribution"]),
+        ('dist = "norm"\nwidth = 1', ["'width'", "not a scipy.stats distribution"]),
+        (
+            'dist = "norm"\nloc = 0.3\nscale = "wide"',
+            ["'priors.militia_attack_rate.scale'", "number"],
+        ),
+        ('dist = "gamma"\na = [1, 2]', ["'priors.militia_attack_rate.a'", "not a number"]),
+        (
+            'dist = "norm"\nloc = 0.3\nscale = -1',
+            ["scipy.stats.norm is not defined for", "'scale': -1"],
+        ),
+        ('dist = "beta"\na = -1\nb = 2', ["scipy.stats.beta is not defined for", "'a': -1"]),
+        ('dist = "norm"\nloc = nan', ["scipy.stats.norm is not defined for"]),
+        (
+            'dist = "uniform"\nloc = 10\nscale = 5',
+            ["no probability in [0, 5]", "militia_attack_rate", "expected a prior"],
+        ),
+    ],
+    ids=["unknown", "bad-keyword", "string", "array", "norm-scale", "beta-shape", "nan", "no-mass"],
+)
+def test_a_prior_must_be_a_distribution_with_probability_in_the_range(tmp_path, table, fragments):
+    """Priors that calibration could not sample (it ended in OverflowError or a math domain
+    error) are refused when the file is read."""
+    path = write(tmp_path, FULL + f"\n[priors.militia_attack_rate]\n{table}\n")
+    message = load_error(path)
+    assert f"{path}: key 'priors.militia_attack_rate" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_a_valid_prior_is_kept(tmp_path):
+    path = write(tmp_path, FULL + '\n[priors.militia_attack_rate]\ndist = "cauchy"\nloc = 0.3\n')
+    assert Scenario.load(path).prior("militia_attack_rate").args == {"loc": 0.3}
+
+
 def test_parameters_must_be_a_table(tmp_path):
     path = write(tmp_path, 'name = "x"\nparameters = 3\n')
     message = load_error(path)
@@ -347,6 +423,16 @@ def test_error_in_a_parent_names_the_parent(tmp_path):
     child = write(tmp_path, 'name = "child"\nextends = "p.toml"\n', "c.toml")
     message = load_error(child)
     assert str(parent) in message and "'parameters.militia_attack_rate'" in message
+
+
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path):
+    """Directly or as a parent, a file of other bytes is named, not a UnicodeDecodeError."""
+    bad = tmp_path / "b.toml"
+    bad.write_bytes(b"\xff\xfe garbage")
+    child = write(tmp_path, 'extends = "b.toml"\n', "c.toml")
+    for path in (bad, child):
+        message = load_error(path)
+        assert f"{bad}: not UTF-8 text" in message, message
 
 
 def test_circular_extends(tmp_path):

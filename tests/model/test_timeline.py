@@ -245,6 +245,11 @@ source = "a test"
             ["key 'policy'.choice", "line"],
         ),
         ('date = 2021-02-01\npolicy = { actor = "US" }', ["key 'policy'", "actor = ..."]),
+        (
+            'date = 2021-02-01\npolicy = { actor = "US", slot = "retaliation", '
+            'choice = "red_line", line = "killed" }',
+            ["key 'policy'", "'line'", "options in choice = { name = ..., option = ... }"],
+        ),
         ('date = 2021-02-01\nevent = "x"\nkind = "party"', ["key 'kind'", "unknown kind"]),
         ('date = 2021-02-01\nkind = "election"', ["key 'kind'", "without 'event'"]),
         ("date = 2021-02-01\nevent = 3", ["key 'event'", "expected a string"]),
@@ -307,6 +312,51 @@ def test_children_append_to_the_parents_timeline_or_clear_it(tmp_path):
         name="cleared.toml",
     )
     assert cleared.timeline == ()
+
+
+def test_replace_timeline_puts_the_childs_entries_in_place_of_the_parents(tmp_path):
+    scenario_with(
+        tmp_path, "[[timeline]]\ndate = 2021-03-01\nset = { us_presence = 0.5 }\n", name="p.toml"
+    )
+    head = 'name = "child"\nextends = "p.toml"\nreplace_timeline = true\n'
+    child = scenario_with(
+        tmp_path, '[[timeline]]\ndate = 2021-02-01\nevent = "own"\n', head=head, name="c.toml"
+    )
+    assert [e.event for e in child.timeline] == ["own"]
+    assert scenario_with(tmp_path, "", head=head, name="empty.toml").timeline == ()
+    # The key is the child's own: its children append to the timeline it replaced.
+    grandchild = scenario_with(
+        tmp_path,
+        '[[timeline]]\ndate = 2021-03-05\nevent = "late"\n',
+        head='name = "grandchild"\nextends = "c.toml"\n',
+        name="g.toml",
+    )
+    assert [e.event for e in grandchild.timeline] == ["own", "late"]
+
+
+@pytest.mark.parametrize(
+    "head, fragments",
+    [
+        (
+            "timeline = []\n",
+            ["not valid TOML", "timeline = [...]", "write replace_timeline = true"],
+        ),
+        ('replace_timeline = "yes"\n', ["key 'replace_timeline'", "expected true or false"]),
+    ],
+    ids=["empty-then-tables", "not-a-boolean"],
+)
+def test_replacing_the_timeline_wrongly_says_how(tmp_path, head, fragments):
+    with pytest.raises(ScenarioError) as info:
+        scenario_with(
+            tmp_path,
+            '[[timeline]]\ndate = 2021-02-01\nevent = "own"\n',
+            head='name = "child"\nextends = "baseline_2021"\n' + head,
+            name="bad.toml",
+        )
+    message = str(info.value)
+    assert "bad.toml" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
 
 
 @pytest.mark.parametrize("name", ["baseline_2021", "us_withdrawal"])
@@ -438,16 +488,31 @@ def test_changes_dated_before_the_start_hold_from_the_first_day():
     assert model.marked_today == ()  # the agreement is marked on its own day only
 
 
-def test_a_product_out_of_range_is_an_error_at_load(tmp_path):
+@pytest.mark.parametrize(
+    "multiply, words",
+    [
+        ("drone_share = 4", "factor 4 times 0.3 gives 1.2"),
+        (
+            'drone_share = "post_agreement_rate"',
+            "factor 'post_agreement_rate' (5) times 0.3 gives 1.5",
+        ),
+    ],
+    ids=["number", "parameter"],
+)
+def test_a_product_out_of_range_is_an_error_at_load(tmp_path, multiply, words):
+    """The message gives the factor the file wrote, the value it multiplies and the product."""
     with pytest.raises(ScenarioError) as info:
         scenario_with(
             tmp_path,
-            "[[timeline]]\ndate = 2021-02-01\nset = { drone_share = 0.3 }\n"
-            "\n[[timeline]]\ndate = 2021-03-01\nmultiply = { drone_share = 4 }\n",
+            "[[timeline]]\ndate = 2021-02-01\n"
+            "set = { drone_share = 0.3, post_agreement_rate = 5 }\n"
+            f"\n[[timeline]]\ndate = 2021-03-01\nmultiply = {{ {multiply} }}\n",
             name="bad.toml",
         )
-    assert "bad.toml: timeline[1]: key 'multiply.drone_share'" in str(info.value)
-    assert "[0, 1]" in str(info.value)
+    assert (
+        f"bad.toml: timeline[1]: key 'multiply.drone_share': {words}, which is outside the valid "
+        "range [0, 1]"
+    ) in str(info.value)
 
 
 def test_a_product_that_per_world_values_push_out_of_range_is_clipped():
