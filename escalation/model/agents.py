@@ -22,7 +22,12 @@ import numpy as np
 
 from escalation.events.schema import EVENT_TYPES, Actor, EventType, severity
 from escalation.model.ladder import RollingSum
-from escalation.model.likelihood import PendingOrders, log_bernoulli, polya_aeppli_pmf
+from escalation.model.likelihood import (
+    MIN_PROBABILITY,
+    PendingOrders,
+    log_bernoulli,
+    polya_aeppli_pmf,
+)
 from escalation.model.policies import (
     CRACKDOWN_DAYS,
     CRACKDOWN_MEMORY_DAYS,
@@ -769,6 +774,7 @@ class UnitedStates(BatchedAgent):
             grievance_decay=m.grievance_decay,
             restraint=p.talks_restraint * m.iran.talks_alive,
             threshold_width=p.us_threshold_width,
+            extra_site_prob=p.us_extra_site_prob,
         )
 
     def step(self) -> None:
@@ -799,8 +805,10 @@ class UnitedStates(BatchedAgent):
         """Remember the day's crossings and the observed strike sites, in every world.
 
         Scoring, the observed start of a strike round is set against the chance that an order
-        given on some earlier day falls due today (:class:`PendingOrders`), and return fire
-        against its chance on a day with attacks in Syria.
+        given on some earlier day falls due today (:class:`PendingOrders`), its number of sites
+        against the policy's :meth:`~escalation.model.policies.Retaliation.site_law` (where the
+        size does not follow the day's state), and return fire against its chance on a day with
+        attacks in Syria.
         """
         m, p = self.model, self.p
         observed = record.us_strikes
@@ -813,10 +821,12 @@ class UnitedStates(BatchedAgent):
         sites = None
         if m.days > len(m.observed):
             crossings = provocation.crossings(self.policy.line)
-            sites = self.policy.round_sites(self.memory, crossings, provocation, context)
+            sites = self.policy.expected_sites(self.memory, crossings, provocation, context)
         rounds = self.orders.observe(order, record.round_start, sites)
         if m.scoring:
             chance = p.return_fire_prob * (m.today.syria_attacks > 0)
+            if record.round_start:
+                rounds = rounds + self._log_round_size(k, context)
             m.score("US", rounds + log_bernoulli(chance, record.return_fire > 0))
         if record.return_fire:
             self._fire_back(np.arange(self.n))
@@ -830,6 +840,15 @@ class UnitedStates(BatchedAgent):
                 np.tile(observed["losses"], self.n),
             )
             self.group_grievance[:] = 0.0
+
+    def _log_round_size(self, sites: int, context) -> np.ndarray | float:
+        """Log chance of a round of ``sites`` sites under the policy's site law (0 without one:
+        a size that follows the day's state is not scored)."""
+        law = self.policy.site_law(context)
+        if law is None:
+            return 0.0
+        chance = law[..., sites - 1] if sites <= law.shape[-1] else np.zeros(law.shape[:-1])
+        return np.log(np.maximum(chance, MIN_PROBABILITY))
 
     def _carry_pending_order(self) -> None:
         """On the first simulated day after a replayed history, draw each world's pending order

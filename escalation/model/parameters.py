@@ -545,6 +545,21 @@ _DECLARED = [
         Prior("gamma", {"a": 2.0, "scale": 0.15}),
     ),
     _p(
+        "us_extra_site_prob",
+        0.5,
+        0.0,
+        1.0,
+        "probability",
+        'Chance that a strike round under a line below "killed" strikes each of its two further '
+        "sites: a round strikes 1 + Binomial(2, us_extra_site_prob) sites, drawn when it is "
+        "ordered, whatever the provocation (the site count of each observed round is scored).",
+        f'{NETWORK} (27 June 2021: "two locations in Syria and one in Iraq"); the 25 February 2021 '
+        "round struck facilities at one border control point (public record; docs/data.md, rule "
+        '3, "one row per strike site"): 2 of the 4 further sites of the two 2021 rounds were '
+        "struck.",
+        Prior("beta", {"a": 1.0, "b": 1.0}),
+    ),
+    _p(
         "claim_doubt",
         0.0,
         0.0,

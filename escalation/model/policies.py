@@ -37,7 +37,7 @@ import scipy.special
 
 from escalation.events.schema import EventType, severity
 from escalation.model.parameters import range_problem
-from escalation.model.streams import poisson
+from escalation.model.streams import categorical, poisson
 
 #: What crosses a red line, from the lowest bar to the highest (GIF: the 2021 line is
 #: "attacks against its personnel, even if they do not result in U.S. casualties"; the
@@ -52,8 +52,8 @@ Value = float | np.ndarray
 #: month, like the grievance. An assumption; Goldstein & Freeman 1991 estimate inertia on
 #: monthly data, where a month's own actions carry into the next.
 RECENT_ROUNDS_PERSISTENCE = 0.97
-#: Most sites in one :class:`RedLine` round. NETWORK: the 27 June round struck "two locations in
-#: Syria and one in Iraq"; one site per multiple of the threshold reached.
+#: Most sites in one :class:`RedLine` round below the line at "killed". NETWORK: the 27 June round
+#: struck "two locations in Syria and one in Iraq", the most of the 2021-22 rounds.
 RED_LINE_MAX_SITES = 3
 #: Sites of a round that answers an American killed, under a :class:`RedLine` at "killed".
 #: Public record of the
@@ -280,6 +280,16 @@ class RetaliationContext:
     grievance_decay: np.ndarray  # daily factor, from grievance_halflife
     restraint: np.ndarray  # talks restraint on the US (0 when no talks)
     threshold_width: Value = 0.0  # us_threshold_width (0: the hard threshold)
+    extra_site_prob: Value = 0.0  # us_extra_site_prob (0: every red-line round one site)
+
+
+def binomial_pmf(trials: int, p: Value) -> np.ndarray:
+    """Chances of 0..``trials`` successes, on the last axis (``p`` a number or one per world):
+    a few powers, at a fraction of ``scipy.stats.binom.pmf``'s cost on a daily path."""
+    p = np.asarray(p, dtype=float)[..., None]
+    k = np.arange(trials + 1)
+    ways = np.array([math.comb(trials, j) for j in k], dtype=float)
+    return ways * p**k * (1.0 - p) ** (trials - k)
 
 
 def tolerance(level: np.ndarray, tolerated: np.ndarray, width: float) -> np.ndarray:
@@ -434,10 +444,24 @@ class Retaliation(Policy):
         context: RetaliationContext,
         u: np.ndarray,
     ) -> np.ndarray:
-        """Sites of a strike round ordered today per world (0: none), drawn with ``u``."""
+        """Sites of a strike round ordered today per world (0: none), drawn with ``u``.
+
+        Where the policy has a :meth:`site_law`, a round's size is drawn from it with ``u /
+        probability``: given that ``u`` fell below the chance of ordering, that ratio is itself
+        uniform and independent of the decision, so no other draw is needed (or moved).
+        """
         probability = self.order_probability(memory, crossings, provocation, context)
-        sites = self.round_sites(memory, crossings, provocation, context)
-        return np.where(u < probability, sites, 0).astype(np.int64)
+        ordered = u < probability
+        law = self.site_law(context)
+        if law is None:
+            sites = self.round_sites(memory, crossings, provocation, context)
+            return np.where(ordered, sites, 0).astype(np.int64)
+        sites = np.zeros(len(ordered), dtype=np.int64)
+        who = np.flatnonzero(ordered)
+        if who.size:  # most days no world orders
+            cumulative = np.cumsum(np.broadcast_to(law, (len(ordered), law.shape[-1]))[who], 1)
+            sites[who] = 1 + categorical(cumulative, u[who] / probability[who])
+        return sites
 
     def order_probability(
         self,
@@ -456,8 +480,30 @@ class Retaliation(Policy):
         provocation: Provocation,
         context: RetaliationContext,
     ) -> np.ndarray:
-        """Sites of a round ordered today, per world (one unless a policy says otherwise)."""
+        """Sites of a round ordered today, per world (one unless a policy says otherwise), for
+        a policy without a :meth:`site_law`."""
         return np.ones(len(crossings), dtype=np.int64)
+
+    def site_law(self, context: RetaliationContext) -> np.ndarray | None:
+        """Chances of a round of 1, 2, ... sites (last axis), whatever the day's state, or None
+        when the size follows the state (:meth:`round_sites`). Simulation draws a round's size
+        from it, and replay scores each observed round's size against it."""
+        return None
+
+    def expected_sites(
+        self,
+        memory: RetaliationMemory,
+        crossings: np.ndarray,
+        provocation: Provocation,
+        context: RetaliationContext,
+    ) -> np.ndarray:
+        """Mean size of a round ordered today, per world (what a forecast carries for an order
+        the record may hide: :meth:`escalation.model.likelihood.PendingOrders.draw`)."""
+        law = self.site_law(context)
+        if law is None:
+            return self.round_sites(memory, crossings, provocation, context)
+        mean = law @ np.arange(1, law.shape[-1] + 1)
+        return np.broadcast_to(mean, crossings.shape)
 
 
 class NoRetaliation(Retaliation):
@@ -499,12 +545,15 @@ class RedLine(Retaliation):
     raised while the Vienna talks are alive (``talks_restraint``: the administration "does
     not want the strikes to disrupt the talks", GIF). An American killed always
     answers, whatever the threshold; under a line at "killed" with a round of
-    :data:`KILLING_ROUND_SITES` sites, as that line's answers to killings were in 2019-20 (the
-    2021 line faced no killing, and keeps its rule for the size of a round). ``clarity`` is
+    :data:`KILLING_ROUND_SITES` sites, as that line's answers to killings were in 2019-20 (its
+    grievance is made of killings alone, so all its rounds are such answers). ``clarity`` is
     how clearly the line is drawn (communicated "through diplomatic channels", GIF): militias
-    read their belief's credibility times clarity. Other rounds: one site per multiple of the
-    threshold reached, at most :data:`RED_LINE_MAX_SITES` (NETWORK: "two locations in Syria
-    and one in Iraq").
+    read their belief's credibility times clarity. Under a lower line a round strikes 1 +
+    Binomial(:data:`RED_LINE_MAX_SITES` - 1, ``us_extra_site_prob``) sites, drawn when it is
+    ordered (:meth:`site_law`; NETWORK: "two locations in Syria and one in Iraq" on 27 June,
+    one border control point on 25 February). A rule adding a site per multiple of the
+    threshold reached, used before, gave both 2021 rounds one site in every replayed world: an
+    order comes as the grievance nears the bar, rarely at twice it.
     """
 
     name = "red_line"
@@ -538,12 +587,17 @@ class RedLine(Retaliation):
         provocation: Provocation,
         context: RetaliationContext,
     ) -> np.ndarray:
-        bar = context.threshold * (1.0 + context.restraint)
-        extra = (memory.grievance >= k * bar for k in range(2, RED_LINE_MAX_SITES + 1))
-        sites = 1 + sum(e.astype(np.int64) for e in extra)
-        if self.line != "killed":
-            return np.asarray(sites, dtype=np.int64)
-        return np.where(provocation.killed > 0, KILLING_ROUND_SITES, sites).astype(np.int64)
+        """At "killed" (the lines below have a :meth:`site_law`): its grievance is made of
+        killings only, and every round answers them with :data:`KILLING_ROUND_SITES` sites."""
+        return np.full(len(crossings), KILLING_ROUND_SITES, dtype=np.int64)
+
+    def site_law(self, context: RetaliationContext) -> np.ndarray | None:
+        """Under a line below "killed": 1 + Binomial(:data:`RED_LINE_MAX_SITES` - 1,
+        ``us_extra_site_prob``) sites, ``(n, RED_LINE_MAX_SITES)`` or one row for all worlds.
+        At "killed" none: its rounds answer killings with :data:`KILLING_ROUND_SITES`."""
+        if self.line == "killed":
+            return None
+        return binomial_pmf(RED_LINE_MAX_SITES - 1, context.extra_site_prob)
 
 
 class TitForTat(Retaliation):
@@ -722,6 +776,9 @@ class Disproportionate(RedLine):
         context: RetaliationContext,
     ) -> np.ndarray:
         return np.full(len(crossings), int(self.sites), dtype=np.int64)
+
+    def site_law(self, context: RetaliationContext) -> np.ndarray | None:
+        return None  # always its ``sites``
 
 
 # == Militias ==================================================================================

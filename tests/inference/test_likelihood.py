@@ -154,6 +154,26 @@ def test_rounds_two_days_apart_are_two_orders_each_scored():
     assert by_actor.loc[0, "US"] == pytest.approx(us, abs=1e-6)
 
 
+def test_the_number_of_sites_of_a_round_is_scored_against_the_site_law():
+    """Under the red line a round of 3 sites against one of 1, all else equal (sites in Syria,
+    no dead): the likelihood differs by log P(3) - log P(1) = log(0.2**2 / 0.8**2) = -log 16
+    at us_extra_site_prob 0.2, and nowhere but in the US's term."""
+    attack = ("2021-03-01", "militia", "rocket_attack", "Iraq", "Ain al-Asad air base", "US forces")
+    site = ("2021-03-03", "US", "airstrike", "Syria", "Albu Kamal", "KH facilities", 0)
+    scenario = (
+        _scenario()
+        .with_policy("US", "retaliation", "red_line")
+        .with_parameters(us_extra_site_prob=0.2)
+    )
+    one, three = (
+        escalation.loglik(scenario, _history([(*attack, 0), *[site] * k]), by="actor")
+        for k in (1, 3)
+    )
+    difference = (three - one).loc[0]
+    assert difference["US"] == pytest.approx(-math.log(16.0), abs=1e-9)
+    assert difference.drop("US").abs().max() < 1e-9
+
+
 def test_batched_reporting_of_the_hand_made_week_by_hand():
     """The same week with convoy IEDs reported in batches: the other attacks are Poisson in
     rate x (1 - q), the IEDs Pólya-Aeppli (b = rate q r / m batches of size mean m, so

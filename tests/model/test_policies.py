@@ -543,11 +543,44 @@ class TestRedLine(GrievanceRetaliationTest):
         assert play(RedLine(), days, context(restraint=0.5))[0] == [0] * 5
         assert play(RedLine(), days, context(restraint=0.0))[0] == [0, 0, 0, 0, 1]
 
-    def test_round_size_grows_with_provocation(self):
-        """Sites: 1, plus one at twice the bar, plus one at three times; at most 3."""
-        for severity, sites in ((12.0, 1), (24.0, 2), (36.0, 3), (100.0, 3)):
-            struck, _, _ = play(RedLine(), [dict(personnel=1, severity=severity), QUIET])
-            assert struck == [0, sites]
+    def test_round_sizes_are_drawn_from_the_site_law_whatever_the_provocation(self):
+        """p = 0.5: 1, 2, 3 sites with chances 1/4, 1/2, 1/4 (cumulative 0.25, 0.75, 1). A sure
+        order reads the size from its uniform itself; whatever the severity past the bar."""
+        ctx = dataclasses.replace(context(), extra_site_prob=0.5)
+        for u, sites in ((0.1, 1), (0.3, 2), (0.74, 2), (0.8, 3)):
+            for severity in (12.0, 100.0):
+                uu = np.array([[u, 0.5]])
+                days = [dict(personnel=1, severity=severity), QUIET]
+                assert play(RedLine(), days, ctx, u=uu)[0] == [0, sites]
+        # The default context's p = 0: always one site.
+        assert play(RedLine(), [dict(personnel=1, severity=100.0), QUIET])[0] == [0, 1]
+
+    def test_an_unsure_order_draws_its_size_from_the_uniform_below_its_chance(self):
+        """Ordered with chance 0.4: u = 0.05, 0.2, 0.36 are ordered, with u / 0.4 = 0.125 (1
+        site), 0.5 (2), 0.9 (3) under p = 0.5; u = 0.5 orders nothing."""
+
+        class Even(RedLine):
+            def order_probability(self, memory, crossings, provocation, context):
+                return np.full(len(crossings), 0.4)
+
+        ctx = dataclasses.replace(context(), extra_site_prob=0.5)
+        memory = RetaliationMemory.fresh(4)
+        crossing = Provocation(np.ones(4), np.zeros(4), np.zeros(4), np.full(4, 3.0))
+        u = np.array([0.05, 0.2, 0.36, 0.5])
+        sites = Even().order(memory, np.ones(4), crossing, ctx, u)
+        assert sites.tolist() == [1, 2, 3, 0]
+
+    def test_the_site_law_is_binomial_and_absent_at_the_killed_line(self):
+        for p, law in ((0.0, [1, 0, 0]), (0.5, [0.25, 0.5, 0.25]), (1.0, [0, 0, 1])):
+            ctx = dataclasses.replace(context(), extra_site_prob=p)
+            np.testing.assert_allclose(RedLine().site_law(ctx), law)
+        per_world = dataclasses.replace(context(), extra_site_prob=np.array([0.2, 0.6]))
+        np.testing.assert_allclose(
+            RedLine(line="injury").site_law(per_world),
+            [[0.64, 0.32, 0.04], [0.16, 0.48, 0.36]],
+        )
+        assert RedLine(line="killed").site_law(context()) is None
+        assert Disproportionate().site_law(context()) is None
 
     def test_grievance_decays_with_its_halflife(self):
         decay = halflife_factor(30.0)
