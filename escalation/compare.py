@@ -257,8 +257,11 @@ def run_scenarios(
     posterior gets one draw per ``worlds_per_draw`` consecutive worlds (draw k for worlds
     k x worlds_per_draw ...), made as :func:`escalation.ensemble.posterior_draws` makes them,
     so scenarios sharing a posterior share each world's draw; parameters a scenario pins
-    keep their values.
+    keep their values. A single scenario (a name, path or Scenario, not in a list) is one
+    scenario, not a sequence of letters.
     """
+    if isinstance(names_or_scenarios, str | os.PathLike | Scenario):
+        names_or_scenarios = [names_or_scenarios]
     base = Scenario.coerce(baseline)
     scenarios = [base] + [
         s for s in map(Scenario.coerce, names_or_scenarios) if not _is_baseline(s, base)
@@ -351,7 +354,8 @@ def compare_scenarios(
     Parameters
     ----------
     names_or_scenarios : iterable of Scenario or str
-        Built-in names, TOML paths or :class:`~escalation.model.scenario.Scenario` objects.
+        Built-in names, TOML paths or :class:`~escalation.model.scenario.Scenario` objects
+        (a single one, not in a list, is taken as one scenario).
     n_worlds : int
         Worlds per scenario.
     seed : int or SeedSequence, optional

@@ -284,3 +284,11 @@ def test_the_observed_record_is_the_shipped_period_that_covers_the_window():
     assert observed_period(both) is None and observed_for(both) is None
     winter = observed_for(Scenario.load("period_2019_20"))
     assert winter is not None and winter["date"].min() == pd.Timestamp("2019-12-27")
+
+
+def test_one_scenario_not_in_a_list_is_one_scenario():
+    """compare_scenarios("no_retaliation", ...) once iterated over the name's letters."""
+    short = dataclasses.replace(Scenario.load("baseline_2021"), end=dt.date(2021, 1, 31))
+    other = dataclasses.replace(short, name="short_other", posterior=None)
+    results = run_scenarios(other, 3, seed=1, baseline=dataclasses.replace(short, posterior=None))
+    assert list(results) == ["baseline_2021", "short_other"]

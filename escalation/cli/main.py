@@ -209,6 +209,12 @@ def _parser() -> argparse.ArgumentParser:
         default="baseline_2021",
         help="scenario name or file, or a saved posterior folder",
     )
+    p.add_argument(
+        "--look-ahead",
+        action="store_true",
+        help="a projection that knows what was to come: the whole timeline, and a posterior "
+        "calibrated past --start, without a note (default: only what was public on --start)",
+    )
     add_worlds_options(p)
     add_seed_option(p)
     add_out_option(p, "results/forecast_START")
@@ -440,10 +446,18 @@ def _forecast(args: argparse.Namespace) -> int:
     with scripts.executor(args) as executor, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         result = forecast(
-            source, history, start, args.days, n_worlds=worlds, seed=args.seed, executor=executor
+            source,
+            history,
+            start,
+            args.days,
+            n_worlds=worlds,
+            seed=args.seed,
+            executor=executor,
+            look_ahead=args.look_ahead,
         )
     for warning in caught:  # one line each (a posterior calibrated past the origin)
-        print(f"escalation: note: {warning.message}", file=sys.stderr)
+        message = str(warning.message).replace("pass look_ahead=True", "pass --look-ahead")
+        print(f"escalation: note: {message}", file=sys.stderr)
     tables = []
     for name in ("militia_attacks", "us_strike_rounds"):
         if name in result.daily:

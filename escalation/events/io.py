@@ -430,16 +430,16 @@ def _check_unique(header: list[str], origin: str) -> None:
         seen.add(name)
 
 
-def load_events(source: str | PathLike | None = None) -> pd.DataFrame:
+def load_events(source: str | int | PathLike | None = None) -> pd.DataFrame:
     """Load a shipped observed record by name, or a canonical event CSV, checked and normalized.
 
     Parameters
     ----------
-    source : str or path-like, optional
+    source : str, int or path-like, optional
         The name of a shipped period (a key of :data:`PERIODS`: ``"2019_2020"``, also
-        spelled ``"2019-20"``; ``"2021"``; ``"2022"``), or a CSV file in the canonical
-        schema (``escalation.events.schema.COLUMNS``; any column order; the optional
-        columns may be left out). Default: the 2021 record,
+        spelled ``"2019-20"``; ``"2021"`` or ``2021``; ``"2022"`` or ``2022``), or a CSV
+        file in the canonical schema (``escalation.events.schema.COLUMNS``; any column
+        order; the optional columns may be left out). Default: the 2021 record,
         ``escalation/data/events_2021.csv``. A period name wins over a file of the same
         name in the working directory; pass a :class:`pathlib.Path` to read such a file.
         ``docs/data.md`` gives the sources and coding rules of every period.
@@ -475,7 +475,7 @@ def load_events(source: str | PathLike | None = None) -> pd.DataFrame:
         resource = resources.files("escalation").joinpath("data", PERIODS[period].file)
         with resources.as_file(resource) as real:
             return _load_canonical(real, str(real))
-    if source is None or not Path(source).is_file():
+    if source is None or isinstance(source, int) or not Path(source).is_file():
         raise FileNotFoundError(
             f"no event file '{source}' and no period of that name; expected a canonical CSV "
             f"file or one of the periods {', '.join(PERIODS)} "
@@ -484,11 +484,13 @@ def load_events(source: str | PathLike | None = None) -> pd.DataFrame:
     return _load_canonical(source, str(source))
 
 
-def period_name(source: str | PathLike) -> str | None:
+def period_name(source: str | int | PathLike) -> str | None:
     """The :data:`PERIODS` key ``source`` names (aliases resolved), or None if it names none.
 
-    Only a plain string can name a period; path objects are always paths.
+    Only a plain string or a year (``2022``) can name a period; path objects are always paths.
     """
+    if isinstance(source, int) and not isinstance(source, bool):
+        source = str(source)
     if not isinstance(source, str):
         return None
     name = source.strip()

@@ -315,6 +315,9 @@ def test_forecast_prints_weekly_quantiles(tmp_path, capsys):
     assert "american_killed" in printed
     # The shipped posterior saw all of 2021: said in one line, not as a Python warning.
     assert "note: forecast from 2021-07-01" in captured.err and "UserWarning" not in captured.err
+    assert "pass --look-ahead" in captured.err  # the CLI's flag, not the library's argument
+    assert main([*argv[:-1], str(tmp_path / "ahead"), "--look-ahead"]) == 0
+    assert "note:" not in capsys.readouterr().err
     weekly = pd.read_csv(out / "forecast_weekly.csv")
     assert set(weekly["series"]) >= {"militia_attacks"}
     assert len(weekly[weekly["series"] == "militia_attacks"]) == 2

@@ -64,6 +64,13 @@ def test_aliases_name_the_winter_period(alias):
     pd.testing.assert_frame_equal(load_events(alias), load_events("2019_2020"))
 
 
+def test_a_year_as_a_number_names_its_period():
+    pd.testing.assert_frame_equal(load_events(2022), load_events("2022"))
+    assert period_name(2021) == "2021" and period_name(2030) is None
+    with pytest.raises(FileNotFoundError, match="no period of that name"):
+        load_events(2030)
+
+
 def test_unknown_name_lists_the_periods():
     with pytest.raises(FileNotFoundError) as info:
         load_events("2023")
