@@ -47,6 +47,8 @@ def read_events(path: Path | None, fmt: str | None = None) -> pd.DataFrame:
         return load_events()
     if fmt not in (None, *FORMATS):
         raise ValueError(f"fmt must be one of {FORMATS} or None, got {fmt!r}")
+    if path.is_dir():
+        raise EventDataError(f"{path}: a folder; expected an events CSV file")
     if not path.is_file():
         raise FileNotFoundError(2, "no such file", str(path))
     acled = looks_like_acled(path)

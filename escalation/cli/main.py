@@ -203,7 +203,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("forecast", help="forecast the weeks after --start from the history before")
     add_events_options(p)
     p.add_argument("--start", type=_date, required=True, help="first forecast day")
-    p.add_argument("--days", type=positive_number, required=True, help="horizon in days")
+    p.add_argument(
+        "--days", type=scripts.horizon_days, required=True, help="horizon in days (at most 3650)"
+    )
     p.add_argument(
         "--source",
         default="baseline_2021",
@@ -237,7 +239,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dashboard", help="serve the browser dashboard on this machine")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    p.add_argument(
+        "--port", type=scripts.port_number, default=8765, help="port to listen on (default 8765)"
+    )
     p.add_argument("--open", action="store_true", help="open the page in a browser")
     p.set_defaults(command=_dashboard)
     return parser

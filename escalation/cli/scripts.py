@@ -62,12 +62,17 @@ class UsageError(Exception):
 
 
 # == argument types ==============================================================================
-def _integer(text: str, lowest: int, expected: str) -> int:
+#: Longest forecast the CLI makes: ten years. Beyond it a run takes minutes to say nothing a
+#: model of 2021 could support.
+MAX_HORIZON_DAYS = 3650
+
+
+def _integer(text: str, lowest: int, expected: str, highest: int | None = None) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
-    if value < lowest:
+    if value < lowest or (highest is not None and value > highest):
         raise argparse.ArgumentTypeError(f"expected {expected}, found {value}")
     return value
 
@@ -80,6 +85,16 @@ def seed_number(text: str) -> int:
 def positive_number(text: str) -> int:
     """A count of worlds, days or workers: a whole number >= 1."""
     return _integer(text, 1, "a positive integer")
+
+
+def port_number(text: str) -> int:
+    """A TCP port to listen on: 1 to 65535."""
+    return _integer(text, 1, "a port number from 1 to 65535", highest=65535)
+
+
+def horizon_days(text: str) -> int:
+    """A forecast horizon: 1 to :data:`MAX_HORIZON_DAYS` days."""
+    return _integer(text, 1, f"a number of days from 1 to {MAX_HORIZON_DAYS}", MAX_HORIZON_DAYS)
 
 
 def population_number(text: str) -> int:

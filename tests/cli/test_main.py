@@ -226,6 +226,15 @@ BAD_INPUT = {
         ],
         ["edited.toml: key 'name'", "give it a name of its own"],
     ),
+    "a port out of range": (lambda d: ["dashboard", "--port", "99999"], ["--port", "65535"]),
+    "a forecast of more than ten years": (
+        lambda d: ["forecast", "--start", "2021-07-01", "--days", "100000"],
+        ["--days", "from 1 to 3650", "100000"],
+    ),
+    "events given as a folder": (
+        lambda d: ["forecast", "--start", "2021-07-01", "--days", "7", "--events", str(d)],
+        ["a folder; expected an events CSV file"],
+    ),
     "calibration over a window no shipped record covers, without --events": (
         lambda d: [
             "calibrate",
