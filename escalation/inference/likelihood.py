@@ -52,7 +52,7 @@ def loglik(
         Events in the canonical schema (``escalation.load_events()``).
     start, end : date-like, optional
         The window replayed and scored; default the scenario's own.
-    by : {"actor", "day"}, optional
+    by : {"actor", "day", "counts"}, optional
         None: an array ``(n_sets,)`` of totals. ``"actor"``: a DataFrame, one row per set and
         one column per actor (militia, US, Israel, Iraqi government, Iran). ``"day"``: a DataFrame
         with one row per day (indexed by date) and one column per set. ``"counts"``: the same
@@ -145,6 +145,20 @@ class ReplayLikelihood:
             yield model.run()
 
 
+def _sets_frame(sets: Mapping[str, ArrayLike]) -> pd.DataFrame:
+    """Parameter sets given as a mapping: a number is one set, arrays must be of one length."""
+    columns = {
+        name: np.atleast_1d(np.asarray(values, dtype=float)) for name, values in sets.items()
+    }
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} {n}" for name, n in lengths.items())
+        raise ValueError(
+            f"scenario_or_parameters: every parameter needs one value per set, found {described}"
+        )
+    return pd.DataFrame(columns)
+
+
 def _sets(
     source: Scenario | str | Path | pd.DataFrame | Mapping[str, ArrayLike],
     scenario: Scenario | str | Path | None,
@@ -152,7 +166,7 @@ def _sets(
     """The base scenario, the per-set parameter arrays and the number of sets."""
     if isinstance(source, pd.DataFrame | Mapping):
         base = Scenario.coerce(scenario if scenario is not None else DEFAULT_SCENARIO)
-        frame = pd.DataFrame(dict(source)) if not isinstance(source, pd.DataFrame) else source
+        frame = source if isinstance(source, pd.DataFrame) else _sets_frame(source)
         frame = frame.drop(columns=[c for c in ("weight",) if c in frame.columns])
         if len(frame) == 0:
             raise ValueError("scenario_or_parameters: no parameter sets (an empty table)")

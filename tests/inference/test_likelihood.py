@@ -424,3 +424,13 @@ def test_reported_count_law_is_the_convolution_of_others_and_batched_ieds():
         by_hand = sum(stats.poisson.pmf(count - i, others) * pmf[i] for i in range(count + 1))
         value = reported_count_log_likelihood(count, np.array([others]), batches, cont)[0]
         assert value == pytest.approx(math.log(by_hand), rel=1e-10)
+
+
+def test_parameter_sets_of_one_number_each_are_one_set_and_unequal_lengths_are_named():
+    one = escalation.loglik({"militia_attack_rate": 0.3}, _history(), scenario=_scenario())
+    same = escalation.loglik({"militia_attack_rate": [0.3]}, _history(), scenario=_scenario())
+    np.testing.assert_array_equal(one, same)
+    with pytest.raises(ValueError, match="militia_attack_rate 2, drone_share 3"):
+        escalation.loglik(
+            {"militia_attack_rate": [0.3, 0.4], "drone_share": [0.1, 0.2, 0.3]}, _history()
+        )
