@@ -644,7 +644,9 @@ class EnsembleResult:
         )
 
     def probability(self, event: str) -> float:
-        """Share of worlds where ``event`` happened (see the keys below)."""
+        """Share of worlds where ``event`` happened: ``"american_killed"`` (at least one
+        American killed), ``"us_strike_round"`` (at least one US strike round) or
+        ``"withdrawal_demanded"`` (Baghdad demanded that US forces leave)."""
         w = self.worlds
         masks = {
             "american_killed": w["us_killed"] > 0,
