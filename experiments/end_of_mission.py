@@ -88,6 +88,7 @@ def row_name(parameter: str, factor: float | None) -> str:
 
 
 def evidence_row(
+    path: Path,
     observed: pd.DataFrame,
     scenario: Scenario,
     factor: float | None,
@@ -97,49 +98,36 @@ def evidence_row(
 ) -> dict[str, float]:
     """One calibration over :data:`WINDOW`: its log evidence with its Monte Carlo error, and the
     posterior means of the attack rate, the agreement's factors and the 2022 reporting factor
-    (``factor`` where it is fixed)."""
-    posterior = calibrate(
-        observed,
-        scenario,
-        *WINDOW,
-        seed=seed,
-        executor=executor,
-        progress=False,
-        population_size=population,
-    )
-    diagnostics = posterior.diagnostics
-    means = posterior.summary()["mean"]
-    return {
-        "log_evidence": diagnostics["log_evidence"],
-        "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
-        "militia_attack_rate": means["militia_attack_rate"],
-        "post_agreement_rate": means["post_agreement_rate"],
-        "post_agreement_non_ied": means["post_agreement_non_ied"],
-        "ied_report_2022": means.get("ied_report_2022", factor),
-    }
+    (``factor`` where it is fixed); or the row a run with the same settings saved at ``path``."""
 
+    def measure() -> dict[str, float]:
+        posterior = calibrate(
+            observed,
+            scenario,
+            *WINDOW,
+            seed=seed,
+            executor=executor,
+            progress=False,
+            population_size=population,
+        )
+        diagnostics = posterior.diagnostics
+        means = posterior.summary()["mean"]
+        return {
+            "log_evidence": diagnostics["log_evidence"],
+            "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
+            "militia_attack_rate": means["militia_attack_rate"],
+            "post_agreement_rate": means["post_agreement_rate"],
+            "post_agreement_non_ied": means["post_agreement_non_ied"],
+            "ied_report_2022": means.get("ied_report_2022", factor),
+        }
 
-def saved_evidence_row(
-    path: Path,
-    observed: pd.DataFrame,
-    scenario: Scenario,
-    factor: float | None,
-    seed: int,
-    population: int,
-    executor: ProcessPoolExecutor,
-) -> dict[str, float]:
-    """:func:`evidence_row`, or the row a run with the same settings saved at ``path``."""
     settings = {
         "population": population,
         "seed": seed,
         "scenario_sha256": scenario.sha256(),
         "observed_sha256": frame_sha256(observed),
     }
-    return saved_row(
-        path,
-        settings,
-        lambda: evidence_row(observed, scenario, factor, seed, population, executor),
-    )
+    return saved_row(path, settings, measure)
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
@@ -181,7 +169,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
             name = row_name(args.parameter, factor)
             scenario = with_second_regime(base, factor, args.parameter)
             path = out / "rows" / f"{slug(name)}.json"
-            rows[name] = saved_evidence_row(
+            rows[name] = evidence_row(
                 path, observed, scenario, factor, args.seed, population, executor
             )
     table = pd.DataFrame.from_dict(rows, orient="index")
