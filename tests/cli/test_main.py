@@ -420,7 +420,7 @@ ARGUMENT_ERRORS = {
     "no worlds": (["compare", "no_retaliation", "--worlds", "0"], "positive integer, found 0"),
     "negative days": (
         ["forecast", "--start", "2021-07-01", "--days", "-3"],
-        "positive integer, found -3",
+        "number of days from 1 to 3650, found -3",
     ),
 }
 
