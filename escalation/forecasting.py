@@ -53,6 +53,9 @@ from escalation.montecarlo import QUANTILES
 from escalation.runtime import DateLike, ExecutorLike, Seed, plain_entropy, seed_sequence
 
 _LABELS = {MILITIA: "Militia attacks", STRIKE_ROUNDS: "US strike rounds"}
+#: How the warnings name the argument that says a forecast may know what was to come (the
+#: command line names its own flag in its place).
+LOOK_AHEAD = "look_ahead=True"
 #: Events over the horizon and the daily series that tells each: it happened in a world where
 #: the series is ever above zero.
 EVENT_SERIES = {"us_strike_round": STRIKE_ROUNDS, "american_killed": "us_killed"}
@@ -362,7 +365,7 @@ def forecast(
                 f"forecast from {start.date()}: its parameters come from a posterior calibrated "
                 f"on data up to {calibrated_through}, after the origin, so it is not an "
                 "out-of-sample forecast; calibrate on the history before the origin "
-                "(escalation.calibrate) for one, or pass look_ahead=True to say it is meant",
+                f"(escalation.calibrate) for one, or pass {LOOK_AHEAD} to say it is meant",
                 UserWarning,
                 stacklevel=2,
             )

@@ -63,8 +63,7 @@ from escalation.compare import (
 )
 from escalation.ensemble import EnsembleResult, run_ensemble
 from escalation.errors import ScenarioError
-from escalation.events.io import load_events
-from escalation.forecasting import forecast
+from escalation.forecasting import LOOK_AHEAD, forecast
 from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import Scenario, describe_scenarios
@@ -349,17 +348,17 @@ def _origin(path: Path | None) -> str:
 
 def _record_for(args: argparse.Namespace, scenario: Scenario) -> pd.DataFrame:
     """The events of ``--events``, or without it the shipped record that covers the scenario's
-    window (:func:`escalation.compare.observed_period`): ``period_2019_20`` is calibrated on
+    window (:func:`escalation.compare.observed_for`): ``period_2019_20`` is calibrated on
     the winter 2019-20 record, not on 2021's."""
     if args.events is not None:
         return read_events(args.events, args.format)
-    period = observed_period(scenario)
-    if period is None:
+    events = observed_for(scenario)
+    if events is None:
         raise UsageError(
             f"calibrate: no shipped record covers {scenario.name}'s window ({scenario.start} to "
             f"{scenario.end}); give the observed events with --events FILE"
         )
-    return load_events(period)
+    return events
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -460,7 +459,7 @@ def _forecast(args: argparse.Namespace) -> int:
             look_ahead=args.look_ahead,
         )
     for warning in caught:  # one line each (a posterior calibrated past the origin)
-        message = str(warning.message).replace("pass look_ahead=True", "pass --look-ahead")
+        message = str(warning.message).replace(LOOK_AHEAD, "--look-ahead")
         print(f"escalation: note: {message}", file=sys.stderr)
     tables = []
     for name in ("militia_attacks", "us_strike_rounds"):

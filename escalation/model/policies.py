@@ -451,15 +451,15 @@ class Retaliation(Policy):
         uniform and independent of the decision, so no other draw is needed (or moved).
         """
         probability = self.order_probability(memory, crossings, provocation, context)
-        ordered = u < probability
+        sites = np.zeros(len(probability), dtype=np.int64)
+        who = np.flatnonzero(u < probability)
+        if not who.size:  # most days no world orders: no round to size
+            return sites
         law = self.site_law(context)
         if law is None:
-            sites = self.round_sites(memory, crossings, provocation, context)
-            return np.where(ordered, sites, 0).astype(np.int64)
-        sites = np.zeros(len(ordered), dtype=np.int64)
-        who = np.flatnonzero(ordered)
-        if who.size:  # most days no world orders
-            cumulative = np.cumsum(np.broadcast_to(law, (len(ordered), law.shape[-1]))[who], 1)
+            sites[who] = self.round_sites(memory, crossings, provocation, context)[who]
+        else:
+            cumulative = np.cumsum(np.broadcast_to(law, (len(sites), law.shape[-1]))[who], 1)
             sites[who] = 1 + categorical(cumulative, u[who] / probability[who])
         return sites
 
