@@ -68,6 +68,26 @@ def crps_sample(samples, y) -> np.ndarray | float:
     return _scalar_if_0d(crps)
 
 
+def hindsight_crps(observed) -> float:
+    """The lowest mean CRPS a forecast giving every week one and the same distribution can score
+    over these observed weeks, whatever that distribution: the bound of a constant forecast
+    chosen after the fact.
+
+    For a forecast CDF F used in every week, the mean CRPS over weeks ``y_1..y_n`` is the
+    integral of ``(F - G)**2 + G (1 - G)``, G the empirical CDF of the weeks (the mean of the
+    indicators ``1{y_i <= x}``); it is least at F = G, where it is the integral of G (1 - G),
+    half the mean absolute difference between two weeks (Gneiting & Raftery 2007, eq. 21).
+    The weeks forecast by their own empirical distribution score exactly that, which is how it
+    is computed. A forecast beats the bound only by telling weeks apart: a forecast that says
+    the same thing every week, Poisson, negative binomial or any other, cannot.
+    """
+    y = np.asarray(observed, dtype=float)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"hindsight_crps: expected a non-empty 1-d array of weeks, got {y.shape}")
+    every_week = np.broadcast_to(y[:, None], (y.size, y.size))  # each week's forecast: all weeks
+    return float(np.mean(crps_sample(every_week, y)))
+
+
 def ignorance_bin(counts) -> np.ndarray:
     """Index of the ignorance-score bin holding each count (see :data:`IGNORANCE_BIN_UPPER`)."""
     counts = np.asarray(counts)

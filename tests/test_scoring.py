@@ -14,6 +14,7 @@ from escalation.scoring import (
     brier_score,
     crps_sample,
     diebold_mariano,
+    hindsight_crps,
     ignorance_bin,
     ignorance_score,
     interval_score,
@@ -68,6 +69,36 @@ def test_crps_is_non_negative_and_zero_only_for_a_perfect_point_forecast(samples
 
 def test_crps_prefers_a_forecast_centred_on_the_observation():
     assert crps_sample([8, 9, 10, 11, 12], 10) < crps_sample([10, 11, 12, 13, 14], 10)
+
+
+def test_hindsight_crps_by_hand():
+    # Weeks 0 and 2: half the mean absolute difference over the four ordered pairs,
+    # 0.5 * (0 + 2 + 2 + 0) / 4 = 0.5; as the sum over k of G(k)(1 - G(k)): G(0) = G(1) = 0.5.
+    assert hindsight_crps([0, 2]) == pytest.approx(0.5)
+    assert hindsight_crps([3, 3, 3]) == 0.0  # the same count every week: a point forecast
+
+
+@given(counts)
+def test_hindsight_crps_is_the_sum_of_g_times_one_minus_g(weeks):
+    y = np.array(weeks)
+    g = np.array([(y <= k).mean() for k in range(y.max() + 1)])
+    assert hindsight_crps(y) == pytest.approx(float(np.sum(g * (1 - g))))
+
+
+@given(counts, st.floats(0.05, 30), st.floats(0.2, 20))
+def test_no_constant_forecast_scores_below_the_hindsight_bound(weeks, mean, size):
+    # A forecast giving every week the same distribution, here negative binomials of any mean
+    # and dispersion (exact CDFs on a fine grid), cannot beat the weeks' own distribution.
+    y = np.array(weeks)
+    k = np.arange(0, 400)
+    cdf = stats.nbinom.cdf(k, size, size / (size + mean))
+    crps = np.mean([np.sum((cdf - (k >= obs)) ** 2) for obs in y])
+    assert crps >= hindsight_crps(y) - 1e-9
+
+
+def test_hindsight_crps_refuses_what_is_not_a_list_of_weeks():
+    with pytest.raises(ValueError, match="1-d array of weeks"):
+        hindsight_crps([])
 
 
 def test_crps_scores_columns_independently():
