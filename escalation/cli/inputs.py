@@ -36,15 +36,13 @@ def looks_like_acled(path: Path) -> bool:
     return all(column in header for column in _ACLED_ONLY)
 
 
-def read_events(path: Path | None, fmt: str | None = None) -> pd.DataFrame:
-    """The events of ``--events`` (the built-in 2021 data without one), in the canonical schema.
+def read_events(path: Path, fmt: str | None = None) -> pd.DataFrame:
+    """The events of ``--events``, in the canonical schema.
 
     ``fmt`` forces ``"canonical"`` or ``"acled"``; without it an ACLED header selects the
     ACLED reader, said on stderr. An ACLED file read as canonical is refused with a pointer
     to ``--format acled``. A file without events is refused.
     """
-    if path is None:
-        return load_events()
     if fmt not in (None, *FORMATS):
         raise ValueError(f"fmt must be one of {FORMATS} or None, got {fmt!r}")
     if path.is_dir():

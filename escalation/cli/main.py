@@ -53,7 +53,6 @@ from escalation.cli.scripts import (
     user_errors,
 )
 from escalation.compare import (
-    OBSERVED_WINDOW,
     compare_results,
     observed_for,
     observed_period,
@@ -62,7 +61,8 @@ from escalation.compare import (
     run_scenarios,
 )
 from escalation.ensemble import EnsembleResult, run_ensemble
-from escalation.errors import ScenarioError
+from escalation.errors import EventDataError, ScenarioError
+from escalation.events.io import load_record
 from escalation.forecasting import LOOK_AHEAD, forecast
 from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
@@ -72,7 +72,7 @@ from escalation.provenance import with_outputs
 #: What ``run --keep`` keeps: everything; per-world summaries and daily quantiles; or the
 #: per-world statistics and the summary table only.
 KEEP = ("events", "summaries", "statistics")
-_BUILT_IN_EVENTS = "the built-in 2021 data"
+_BUILT_IN_EVENTS = "the shipped records"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -435,7 +435,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _forecast(args: argparse.Namespace) -> int:
     start = pd.Timestamp(args.start)
-    events = read_events(args.events, args.format)
+    source = _forecast_source(args.source)
+    events, covered_until = _forecast_record(args, source)
     history = events_in(
         events,
         None,
@@ -443,7 +444,6 @@ def _forecast(args: argparse.Namespace) -> int:
         _origin(args.events),
         why=f"a forecast from {start.date()} replays the events before it",
     )
-    source = _forecast_source(args.source)
     out = check_out(args.out or Path("results") / f"forecast_{args.start.isoformat()}")
     worlds = n_worlds(args)
     with scripts.executor(args) as executor, warnings.catch_warnings(record=True) as caught:
@@ -491,7 +491,6 @@ def _forecast(args: argparse.Namespace) -> int:
         return [out / "forecast_weekly.csv", out / "forecast_probabilities.csv"]
 
     def save_figure() -> list[Path]:
-        covered_until = OBSERVED_WINDOW[1] if args.events is None else events["date"].max().date()
         figure, ax = plt.subplots(figsize=(8, 4), layout="constrained")
         if result.end.date() <= covered_until:
             plotting.forecast_vs_observed([result], events, axes=[ax])
@@ -505,6 +504,32 @@ def _forecast(args: argparse.Namespace) -> int:
     print()
     print(report.wrote(out, written))
     return 0
+
+
+def _forecast_record(
+    args: argparse.Namespace, source: Posterior | Scenario
+) -> tuple[pd.DataFrame, dt.date]:
+    """The events of ``--events``, or without it the shipped records covering the replayed
+    history (from the source's scenario start to the day before ``--start``) and, as far as
+    they reach, the forecast's days; with the last day they cover (what the figure can show
+    observed). A history from 2021 into 2022 reads both years; one no record covers is refused."""
+    if args.events is not None:
+        events = read_events(args.events, args.format)
+        return events, events["date"].max().date()
+    scenario = source.scenario() if isinstance(source, Posterior) else source
+    before = args.start - dt.timedelta(days=1)
+    first = min(scenario.start, before)
+    last = args.start + dt.timedelta(days=args.days - 1)
+    try:
+        return load_record(first, last), last
+    except EventDataError:
+        try:
+            return load_record(first, before), before
+        except EventDataError as error:
+            raise EventDataError(
+                f"forecast from {args.start} replays the days before it: {error}; give the "
+                "observed events with --events FILE"
+            ) from None
 
 
 def _forecast_source(text: str) -> Posterior | Scenario:

@@ -139,7 +139,8 @@ def add_events_options(parser: argparse.ArgumentParser) -> None:
         "--events",
         type=Path,
         default=None,
-        help="event CSV, canonical or an ACLED export (default: the built-in 2021 data)",
+        help="event CSV, canonical or an ACLED export (default: the shipped records of the days "
+        "calibrated or replayed)",
     )
     parser.add_argument(
         "--format",

@@ -12,7 +12,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -482,6 +482,27 @@ def load_events(source: str | int | PathLike | None = None) -> pd.DataFrame:
             f"(also spelled {', '.join(PERIOD_ALIASES)})"
         )
     return _load_canonical(source, str(source))
+
+
+def load_record(start: date, end: date) -> pd.DataFrame:
+    """The shipped records covering every day from ``start`` to ``end``, as one frame sorted by
+    date (2021 and 2022 for a history running from 2021 into 2022).
+
+    Raises :class:`~escalation.errors.EventDataError` naming the first day no shipped record
+    covers (none covers April to December 2020, or anything outside 27 December 2019 to
+    2022): the model cannot tell a day without a record from a quiet one.
+    """
+    if end < start:
+        raise ValueError(f"load_record: the window ends ({end}) before it starts ({start})")
+    names, day = [], start
+    for name, period in sorted(PERIODS.items(), key=lambda item: item[1].start):
+        if period.start <= day <= period.end and day <= end:
+            names.append(name)
+            day = period.end + timedelta(days=1)
+    if day <= end:
+        covered = "; ".join(f"{p.start} to {p.end}" for p in PERIODS.values())
+        raise EventDataError(f"no shipped record covers {day} (they cover {covered})")
+    return sort_events(pd.concat([load_events(name) for name in names], ignore_index=True))
 
 
 def period_name(source: str | int | PathLike) -> str | None:

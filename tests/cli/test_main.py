@@ -12,6 +12,7 @@ import pytest
 
 from escalation.cli.main import main
 from escalation.ensemble import EnsembleResult
+from escalation.events.io import load_events
 from escalation.inference.posterior import Posterior
 from escalation.model.scenario import list_scenarios
 from tests.helpers import BUILT_IN, DATA
@@ -231,6 +232,10 @@ BAD_INPUT = {
         lambda d: ["forecast", "--start", "2021-07-01", "--days", "100000"],
         ["--days", "from 1 to 3650", "100000"],
     ),
+    "a forecast whose history no shipped record covers, without --events": (
+        lambda d: ["forecast", "--start", "2020-06-01", "--days", "7"],
+        ["forecast from 2020-06-01", "no shipped record covers 2020-05-31", "--events FILE"],
+    ),
     "events given as a folder": (
         lambda d: ["forecast", "--start", "2021-07-01", "--days", "7", "--events", str(d)],
         ["a folder; expected an events CSV file"],
@@ -331,6 +336,26 @@ def test_forecast_prints_weekly_quantiles(tmp_path, capsys):
     assert set(weekly["series"]) >= {"militia_attacks"}
     assert len(weekly[weekly["series"] == "militia_attacks"]) == 2
     assert (out / "forecast.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("source", "start", "periods"),
+    [
+        ("period_2019_20", "2020-01-20", ["2019_2020"]),
+        ("baseline_2021", "2022-03-01", [2021, 2022]),
+    ],
+)
+def test_forecast_without_events_replays_the_shipped_records_of_its_history(
+    source, start, periods, tmp_path, capsys
+):
+    # Winter 2019-20 replays its own record (it replayed 2021's, and found nothing before
+    # 2020); a history running into 2022 replays 2021 and 2022's first two months (it stopped
+    # at 2021's last event and took January-February 2022 as quiet).
+    argv = ["forecast", "--source", source, "--start", start, "--days", "7", "--worlds", "4"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 0
+    record = pd.concat([load_events(period) for period in periods])
+    before = int((record["date"] < pd.Timestamp(start)).sum())
+    assert f"({before} observed events before it replayed)" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ period name, alias or path; their row counts are those docs/data.md gives for ea
 (computed there from the files).
 """
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 
 from escalation.errors import EventDataError
-from escalation.events.io import PERIODS, load_events, period_name, validate_events
+from escalation.events.io import PERIODS, load_events, load_record, period_name, validate_events
 from escalation.events.schema import COLUMNS, Actor, EventType
 from tests.helpers import DATA, csv_rows, write_rows
 
@@ -56,6 +57,32 @@ def test_name_and_path_give_the_same_log(period):
 
 def test_default_is_the_2021_record():
     pd.testing.assert_frame_equal(load_events(), load_events("2021"))
+
+
+def test_a_record_across_years_joins_the_shipped_files_in_date_order():
+    record = load_record(date(2021, 12, 1), date(2022, 1, 31))
+    assert len(record) == ROWS["2021"] + ROWS["2022"]  # whole files: the window picks them
+    assert record["date"].is_monotonic_increasing
+    assert load_record(date(2021, 3, 1), date(2021, 3, 2)).equals(load_events("2021"))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "uncovered"),
+    [
+        (date(2020, 3, 1), date(2021, 1, 10), "2020-04-01"),  # the gap after the winter record
+        (date(2020, 5, 1), date(2020, 5, 2), "2020-05-01"),
+        (date(2022, 12, 1), date(2023, 1, 5), "2023-01-01"),
+        (date(2019, 12, 1), date(2019, 12, 30), "2019-12-01"),
+    ],
+)
+def test_a_record_is_refused_at_the_first_day_no_shipped_file_covers(start, end, uncovered):
+    with pytest.raises(EventDataError, match=f"no shipped record covers {uncovered}"):
+        load_record(start, end)
+
+
+def test_a_record_window_must_not_end_before_it_starts():
+    with pytest.raises(ValueError, match="ends"):
+        load_record(date(2021, 2, 1), date(2021, 1, 1))
 
 
 @pytest.mark.parametrize("alias", ["2019-20", "2019-2020", " 2019_2020 "])
