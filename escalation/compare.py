@@ -49,6 +49,7 @@ from escalation.events.io import PERIODS, load_events
 from escalation.events.schema import MILITIA_ATTACKS, Actor, EventType
 from escalation.events.statistics import EPISODE_STATISTICS, summary_statistics
 from escalation.model.ladder import Rung, daily_record
+from escalation.model.replay import withdrawal_demands
 from escalation.model.scenario import Scenario
 from escalation.runtime import ExecutorLike, Seed, seed_sequence
 
@@ -397,9 +398,9 @@ def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
     The columns are those of :attr:`EnsembleResult.worlds`, counted from the record as the
     model counts them in a simulated world (:func:`~escalation.events.counts.daily_counts`,
     :func:`~escalation.events.statistics.summary_statistics`, the ladder of
-    :func:`~escalation.model.ladder.daily_record`). Baghdad's demand for withdrawal is not
-    coded in the event data, nor are the attacks nobody reported, so ``withdrawal_demanded``
-    and ``militia_attacks_true`` are NaN.
+    :func:`~escalation.model.ladder.daily_record`, Baghdad's demand for withdrawal as replay
+    reads it, :func:`~escalation.model.replay.withdrawal_demands`). The attacks nobody
+    reported are not in the record, so ``militia_attacks_true`` is NaN.
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
     days = (end - start).days + 1
@@ -423,7 +424,7 @@ def observed_world(events: pd.DataFrame, start, end) -> pd.DataFrame:
         "others_killed": stats["others_killed"],
         "first_us_death_day": float(killed_days[0]) if len(killed_days) else math.nan,
         "max_rung": daily_record(events, start, days)["ladder"].max(),
-        "withdrawal_demanded": math.nan,
+        "withdrawal_demanded": bool(np.any(withdrawal_demands(events) & inside)),
         **{column: stats[column] for column in EPISODE_STATISTICS},
     }
     return pd.DataFrame([row])
@@ -439,13 +440,12 @@ def observed_summary(events: pd.DataFrame, scenario: Scenario) -> dict[str, floa
     """The quantities of :meth:`EnsembleResult.summary`, observed over the scenario's window.
 
     The record is summarised as a one-world ensemble, so each value is defined exactly as
-    its simulated estimate; what the record does not code (Baghdad's demand) is NaN.
+    its simulated estimate.
     """
     world = observed_world(events, scenario.start, scenario.end)
-    known = world.assign(withdrawal_demanded=False)
-    one = EnsembleResult(scenario, 1, known, pd.DataFrame())
+    one = EnsembleResult(scenario, 1, world, pd.DataFrame())
     values = dict(zip(one.summary()["quantity"], one.summary()["estimate"], strict=True))
-    return {name: math.nan if "withdrawal" in name else float(v) for name, v in values.items()}
+    return {name: float(v) for name, v in values.items()}
 
 
 def observed_period(scenario: Scenario) -> str | None:

@@ -260,7 +260,22 @@ def test_observed_quantities_count_the_2021_record():
     israeli = (events["actor"] == "Israel") & (events["event_type"] == "airstrike")
     assert values["Israeli strikes"] == events.loc[israeli, "date"].nunique()  # one a day
     assert values["P(an American killed)"] == float(events["us_killed"].fillna(0).sum() > 0)
-    assert math.isnan(values["P(Baghdad demands withdrawal)"])
+    assert values["P(Baghdad demands withdrawal)"] == 0.0  # Baghdad made no demand in 2021
+
+
+def test_the_winter_record_holds_baghdads_demand_that_us_forces_leave():
+    # Iraq's parliament voted on 5 January 2020 to expel foreign troops (AP, 2020-01-05, "Iraq
+    # parliament votes to expel US military"): the winter's record is a world where Baghdad
+    # demanded withdrawal, a week before it is not.
+    winter = load_events("2019_2020")
+    assert (
+        observed_quantities(winter, "2019-12-27", "2020-03-31")["P(Baghdad demands withdrawal)"]
+        == 1.0
+    )
+    assert (
+        observed_quantities(winter, "2019-12-27", "2020-01-04")["P(Baghdad demands withdrawal)"]
+        == 0.0
+    )
 
 
 def test_the_trump_line_does_not_bring_more_reported_attacks_than_no_retaliation():

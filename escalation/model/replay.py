@@ -130,11 +130,10 @@ class ObservedDays:
         strike = etype == "airstrike"
         us_strike = strike & (actor == "US")
         other_strike = strike & np.isin(actor, ["Israel", "unknown"])
-        notes = ev["notes"].fillna("").astype(str) + " " + ev["target"].fillna("").astype(str)
-        notes = notes.str.lower().to_numpy()
+        notes = _notes(ev)
         baghdad = (actor == "Iraqi government") & (etype == "political_action")
         crackdown = baghdad & _mentions(notes, CRACKDOWN_WORDS)
-        demand = baghdad & _mentions(notes, DEMAND_WORDS)
+        demand = withdrawal_demands(ev)
         return_fire = (actor == "US") & (etype == "return_fire")
         collapse = (actor == "Iran") & (etype == "context") & _mentions(notes, TALKS_COLLAPSE_WORDS)
         vow = (actor == "militia") & (etype == "political_action") & _mentions(notes, VOW_WORDS)
@@ -233,6 +232,23 @@ def order_rounds(day: np.ndarray, actor: np.ndarray, etype: np.ndarray, days: in
         if 0 <= d < days:
             flags[d] = None if cont else True
     return flags
+
+
+def withdrawal_demands(events: pd.DataFrame) -> np.ndarray:
+    """Whether each row is Baghdad (its government or parliament) demanding that US forces
+    leave: a political act of the Iraqi government whose notes or target say so
+    (:data:`DEMAND_WORDS`; the 5 January 2020 vote of parliament). Replay reads these, and the
+    record's summary counts them as the simulated worlds' ``withdrawal_demanded``."""
+    baghdad = (events["actor"].astype(str) == "Iraqi government") & (
+        events["event_type"].astype(str) == "political_action"
+    )
+    return baghdad.to_numpy() & _mentions(_notes(events), DEMAND_WORDS)
+
+
+def _notes(events: pd.DataFrame) -> np.ndarray:
+    """Each row's notes and target, lower case: what the word rules read."""
+    text = events["notes"].fillna("").astype(str) + " " + events["target"].fillna("").astype(str)
+    return text.str.lower().to_numpy()
 
 
 def _mentions(notes: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
