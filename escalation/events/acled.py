@@ -71,6 +71,7 @@ _ACLED_STATES = (
     ("military forces of israel", Actor.ISRAEL),
     ("government of iraq", Actor.IRAQI_GOVERNMENT),
     ("military forces of iraq", Actor.IRAQI_GOVERNMENT),
+    ("police forces of iraq", Actor.IRAQI_GOVERNMENT),
     ("unidentified military forces", Actor.UNKNOWN),
 )
 _ACLED_UNIDENTIFIED_GROUP = "unidentified armed group"
@@ -417,7 +418,7 @@ def load_acled(path: str | PathLike) -> pd.DataFrame:
     Military Forces of the United States          ``US``
     Coalition Forces; Operation Inherent Resolve  ``US`` (the US-led coalition)
     Military Forces of Israel                     ``Israel``
-    Government of Iraq; Military Forces of Iraq   ``Iraqi government``
+    Government, Military or Police Forces of Iraq ``Iraqi government``
     Unidentified Military Forces                  ``unknown``
     Unidentified Armed Group (starts with)        ``militia`` (no group), only if ``actor2`` or
                                                   ``assoc_actor_2`` names the United States or
@@ -426,7 +427,7 @@ def load_acled(path: str | PathLike) -> pd.DataFrame:
 
     Which rows are part of the escalation. The *counterpart* is ``actor2`` and
     ``assoc_actor_2``; a *party* is a named militia, the United States or the coalition,
-    Israel, the Iraqi government or military, or Iran (its military or government).
+    Israel, the Iraqi government, military or police, or Iran (its military or government).
 
     * Battles, explosions/remote violence and violence against civilians by one of the
       actors above: kept if the counterpart names a party (or, for US forces, an

@@ -236,10 +236,12 @@ def test_convoy_needs_both_the_supply_run_and_its_client(tmp_path):
 
 
 # Kata'ib Hezbollah against each kind of counterpart (the review's four cases, then the US).
-# By hand (docs/data.md, rule 10): T1 and T2 hit the Iraqi state, kept outside the model; T3
+# By hand (docs/data.md, rule 10): T1, T2 and T7 (its police) hit the Iraqi state, kept outside
+# the model; T3
 # (another militia) and T4 (Iran) are set aside; T5 (rockets on US forces) and T6 (rockets on
 # a base ACLED gives to Iraqi forces with US forces associated) are the only modelled attacks.
 IRAN = "Military Forces of Iran (1989-)"
+POLICE = "Police Forces of Iraq (2020-)"
 MILITIA_TARGETS = [
     ("T1", "2021-11-03", BLAST, AIR, KH, "", IRAQ, "", "Iraq", "Baghdad - Al Karkh",
      "Drones struck a government compound.", "0"),
@@ -253,13 +255,15 @@ MILITIA_TARGETS = [
      "Rockets fired at the US base.", "0"),
     ("T6", "2021-11-08", BLAST, SHELL, KH, "", IRAQ_ARMY, US, "Iraq", "Ain al-Asad",
      "Rockets hit the base hosting US forces.", "0"),
+    ("T7", "2021-11-09", BLAST, IED, KH, "", POLICE, "", "Iraq", "Baghdad - Al Karkh",
+     "A roadside bomb hit a police patrol.", "0"),
 ]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def militia_targets(tmp_path_factory):
     path = write_export(tmp_path_factory.mktemp("acled") / "targets.csv", MILITIA_TARGETS)
-    with pytest.warns(AcledRowsSetAside, match="2 of 6 ACLED rows set aside"):
+    with pytest.warns(AcledRowsSetAside, match="2 of 7 ACLED rows set aside"):
         return load_acled(path)
 
 
@@ -269,18 +273,19 @@ def by_id(events):
 
 def test_militia_violence_on_the_iraqi_state_is_kept_outside_the_model(militia_targets):
     rows = by_id(militia_targets)
-    assert sorted(rows.index) == ["T1", "T2", "T5", "T6"]
+    assert sorted(rows.index) == ["T1", "T2", "T5", "T6", "T7"]
     assert rows.loc["T1", "target"] == f"Iraqi government ({IRAQ})"
     assert rows.loc["T2", "target"] == f"Iraqi government ({IRAQ_ARMY})"
+    assert rows.loc["T7", "target"] == f"Iraqi government ({POLICE})"
     assert (rows.loc["T5", "target"], rows.loc["T6", "target"]) == (US, IRAQ_ARMY)
     assert (rows["actor"] == "militia").all()
     left_out = rows.index[unmodelled_attacks(rows)]
-    assert list(left_out) == ["T1", "T2"]
+    assert list(left_out) == ["T1", "T2", "T7"]
 
 
 def test_militia_violence_on_another_militia_or_iran_is_set_aside_and_reported(militia_targets):
     report = militia_targets.attrs["acled_report"]
-    assert (report.rows_read, report.rows_mapped) == (6, 4)
+    assert (report.rows_read, report.rows_mapped) == (7, 5)
     assert report.set_aside.to_dict("records") == [
         {"actor1": KH, "reason": SetAside.NOT_A_TARGET.value, "rows": 2, "first_line": 4}
     ]
@@ -288,7 +293,7 @@ def test_militia_violence_on_another_militia_or_iran_is_set_aside_and_reported(m
 
 def test_only_militia_attacks_on_us_forces_are_counted(militia_targets):
     stats = summary_statistics(militia_targets, "2021-11-01", "2021-11-30").iloc[0]
-    assert (stats["attacks_total"], stats["attacks_outside_model"]) == (2, 2)
+    assert (stats["attacks_total"], stats["attacks_outside_model"]) == (2, 3)
     assert (stats["attacks_rocket_attack"], stats["attacks_drone_attack"]) == (2, 0)
     daily = daily_counts(militia_targets, "2021-11-03", 6)
     assert daily["militia_attacks"].tolist() == [0, 0, 0, 0, 1, 1]
