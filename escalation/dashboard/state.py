@@ -5,6 +5,8 @@ Solara keeps a module-level reactive value apart for every browser session.
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import solara
 
 import escalation
@@ -27,8 +29,11 @@ def scenario(name: str):
 
 
 def add_upload(filename: str, data: bytes):
-    """Parse an uploaded scenario TOML, offer it and pick it; raises ScenarioError if invalid."""
-    loaded = escalation.Scenario.from_toml(data.decode("utf-8"), origin=filename)
+    """Parse an uploaded scenario TOML, offer it and pick it; raises ScenarioError if invalid.
+    A file that sets no ``name`` is named after the file, as ``escalation run FILE`` names it."""
+    loaded = escalation.Scenario.from_toml(
+        data.decode("utf-8"), origin=filename, default_name=PurePath(filename).stem
+    )
     uploaded.value = {**uploaded.value, loaded.name: loaded}
     chosen.value = loaded.name
     return loaded

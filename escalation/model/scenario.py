@@ -356,14 +356,17 @@ class Scenario:
         """A built-in scenario by name, or a scenario TOML file by path; a file that sets no
         ``name`` is named after the file (``spring.toml``: ``spring``), not after its parent."""
         path = _resolve(name_or_path)
-        raw = _merged(_read(path), str(path), seen=())
-        return _build({"name": path.stem, **raw}, str(path))
+        return cls.from_toml(_read(path), str(path), default_name=path.stem)
 
     @classmethod
-    def from_toml(cls, text: str, origin: str = "<string>") -> Scenario:
+    def from_toml(
+        cls, text: str, origin: str = "<string>", default_name: str | None = None
+    ) -> Scenario:
         """Parse scenario TOML text; ``origin`` names it in error messages. The text must set
-        ``name``: with no file to name it after, a child does not take its parent's name."""
-        return _build(_merged(text, origin, seen=()), origin)
+        ``name`` unless ``default_name`` gives one (an uploaded file's name without its
+        extension): a child never takes its parent's name."""
+        raw = _merged(text, origin, seen=())
+        return _build(raw if default_name is None else {"name": default_name, **raw}, origin)
 
     # -- output --------------------------------------------------------------------------------
     def to_toml(self) -> str:

@@ -226,6 +226,13 @@ def test_a_file_without_a_name_is_named_after_the_file_not_its_parent(tmp_path):
         Scenario.from_toml('extends = "baseline_2021"\n', origin="<text>")
 
 
+def test_text_without_a_name_takes_the_default_name_given_and_a_set_name_wins():
+    text = 'extends = "baseline_2021"\nend = 2021-01-31\n'
+    assert Scenario.from_toml(text, origin="spring.toml", default_name="spring").name == "spring"
+    named = Scenario.from_toml('name = "early"\n' + text, default_name="spring")
+    assert named.name == "early"
+
+
 def test_a_file_name_that_cannot_name_a_results_folder_needs_a_name(tmp_path):
     path = write(tmp_path, FULL.replace('name = "full"\n', ""), "..toml")  # its stem is "."
     message = load_error(path)
