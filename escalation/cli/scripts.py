@@ -355,8 +355,6 @@ def scenario_script(name: str, argv: Sequence[str] | None = None, doc: str | Non
 
 def _scenario_script(name: str, args: argparse.Namespace, doc: str | None) -> int:
     worlds = n_worlds(args)
-    if worlds < 2:
-        raise UsageError("--worlds: expected at least 2 (paired differences need two worlds)")
     scenario = Scenario.load(name)
     out = check_out(args.out or Path("results") / scenario.name)
     results = run_scenarios(

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from escalation.cli.main import main
+from escalation.cli.scripts import scenario_script
 from escalation.ensemble import EnsembleResult
 from escalation.events.io import load_events
 from escalation.inference.posterior import Posterior
@@ -605,3 +606,23 @@ def test_a_report_piped_into_a_reader_that_stops_early_still_writes_the_files(tm
         assert process.wait(timeout=300) == 0, error
     assert (out / "summary.csv").is_file() and (out / "manifest.json").is_file()
     assert "Traceback" not in error and "BrokenPipe" not in error
+
+
+@pytest.mark.parametrize("worlds", ["1", "3"])
+def test_a_scenario_script_compares_its_scenario_with_the_baseline(worlds, tmp_path, capsys):
+    # One world is accepted, as by `escalation compare`: its Monte Carlo errors print n/a.
+    out = tmp_path / "script"
+    argv = ["--worlds", worlds, "--seed", "4", "--out", str(out)]
+    assert scenario_script("no_retaliation", argv, doc="Would restraint save lives?") == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Would restraint save lives?")
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["scenario"]) == {"baseline_2021", "no_retaliation"}
+    rounds = table[
+        (table["quantity"] == "US strike rounds") & (table["scenario"] != "baseline_2021")
+    ]
+    assert rounds["estimate"].tolist() == [0.0]  # no retaliation: no rounds, by construction
+    attacks = table[
+        (table["quantity"] == "militia attacks") & (table["scenario"] != "baseline_2021")
+    ]
+    assert attacks["difference_mcse"].isna().tolist() == [worlds == "1"]  # none from one pair
