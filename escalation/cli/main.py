@@ -27,7 +27,6 @@ import datetime as dt
 import json
 import sys
 import textwrap
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -377,7 +376,7 @@ def _calibrate(args: argparse.Namespace) -> int:
                 f"--budget {args.budget}: at least the population ({population} particles) "
                 "must be simulated; raise --budget or lower --population"
             )
-    with scripts.executor(args) as executor:
+    with scripts.executor(args) as executor, scripts.warnings_as_notes():
         posterior = calibrate(
             events,
             scenario,
@@ -446,8 +445,11 @@ def _forecast(args: argparse.Namespace) -> int:
     )
     out = check_out(args.out or Path("results") / f"forecast_{args.start.isoformat()}")
     worlds = n_worlds(args)
-    with scripts.executor(args) as executor, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
+    # A posterior calibrated past the origin is said in one line, in the CLI's words.
+    with (
+        scripts.executor(args) as executor,
+        scripts.warnings_as_notes({LOOK_AHEAD: "--look-ahead"}),
+    ):
         result = forecast(
             source,
             history,
@@ -458,9 +460,6 @@ def _forecast(args: argparse.Namespace) -> int:
             executor=executor,
             look_ahead=args.look_ahead,
         )
-    for warning in caught:  # one line each (a posterior calibrated past the origin)
-        message = str(warning.message).replace(LOOK_AHEAD, "--look-ahead")
-        print(f"escalation: note: {message}", file=sys.stderr)
     tables = []
     for name in ("militia_attacks", "us_strike_rounds"):
         if name in result.daily:

@@ -19,6 +19,7 @@ import contextlib
 import os
 import sys
 import textwrap
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -119,6 +120,21 @@ def n_worlds(args: argparse.Namespace) -> int:
     if args.worlds is not None:
         return int(args.worlds)
     return QUICK_WORLDS if args.quick else DEFAULT_WORLDS
+
+
+@contextlib.contextmanager
+def warnings_as_notes(rename: dict[str, str] | None = None) -> Iterator[None]:
+    """The library's warnings in the block, each said after it as one ``escalation: note:``
+    line on stderr rather than as a Python warning with its file and line; ``rename`` puts the
+    command line's words for the library's (an argument's flag for its name)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        yield
+    for warning in caught:
+        message = str(warning.message)
+        for library, command_line in (rename or {}).items():
+            message = message.replace(library, command_line)
+        print(f"escalation: note: {message}", file=sys.stderr)
 
 
 def add_seed_option(parser: argparse.ArgumentParser, default: int = DEFAULT_SEED) -> None:

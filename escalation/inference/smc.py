@@ -100,6 +100,7 @@ from escalation.runtime import (
 
 __all__ = [
     "ABCResult",
+    "FewParticlesWarning",
     "PriorOnlyWarning",
     "StopReason",
     "TemperedResult",
@@ -149,6 +150,15 @@ class StopReason(enum.StrEnum):
 
 class PriorOnlyWarning(UserWarning):
     """An ABC-SMC run returned generation 0: its "posterior" is a sample of the prior."""
+
+
+class FewParticlesWarning(UserWarning):
+    """An ABC-SMC run's last generation rests on few particles: its weights are degenerate."""
+
+
+#: Share of the population below which the effective sample size of an ABC-SMC run's last
+#: generation is warned of (:func:`warn_if_few_particles`).
+MIN_ESS_SHARE = 0.1
 
 
 # --- shared parts: priors, resampling, the Gaussian kernel, seeds, progress, checkpoints --------
@@ -606,6 +616,9 @@ def abc_smc(
     -----
     PriorOnlyWarning
         When the run stops before completing generation 1, so the result is a prior sample.
+    FewParticlesWarning
+        When the last generation's effective sample size is below :data:`MIN_ESS_SHARE` of
+        the population (:func:`warn_if_few_particles`).
     """
     space = _Priors(priors)
     observed = _check_abc_inputs(
@@ -658,6 +671,8 @@ def abc_smc(
             PriorOnlyWarning,
             stacklevel=2,
         )
+    else:
+        warn_if_few_particles(state.weights, reason)
     return ABCResult(
         particles=space.frame(state.particles),
         weights=state.weights,
@@ -868,6 +883,21 @@ def _check_abc_inputs(
     if max_generations < 1:
         raise ValueError(f"max_generations must be >= 1, got {max_generations}")
     return observed
+
+
+def warn_if_few_particles(weights: np.ndarray, reason: object) -> None:
+    """Warn when the Kish effective sample size of normalised ``weights``, ``1 / sum w^2``, is
+    below :data:`MIN_ESS_SHARE` of their number: the posterior's summaries (quantiles,
+    contraction) then rest on a handful of particles. ``reason`` is why the run stopped."""
+    ess = 1.0 / float(np.sum(np.square(weights)))
+    if ess < MIN_ESS_SHARE * len(weights):
+        warnings.warn(
+            f"ABC-SMC stopped ({reason}) with an effective sample size of {ess:.1f} of "
+            f"{len(weights)} particles: its quantiles and contraction rest on a few particles. "
+            "Raise the budget (or lower the population) for a usable posterior.",
+            FewParticlesWarning,
+            stacklevel=3,
+        )
 
 
 def _abc_progress_bar(progress: bool | None, budget: int, state: _State | None) -> tqdm:

@@ -9,11 +9,13 @@ import pytest
 import scipy.stats as st
 
 from escalation.inference.smc import (
+    FewParticlesWarning,
     PriorOnlyWarning,
     StopReason,
     abc_smc,
     scale_statistics,
     scaled_distance,
+    warn_if_few_particles,
     weighted_quantile,
 )
 
@@ -408,3 +410,24 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys, monkeypatch):
     monkeypatch.setenv("CI", "true")
     run_poisson(progress=None, max_generations=2)
     assert capsys.readouterr().err == ""
+
+
+def test_a_last_generation_on_few_particles_is_warned_of():
+    # Kish ESS 1 / sum w^2: two particles of 0.5 among 100 give 2, below a tenth of 100.
+    lopsided = np.zeros(100)
+    lopsided[:2] = 0.5
+    with pytest.warns(FewParticlesWarning, match=r"effective sample size of 2\.0 of 100"):
+        warn_if_few_particles(lopsided, StopReason.BUDGET)
+    even = np.full(100, 0.01)  # ESS 100
+    fifth = np.r_[np.full(20, 0.05), np.zeros(80)]  # ESS 20: a fifth, above a tenth
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewParticlesWarning)
+        warn_if_few_particles(even, StopReason.BUDGET)
+        warn_if_few_particles(fifth, StopReason.BUDGET)
+
+
+def test_a_healthy_run_does_not_warn_of_few_particles():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewParticlesWarning)
+        result = run_poisson(max_generations=3)
+    assert result.n_generations == 3
