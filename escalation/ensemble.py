@@ -317,7 +317,7 @@ def _checkpoint_config(
         given.update(name.encode())
         given.update(np.ascontiguousarray(parameters[name], dtype=float).tobytes())
     return {
-        "scenario_sha256": scenario.sha256(),
+        "scenario_toml": scenario.to_toml(),  # a refusal can quote the lines that changed
         "data_files_sha256": [file_sha256(path) for path in _data_files(scenario)],
         "n_worlds": int(n_worlds),
         "keep_events": bool(keep_events),

@@ -11,6 +11,7 @@ cannot be recorded in a manifest nor split reproducibly across chunks of worlds.
 from __future__ import annotations
 
 import datetime
+import difflib
 import hashlib
 import json
 import os
@@ -200,15 +201,38 @@ def _read_checkpoint(
 
 def _differences(stored: Mapping, current: Mapping, prefix: str = "") -> list[str]:
     """What differs between a checkpoint's configuration and this call's, key by key (into
-    nested mappings, so a changed window is named, not the whole identity)."""
+    nested mappings, so a changed window is named, not the whole identity; a changed text, such
+    as a scenario's TOML, by the lines that differ)."""
     found = []
     for key in sorted(stored.keys() | current.keys()):
         old, value = stored.get(key), current.get(key)
         if isinstance(value, Mapping) and isinstance(old, Mapping):
             found += _differences(old, value, f"{prefix}{key}.")
-        elif old != value:
+        elif old == value:
+            continue
+        elif isinstance(old, str) and isinstance(value, str) and "\n" in old + value:
+            found.append(f"{prefix}{key}: " + _changed_lines(old, value))
+        else:
             found.append(f"{prefix}{key}: checkpoint has {old!r}, this call has {value!r}")
     return found
+
+
+#: Changed lines of a text (a scenario's TOML) a checkpoint refusal quotes.
+MAX_CHANGED_LINES = 6
+
+
+def _changed_lines(old: str, new: str) -> str:
+    """The lines that differ between two texts, the checkpoint's marked -, this call's +."""
+    changed = [
+        line
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    shown = " | ".join(changed[:MAX_CHANGED_LINES])
+    more = len(changed) - MAX_CHANGED_LINES
+    return f"lines differ (-checkpoint, +this call): {shown}" + (
+        f" | and {more} more" if more > 0 else ""
+    )
 
 
 def checkpoint_seed(path: str | os.PathLike) -> np.random.SeedSequence | None:

@@ -119,14 +119,15 @@ class _Calibration:
         )
 
     def recorded(self) -> dict[str, Any]:
-        """The settings as a checkpoint keeps them: a scenario by its content's SHA-256, any
-        other object that is not a number, string or bool by its ``repr``."""
+        """The settings as a checkpoint keeps them: a scenario by its TOML (a refusal quotes
+        the lines that changed), any other object that is not a number, string or bool by its
+        ``repr``."""
         return {name: _recorded(value) for name, value in sorted(self.settings.items())}
 
 
 def _recorded(value: Any) -> Any:
     if isinstance(value, Scenario):
-        return f"scenario sha256 {value.sha256()}"
+        return value.to_toml()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return repr(value)

@@ -162,6 +162,13 @@ def test_an_interrupted_ensemble_resumes_to_the_uninterrupted_result(
     assert resumed.manifest["seed"] == whole.manifest["seed"] and resumed.manifest["seeded"]
     with pytest.raises(ValueError, match="n_worlds"):
         run_ensemble(short, N + 1, seed=11, progress=False, checkpoint=tmp_path)
+    # Another scenario is refused with the lines of its TOML that changed.
+    changed = short.with_parameters(militia_attack_rate=0.5)
+    with pytest.raises(
+        ValueError, match=r"scenario_toml: lines differ .*\+militia_attack_rate = 0\.5"
+    ):
+        run_ensemble(changed, N, seed=11, keep_events=keep_events, progress=False,
+                     checkpoint=tmp_path)  # fmt: skip
     with pytest.raises(ValueError, match="seed"):
         run_ensemble(short, N, seed=12, keep_events=keep_events, progress=False,
                      checkpoint=tmp_path)  # fmt: skip

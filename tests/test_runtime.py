@@ -112,6 +112,28 @@ def test_a_file_of_python_objects_is_not_a_checkpoint(tmp_path):
         store.load(None, None, seed_sequence(None))
 
 
+def test_a_changed_text_is_quoted_by_the_lines_that_differ(tmp_path):
+    # A scenario's TOML: the refusal names the changed line, not two SHA-256s.
+    before = 'name = "x"\n[parameters]\nmilitia_attack_rate = 0.3\ndeterrence = 0.3\n'
+    written_checkpoint(tmp_path, {"scenario_toml": before})
+    after = before.replace("militia_attack_rate = 0.3", "militia_attack_rate = 0.4")
+    store = Checkpoint(tmp_path / "run.npz", "test-1", "a test", {"scenario_toml": after})
+    with pytest.raises(CheckpointError) as info:
+        store.load(None, None, seed_sequence(None))
+    assert str(info.value).endswith(
+        "scenario_toml: lines differ (-checkpoint, +this call): -militia_attack_rate = 0.3 | "
+        "+militia_attack_rate = 0.4"
+    )
+    many = "\n".join(f"line {i}" for i in range(10))
+    written_checkpoint(tmp_path, {"scenario_toml": many})
+    store = Checkpoint(tmp_path / "run.npz", "test-1", "a test", {"scenario_toml": many + "!"})
+    store_all = Checkpoint(tmp_path / "run.npz", "test-1", "a test", {"scenario_toml": "a\nb"})
+    with pytest.raises(CheckpointError, match=r"-line 9 \| \+line 9!$"):
+        store.load(None, None, seed_sequence(None))
+    with pytest.raises(CheckpointError, match=r"-line 5 \| and 6 more$"):  # 10 - and 2 +
+        store_all.load(None, None, seed_sequence(None))
+
+
 def test_a_changed_setting_is_named_inside_nested_configurations(tmp_path):
     written_checkpoint(tmp_path, {"identity": {"window": ["2021-01-01", "2021-06-30"], "n": 3}})
     store = Checkpoint(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import warnings
 from collections.abc import Callable
@@ -252,7 +251,7 @@ def calibrate(
         max_generations=max_generations,
         checkpoint=checkpoint,
         progress=progress,
-        identity={"scenario_sha256": base.sha256()},
+        identity={"scenario_toml": base.to_toml()},
     )
     record = manifest(
         scenario=base,
@@ -324,17 +323,14 @@ def tempered_posterior(
     ``setup`` (picklable, so runs can go to an ``executor``) builds the likelihood and priors
     where the run executes. The posterior's base is ``base`` (a Scenario, or any object with
     its interface); its manifest holds ``record`` besides the runs' settings, and the
-    checkpoints hold ``record`` and the base's TOML hash, so one written for other data or
-    another scenario is refused.
+    checkpoints hold ``record`` and the base's TOML, so one written for other data or another
+    scenario is refused, quoting what changed.
     """
     runs = int(settings.runs)
     if runs < 1 or runs != settings.runs:
         raise ValueError(f"runs: expected a positive integer, found {settings.runs!r}")
     root = _resumed_root(seed, None if checkpoint is None else f"{checkpoint}.run0", parent=True)
-    identity = {
-        "scenario_sha256": hashlib.sha256(base.to_toml().encode()).hexdigest(),
-        **json.loads(json.dumps(record, default=str)),
-    }
+    identity = {"scenario_toml": base.to_toml(), **json.loads(json.dumps(record, default=str))}
     tasks = [
         partial(
             _tempered_run,
