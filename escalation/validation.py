@@ -212,7 +212,7 @@ def monthly_origins(
 
 def validate(
     observed: pd.DataFrame,
-    origins: Sequence[DateLike] | None = None,
+    origins: Sequence[DateLike] | pd.DatetimeIndex | None = None,
     horizons: Sequence[int] = HORIZONS,
     methods: Mapping[str, Method] | Sequence[str] | None = None,
     n_worlds: int = 1000,
@@ -484,7 +484,7 @@ def _check_horizons(horizons: Sequence[int]) -> list[int]:
     return sorted({int(h) for h in values})
 
 
-def _check_origins(origins: Sequence[DateLike]) -> pd.DatetimeIndex:
+def _check_origins(origins: Sequence[DateLike] | pd.DatetimeIndex) -> pd.DatetimeIndex:
     days = pd.DatetimeIndex([as_day(o) for o in origins])
     if days.has_duplicates:
         raise ValueError("origins must be distinct days")
