@@ -24,6 +24,7 @@ import math
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import Literal
 
 import pandas as pd
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     executor = ProcessPoolExecutor(args.workers) if args.workers > 1 else None
     timings, contraction, ess = {}, {}, {}
 
-    def run(label: str, method: str, **options) -> None:
+    def run(label: str, method: Literal["likelihood", "abc"], **options) -> None:
         began = time.perf_counter()
         post = calibrate(
             observed,

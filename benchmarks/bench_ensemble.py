@@ -149,7 +149,7 @@ def main(argv=None):
     print(f"(this process's own peak: {own_peak:,.0f} MiB)")
 
 
-def _cores() -> int:
+def _cores() -> int | None:
     import os
 
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -72,6 +72,8 @@ def with_second_regime(base: Scenario, factor: float | None, parameter: str) -> 
         fixed = base.with_parameters(ied_report_2022=float(factor))
         calibrate = tuple(name for name in base.calibrate if name != "ied_report_2022")
         return replace(fixed, calibrate=calibrate)
+    if factor is None:
+        raise TypeError(f"a factor on {parameter} must be a number, not None")
     if factor == 1.0:
         return base
     toml = base.to_toml() + MISSION_ENDS.format(factor=float(factor))

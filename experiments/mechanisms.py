@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -213,10 +214,12 @@ def measure(
     errors = heldout[["heldout_crps", "heldout_crps_not_ied"]].std(ddof=1) / math.sqrt(len(heldout))
     diagnostics = year.diagnostics
     draws = year.sample_parameters(COUNT_DRAWS, seed=args.seed)
-    counts = loglik(draws, observed, *YEAR, by="counts", scenario=year.base_scenario).sum()
+    counts = cast(  # by="counts": a DataFrame, one row per day, one column per draw
+        pd.DataFrame, loglik(draws, observed, *YEAR, by="counts", scenario=year.base_scenario)
+    ).sum()
     summary = year.summary()
     posterior = {
-        f"{name}_{column}": float(summary.loc[name, column])
+        f"{name}_{column}": float(summary[column][name])
         for name in report
         for column in ("mean", "q05", "q95", "contraction")
     }
@@ -225,7 +228,7 @@ def measure(
         "daily_counts_loglik": float(counts.median()),
         "log_evidence": diagnostics["log_evidence"],
         "log_evidence_mc_error": diagnostics["log_evidence_mc_sd"] / math.sqrt(2),
-        **heldout.mean().to_dict(),
+        **cast(dict[str, float], heldout.mean().to_dict()),  # keys: the replicates' names
         "heldout_crps_mc_error": float(errors["heldout_crps"]),
         "heldout_crps_not_ied_mc_error": float(errors["heldout_crps_not_ied"]),
     }

@@ -27,6 +27,7 @@ import argparse
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,10 @@ def scores(
         sets.loc[2 * i + 1, name] = base[name] - h[i]
     out: dict[str, list[np.ndarray]] = {actor: [] for actor in (*SCORED_ACTORS, "total")}
     for year in years:
-        table = loglik(sets, year, scenario.start, scenario.end, by="actor", scenario=scenario)
+        table = cast(  # by="actor": a DataFrame, one column per actor
+            pd.DataFrame,
+            loglik(sets, year, scenario.start, scenario.end, by="actor", scenario=scenario),
+        )
         table["total"] = table.sum(axis=1)
         for actor, column in table.items():
             values = column.to_numpy()
@@ -248,11 +252,14 @@ def main(argv: list[str] | None = None) -> None:
         began = time.perf_counter()
         out = (args.out or Path("results/score_identity")) / "across_prior"
         table = saved_prior_scores(out, spec, args.across_prior, args.seed)
-        z = z_statistics(table)
+        z_across = z_statistics(table)
         seconds = time.perf_counter() - began
         print(f"{args.across_prior} years, each at its own prior draw, {seconds:.0f} s")
-        print(z.round(2).to_string())
-        print(f"largest |z| {z.abs().max():.2f} ({z.abs().idxmax()}); {flagged(z)}")
+        print(z_across.round(2).to_string())
+        print(
+            f"largest |z| {z_across.abs().max():.2f} ({z_across.abs().idxmax()}); "
+            f"{flagged(z_across)}"
+        )
         return
     truths = [{name: float(spec.parameters[name]) for name in spec.calibrate}]
     rng = np.random.default_rng(args.seed)

@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 
@@ -51,6 +53,7 @@ from escalation.inference.posterior import Posterior  # noqa: E402
 from escalation.model.scenario import Scenario  # noqa: E402
 from escalation.validation import (  # noqa: E402
     BaselineMethod,
+    Method,
     ModelMethod,
     calibrator,
     mean_scores,
@@ -74,7 +77,10 @@ def pooled_calibrator(settings: TemperedSettings, record_2021: pd.DataFrame, exe
         winter = dataclasses.replace(
             Scenario.load(SCENARIO), start=start.date(), end=end.date(), posterior=None
         )
-        periods = {"2019_2020": (history, winter), "2021": (record_2021, "baseline_2021")}
+        periods: dict[str, tuple[pd.DataFrame, Scenario | str]] = {
+            "2019_2020": (history, winter),
+            "2021": (record_2021, "baseline_2021"),
+        }
         pooled = calibrate_pooled(
             periods, seed=seed, progress=False, settings=settings, executor=executor
         )
@@ -92,7 +98,7 @@ def run(population: int, worlds: int, seed: int, runs: int = 2, executor=None) -
     winter = load_events("2019_2020")
     first, last = PERIODS["2019_2020"].start, PERIODS["2019_2020"].end
     settings = TemperedSettings(population, runs, LIKELIHOOD_MAX_MOVES)
-    methods = {
+    methods: dict[str, Method] = {
         POOLED: ModelMethod(pooled_calibrator(settings, load_events("2021"), executor)),
         ALONE: ModelMethod(
             calibrator(executor, scenario=SCENARIO, population_size=population, runs=runs)
@@ -108,6 +114,11 @@ def run(population: int, worlds: int, seed: int, runs: int = 2, executor=None) -
         for i, (origin, days) in enumerate(ORIGINS.items())
     ]  # fmt: skip
     return pd.concat(frames, ignore_index=True)
+
+
+def origin_day(origin: object) -> datetime.date:
+    """The day of a key of ``table.groupby("origin")``: the column holds Timestamps."""
+    return pd.Timestamp(cast(pd.Timestamp, origin)).date()
 
 
 def plot(table: pd.DataFrame, path: Path) -> None:
@@ -129,7 +140,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
             ax.hlines(observed["observed"], observed["week_start"],
                       observed["week_start"] + pd.Timedelta(days=7), color="black",
                       linewidth=2, zorder=5, label="observed (week)")  # fmt: skip
-            ax.set_title(f"Forecast from {pd.Timestamp(origin).date()}", fontsize="medium")
+            ax.set_title(f"Forecast from {origin_day(origin)}", fontsize="medium")
             ax.set_ylabel("militia attacks per week (90% interval, mean)")
             ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2)
             ax.tick_params(axis="x", labelrotation=30)
@@ -153,10 +164,8 @@ def main(argv: Sequence[str] | None = None) -> pd.DataFrame:
         table = run(args.population, args.worlds, args.seed, args.runs, executor)
     table.to_csv(args.out, index=False, float_format="%.6g")
     plot(table, Path(args.figure))
-    scores = pd.concat(
-        {pd.Timestamp(o).date(): mean_scores(g) for o, g in table.groupby("origin")},
-        names=["origin"],
-    )
+    by_origin = {origin_day(o): mean_scores(g) for o, g in table.groupby("origin")}
+    scores = pd.concat(by_origin, names=["origin"])
     with pd.option_context("display.width", 160):
         print(scores.round(3).to_string())
     print(f"wrote {args.out} and {args.figure}")

@@ -44,6 +44,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 
@@ -101,13 +102,14 @@ def seed_table(tables: dict[int, pd.DataFrame]) -> pd.DataFrame:
     """Per run (one per seed) and for the weekly CRPS averaged over the runs: each method's mean
     CRPS and the Diebold-Mariano p-value of the model against it, per horizon."""
     keys = ["origin", "horizon", "lead", "method"]
-    averaged = pd.concat(tables.values()).groupby(keys, as_index=False)["crps"].mean()
+    averaged = pd.concat(tables.values()).groupby(keys, as_index=False)[["crps"]].mean()
     runs: dict[str, pd.DataFrame] = {f"seed {seed}": table for seed, table in tables.items()}
     runs[f"weekly CRPS averaged over the {len(tables)} seeds"] = averaged
     rows = []
     for label, table in runs.items():
         crps = table.groupby(["horizon", "method"])["crps"].mean()
-        for (horizon, method), p_value in dm_tests(table)["p_value"].items():
+        for key, p_value in dm_tests(table)["p_value"].items():
+            horizon, method = cast(tuple[int, str], key)  # dm_tests' (horizon, method) index
             rows.append(
                 {
                     "seeds": label,
@@ -127,7 +129,8 @@ def seed_markdown(seeds: pd.DataFrame) -> str:
     methods = list(dict.fromkeys(seeds["method"]))
     header = "| seeds | horizon | model CRPS | " + " | ".join(f"{m} CRPS (DM p)" for m in methods)
     lines = [header + " |", "|---|---|---" + "|---" * len(methods) + "|"]
-    for (label, horizon), rows in seeds.groupby(["seeds", "horizon"], sort=False):
+    for key, rows in seeds.groupby(["seeds", "horizon"], sort=False):
+        label, horizon = cast(tuple[str, int], key)  # seed_table's seeds and horizon
         by_method = rows.set_index("method")
         cells = [
             f"{by_method.loc[m, 'crps']:.3f} ({by_method.loc[m, 'dm_p_value']:.3f})"
@@ -202,7 +205,8 @@ def _markdown(summary: pd.DataFrame, columns: Sequence[str]) -> str:
     header = "| horizon | method | " + " | ".join(columns) + " |"
     rule = "|---|---" + "|---" * len(columns) + "|"
     lines = [header, rule]
-    for (horizon, method), row in summary[list(columns)].iterrows():
+    for key, row in summary[list(columns)].iterrows():
+        horizon, method = cast(tuple[int, str], key)  # mean_scores' (horizon, method) index
         cells = ["" if pd.isna(v) else f"{v:.3g}" for v in row]
         lines.append(f"| {horizon // 7} weeks | {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
