@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -177,18 +178,27 @@ def _dataset(k: int, task: dict) -> None:
 
 def calibrate_year(observed: pd.DataFrame, scenario, seed, population: int, moves: int):
     """One tempered-SMC run of ``population`` particles and at most ``moves`` moves a step on
-    ``observed`` over the scenario's window: how each synthetic year is calibrated here."""
-    return calibrate(
-        observed,
-        scenario,
-        start=scenario.start,
-        end=scenario.end,
-        seed=seed,
-        population_size=population,
-        runs=1,
-        max_moves=moves,
-        progress=False,
-    )
+    ``observed`` over the scenario's window: how each synthetic year is calibrated here.
+
+    A synthetic year is whole by construction: months without events after its last one were
+    simulated quiet, not cut off, so the library's warning about a record that stops early
+    (one in each worker's output, naming a year that did not stop) is silenced for these years
+    (here and in ``sharp_threshold.py``, which calibrates its years with this function)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r"calibration window .* the record's last event", category=UserWarning
+        )
+        return calibrate(
+            observed,
+            scenario,
+            start=scenario.start,
+            end=scenario.end,
+            seed=seed,
+            population_size=population,
+            runs=1,
+            max_moves=moves,
+            progress=False,
+        )
 
 
 def summarize(rows: pd.DataFrame) -> pd.DataFrame:
