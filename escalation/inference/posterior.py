@@ -25,7 +25,12 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from escalation.errors import ScenarioError
-from escalation.inference.smc import ABCResult, TemperedResult, weighted_quantile
+from escalation.inference.smc import (
+    ABCResult,
+    TemperedResult,
+    effective_sample_size,
+    weighted_quantile,
+)
 from escalation.model.parameters import (
     PARAMETERS,
     REMOVED_PARAMETERS,
@@ -240,7 +245,7 @@ class Posterior:
     @property
     def ess(self) -> float:
         """Kish effective sample size of the weights, ``(sum w)^2 / sum w^2``."""
-        return float(1.0 / np.sum(self.weights**2))
+        return effective_sample_size(self.weights)
 
     def point(self, point: str = "median") -> dict[str, float]:
         """A point estimate per parameter: its weighted marginal ``"median"`` or ``"mean"``."""

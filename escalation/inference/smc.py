@@ -767,7 +767,7 @@ class _Run:
             epsilons=history("epsilons", epsilon),
             simulations=history("simulations", n_simulated).astype(int),
             acceptance_rates=history("acceptance_rates", n_accepted / n_simulated),
-            ess=history("ess", 1.0 / np.sum(weights**2)),
+            ess=history("ess", effective_sample_size(weights)),
             simulations_total=n_simulated + (0 if previous is None else previous.simulations_total),
         )
         return state, n_simulated
@@ -885,11 +885,16 @@ def _check_abc_inputs(
     return observed
 
 
+def effective_sample_size(weights: np.ndarray) -> float:
+    """Kish effective sample size of normalised ``weights``: ``1 / sum w^2``."""
+    return float(1.0 / np.sum(weights**2))
+
+
 def warn_if_few_particles(weights: np.ndarray, reason: object) -> None:
-    """Warn when the Kish effective sample size of normalised ``weights``, ``1 / sum w^2``, is
-    below :data:`MIN_ESS_SHARE` of their number: the posterior's summaries (quantiles,
-    contraction) then rest on a handful of particles. ``reason`` is why the run stopped."""
-    ess = 1.0 / float(np.sum(np.square(weights)))
+    """Warn when the :func:`effective_sample_size` of normalised ``weights`` is below
+    :data:`MIN_ESS_SHARE` of their number: the posterior's summaries (quantiles, contraction)
+    then rest on a handful of particles. ``reason`` is why the run stopped."""
+    ess = effective_sample_size(weights)
     if ess < MIN_ESS_SHARE * len(weights):
         warnings.warn(
             f"ABC-SMC stopped ({reason}) with an effective sample size of {ess:.1f} of "
@@ -1288,7 +1293,7 @@ class _Tempering:
             loglik=loglik,
             temperatures=history("temperatures", beta),
             log_evidence_increments=history("log_evidence_increments", log_mean_increment),
-            ess=history("ess", 1.0 / np.sum(weights**2)),
+            ess=history("ess", effective_sample_size(weights)),
             acceptance_rates=history("acceptance_rates", float(np.mean(rates))),
             moves=history("moves", len(rates)).astype(int),
             scales=history("scales", scale),
