@@ -61,7 +61,7 @@ from escalation.compare import (
 )
 from escalation.ensemble import EnsembleResult, run_ensemble
 from escalation.errors import EventDataError, ScenarioError
-from escalation.events.io import load_record
+from escalation.events.io import load_record, shipped_through
 from escalation.forecasting import LOOK_AHEAD, forecast
 from escalation.inference.calibration import DEFAULT_POPULATION, LIKELIHOOD_POPULATION, calibrate
 from escalation.inference.posterior import Posterior
@@ -519,16 +519,15 @@ def _forecast_record(
     before = args.start - dt.timedelta(days=1)
     first = min(scenario.start, before)
     last = args.start + dt.timedelta(days=args.days - 1)
+    through = shipped_through(first)
+    until = before if through is None else max(before, min(last, through))
     try:
-        return load_record(first, last), last
-    except EventDataError:
-        try:
-            return load_record(first, before), before
-        except EventDataError as error:
-            raise EventDataError(
-                f"forecast from {args.start} replays the days before it: {error}; give the "
-                "observed events with --events FILE"
-            ) from None
+        return load_record(first, until), until
+    except EventDataError as error:
+        raise EventDataError(
+            f"forecast from {args.start} replays the days before it: {error}; give the "
+            "observed events with --events FILE"
+        ) from None
 
 
 def _forecast_source(text: str) -> Posterior | Scenario:

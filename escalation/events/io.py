@@ -484,6 +484,17 @@ def load_events(source: str | int | PathLike | None = None) -> pd.DataFrame:
     return _load_canonical(source, str(source))
 
 
+def shipped_through(day: date) -> date | None:
+    """The last day of the unbroken run of shipped records from ``day`` on (the end of 2022
+    from a day of 2021), or None when no shipped record covers ``day``."""
+    through = None
+    for period in sorted(PERIODS.values(), key=lambda p: p.start):
+        following = day if through is None else through + timedelta(days=1)
+        if period.start <= following <= period.end:
+            through = period.end
+    return through
+
+
 def load_record(start: date, end: date) -> pd.DataFrame:
     """The shipped records covering every day from ``start`` to ``end``, as one frame sorted by
     date (2021 and 2022 for a history running from 2021 into 2022).
@@ -494,14 +505,12 @@ def load_record(start: date, end: date) -> pd.DataFrame:
     """
     if end < start:
         raise ValueError(f"load_record: the window ends ({end}) before it starts ({start})")
-    names, day = [], start
-    for name, period in sorted(PERIODS.items(), key=lambda item: item[1].start):
-        if period.start <= day <= period.end and day <= end:
-            names.append(name)
-            day = period.end + timedelta(days=1)
-    if day <= end:
+    through = shipped_through(start)
+    if through is None or through < end:
+        uncovered = start if through is None else through + timedelta(days=1)
         covered = "; ".join(f"{p.start} to {p.end}" for p in PERIODS.values())
-        raise EventDataError(f"no shipped record covers {day} (they cover {covered})")
+        raise EventDataError(f"no shipped record covers {uncovered} (they cover {covered})")
+    names = [name for name, p in PERIODS.items() if p.start <= end and start <= p.end]
     return sort_events(pd.concat([load_events(name) for name in names], ignore_index=True))
 
 

@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 
 from escalation.errors import EventDataError
-from escalation.events.io import PERIODS, load_events, load_record, period_name, validate_events
+from escalation.events.io import (
+    PERIODS,
+    load_events,
+    load_record,
+    period_name,
+    shipped_through,
+    validate_events,
+)
 from escalation.events.schema import COLUMNS, Actor, EventType
 from tests.helpers import DATA, csv_rows, write_rows
 
@@ -78,6 +85,12 @@ def test_a_record_across_years_joins_the_shipped_files_in_date_order():
 def test_a_record_is_refused_at_the_first_day_no_shipped_file_covers(start, end, uncovered):
     with pytest.raises(EventDataError, match=f"no shipped record covers {uncovered}"):
         load_record(start, end)
+
+
+def test_the_shipped_records_run_unbroken_from_2021_to_the_end_of_2022():
+    assert shipped_through(date(2021, 3, 1)) == date(2022, 12, 31)
+    assert shipped_through(date(2020, 2, 1)) == date(2020, 3, 31)  # the winter stands alone
+    assert shipped_through(date(2020, 6, 1)) is None
 
 
 def test_a_record_window_must_not_end_before_it_starts():
